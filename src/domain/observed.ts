@@ -1,0 +1,46 @@
+/**
+ * What really runs, as the runtimes report it, in our own words. The planner compares this
+ * with the desired state; nothing here is a dockerode or QEMU type.
+ */
+import type { ComponentSpec } from './spec.js';
+
+export type InstanceState = 'running' | 'created' | 'exited' | 'paused' | 'stopping' | 'unknown';
+
+/** Labels MCP puts on every container it manages. */
+export const LABEL = {
+  managed: 'mcp.managed',
+  service: 'mcp.service',
+  component: 'mcp.component',
+  specHash: 'mcp.spec-hash',
+  revision: 'mcp.revision',
+} as const;
+
+/** One container or VM as observed. */
+export interface ObservedInstance {
+  id: string;
+  name: string;
+  kind: 'container' | 'unikernel';
+  state: InstanceState;
+  image: string;
+  /** The image id the instance was created from, where the runtime reports it. */
+  imageId?: string;
+  labels: Record<string, string>;
+}
+
+/** A complete observation of one node. Partial views are errors, never an Observed. */
+export interface Observed {
+  instances: ObservedInstance[];
+  /** Image reference -> current local image id, for the images the desired state names. */
+  images: Record<string, string>;
+}
+
+/** What MCP's registry remembers creating: the only things prune may remove. */
+export interface InventoryEntry {
+  name: string;
+  service: string;
+  component: string;
+  kind: 'container' | 'unikernel';
+  specHash: string;
+  /** The spec it was created from, so a recreate can say which fields changed. */
+  spec?: ComponentSpec;
+}

@@ -1,0 +1,42 @@
+/**
+ * The planner's output vocabulary, shared by logs, events, the API and the CLI.
+ */
+import type { ComponentSpec } from './spec.js';
+
+export type ActionKind = 'create' | 'recreate' | 'start' | 'stop' | 'remove' | 'conflict' | 'unchanged';
+
+/** One field that differs between the running instance and the desired spec. */
+export interface FieldChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+/** One step the agent would take for one instance (`<service>-<component>`). */
+export interface Action {
+  kind: ActionKind;
+  /** Instance name, `<service>-<component>`. */
+  name: string;
+  service: string;
+  component: string;
+  reason: string;
+  /** For create / recreate: the spec to create and its hash. */
+  spec?: ComponentSpec;
+  hash?: string;
+  /** For recreate: what changed. */
+  changes?: FieldChange[];
+  /** For actions on an existing instance: its runtime id. */
+  id?: string;
+  /** Set when the action repairs drift (not a change of desired state); heal/prune policy may skip it. */
+  drift?: boolean;
+}
+
+/** Actions grouped so that every stage only depends on earlier stages. */
+export interface Plan {
+  node: string;
+  revision?: string;
+  stages: Action[][];
+  /** True when the plan removes more than half of the node's services: applying needs an override. */
+  needsOverride: boolean;
+  counts: Record<ActionKind, number>;
+}

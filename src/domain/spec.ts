@@ -1,0 +1,72 @@
+/**
+ * Normalised desired state: what the planner and the runtimes consume. Produced only by
+ * src/spec (which validates the TOML first), so everything here is trusted and canonical:
+ * defaults filled, lists in a stable order, ports and volumes parsed.
+ */
+
+export type ComponentKind = 'container' | 'unikernel';
+export type RestartPolicy = 'no' | 'always' | 'on-failure' | 'unless-stopped';
+export type Protocol = 'tcp' | 'udp';
+
+/** One published port: `[hostIp:]hostPort:containerPort[/protocol]`. */
+export interface PortBinding {
+  hostIp: string; // '' means all addresses
+  hostPort: number;
+  containerPort: number;
+  protocol: Protocol;
+}
+
+/** One bind mount: `source:target[:ro|rw]`. */
+export interface VolumeMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/** A named port the agent publishes on a host port it allocates (10000-60000). */
+export interface Route {
+  name: string;
+  port: number;
+  mode: 'l4' | 'l7';
+  hostname?: string;
+}
+
+/** One component of a service: a container or a unikernel VM. */
+export interface ComponentSpec {
+  service: string;
+  name: string;
+  kind: ComponentKind;
+  image: string;
+  network?: string;
+  user?: string;
+  restart: RestartPolicy;
+  ports: PortBinding[];
+  volumes: VolumeMount[];
+  cmd: string[];
+  env: string[];
+  dependsOn: string[];
+  routes: Route[];
+  memory?: number;
+  cpus?: number;
+}
+
+/** One service, as one file of the services repository defines it. */
+export interface ServiceSpec {
+  name: string;
+  node: string;
+  active: boolean;
+  dependsOn: string[];
+  components: ComponentSpec[];
+  /** Path of the defining file relative to the repository root, for messages. */
+  file: string;
+}
+
+/** A whole valid revision of the services repository. */
+export interface Revision {
+  /** Git commit id, or undefined when loaded from a plain directory. */
+  commit?: string;
+  services: ServiceSpec[];
+}
+
+/** The container (or VM) name of a component: `<service>-<component>`. */
+export const instanceName = (c: { service: string; name: string }): string => `${c.service}-${c.name}`;

@@ -1,0 +1,62 @@
+/* Generated from schema/ by `npm run gen` (json-schema-to-typescript). Do not edit. */
+
+/**
+ * mcp-agent.toml: the configuration of one node's agent.
+ */
+export interface AgentConfig {
+  node: string;
+  state_dir?: string;
+  /**
+   * Where desired state comes from: a git remote, or a local directory (watched).
+   */
+  source: {
+    url?: string;
+    branch?: string;
+    /**
+     * Local directory of services/ (instead of, or as the checkout of, url).
+     */
+    path?: string;
+    /**
+     * Seconds between periodic passes.
+     */
+    interval?: number;
+    username?: string;
+    token_file?: string;
+  };
+  podman?: {
+    socket?: string;
+    stop_timeout?: number;
+    relist_interval?: number;
+  };
+  api?: {
+    listen?: string;
+    tls_cert?: string;
+    tls_key?: string;
+    webhook_secret_file?: string;
+    tokens?: {
+      name: string;
+      sha256: string;
+      role: 'read' | 'operate';
+    }[];
+  };
+  bridge?: {
+    name?: string;
+    subnet?: string;
+    gateway?: string;
+  };
+  policy?: {
+    /**
+     * Repair drift (stopped, removed, altered containers).
+     */
+    heal?: boolean;
+    /**
+     * Remove containers of services no longer defined.
+     */
+    prune?: boolean;
+    concurrency?: number;
+    retries?: number;
+  };
+  log?: {
+    level?: 'error' | 'warn' | 'info' | 'debug';
+  };
+}

@@ -1,0 +1,25 @@
+/* Generated from schema/ by `npm run gen` (json-schema-to-typescript). Do not edit. */
+
+/**
+ * The operator's ~/.config/mcp/mcp.toml.
+ */
+export interface CliConfig {
+  services?: {
+    /**
+     * Local clone of the services repository.
+     */
+    dir?: string;
+    /**
+     * Git remote URL of the services repository.
+     */
+    remote?: string;
+    branch?: string;
+  };
+  auth?: {
+    token_path?: string;
+  };
+  nodes?: {
+    name: string;
+    address: string;
+  }[];
+}

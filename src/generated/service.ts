@@ -1,0 +1,81 @@
+/* Generated from schema/ by `npm run gen` (json-schema-to-typescript). Do not edit. */
+
+/**
+ * Lower-case DNS label (RFC 1123).
+ */
+export type DnsLabel = string;
+/**
+ * [ip:]host:container[/tcp|udp]
+ */
+export type PortSpec = string;
+/**
+ * host:container[:ro|rw], both absolute paths.
+ */
+export type VolumeSpec = string;
+/**
+ * KEY=VALUE
+ */
+export type EnvEntry = string;
+
+/**
+ * One service of the desired state: services/<name>.toml in the services repository.
+ */
+export interface ServiceFile {
+  /**
+   * Service name; must equal the file name.
+   */
+  name: string;
+  /**
+   * The node whose agent runs this service.
+   */
+  node: string;
+  /**
+   * false keeps the service defined but stopped.
+   */
+  active?: boolean;
+  /**
+   * Services that must be running before this one starts.
+   */
+  depends_on?: DnsLabel[];
+  /**
+   * @minItems 1
+   */
+  components: [Component, ...Component[]];
+}
+export interface Component {
+  name: DnsLabel;
+  kind?: 'container' | 'unikernel';
+  /**
+   * Container image (tag or digest pinned), or for a unikernel the bootable image path.
+   */
+  image: string;
+  network?: DnsLabel;
+  user?: string;
+  restart?: 'no' | 'always' | 'on-failure' | 'unless-stopped';
+  ports?: PortSpec[];
+  volumes?: VolumeSpec[];
+  cmd?: string[];
+  env?: EnvEntry[];
+  /**
+   * Components of the same service that must be running first.
+   */
+  depends_on?: DnsLabel[];
+  routes?: Route[];
+  /**
+   * Unikernel memory in MiB.
+   */
+  memory?: number;
+  /**
+   * Unikernel virtual CPUs.
+   */
+  cpus?: number;
+}
+export interface Route {
+  name: DnsLabel;
+  /**
+   * Port inside the component.
+   */
+  port: number;
+  mode?: 'l4' | 'l7';
+  hostname?: string;
+}

@@ -1,0 +1,52 @@
+/**
+ * The port every container runtime implements (podman through its API socket; an in-memory
+ * fake for unit tests). Speaks only domain types: no dockerode type crosses it.
+ */
+import type { Observed } from '../domain/observed.js';
+import type { ComponentSpec } from '../domain/spec.js';
+
+/** Everything needed to create one instance of a component. */
+export interface CreateRequest {
+  spec: ComponentSpec;
+  /** Goes into the `mcp.spec-hash` label. */
+  hash: string;
+  /** Goes into the `mcp.revision` label. */
+  revision?: string;
+  /** Host ports allocated for the component's routes: route name -> host port. */
+  routePorts: Record<string, number>;
+}
+
+/** A change the runtime noticed on its own (a container died, was removed by hand, ...). */
+export interface RuntimeEvent {
+  type: 'start' | 'die' | 'stop' | 'remove' | 'create' | 'resync';
+  name: string;
+  id: string;
+  managed: boolean;
+}
+
+export interface ContainerRuntime {
+  /**
+   * The current view of every managed instance and of every instance holding a name MCP
+   * needs (`names`), plus the local ids of `imageRefs`. Served from a cache kept current by
+   * the event stream; throws McpError RUNTIME_UNAVAILABLE when the view is not complete.
+   */
+  observe(names: readonly string[], imageRefs: readonly string[]): Promise<Observed>;
+  /** Replaces the cache by a full relist (the periodic resync pass). */
+  resync(): Promise<void>;
+  /** Returns the local image id of `ref`, pulling it when missing; IMAGE_UNAVAILABLE when it cannot. */
+  ensureImage(ref: string): Promise<string>;
+  /** Creates the named network (with DNS between its members) when it does not exist. */
+  ensureNetwork(name: string): Promise<void>;
+  /** Creates (does not start) the instance `<service>-<component>`; returns its id. CONFLICT when the name is taken. */
+  create(req: CreateRequest): Promise<string>;
+  /** Starts; already running is success. */
+  start(id: string): Promise<void>;
+  /** Stops within `timeoutSeconds`; already stopped is success. */
+  stop(id: string, timeoutSeconds: number): Promise<void>;
+  /** Removes, stopping first if needed; already gone is success. */
+  remove(id: string): Promise<void>;
+  /** Subscribes to runtime events; returns the unsubscribe function. */
+  onEvent(listener: (event: RuntimeEvent) => void): () => void;
+  /** Stops watching and releases the connection. */
+  close(): Promise<void>;
+}
