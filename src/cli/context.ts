@@ -1,0 +1,21 @@
+/**
+ * What every CLI command receives: where to write, whether to colour, where it runs.
+ * Commands never touch process.stdout or process.exit themselves, so tests can drive them.
+ */
+
+export interface CliContext {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** False under NO_COLOR or when stdout is not a TTY. */
+  color: boolean;
+}
+
+/** One command module per file in src/cli/commands/, loaded lazily by src/cli/main.ts. */
+export interface CommandModule {
+  /** Usage text printed by `--help`. */
+  help: string;
+  /** Runs the command; returns the exit code. User errors are thrown as McpError. */
+  run: (args: string[], ctx: CliContext) => Promise<number>;
+}
