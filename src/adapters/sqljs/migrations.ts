@@ -1,0 +1,14 @@
+/** Registry schema migrations: numbered, forward only; `PRAGMA user_version` records the last applied. */
+export const migrations: readonly string[] = [
+  // 1: inventory, route ports, revisions, passes, events
+  `CREATE TABLE instances (
+     name TEXT PRIMARY KEY, service TEXT NOT NULL, component TEXT NOT NULL,
+     kind TEXT NOT NULL, spec_hash TEXT NOT NULL, spec TEXT);
+   CREATE TABLE route_ports (
+     instance TEXT NOT NULL, route TEXT NOT NULL, port INTEGER NOT NULL UNIQUE,
+     PRIMARY KEY (instance, route));
+   CREATE TABLE last_good (id INTEGER PRIMARY KEY CHECK (id = 1), commit_id TEXT, services TEXT NOT NULL);
+   CREATE TABLE passes (id INTEGER PRIMARY KEY AUTOINCREMENT, status TEXT NOT NULL);
+   CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL,
+     name TEXT, message TEXT NOT NULL, data TEXT);`,
+];

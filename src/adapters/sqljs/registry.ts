@@ -1,0 +1,173 @@
+/**
+ * The StateStore on SQLite through sql.js. sql.js keeps the database in memory; flush()
+ * exports it and replaces the file atomically, so the file is always a whole database.
+ */
+import { readFile } from 'node:fs/promises';
+import initSqlJs, { type Database, type SqlValue } from 'sql.js';
+import type { InventoryEntry } from '../../domain/observed.js';
+import type { Revision } from '../../domain/spec.js';
+import type { EventRecord, PassStatus, StateStore } from '../../ports/state-store.js';
+import { writeFileAtomic } from './file.js';
+import { migrations } from './migrations.js';
+
+const PORT_MIN = 10000;
+const PORT_MAX = 60000;
+const EVENTS_KEPT = 1000;
+const PASSES_KEPT = 100;
+
+/** Opens (or creates) the registry at `path`; without a path it lives only in memory. */
+export const openRegistry = async (path?: string): Promise<SqlRegistry> => {
+  const SQL = await initSqlJs();
+  const bytes = path ? await readFile(path).catch(notFoundAsUndefined) : undefined;
+  const db = new SQL.Database(bytes);
+  const registry = new SqlRegistry(db, path);
+  registry.migrate();
+  return registry;
+};
+
+const notFoundAsUndefined = (err: NodeJS.ErrnoException): undefined => {
+  if (err.code === 'ENOENT') return undefined;
+  throw err;
+};
+
+export class SqlRegistry implements StateStore {
+  private dirty = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly path?: string,
+  ) {}
+
+  /** Applies the migrations newer than the database's user_version, in order. */
+  migrate(): void {
+    const version = Number(this.rows('PRAGMA user_version')[0]?.user_version ?? 0);
+    for (let i = version; i < migrations.length; i++) {
+      this.db.exec(`BEGIN; ${migrations[i]}; PRAGMA user_version = ${i + 1}; COMMIT;`);
+      this.dirty = true;
+    }
+  }
+
+  inventory(): InventoryEntry[] {
+    return this.rows('SELECT name, service, component, kind, spec_hash, spec FROM instances ORDER BY name').map(
+      (r) => ({
+        name: String(r.name),
+        service: String(r.service),
+        component: String(r.component),
+        kind: r.kind === 'unikernel' ? 'unikernel' : 'container',
+        specHash: String(r.spec_hash),
+        ...(r.spec ? { spec: JSON.parse(String(r.spec)) } : {}),
+      }),
+    );
+  }
+
+  recordInstances(entries: InventoryEntry[]): void {
+    for (const e of entries) {
+      this.run('INSERT OR REPLACE INTO instances VALUES (?, ?, ?, ?, ?, ?)', [
+        e.name,
+        e.service,
+        e.component,
+        e.kind,
+        e.specHash,
+        e.spec ? JSON.stringify(e.spec) : null,
+      ]);
+    }
+  }
+
+  forgetInstance(name: string): void {
+    this.run('DELETE FROM instances WHERE name = ?', [name]);
+    this.releasePorts(name);
+  }
+
+  routePorts(instance: string, routes: readonly string[]): Record<string, number> {
+    const ports: Record<string, number> = {};
+    for (const r of this.rows('SELECT route, port FROM route_ports WHERE instance = ?', [instance])) {
+      ports[String(r.route)] = Number(r.port);
+    }
+    for (const route of routes) {
+      if (ports[route] !== undefined) continue;
+      ports[route] = this.freePort();
+      this.run('INSERT INTO route_ports VALUES (?, ?, ?)', [instance, route, ports[route]]);
+    }
+    return ports;
+  }
+
+  private freePort(): number {
+    const used = new Set(this.rows('SELECT port FROM route_ports').map((r) => Number(r.port)));
+    for (let p = PORT_MIN; p <= PORT_MAX; p++) if (!used.has(p)) return p;
+    throw new Error('no free route port left in 10000-60000');
+  }
+
+  releasePorts(instance: string): void {
+    this.run('DELETE FROM route_ports WHERE instance = ?', [instance]);
+  }
+
+  lastGood(): Revision | undefined {
+    const row = this.rows('SELECT commit_id, services FROM last_good WHERE id = 1')[0];
+    if (!row) return undefined;
+    const services = JSON.parse(String(row.services));
+    return row.commit_id ? { commit: String(row.commit_id), services } : { services };
+  }
+
+  setLastGood(revision: Revision): void {
+    this.run('INSERT OR REPLACE INTO last_good VALUES (1, ?, ?)', [
+      revision.commit ?? null,
+      JSON.stringify(revision.services),
+    ]);
+  }
+
+  lastPass(): PassStatus | undefined {
+    const row = this.rows('SELECT status FROM passes ORDER BY id DESC LIMIT 1')[0];
+    return row ? JSON.parse(String(row.status)) : undefined;
+  }
+
+  recordPass(status: PassStatus): void {
+    this.run('INSERT INTO passes (status) VALUES (?)', [JSON.stringify(status)]);
+    this.run('DELETE FROM passes WHERE id <= (SELECT MAX(id) FROM passes) - ?', [PASSES_KEPT]);
+  }
+
+  addEvent(e: EventRecord): void {
+    this.run('INSERT INTO events (at, kind, name, message, data) VALUES (?, ?, ?, ?, ?)', [
+      e.at,
+      e.kind,
+      e.name ?? null,
+      e.message,
+      e.data ? JSON.stringify(e.data) : null,
+    ]);
+    this.run('DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?', [EVENTS_KEPT]);
+  }
+
+  events(limit: number): EventRecord[] {
+    return this.rows('SELECT at, kind, name, message, data FROM events ORDER BY id DESC LIMIT ?', [limit])
+      .reverse()
+      .map((r) => ({
+        at: String(r.at),
+        kind: String(r.kind),
+        message: String(r.message),
+        ...(r.name ? { name: String(r.name) } : {}),
+        ...(r.data ? { data: JSON.parse(String(r.data)) } : {}),
+      }));
+  }
+
+  async flush(): Promise<void> {
+    if (!this.dirty || !this.path) return;
+    this.dirty = false;
+    await writeFileAtomic(this.path, this.db.export());
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private run(sql: string, params: SqlValue[]): void {
+    this.db.run(sql, params);
+    this.dirty = true;
+  }
+
+  private rows(sql: string, params: SqlValue[] = []): Record<string, SqlValue>[] {
+    const stmt = this.db.prepare(sql, params);
+    const out: Record<string, SqlValue>[] = [];
+    while (stmt.step()) out.push(stmt.getAsObject());
+    stmt.free();
+    return out;
+  }
+}
