@@ -1,0 +1,126 @@
+/**
+ * The planner's per-instance decisions: given one desired component (or one observed
+ * instance nothing desires) and what is known about it, the one action to take. Pure.
+ */
+import { diffSpecs } from './diff.js';
+import { type InventoryEntry, LABEL, type ObservedInstance } from './observed.js';
+import type { Action, ActionKind, FieldChange } from './plan-types.js';
+import type { ComponentSpec, ServiceSpec } from './spec.js';
+
+/** Indexes of one pass, built once so every decision is a constant-time lookup. */
+export interface PlanContext {
+  node: string;
+  observed: ReadonlyMap<string, ObservedInstance>;
+  inventory: ReadonlyMap<string, InventoryEntry>;
+  images: Readonly<Record<string, string>>;
+  services: ReadonlyMap<string, ServiceSpec>;
+}
+
+type Extra = Pick<Action, 'id' | 'drift' | 'changes' | 'hash' | 'spec'>;
+
+const act = (kind: ActionKind, spec: ComponentSpec, name: string, reason: string, extra: Extra): Action => ({
+  kind,
+  name,
+  service: spec.service,
+  component: spec.name,
+  reason,
+  ...extra,
+});
+
+/** True when MCP's labels say it created the instance. */
+export const isManaged = (inst: ObservedInstance): boolean => inst.labels[LABEL.managed] === 'true';
+
+const CONFLICT = 'name held by a container MCP does not manage; adopt it with `mcp adopt`';
+const LIVE = new Set(['running', 'paused']);
+
+/** The action for a component of an active service. */
+export function decideActive(spec: ComponentSpec, name: string, hash: string, ctx: PlanContext): Action {
+  const inst = ctx.observed.get(name);
+  if (!inst) {
+    if (ctx.inventory.has(name))
+      return act('create', spec, name, 'removed outside MCP', { drift: true, hash, spec });
+    return act('create', spec, name, 'not running', { hash, spec });
+  }
+  const id = inst.id;
+  if (!isManaged(inst)) return act('conflict', spec, name, CONFLICT, { id });
+  const label = inst.labels[LABEL.specHash];
+  if (label === undefined) {
+    const changes = [{ field: 'spec-hash', from: null, to: hash }];
+    return act('recreate', spec, name, 'spec hash label missing (recreated outside MCP)', {
+      id,
+      drift: true,
+      changes,
+      hash,
+      spec,
+    });
+  }
+  if (label !== hash) {
+    const entry = ctx.inventory.get(name);
+    const changes = changesSince(entry, label, hash, spec);
+    if (entry?.specHash === hash)
+      return act('recreate', spec, name, 'changed outside MCP', { id, drift: true, changes, hash, spec });
+    return act('recreate', spec, name, 'spec changed', { id, changes, hash, spec });
+  }
+  const current = ctx.images[spec.image];
+  if (inst.imageId && current && inst.imageId !== current) {
+    const changes = [{ field: 'image-id', from: inst.imageId, to: current }];
+    return act('recreate', spec, name, 'image retagged', { id, drift: true, changes, hash, spec });
+  }
+  if (inst.state === 'running') return act('unchanged', spec, name, 'up to date', { id });
+  if (inst.state === 'created') return act('start', spec, name, 'created but never started', { id });
+  if (inst.state === 'paused') return act('start', spec, name, 'paused outside MCP', { id, drift: true });
+  return act('start', spec, name, 'stopped outside MCP', { id, drift: true });
+}
+
+/** Field changes from what runs (known from the inventory when it matches the label) to `spec`. */
+function changesSince(
+  entry: InventoryEntry | undefined,
+  label: string,
+  hash: string,
+  spec: ComponentSpec,
+): FieldChange[] {
+  if (entry?.spec && entry.specHash === label) {
+    const changes = diffSpecs(entry.spec, spec);
+    if (changes.length > 0) return changes;
+  }
+  return [{ field: 'spec-hash', from: label, to: hash }];
+}
+
+/** The action for a component of an inactive service: kept stopped, never created. */
+export function decideInactive(spec: ComponentSpec, name: string, ctx: PlanContext): Action {
+  const inst = ctx.observed.get(name);
+  if (!inst) return act('unchanged', spec, name, 'inactive', {});
+  const id = inst.id;
+  if (!isManaged(inst)) return act('conflict', spec, name, CONFLICT, { id });
+  if (LIVE.has(inst.state)) return act('stop', spec, name, 'inactive', { id });
+  return act('unchanged', spec, name, 'inactive', { id });
+}
+
+/**
+ * The action for an observed instance nothing on this node desires: removed only when the
+ * inventory says MCP created it; instances MCP does not manage are none of the plan's business.
+ */
+export function decideOrphan(inst: ObservedInstance, ctx: PlanContext): Action | undefined {
+  if (!isManaged(inst)) return undefined;
+  const entry = ctx.inventory.get(inst.name);
+  const { name, id } = inst;
+  if (!entry) {
+    const service = inst.labels[LABEL.service] ?? '';
+    const component = inst.labels[LABEL.component] ?? '';
+    return {
+      kind: 'unchanged',
+      name,
+      service,
+      component,
+      reason: 'managed label but not in inventory; left alone',
+      id,
+    };
+  }
+  const defined = ctx.services.get(entry.service);
+  const reason = !defined
+    ? 'service no longer defined'
+    : defined.node !== ctx.node
+      ? `moved to node ${defined.node}`
+      : 'component removed';
+  return { kind: 'remove', name, service: entry.service, component: entry.component, reason, id };
+}
