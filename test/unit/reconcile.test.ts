@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { McpError } from '../../src/domain/errors.js';
+import { harness, running } from '../support/agent-harness.js';
+import { component, service } from '../support/plan-builders.js';
+
+const platform = () => [
+  service('dns', ['server']),
+  service('proxy', ['edge'], { dependsOn: ['dns'] }),
+  service('wiki', ['api', component('wiki', 'web', { dependsOn: ['api'] })], { dependsOn: ['proxy'] }),
+];
+
+const withImages = async (services = platform()) => {
+  const h = await harness();
+  for (const s of services) for (const c of s.components) h.runtime.addImage(c.image);
+  h.serve(services);
+  return h;
+};
+
+test('a pass from nothing creates and starts every component', async () => {
+  const h = await withImages();
+  const report = await h.pass();
+  assert.equal(report.status.result, 'converged');
+  assert.equal(report.changes?.counts.created, 4);
+  assert.deepEqual(running(h.runtime), ['dns-server', 'proxy-edge', 'wiki-api', 'wiki-web']);
+});
+
+test('a second pass over the same state makes no runtime call at all', async () => {
+  const h = await withImages();
+  await h.pass();
+  const before = h.runtime.apiCalls();
+  const report = await h.pass();
+  assert.equal(h.runtime.apiCalls(), before);
+  assert.equal(report.changes?.counts.unchanged, 4);
+  assert.equal(report.status.summary, '4 unchanged');
+});
+
+test('components start in dependency order', async () => {
+  const h = await withImages();
+  await h.pass();
+  const starts = h.runtime.events.filter((e) => e.type === 'start').map((e) => e.name);
+  assert.deepEqual(starts, ['dns-server', 'proxy-edge', 'wiki-api', 'wiki-web']);
+});
+
+test('changing one image recreates only that component', async () => {
+  const h = await withImages();
+  await h.pass();
+  const changed = platform();
+  changed[2].components[0] = component('wiki', 'api', { image: 'registry.example:8443/wiki-api:v1.1.0' });
+  h.runtime.addImage('registry.example:8443/wiki-api:v1.1.0');
+  h.serve(changed, 'c0ffee2');
+  const report = await h.pass();
+  assert.equal(report.changes?.counts.recreated, 1);
+  assert.deepEqual(
+    report.changes?.results.filter((r) => r.outcome === 'recreated').map((r) => r.name),
+    ['wiki-api'],
+  );
+  assert.equal(h.runtime.instance('wiki-api')?.image, 'registry.example:8443/wiki-api:v1.1.0');
+});
+
+test('a failed action blocks its dependents but not unrelated services', async () => {
+  const services = [...platform(), service('paste', ['app'])];
+  const h = await withImages(services);
+  h.runtime.removeImage(services[1].components[0].image); // proxy-edge cannot be created
+  const report = await h.pass();
+  const outcome = (name: string) => report.changes?.results.find((r) => r.name === name)?.outcome;
+  assert.equal(report.status.result, 'degraded');
+  assert.equal(outcome('proxy-edge'), 'failed');
+  assert.equal(outcome('wiki-api'), 'skipped');
+  assert.equal(outcome('wiki-web'), 'skipped');
+  assert.equal(outcome('dns-server'), 'created');
+  assert.equal(outcome('paste-app'), 'created');
+  assert.match(report.status.errors[0].message, /not found locally/);
+});
+
+test('transient runtime errors are retried', async () => {
+  const h = await withImages();
+  h.runtime.failNext('create', new McpError('RUNTIME_UNAVAILABLE', 'socket hiccup'));
+  h.runtime.failNext('start', new McpError('RUNTIME', 'busy'));
+  const report = await h.pass();
+  assert.equal(report.status.result, 'converged');
+  assert.equal(running(h.runtime).length, 4);
+});
+
+test('drift is healed: stopped, removed and killed containers come back', async () => {
+  const h = await withImages();
+  await h.pass();
+  h.runtime.stopByHand('dns-server');
+  h.runtime.removeByHand('proxy-edge');
+  h.runtime.killByHand('wiki-web');
+  const report = await h.pass();
+  assert.equal(report.changes?.counts.started, 2);
+  assert.equal(report.changes?.counts.created, 1);
+  assert.equal(running(h.runtime).length, 4);
+  const events = h.store.events(10).filter((e) => e.data?.drift);
+  assert.equal(events.length, 3);
+});
+
+test('with heal off, drift is reported and left alone', async () => {
+  const h = await withImages();
+  await h.pass();
+  h.runtime.stopByHand('dns-server');
+  const report = await h.pass({ heal: false });
+  assert.equal(report.changes?.results.find((r) => r.name === 'dns-server')?.outcome, 'skipped');
+  assert.equal(h.runtime.instance('dns-server')?.state, 'exited');
+});
+
+test('a removed service is pruned; with prune off it is only reported', async () => {
+  const h = await withImages();
+  await h.pass();
+  h.serve(platform().slice(0, 2), 'c2');
+  const held = await h.pass({ prune: false });
+  assert.equal(held.changes?.counts.skipped, 2);
+  assert.equal(running(h.runtime).length, 4);
+  const pruned = await h.pass();
+  assert.equal(pruned.changes?.counts.removed, 2);
+  assert.deepEqual(running(h.runtime), ['dns-server', 'proxy-edge']);
+  assert.deepEqual(
+    h.store.inventory().map((e) => e.name),
+    ['dns-server', 'proxy-edge'],
+  );
+});
+
+test('a revision removing most services is held until overridden', async () => {
+  const h = await withImages();
+  await h.pass();
+  h.serve(platform().slice(0, 1), 'c3');
+  const held = await h.pass();
+  assert.equal(held.status.result, 'degraded');
+  assert.ok(held.status.errors.some((e) => e.code === 'NEEDS_OVERRIDE'));
+  assert.equal(running(h.runtime).length, 4);
+  const forced = await h.pass({ override: true });
+  assert.equal(forced.changes?.counts.removed, 3);
+});
+
+test('an unmanaged container holding a needed name is a conflict and is not touched', async () => {
+  const h = await withImages();
+  const id = h.runtime.addUnmanaged('dns-server');
+  const report = await h.pass();
+  assert.equal(report.changes?.results.find((r) => r.name === 'dns-server')?.outcome, 'conflict');
+  assert.equal(report.changes?.results.find((r) => r.name === 'proxy-edge')?.outcome, 'skipped');
+  assert.equal(h.runtime.instance('dns-server')?.id, id);
+});
+
+test('a runtime that cannot be observed fails the pass and removes nothing', async () => {
+  const h = await withImages();
+  await h.pass();
+  h.runtime.down();
+  const report = await h.pass();
+  assert.equal(report.status.result, 'failed');
+  assert.equal(report.status.errors[0].code, 'RUNTIME_UNAVAILABLE');
+  h.runtime.down(false);
+  assert.equal(running(h.runtime).length, 4);
+  assert.equal((await h.pass()).status.result, 'converged');
+});
+
+test('an unreachable source falls back to the last good revision', async () => {
+  const h = await withImages();
+  await h.pass();
+  for (const i of h.runtime.list()) h.runtime.removeByHand(i.name);
+  h.serve(undefined);
+  const report = await h.pass();
+  assert.equal(report.status.revision, 'c0ffee');
+  assert.equal(report.status.errors[0].code, 'SOURCE_UNAVAILABLE');
+  assert.equal(running(h.runtime).length, 4);
+});
+
+test('an invalid revision keeps the last good one running and says why', async () => {
+  const h = await withImages();
+  await h.pass();
+  h.serve({
+    ok: false,
+    commit: 'bad',
+    errors: [{ file: 'services/dns.toml', line: 3, column: 1, path: 'node', message: 'required' }],
+  });
+  const report = await h.pass();
+  assert.equal(report.status.revision, 'c0ffee');
+  assert.equal(report.changes?.counts.unchanged, 4);
+  assert.match(report.status.errors[0].message, /services\/dns\.toml:3:1/);
+});
+
+test('an inactive service is stopped and not removed', async () => {
+  const h = await withImages();
+  await h.pass();
+  const services = platform();
+  services[2] = { ...services[2], active: false };
+  h.serve(services, 'c4');
+  const report = await h.pass();
+  assert.equal(report.changes?.counts.stopped, 2);
+  assert.equal(h.runtime.instance('wiki-api')?.state, 'exited');
+  assert.equal((await h.pass()).changes?.counts.unchanged, 4);
+});
