@@ -1,0 +1,91 @@
+/**
+ * Schema-valid service files -> canonical domain specs. Two files that mean the same thing
+ * normalise to equal values, so spec hashes change only when the meaning does.
+ */
+import type { Component, Route as RouteFile, ServiceFile } from '../generated/service.js';
+import type { ComponentSpec, PortBinding, Protocol, Revision, Route, ServiceSpec, VolumeMount } from './spec.js';
+
+/** Memory (MiB) and vCPUs a unikernel gets when its file does not say. */
+export const UNIKERNEL_DEFAULTS = { memory: 128, cpus: 1 } as const;
+
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Parses `[ip:]host:container[/tcp|udp]`; IPv6 brackets are stripped, no address is ''. */
+export function parsePortSpec(spec: string): PortBinding {
+  const [addr, proto] = spec.split('/');
+  const m = /^(?:(\[[^\]]*\]|[^:]*):)?(\d+):(\d+)$/.exec(addr);
+  if (!m) throw new Error(`invalid port spec '${spec}'`);
+  return {
+    hostIp: (m[1] ?? '').replace(/^\[|\]$/g, ''),
+    hostPort: Number(m[2]),
+    containerPort: Number(m[3]),
+    protocol: (proto ?? 'tcp') as Protocol,
+  };
+}
+
+/** Parses `source:target[:ro|rw]`. */
+export function parseVolumeSpec(spec: string): VolumeMount {
+  const [source, target, mode] = spec.split(':');
+  return { source, target, readOnly: mode === 'ro' };
+}
+
+const comparePorts = (a: PortBinding, b: PortBinding): number =>
+  byString(a.hostIp, b.hostIp) ||
+  a.hostPort - b.hostPort ||
+  byString(a.protocol, b.protocol) ||
+  a.containerPort - b.containerPort;
+
+/** `KEY=VALUE` entries, one per key (the last wins), sorted by key. */
+export function normaliseEnv(env: readonly string[]): string[] {
+  const byKey = new Map<string, string>();
+  for (const entry of env) byKey.set(entry.slice(0, entry.indexOf('=')), entry);
+  return [...byKey.keys()].sort(byString).map((k) => byKey.get(k)!);
+}
+
+const normaliseRoute = (r: RouteFile): Route => ({
+  name: r.name,
+  port: r.port,
+  mode: r.mode ?? 'l4',
+  ...(r.hostname !== undefined && { hostname: r.hostname }),
+});
+
+/** One component with defaults filled and every list in canonical order. */
+export function normaliseComponent(service: string, c: Component): ComponentSpec {
+  const kind = c.kind ?? 'container';
+  const unikernel = kind === 'unikernel';
+  return {
+    service,
+    name: c.name,
+    kind,
+    image: c.image,
+    ...(c.network !== undefined && { network: c.network }),
+    ...(c.user !== undefined && { user: c.user }),
+    restart: c.restart ?? 'unless-stopped',
+    ports: (c.ports ?? []).map(parsePortSpec).sort(comparePorts),
+    volumes: (c.volumes ?? []).map(parseVolumeSpec).sort((a, b) => byString(a.target, b.target)),
+    cmd: [...(c.cmd ?? [])],
+    env: normaliseEnv(c.env ?? []),
+    dependsOn: [...(c.depends_on ?? [])].sort(byString),
+    routes: (c.routes ?? []).map(normaliseRoute).sort((a, b) => byString(a.name, b.name)),
+    ...((unikernel || c.memory !== undefined) && { memory: c.memory ?? UNIKERNEL_DEFAULTS.memory }),
+    ...((unikernel || c.cpus !== undefined) && { cpus: c.cpus ?? UNIKERNEL_DEFAULTS.cpus }),
+  };
+}
+
+/** One service file, defining `file` (its path in the repository). */
+export function normaliseService(s: ServiceFile, file: string): ServiceSpec {
+  return {
+    name: s.name,
+    node: s.node,
+    active: s.active ?? true,
+    dependsOn: [...(s.depends_on ?? [])].sort(byString),
+    components: s.components.map((c) => normaliseComponent(s.name, c)).sort((a, b) => byString(a.name, b.name)),
+    file,
+  };
+}
+
+/** A whole revision: services sorted by name, commit present only when known. */
+export function normaliseRevision(files: readonly { file: string; service: ServiceFile }[], commit?: string): Revision {
+  const services = files.map((f) => normaliseService(f.service, f.file)).sort((a, b) => byString(a.name, b.name));
+  return commit === undefined ? { services } : { commit, services };
+}

@@ -1,0 +1,62 @@
+/** Checks of one component that the schema cannot express: pinned images, kinds, port ranges. */
+import { parsePortSpec } from '../domain/normalise.js';
+import type { Component } from '../generated/service.js';
+import { unpinnedImage } from './image.js';
+import { problem } from './problem.js';
+import type { KeyPath, LoadedFile, SpecError } from './types.js';
+
+const containerOnly = ['network', 'user', 'volumes'] as const;
+const unikernelOnly = ['memory', 'cpus'] as const;
+
+const inRange = (port: number): boolean => port >= 1 && port <= 65535;
+
+function checkPorts(f: LoadedFile, c: Component, base: KeyPath): SpecError[] {
+  const errors: SpecError[] = [];
+  (c.ports ?? []).forEach((spec, j) => {
+    const p = parsePortSpec(spec);
+    const at = [...base, 'ports', j];
+    if (!inRange(p.hostPort)) errors.push(problem(f, at, `host port ${p.hostPort} is out of range 1..65535`));
+    if (!inRange(p.containerPort)) {
+      errors.push(problem(f, at, `container port ${p.containerPort} is out of range 1..65535`));
+    }
+    if (p.hostIp.includes('.') && p.hostIp.split('.').some((o) => Number(o) > 255)) {
+      errors.push(problem(f, at, `'${p.hostIp}' is not an IPv4 address`));
+    }
+  });
+  return errors;
+}
+
+function checkRoutes(f: LoadedFile, c: Component, base: KeyPath): SpecError[] {
+  const seen = new Map<string, number>();
+  const errors: SpecError[] = [];
+  (c.routes ?? []).forEach((r, k) => {
+    const first = seen.get(r.name);
+    if (first === undefined) seen.set(r.name, k);
+    else errors.push(problem(f, [...base, 'routes', k, 'name'], `route '${r.name}' is defined twice (also routes[${first}])`));
+  });
+  return errors;
+}
+
+/** Every problem of component `i` of a schema-valid file. */
+export function checkComponent(f: LoadedFile, i: number): SpecError[] {
+  const c = f.service.components[i];
+  const base = ['components', i];
+  const errors = [...checkPorts(f, c, base), ...checkRoutes(f, c, base)];
+  if (c.kind === 'unikernel') {
+    if (!c.image.startsWith('/')) {
+      errors.push(problem(f, [...base, 'image'], `unikernel image '${c.image}' must be an absolute path to a bootable image`, 'e.g. image = "/var/lib/mcp/images/echo.img"'));
+    }
+    for (const key of containerOnly) {
+      if (c[key] !== undefined) errors.push(problem(f, [...base, key], `'${key}' does not apply to unikernel components`));
+    }
+    return errors;
+  }
+  const unpinned = unpinnedImage(c.image);
+  if (unpinned) errors.push(problem(f, [...base, 'image'], unpinned.message, unpinned.hint));
+  for (const key of unikernelOnly) {
+    if (c[key] !== undefined) {
+      errors.push(problem(f, [...base, key], `'${key}' applies only to unikernel components`, 'remove it, or set kind = "unikernel"'));
+    }
+  }
+  return errors;
+}

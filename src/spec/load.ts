@@ -1,0 +1,90 @@
+/**
+ * Loading one revision of the services repository: TOML -> ajv -> semantic checks -> domain
+ * specs. Every error of the revision is collected and located; nothing here throws for bad
+ * input, only for a source that cannot be read at all (McpError NOT_FOUND).
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { McpError } from '../domain/errors.js';
+import { normaliseRevision } from '../domain/normalise.js';
+import type { Revision } from '../domain/spec.js';
+import { checkRevision } from './check-revision.js';
+import { checkService } from './check-service.js';
+import { locator } from './locate.js';
+import { parseToml } from './parse.js';
+import { validateServiceFile } from './schema.js';
+import type { LoadedFile, SourceFile, SpecError } from './types.js';
+
+export type { SourceFile, SpecError } from './types.js';
+
+/** A valid revision, or every error that makes it invalid. */
+export type LoadResult = { ok: true; revision: Revision } | { ok: false; errors: SpecError[] };
+
+const byPosition = (a: SpecError, b: SpecError): number =>
+  (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+
+const nameOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1).replace(/\.toml$/, '');
+
+/** The pure core: validates and normalises the given service files as one revision. */
+export function loadRevisionFromFiles(files: SourceFile[], commit?: string): LoadResult {
+  const errors: SpecError[] = [];
+  const loaded: LoadedFile[] = [];
+  const known = new Set<string>();
+  for (const { path, text } of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    known.add(nameOf(path));
+    const parsed = parseToml(path, text);
+    if (!parsed.ok) {
+      errors.push(parsed.error);
+      continue;
+    }
+    const at = locator(text);
+    const valid = validateServiceFile(path, parsed.value, at);
+    if (!valid.ok) {
+      errors.push(...valid.errors);
+      continue;
+    }
+    const f = { file: path, service: valid.value, at };
+    known.add(f.service.name);
+    loaded.push(f);
+    errors.push(...checkService(f));
+  }
+  errors.push(...checkRevision(loaded, known));
+  if (errors.length > 0) return { ok: false, errors: errors.sort(byPosition) };
+  return { ok: true, revision: normaliseRevision(loaded, commit) };
+}
+
+const isDirectory = (path: string): Promise<boolean> =>
+  stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+
+/** Loads DIR/services/*.toml, or DIR/*.toml when DIR has no services/ directory. */
+export async function loadRevisionFromDir(dir: string): Promise<LoadResult> {
+  if (!(await isDirectory(dir))) throw new McpError('NOT_FOUND', `no such directory: ${dir}`, { dir });
+  const prefix = (await isDirectory(join(dir, 'services'))) ? 'services/' : '';
+  const entries = await readdir(join(dir, prefix), { withFileTypes: true });
+  const names = entries.filter((e) => !e.isDirectory() && e.name.endsWith('.toml') && !e.name.startsWith('.'));
+  const files = await Promise.all(
+    names.map(async (e) => ({ path: prefix + e.name, text: await readFile(join(dir, prefix, e.name), 'utf8') })),
+  );
+  return loadRevisionFromFiles(files);
+}
+
+/** Loads `subdir` of a git repository at `ref` without checking it out; commit is the full id. */
+export async function loadRevisionFromGit(repoDir: string, ref: string, subdir = 'services'): Promise<LoadResult> {
+  const { readFilesAtRef } = await import('../adapters/git/read-tree.js');
+  const { commit, files } = await readFilesAtRef(repoDir, ref, subdir);
+  return loadRevisionFromFiles(files, commit);
+}
+
+/** `services/foo.toml:12:3 components[0].ports[1]: message; hint`, the one-line form. */
+export const formatSpecError = (e: SpecError): string => {
+  const where = e.file + (e.line ? `:${e.line}` : '') + (e.line && e.column ? `:${e.column}` : '');
+  const what = e.path === '' ? `: ${e.message}` : ` ${e.path}: ${e.message}`;
+  return where + what + (e.hint ? `; hint: ${e.hint}` : '');
+};
+
+/** The McpError an invalid revision becomes where errors are thrown (agent, plan). */
+export const invalidSpecError = (errors: SpecError[]): McpError =>
+  new McpError('INVALID_SPEC', `invalid revision: ${errors.length} error${errors.length === 1 ? '' : 's'}`, { errors });
