@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/**
+ * The `mcp-agent` executable: `run` keeps the node converged (interval and runtime events,
+ * one pass at a time); `reconcile --once` does a single pass and exits with its result.
+ */
+import { parseArgs } from 'node:util';
+import { asMcpError, McpError } from '../domain/errors.js';
+import { createLogger } from '../log.js';
+import { loadAgentConfig } from './config.js';
+import { reconcileOnce } from './reconcile.js';
+import { wireAgent } from './runtime-wiring.js';
+import { createScheduler } from './scheduler.js';
+import { passLine } from './summary.js';
+
+const USAGE = `usage: mcp-agent run --config FILE
+       mcp-agent reconcile --once --config FILE [--override] [--json]
+
+  run          reconcile on an interval and whenever a managed container dies or vanishes
+  reconcile    one pass, then exit: 0 converged, 1 degraded (some actions failed), 2 failed
+  --override   allow a revision that removes most of this node's services
+  --json       print the pass report as JSON`;
+
+const EXIT = { converged: 0, degraded: 1, failed: 2, usage: 64, config: 78, internal: 70 } as const;
+
+const main = async (argv: string[]): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      once: { type: 'boolean' },
+      override: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command] = positionals;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (
+    !values.config ||
+    (command !== 'run' && command !== 'reconcile') ||
+    (command === 'reconcile' && !values.once)
+  ) {
+    throw new McpError('USAGE', 'expected `run` or `reconcile --once`, and --config FILE');
+  }
+  const config = await loadAgentConfig(values.config);
+  const log = createLogger(config.log.level);
+  const agent = await wireAgent(config, log);
+  const options = { ...agent.options, override: values.override === true };
+  if (command === 'reconcile') {
+    const report = await reconcileOnce(agent.deps, options).finally(() => agent.close());
+    if (values.json) console.log(JSON.stringify(report, null, 2));
+    else log.info(passLine(report.status), { ...report.status });
+    return EXIT[report.status.result];
+  }
+  const interval = config.source.interval ?? 60;
+  const scheduler = createScheduler(
+    async (reasons) => {
+      const report = await reconcileOnce(agent.deps, options);
+      log.info(passLine(report.status, interval), { reasons: [...new Set(reasons)], ...report.status });
+    },
+    {
+      intervalMs: interval * 1000,
+      debounceMs: 100,
+      onError: (err) => log.error('pass crashed', { error: asMcpError(err).toJSON() }),
+    },
+  );
+  agent.deps.runtimes.container.onEvent((e) => {
+    if (e.managed && (e.type === 'die' || e.type === 'remove' || e.type === 'resync'))
+      void scheduler.trigger(`runtime ${e.type} ${e.name}`);
+  });
+  log.info('agent started', { node: config.node, source: agent.deps.source.description, interval });
+  void scheduler.trigger('start');
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  log.info('agent stopping', { node: config.node });
+  await scheduler.stop();
+  await agent.close();
+  return EXIT.converged;
+};
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    const error = asMcpError(err);
+    console.error(`mcp-agent: ${error.message}`);
+    if (error.code === 'USAGE' || err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error(`\n${USAGE}`);
+    if (process.env.MCP_DEBUG === '1') console.error(err);
+    process.exitCode =
+      error.code === 'USAGE' ? EXIT.usage : error.code === 'INVALID_CONFIG' ? EXIT.config : EXIT.internal;
+  },
+);

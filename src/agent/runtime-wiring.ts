@@ -1,0 +1,60 @@
+/**
+ * Builds the agent's parts from its configuration: registry, runtime, source, logger. The
+ * one place that knows which adapter stands behind which port.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dirSource } from '../adapters/dir/source.js';
+import { createPodmanRuntime } from '../adapters/podman/runtime.js';
+import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
+import { McpError } from '../domain/errors.js';
+import { createLogger, type Logger } from '../log.js';
+import type { ContainerRuntime } from '../ports/container-runtime.js';
+import type { RevisionSource } from '../ports/revision-source.js';
+import type { ApplyOptions } from './apply.js';
+import type { ResolvedAgentConfig } from './config.js';
+import type { PassDeps } from './reconcile.js';
+
+export interface Agent {
+  deps: PassDeps & { store: SqlRegistry; runtimes: { container: ContainerRuntime } };
+  options: ApplyOptions;
+  close(): Promise<void>;
+}
+
+export const wireAgent = async (
+  config: ResolvedAgentConfig,
+  log: Logger = createLogger(config.log.level),
+): Promise<Agent> => {
+  await mkdir(config.state_dir, { recursive: true });
+  const store = await openRegistry(join(config.state_dir, 'registry.db'));
+  const container = await createPodmanRuntime({
+    socketPath: config.podman.socket,
+    relistIntervalMs: config.podman.relist_interval * 1000,
+    stopTimeoutSeconds: config.podman.stop_timeout,
+    onLog: (level, message, meta) => log[level](message, meta),
+  });
+  const options: ApplyOptions = {
+    concurrency: config.policy.concurrency,
+    retry: { retries: config.policy.retries, delayMs: 500 },
+    stopTimeoutSeconds: config.podman.stop_timeout,
+    heal: config.policy.heal,
+    prune: config.policy.prune,
+    override: false,
+  };
+  return {
+    deps: { node: config.node, source: sourceFor(config), runtimes: { container }, store, log },
+    options,
+    async close() {
+      await container.close();
+      await store.flush();
+      store.close();
+    },
+  };
+};
+
+const sourceFor = (config: ResolvedAgentConfig): RevisionSource => {
+  if (config.source.path) return dirSource(config.source.path);
+  throw new McpError('INVALID_CONFIG', 'source.url (a git remote) is not supported yet: use source.path', {
+    hint: 'point source.path at a checkout of the services repository',
+  });
+};
