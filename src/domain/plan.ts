@@ -24,18 +24,19 @@ export interface PlanInput {
 export function plan(input: PlanInput): Plan {
   const ctx = indexInput(input);
   const local = input.services.filter((s) => s.node === input.node);
-  const localByName = new Map(local.map((s) => [s.name, s]));
+  const names = new Map(local.map((s) => [s.name, s.components.map(instanceName)]));
   const graph: DependencyGraph = new Map();
   const actions: Action[] = [];
   for (const service of local) {
-    for (const spec of service.components) {
-      const name = instanceName(spec);
+    const serviceDeps = service.dependsOn.flatMap((d) => names.get(d) ?? []);
+    const own = names.get(service.name)!;
+    service.components.forEach((spec, i) => {
       const deps = spec.dependsOn.map((c) => `${service.name}-${c}`);
-      graph.set(name, [...componentsOf(service.dependsOn, localByName), ...deps]);
+      graph.set(own[i], deps.length > 0 ? serviceDeps.concat(deps) : serviceDeps);
       actions.push(
-        service.active ? decideActive(spec, name, specHash(spec), ctx) : decideInactive(spec, name, ctx),
+        service.active ? decideActive(spec, own[i], specHash(spec), ctx) : decideInactive(spec, own[i], ctx),
       );
-    }
+    });
   }
   const desired = new Set(graph.keys());
   for (const inst of ctx.observed.values()) {
@@ -43,7 +44,7 @@ export function plan(input: PlanInput): Plan {
     const action = decideOrphan(inst, ctx);
     if (!action) continue;
     actions.push(action);
-    graph.set(inst.name, orphanDeps(inst.name, ctx, localByName));
+    graph.set(inst.name, orphanDeps(inst.name, ctx, names));
   }
   const levels = dependencyLevels(graph, (name) => !desired.has(name));
   return {
@@ -67,14 +68,10 @@ function indexInput(input: PlanInput): PlanContext {
   };
 }
 
-function componentsOf(serviceNames: readonly string[], local: ReadonlyMap<string, ServiceSpec>): string[] {
-  return serviceNames.flatMap((s) => local.get(s)?.components.map(instanceName) ?? []);
-}
-
 /** An orphan's dependencies as its inventory spec and its (possibly moved) service still tell them. */
-function orphanDeps(name: string, ctx: PlanContext, local: ReadonlyMap<string, ServiceSpec>): string[] {
+function orphanDeps(name: string, ctx: PlanContext, names: ReadonlyMap<string, string[]>): string[] {
   const entry = ctx.inventory.get(name);
   if (!entry) return [];
-  const own = entry.spec?.dependsOn.map((c) => `${entry.service}-${c}`) ?? [];
-  return [...componentsOf(ctx.services.get(entry.service)?.dependsOn ?? [], local), ...own];
+  const serviceDeps = ctx.services.get(entry.service)?.dependsOn.flatMap((d) => names.get(d) ?? []) ?? [];
+  return [...serviceDeps, ...(entry.spec?.dependsOn.map((c) => `${entry.service}-${c}`) ?? [])];
 }
