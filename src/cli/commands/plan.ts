@@ -1,0 +1,112 @@
+/**
+ * `mcp plan`: what a change of the services repository would do, per node, before it is
+ * merged. Both revisions are read from git without a checkout; the base is assumed converged.
+ */
+
+import { McpError } from '../../domain/errors.js';
+import { plan } from '../../domain/plan.js';
+import { simulateConverged } from '../../domain/simulate.js';
+import type { Revision } from '../../domain/spec.js';
+import { renderInvalidMarkdown, renderPlanMarkdown } from '../../render/plan-markdown.js';
+import { planReport, type RevisionRef } from '../../render/plan-report.js';
+import { renderPlanText } from '../../render/plan-text.js';
+import { formatSpecError, loadRevisionFromGit } from '../../spec/load.js';
+import { oneOf, parseCommandArgs } from '../args.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { style } from '../style.js';
+
+const FORMATS = ['text', 'json', 'markdown'] as const;
+
+/** Usage of `mcp plan`. */
+export const help = `usage: mcp plan --base REV [--head REV] [--repo DIR] [--path DIR] [--node NAME]
+                [--format text|json|markdown]
+
+Shows the actions each node's agent would take if the services repository moved from
+revision --base to --head (branches, tags, commit ids, REV~N): creates, recreates with the
+fields that change, starts, stops and removes, in dependency stages. Nothing is checked
+out and no agent is asked: every node is assumed converged on --base.
+
+options:
+  --base REV        the revision the nodes run now (required), e.g. origin/main
+  --head REV        the proposed revision (default HEAD)
+  --repo DIR        the services repository (default: the current directory)
+  --path DIR        directory of the service files inside it (default services)
+  --node NAME       only this node (default: every node of either revision)
+  --format FORMAT   text (default), json, or markdown for a pull-request comment
+
+exit codes: 0 no changes, 2 changes, 1 head is invalid (every error is printed),
+66 unknown revision or node, 64 bad usage.`;
+
+const OPTIONS = {
+  base: { type: 'string' },
+  head: { type: 'string', default: 'HEAD' },
+  repo: { type: 'string' },
+  path: { type: 'string', default: 'services' },
+  node: { type: 'string' },
+  format: { type: 'string', default: 'text' },
+} as const;
+
+async function load(repo: string, ref: string, path: string) {
+  return { ref, result: await loadRevisionFromGit(repo, ref, path) };
+}
+
+const nodesOf = (...revisions: Revision[]): string[] =>
+  [...new Set(revisions.flatMap((r) => r.services.map((s) => s.node)))].sort();
+
+/** Runs `mcp plan`; the exit code says no changes (0), changes (2) or invalid head (1). */
+export async function run(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(args, OPTIONS, help, { max: 0 });
+  const format = oneOf(values.format as string, FORMATS, '--format', help);
+  if (typeof values.base !== 'string') throw new McpError('USAGE', '--base is required', { usage: help });
+  const repo = typeof values.repo === 'string' ? values.repo : ctx.cwd;
+  const path = values.path as string;
+  const [base, head] = await Promise.all([
+    load(repo, values.base, path),
+    load(repo, values.head as string, path),
+  ]);
+  const baseRef: RevisionRef = {
+    ref: base.ref,
+    ...(base.result.ok ? { commit: base.result.revision.commit } : {}),
+  };
+  const headRef: RevisionRef = {
+    ref: head.ref,
+    ...(head.result.ok ? { commit: head.result.revision.commit } : {}),
+  };
+  if (!head.result.ok) {
+    const lines = head.result.errors.map(formatSpecError);
+    if (format === 'json')
+      ctx.out(
+        JSON.stringify({ base: baseRef, head: headRef, valid: false, errors: head.result.errors }, null, 2),
+      );
+    else if (format === 'markdown') ctx.out(renderInvalidMarkdown(baseRef, headRef, lines));
+    else
+      ctx.err(
+        [`mcp: ${head.ref} is invalid (${lines.length} errors):`, ...lines.map((l) => `  ${l}`)].join('\n'),
+      );
+    return EXIT.invalid;
+  }
+  if (!base.result.ok) {
+    throw new McpError('INVALID_SPEC', `base ${base.ref} is invalid, so what the nodes run is unknown`, {
+      errors: base.result.errors,
+      hint: 'compare with the last valid revision of the base branch: --base REV',
+    });
+  }
+  const from = base.result.revision;
+  const to = head.result.revision;
+  const known = nodesOf(from, to);
+  const node = values.node as string | undefined;
+  if (node !== undefined && !known.includes(node)) {
+    throw new McpError('NOT_FOUND', `no service of either revision runs on node ${node}`, {
+      hint: `nodes: ${known.join(', ') || '(none)'}`,
+    });
+  }
+  const plans = (node === undefined ? known : [node]).map((n) =>
+    plan({ node: n, revision: to.commit, services: to.services, ...simulateConverged(from, n) }),
+  );
+  const report = planReport(baseRef, headRef, plans);
+  if (format === 'json') ctx.out(JSON.stringify({ ...report, valid: true }, null, 2));
+  else if (format === 'markdown') ctx.out(renderPlanMarkdown(report));
+  else ctx.out(renderPlanText(report, style(ctx)));
+  return report.changed ? EXIT.changes : EXIT.ok;
+}
