@@ -1,6 +1,20 @@
 // Regenerates src/generated/*.ts from schema/*.schema.json; with --check, fails when they differ.
+// service.schema.json also gets a precompiled ajv validator, so `mcp validate` starts without ajv's compiler.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { compile } from 'json-schema-to-typescript';
+
+const require = createRequire(import.meta.url);
+const { Ajv } = require('ajv');
+const standalone = require('ajv/dist/standalone').default;
+
+const validator = (schema) => {
+  const ajv = new Ajv({ strict: true, allErrors: true, verbose: true, code: { source: true, esm: true } });
+  const code = standalone(ajv, ajv.compile(schema));
+  const prelude =
+    "// @ts-nocheck\nimport { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);";
+  return `${banner.replace('json-schema-to-typescript', 'ajv standalone')}\n${prelude}\n${code}\n`;
+};
 
 const check = process.argv.includes('--check');
 const banner = '/* Generated from schema/ by `npm run gen` (json-schema-to-typescript). Do not edit. */';
@@ -12,12 +26,16 @@ for (const file of (await readdir('schema')).filter((f) => f.endsWith('.schema.j
     additionalProperties: false,
     style: { singleQuote: true, printWidth: 100 },
   });
-  const out = `src/generated/${file.replace('.schema.json', '')}.ts`;
-  const old = await readFile(out, 'utf8').catch(() => '');
-  if (old === ts) continue;
-  if (check) {
-    console.error(`${out} differs from a fresh generation: run npm run gen`);
-    stale++;
-  } else await writeFile(out, ts);
+  const name = file.replace('.schema.json', '');
+  const outputs = [[`src/generated/${name}.ts`, ts]];
+  if (name === 'service') outputs.push([`src/generated/${name}.validate.ts`, validator(schema)]);
+  for (const [out, text] of outputs) {
+    const old = await readFile(out, 'utf8').catch(() => '');
+    if (old === text) continue;
+    if (check) {
+      console.error(`${out} differs from a fresh generation: run npm run gen`);
+      stale++;
+    } else await writeFile(out, text);
+  }
 }
 process.exit(stale ? 1 : 0);

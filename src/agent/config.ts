@@ -21,7 +21,12 @@ type Filled<T> = {
 /** The agent's configuration with every default in place. */
 export type ResolvedAgentConfig = Filled<AgentConfig> & { source: AgentConfig['source'] };
 
-const validate = new Ajv({ strict: true, allErrors: true, useDefaults: true }).compile<AgentConfig>(schema);
+const validate = new Ajv({
+  strict: true,
+  allErrors: true,
+  useDefaults: true,
+  verbose: true,
+}).compile<AgentConfig>(schema);
 
 /** Parses and validates `text` (from `file`); throws INVALID_CONFIG listing every problem. */
 export const parseAgentConfig = (file: string, text: string): ResolvedAgentConfig => {

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian 12 machine (as root) for MCP's demo and tests: apt packages, npm
+# dependencies, a podman API service with its local test images, and the build.
+# Idempotent. Prints the podman socket path on stdout; everything else goes to stderr.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for cmd in git curl docker-compose; do command -v "$cmd" >/dev/null || need+=("$cmd"); done
+if [ "${#need[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq --no-install-recommends git curl ca-certificates docker-compose >&2
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  npm ci --no-audit --no-fund >&2
+  touch node_modules
+fi
+
+socket="$(bash test/support/podman-up.sh)"
+npm run --silent build >&2
+echo "$socket"

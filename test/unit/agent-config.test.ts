@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadAgentConfig, parseAgentConfig } from '../../src/agent/config.js';
+import { McpError } from '../../src/domain/errors.js';
+
+const invalid = (text: string): string => {
+  try {
+    parseAgentConfig('/etc/mcp/mcp-agent.toml', text);
+  } catch (err) {
+    assert.ok(err instanceof McpError);
+    assert.equal(err.code, 'INVALID_CONFIG');
+    return err.message;
+  }
+  assert.fail('expected the config to be rejected');
+};
+
+test('the example agent configs are valid', async () => {
+  const prod = await loadAgentConfig('examples/agent/mcp-agent.toml');
+  assert.equal(prod.node, 'rift');
+  const demo = await loadAgentConfig('examples/demo/mcp-agent.toml');
+  assert.match(demo.source.path ?? '', /examples\/demo$/);
+});
+
+test('defaults are filled in and relative paths resolve against the file', () => {
+  const c = parseAgentConfig(
+    '/etc/mcp/mcp-agent.toml',
+    'node = "rift"\nstate_dir = "state"\n[source]\npath = "repo"\n',
+  );
+  assert.equal(c.state_dir, '/etc/mcp/state');
+  assert.equal(c.source.path, '/etc/mcp/repo');
+  assert.equal(c.podman.socket, '/run/podman/podman.sock');
+  assert.deepEqual({ ...c.policy }, { heal: true, prune: true, concurrency: 4, retries: 2 });
+});
+
+test('an unknown key is an error naming the file and line', () => {
+  const message = invalid('node = "rift"\n[source]\npath = "x"\n[policy]\nheall = false\n');
+  assert.match(message, /mcp-agent\.toml:5:1 policy\.heall: unknown key 'heall' \(did you mean 'heal'\?\)/);
+});
+
+test('a source needs a url or a path', () => {
+  assert.match(invalid('node = "rift"\n[source]\ninterval = 5\n'), /source: needs url or path/);
+});
+
+test('a TOML syntax error names the line', () => {
+  assert.match(invalid('node = "rift"\n[source\n'), /mcp-agent\.toml:2:/);
+});
+
+test('an unreadable file is a config error, not a crash', async () => {
+  await assert.rejects(loadAgentConfig('/nonexistent/mcp-agent.toml'), /cannot read .*ENOENT/);
+});
