@@ -3,7 +3,15 @@
  * normalise to equal values, so spec hashes change only when the meaning does.
  */
 import type { Component, Route as RouteFile, ServiceFile } from '../generated/service.js';
-import type { ComponentSpec, PortBinding, Protocol, Revision, Route, ServiceSpec, VolumeMount } from './spec.js';
+import type {
+  ComponentSpec,
+  PortBinding,
+  Protocol,
+  Revision,
+  Route,
+  ServiceSpec,
+  VolumeMount,
+} from './spec.js';
 
 /** Memory (MiB) and vCPUs a unikernel gets when its file does not say. */
 export const UNIKERNEL_DEFAULTS = { memory: 128, cpus: 1 } as const;
@@ -79,13 +87,20 @@ export function normaliseService(s: ServiceFile, file: string): ServiceSpec {
     node: s.node,
     active: s.active ?? true,
     dependsOn: [...(s.depends_on ?? [])].sort(byString),
-    components: s.components.map((c) => normaliseComponent(s.name, c)).sort((a, b) => byString(a.name, b.name)),
+    components: s.components
+      .map((c) => normaliseComponent(s.name, c))
+      .sort((a, b) => byString(a.name, b.name)),
     file,
   };
 }
 
 /** A whole revision: services sorted by name, commit present only when known. */
-export function normaliseRevision(files: readonly { file: string; service: ServiceFile }[], commit?: string): Revision {
-  const services = files.map((f) => normaliseService(f.service, f.file)).sort((a, b) => byString(a.name, b.name));
+export function normaliseRevision(
+  files: readonly { file: string; service: ServiceFile }[],
+  commit?: string,
+): Revision {
+  const services = files
+    .map((f) => normaliseService(f.service, f.file))
+    .sort((a, b) => byString(a.name, b.name));
   return commit === undefined ? { services } : { commit, services };
 }

@@ -32,7 +32,14 @@ function checkRoutes(f: LoadedFile, c: Component, base: KeyPath): SpecError[] {
   (c.routes ?? []).forEach((r, k) => {
     const first = seen.get(r.name);
     if (first === undefined) seen.set(r.name, k);
-    else errors.push(problem(f, [...base, 'routes', k, 'name'], `route '${r.name}' is defined twice (also routes[${first}])`));
+    else
+      errors.push(
+        problem(
+          f,
+          [...base, 'routes', k, 'name'],
+          `route '${r.name}' is defined twice (also routes[${first}])`,
+        ),
+      );
   });
   return errors;
 }
@@ -44,10 +51,18 @@ export function checkComponent(f: LoadedFile, i: number): SpecError[] {
   const errors = [...checkPorts(f, c, base), ...checkRoutes(f, c, base)];
   if (c.kind === 'unikernel') {
     if (!c.image.startsWith('/')) {
-      errors.push(problem(f, [...base, 'image'], `unikernel image '${c.image}' must be an absolute path to a bootable image`, 'e.g. image = "/var/lib/mcp/images/echo.img"'));
+      errors.push(
+        problem(
+          f,
+          [...base, 'image'],
+          `unikernel image '${c.image}' must be an absolute path to a bootable image`,
+          'e.g. image = "/var/lib/mcp/images/echo.img"',
+        ),
+      );
     }
     for (const key of containerOnly) {
-      if (c[key] !== undefined) errors.push(problem(f, [...base, key], `'${key}' does not apply to unikernel components`));
+      if (c[key] !== undefined)
+        errors.push(problem(f, [...base, key], `'${key}' does not apply to unikernel components`));
     }
     return errors;
   }
@@ -55,7 +70,14 @@ export function checkComponent(f: LoadedFile, i: number): SpecError[] {
   if (unpinned) errors.push(problem(f, [...base, 'image'], unpinned.message, unpinned.hint));
   for (const key of unikernelOnly) {
     if (c[key] !== undefined) {
-      errors.push(problem(f, [...base, key], `'${key}' applies only to unikernel components`, 'remove it, or set kind = "unikernel"'));
+      errors.push(
+        problem(
+          f,
+          [...base, key],
+          `'${key}' applies only to unikernel components`,
+          'remove it, or set kind = "unikernel"',
+        ),
+      );
     }
   }
   return errors;

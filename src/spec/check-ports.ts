@@ -38,7 +38,13 @@ export function checkPortConflicts(files: readonly LoadedFile[]): SpecError[] {
         const clash = earlier.find((e) => overlaps(e.binding, binding));
         if (clash) {
           const where = `${clash.f.file}:${clash.f.at(clash.path).line}`;
-          errors.push(problem(f, path, `host port ${show(binding)} on node ${f.service.node} is already published by ${clash.owner} (${where})`));
+          errors.push(
+            problem(
+              f,
+              path,
+              `host port ${show(binding)} on node ${f.service.node} is already published by ${clash.owner} (${where})`,
+            ),
+          );
         }
         earlier.push({ f, path, owner: `${f.service.name}/${c.name}`, binding });
         byKey.set(key, earlier);

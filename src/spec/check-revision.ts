@@ -9,7 +9,8 @@ function checkUniqueNames(files: readonly LoadedFile[]): SpecError[] {
   const errors: SpecError[] = [];
   for (const f of files) {
     const first = seen.get(f.service.name);
-    if (first) errors.push(problem(f, ['name'], `service '${f.service.name}' is also defined in ${first.file}`));
+    if (first)
+      errors.push(problem(f, ['name'], `service '${f.service.name}' is also defined in ${first.file}`));
     else seen.set(f.service.name, f);
   }
   return errors;
@@ -26,7 +27,9 @@ function checkDependencies(files: readonly LoadedFile[], known: ReadonlySet<stri
   const graph = new Map(files.map((f) => [f.service.name, f.service.depends_on ?? []]));
   for (const cycle of findCycles(graph)) {
     const f = byName.get(cycle[0])!;
-    errors.push(problem(f, ['depends_on', (f.service.depends_on ?? []).indexOf(cycle[1])], formatCycle(cycle)));
+    errors.push(
+      problem(f, ['depends_on', (f.service.depends_on ?? []).indexOf(cycle[1])], formatCycle(cycle)),
+    );
   }
   return errors;
 }

@@ -11,7 +11,12 @@ function checkName(f: LoadedFile): SpecError[] {
   if (f.service.name === expected) return [];
   const dir = f.file.slice(0, f.file.length - expected.length - '.toml'.length);
   return [
-    problem(f, ['name'], `name '${f.service.name}' does not match the file name '${expected}.toml'`, `rename the file to ${dir}${f.service.name}.toml, or set name = "${expected}"`),
+    problem(
+      f,
+      ['name'],
+      `name '${f.service.name}' does not match the file name '${expected}.toml'`,
+      `rename the file to ${dir}${f.service.name}.toml, or set name = "${expected}"`,
+    ),
   ];
 }
 
@@ -21,7 +26,14 @@ function checkComponentNames(f: LoadedFile): SpecError[] {
   f.service.components.forEach((c, i) => {
     const first = seen.get(c.name);
     if (first === undefined) seen.set(c.name, i);
-    else errors.push(problem(f, ['components', i, 'name'], `component '${c.name}' is defined twice (also components[${first}])`));
+    else
+      errors.push(
+        problem(
+          f,
+          ['components', i, 'name'],
+          `component '${c.name}' is defined twice (also components[${first}])`,
+        ),
+      );
   });
   return errors;
 }
@@ -33,7 +45,14 @@ function checkComponentDependencies(f: LoadedFile): SpecError[] {
   components.forEach((c, i) => {
     (c.depends_on ?? []).forEach((dep, k) => {
       if (!index.has(dep)) {
-        errors.push(problem(f, ['components', i, 'depends_on', k], `depends on unknown component '${dep}'`, `components of ${f.service.name}: ${components.map((x) => x.name).join(', ')}`));
+        errors.push(
+          problem(
+            f,
+            ['components', i, 'depends_on', k],
+            `depends on unknown component '${dep}'`,
+            `components of ${f.service.name}: ${components.map((x) => x.name).join(', ')}`,
+          ),
+        );
       }
     });
   });

@@ -12,7 +12,7 @@ export function findCycles(graph: ReadonlyMap<string, readonly string[]>): strin
     if (covered.has(start)) continue;
     const loop = shortestLoop(graph, start);
     if (!loop) continue;
-    loop.forEach((n) => covered.add(n));
+    for (const n of loop) covered.add(n);
     cycles.push(loop);
   }
   return cycles;

@@ -14,9 +14,13 @@ export function unpinnedImage(image: string): { message: string; hint: string } 
       : { message: `image '${image}' has a malformed digest`, hint };
   }
   if (image.startsWith('/')) {
-    return { message: `container image '${image}' is a path`, hint: 'paths are for kind = "unikernel"; ' + hint };
+    return {
+      message: `container image '${image}' is a path`,
+      hint: 'paths are for kind = "unikernel"; ' + hint,
+    };
   }
   if (colon < 0) return { message: `image '${image}' has no tag`, hint };
-  if (lastSegment.slice(colon + 1) === 'latest') return { message: `image '${image}' is not pinned: ':latest' moves`, hint };
+  if (lastSegment.slice(colon + 1) === 'latest')
+    return { message: `image '${image}' is not pinned: ':latest' moves`, hint };
   return undefined;
 }

@@ -21,7 +21,9 @@ export type { SourceFile, SpecError } from './types.js';
 export type LoadResult = { ok: true; revision: Revision } | { ok: false; errors: SpecError[] };
 
 const byPosition = (a: SpecError, b: SpecError): number =>
-  (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+  (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+  (a.line ?? 0) - (b.line ?? 0) ||
+  (a.column ?? 0) - (b.column ?? 0);
 
 const nameOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1).replace(/\.toml$/, '');
 
@@ -64,15 +66,24 @@ export async function loadRevisionFromDir(dir: string): Promise<LoadResult> {
   if (!(await isDirectory(dir))) throw new McpError('NOT_FOUND', `no such directory: ${dir}`, { dir });
   const prefix = (await isDirectory(join(dir, 'services'))) ? 'services/' : '';
   const entries = await readdir(join(dir, prefix), { withFileTypes: true });
-  const names = entries.filter((e) => !e.isDirectory() && e.name.endsWith('.toml') && !e.name.startsWith('.'));
+  const names = entries.filter(
+    (e) => !e.isDirectory() && e.name.endsWith('.toml') && !e.name.startsWith('.'),
+  );
   const files = await Promise.all(
-    names.map(async (e) => ({ path: prefix + e.name, text: await readFile(join(dir, prefix, e.name), 'utf8') })),
+    names.map(async (e) => ({
+      path: prefix + e.name,
+      text: await readFile(join(dir, prefix, e.name), 'utf8'),
+    })),
   );
   return loadRevisionFromFiles(files);
 }
 
 /** Loads `subdir` of a git repository at `ref` without checking it out; commit is the full id. */
-export async function loadRevisionFromGit(repoDir: string, ref: string, subdir = 'services'): Promise<LoadResult> {
+export async function loadRevisionFromGit(
+  repoDir: string,
+  ref: string,
+  subdir = 'services',
+): Promise<LoadResult> {
   const { readFilesAtRef } = await import('../adapters/git/read-tree.js');
   const { commit, files } = await readFilesAtRef(repoDir, ref, subdir);
   return loadRevisionFromFiles(files, commit);
@@ -87,4 +98,6 @@ export const formatSpecError = (e: SpecError): string => {
 
 /** The McpError an invalid revision becomes where errors are thrown (agent, plan). */
 export const invalidSpecError = (errors: SpecError[]): McpError =>
-  new McpError('INVALID_SPEC', `invalid revision: ${errors.length} error${errors.length === 1 ? '' : 's'}`, { errors });
+  new McpError('INVALID_SPEC', `invalid revision: ${errors.length} error${errors.length === 1 ? '' : 's'}`, {
+    errors,
+  });

@@ -12,6 +12,10 @@ export interface SchemaProblem {
   path: KeyPath;
   message: string;
   hint?: string;
+  /** For an unknown key: the known key it is probably a typo of. */
+  suggestion?: string;
+  /** For a missing required key: its name. */
+  missing?: string;
 }
 
 /** The expected form of each patterned field, keyed by the end of its schema path. */
@@ -25,12 +29,13 @@ const forms: Record<string, string> = {
   'hostname/pattern': 'hostname must be a lower-case DNS name',
 };
 
-const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v));
+const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : (JSON.stringify(v) ?? String(v)));
 
 const typeOf = (v: unknown): string =>
   Array.isArray(v) ? 'an array' : v instanceof Date ? 'a date' : v === null ? 'null' : `a ${typeof v}`;
 
-const article = (t: string): string => (t === 'array' || t === 'integer' || t === 'object' ? `an ${t}` : `a ${t}`);
+const article = (t: string): string =>
+  t === 'array' || t === 'integer' || t === 'object' ? `an ${t}` : `a ${t}`;
 
 const lastKey = (path: KeyPath): string => {
   const k = [...path].reverse().find((s) => typeof s === 'string');
@@ -50,11 +55,15 @@ export function describe(e: ErrorObject): SchemaProblem {
       return {
         path: [...path, key],
         message: `unknown key '${key}'${guess ? ` (did you mean '${guess}'?)` : ''}`,
-        ...(!guess && { hint: `keys of ${where}: ${known.join(', ')}` }),
+        ...(guess ? { suggestion: guess } : { hint: `keys of ${where}: ${known.join(', ')}` }),
       };
     }
     case 'required':
-      return { path, message: `missing required key '${p.missingProperty}'` };
+      return {
+        path,
+        message: `missing required key '${p.missingProperty}'`,
+        missing: String(p.missingProperty),
+      };
     case 'type':
       return { path, message: `${lastKey(path)} must be ${article(String(p.type))}, not ${typeOf(e.data)}` };
     case 'enum': {

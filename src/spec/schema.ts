@@ -1,16 +1,25 @@
 /**
- * Schema validation of one parsed service file: ajv in strict mode with all errors, compiled
- * once per process, its errors translated and located in the TOML text.
+ * Schema validation of one parsed service file: ajv (strict, all errors, verbose), precompiled
+ * by `npm run gen` so a cold `mcp validate` does not pay for ajv's compiler; its errors
+ * translated and located in the TOML text.
  */
-import { Ajv } from 'ajv';
-import schema from '../../schema/service.schema.json' with { type: 'json' };
+import type { ValidateFunction } from 'ajv';
 import type { ServiceFile } from '../generated/service.js';
+import compiled from '../generated/service.validate.js';
 import type { Position } from './locate.js';
-import { describe } from './messages.js';
-import { formatPath } from './paths.js';
+import { describe, type SchemaProblem } from './messages.js';
+import { formatPath, toPointer } from './paths.js';
 import type { KeyPath, SpecError } from './types.js';
 
-const validate = new Ajv({ strict: true, allErrors: true, verbose: true }).compile<ServiceFile>(schema);
+const validate = compiled as unknown as ValidateFunction<ServiceFile>;
+
+/** A typo'd key already explains the "missing" key it was meant to be: report it once. */
+const withoutEchoes = (problems: SchemaProblem[]): SchemaProblem[] => {
+  const meant = new Set(
+    problems.filter((p) => p.suggestion).map((p) => toPointer([...p.path.slice(0, -1), p.suggestion!])),
+  );
+  return problems.filter((p) => p.missing === undefined || !meant.has(toPointer([...p.path, p.missing])));
+};
 
 /** Validates `value` against schema/service.schema.json; every error located with `at`. */
 export function validateServiceFile(
@@ -19,9 +28,15 @@ export function validateServiceFile(
   at: (path: KeyPath) => Position,
 ): { ok: true; value: ServiceFile } | { ok: false; errors: SpecError[] } {
   if (validate(value)) return { ok: true, value };
-  const errors = (validate.errors ?? []).map((e): SpecError => {
-    const problem = describe(e);
-    return { file, ...at(problem.path), path: formatPath(problem.path), message: problem.message, ...(problem.hint && { hint: problem.hint }) };
-  });
+  const problems = withoutEchoes((validate.errors ?? []).map(describe));
+  const errors = problems.map(
+    (p): SpecError => ({
+      file,
+      ...at(p.path),
+      path: formatPath(p.path),
+      message: p.message,
+      ...(p.hint && { hint: p.hint }),
+    }),
+  );
   return { ok: false, errors };
 }

@@ -13,7 +13,8 @@ export interface FileAtRef {
   text: string;
 }
 
-const gitdirOf = (repoDir: string): string => (fs.existsSync(join(repoDir, '.git')) ? join(repoDir, '.git') : repoDir);
+const gitdirOf = (repoDir: string): string =>
+  fs.existsSync(join(repoDir, '.git')) ? join(repoDir, '.git') : repoDir;
 
 async function resolveBase(gitdir: string, ref: string, cache: object): Promise<string> {
   try {
@@ -29,7 +30,9 @@ export async function resolveCommit(repoDir: string, ref: string, cache: object 
   const gitdir = gitdirOf(repoDir);
   const [, base, suffix] = /^(.*?)((?:[~^]\d*)*)$/.exec(ref)!;
   try {
-    let oid = (await git.readCommit({ fs, gitdir, oid: await resolveBase(gitdir, base || 'HEAD', cache), cache })).oid;
+    let oid = (
+      await git.readCommit({ fs, gitdir, oid: await resolveBase(gitdir, base || 'HEAD', cache), cache })
+    ).oid;
     for (const [, op, n] of suffix.matchAll(/([~^])(\d*)/g)) {
       const count = n === '' ? 1 : Number(n);
       for (let k = 0; k < (op === '~' ? count : Math.min(count, 1)); k++) {
@@ -59,9 +62,16 @@ export async function readFilesAtRef(
   try {
     tree = (await git.readTree({ fs, gitdir, oid: commit, filepath: dir, cache })).tree;
   } catch (err) {
-    throw new McpError('NOT_FOUND', `no ${dir}/ directory at ${ref} (${commit.slice(0, 7)})`, { ref, commit, subdir: dir }, { cause: err });
+    throw new McpError(
+      'NOT_FOUND',
+      `no ${dir}/ directory at ${ref} (${commit.slice(0, 7)})`,
+      { ref, commit, subdir: dir },
+      { cause: err },
+    );
   }
-  const entries = tree.filter((e) => e.type === 'blob' && e.path.endsWith('.toml') && !e.path.startsWith('.'));
+  const entries = tree.filter(
+    (e) => e.type === 'blob' && e.path.endsWith('.toml') && !e.path.startsWith('.'),
+  );
   const files = await Promise.all(
     entries.map(async (e) => {
       const { blob } = await git.readBlob({ fs, gitdir, oid: e.oid, cache });

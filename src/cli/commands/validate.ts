@@ -1,0 +1,53 @@
+/**
+ * `mcp validate`: checks a services directory the way an agent would before applying it,
+ * and prints every error at once, one per line, so an operator fixes them in one go.
+ */
+import { resolve } from 'node:path';
+import { formatSpecError, loadRevisionFromDir } from '../../spec/load.js';
+import { parseCommandArgs } from '../args.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { style } from '../style.js';
+
+/** Usage of `mcp validate`. */
+export const help = `usage: mcp validate [DIR] [--json]
+
+Checks every service file of the services repository at DIR (default: the current
+directory): DIR/services/*.toml, or DIR/*.toml when DIR has no services/ directory.
+All errors are reported together, one per line on stderr:
+  services/foo.toml:12:3 components[0].ports[1]: message
+--json prints {"valid", "services", "components", "errors": [...]} on stdout instead.
+
+exit codes: 0 valid, 1 invalid, 66 no such directory, 64 bad usage.`;
+
+const OPTIONS = { json: { type: 'boolean', default: false } } as const;
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Runs `mcp validate`; the exit code says valid (0) or invalid (1). */
+export async function run(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, OPTIONS, help, { max: 1 });
+  const dir = resolve(ctx.cwd, positionals[0] ?? '.');
+  const result = await loadRevisionFromDir(dir);
+  const services = result.ok ? result.revision.services.length : 0;
+  const components = result.ok ? result.revision.services.reduce((n, s) => n + s.components.length, 0) : 0;
+  if (values.json === true) {
+    ctx.out(
+      JSON.stringify(
+        { valid: result.ok, services, components, errors: result.ok ? [] : result.errors },
+        null,
+        2,
+      ),
+    );
+    return result.ok ? EXIT.ok : EXIT.invalid;
+  }
+  if (result.ok) {
+    ctx.out(`valid: ${plural(services, 'service')}, ${plural(components, 'component')}`);
+    return EXIT.ok;
+  }
+  const { red } = style(ctx);
+  const files = new Set(result.errors.map((e) => e.file)).size;
+  ctx.err(result.errors.map((e) => red(formatSpecError(e))).join('\n'));
+  ctx.err(`invalid: ${plural(result.errors.length, 'error')} in ${plural(files, 'file')}`);
+  return EXIT.invalid;
+}
