@@ -101,13 +101,16 @@ function version(): string {
   return `mcp ${pkg.version}`;
 }
 
+/** The usage lines of a command's help (up to its first blank line), with a pointer to the rest. */
+const synopsis = (usage: string): string => `${usage.split('\n\n')[0]}\n(--help for details)`;
+
 /** The one catch block: user errors get a line and a hint, bugs a short note (stack with MCP_DEBUG=1). */
 function report(err: unknown, ctx: CliContext): number {
   const debug = ctx.env.MCP_DEBUG === '1';
   if (err instanceof McpError && err.code !== 'INTERNAL') {
     ctx.err(`mcp: ${err.message}`);
     if (typeof err.data.hint === 'string') ctx.err(`hint: ${err.data.hint}`);
-    if (err.code === 'USAGE' && typeof err.data.usage === 'string') ctx.err(`\n${err.data.usage}`);
+    if (err.code === 'USAGE' && typeof err.data.usage === 'string') ctx.err(`\n${synopsis(err.data.usage)}`);
     if (debug && err.stack) ctx.err(err.stack);
     return exitCodeOf(err.code);
   }

@@ -3,6 +3,7 @@
  * merged. Both revisions are read from git without a checkout; the base is assumed converged.
  */
 
+import { resolve } from 'node:path';
 import { McpError } from '../../domain/errors.js';
 import { plan } from '../../domain/plan.js';
 import { simulateConverged } from '../../domain/simulate.js';
@@ -59,7 +60,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, OPTIONS, help, { max: 0 });
   const format = oneOf(values.format as string, FORMATS, '--format', help);
   if (typeof values.base !== 'string') throw new McpError('USAGE', '--base is required', { usage: help });
-  const repo = typeof values.repo === 'string' ? values.repo : ctx.cwd;
+  const repo = resolve(ctx.cwd, typeof values.repo === 'string' ? values.repo : '.');
   const path = values.path as string;
   const [base, head] = await Promise.all([
     load(repo, values.base, path),

@@ -2,6 +2,7 @@
  * `mcp render`: services of a services directory as `podman run` commands, a compose file or
  * kube manifests, so an operator can start them without the agent or move them elsewhere.
  */
+import { resolve } from 'node:path';
 import { McpError } from '../../domain/errors.js';
 import type { ServiceSpec } from '../../domain/spec.js';
 import type { Rendered } from '../../render/common.js';
@@ -87,7 +88,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (!everything && values.node !== undefined) {
     throw new McpError('USAGE', '--node goes with --all', { usage: help });
   }
-  const dir = typeof values.repo === 'string' ? values.repo : ctx.cwd;
+  const dir = resolve(ctx.cwd, typeof values.repo === 'string' ? values.repo : '.');
   const loaded = await loadRevisionFromDir(dir);
   if (!loaded.ok) {
     ctx.err([`mcp: ${dir} is invalid:`, ...loaded.errors.map((e) => `  ${formatSpecError(e)}`)].join('\n'));
