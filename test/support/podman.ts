@@ -35,15 +35,12 @@ export const removeContainers = async (prefix: string): Promise<void> => {
   if (ids.length) await podman('rm', '-f', '-t', '0', ...ids);
 };
 
-/** name -> state of the containers whose name starts with `prefix`. */
+/** name -> state ('running', 'exited', 'created', ...) of the containers whose name starts with `prefix`. */
 export const containerStates = async (prefix: string): Promise<Record<string, string>> => {
-  const out = await podman('ps', '-a', '--filter', `name=^${prefix}`, '--format', '{{.Names}} {{.State}}');
-  return Object.fromEntries(
-    out
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.split(' ') as [string, string]),
+  const list: { Names: string[]; State: string }[] = JSON.parse(
+    (await podman('ps', '-a', '--filter', `name=^${prefix}`, '--format', 'json')) || '[]',
   );
+  return Object.fromEntries(list.map((c) => [c.Names[0], c.State]));
 };
 
 /** The test images podman-up.sh builds, with different ids. */
