@@ -214,9 +214,7 @@ export const runtimeContract = <R extends ContainerRuntime>(
       const seenAtEvent: string[] = [];
       rt.onEvent((e) => {
         if (e.id === id && e.type === 'die') {
-          void rt
-            .observe([`${service}-app`], [])
-            .then((o) => seenAtEvent.push(o.instances[0]?.state ?? 'absent'));
+          void find(`${service}-app`).then((inst) => seenAtEvent.push(inst?.state ?? 'absent'));
         }
       });
       await hooks.killByHand(rt, `${service}-app`);

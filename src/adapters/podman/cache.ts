@@ -1,0 +1,82 @@
+/**
+ * The informer's store: containers by id and the local image index, with the bookkeeping
+ * that keeps a relist from overwriting what an event told us after the relist began.
+ */
+import { canonicalJson } from '../../domain/hash.js';
+import { LABEL, type Observed, type ObservedInstance } from '../../domain/observed.js';
+import { lookupImage } from './translate.js';
+
+/** Last-known containers and images; `seq` orders events against relists. */
+export class ContainerCache {
+  containers = new Map<string, ObservedInstance>();
+  images = new Map<string, string>();
+  private seq = 0;
+  private readonly touched = new Map<string, number>();
+  private imagesTouched = 0;
+
+  /** Records that an event changed container `id` (or the images); returns the sequence point. */
+  touch(id?: string): number {
+    this.seq += 1;
+    if (id) this.touched.set(id, this.seq);
+    else this.imagesTouched = this.seq;
+    return this.seq;
+  }
+
+  /** The current sequence point: take it before a relist starts. */
+  mark(): number {
+    return this.seq;
+  }
+
+  /**
+   * Replaces the store by a relist that started at `since`. Containers touched by events
+   * after `since` keep their event-driven value; their ids are returned so they can be
+   * refreshed again. Also says whether the images changed after `since` and whether the
+   * relist found anything the events had not told us.
+   */
+  replace(
+    since: number,
+    containers: ObservedInstance[],
+    images: Map<string, string>,
+  ): { stale: string[]; imagesStale: boolean; changed: boolean } {
+    const next = new Map(containers.map((c) => [c.id, c]));
+    const stale: string[] = [];
+    for (const [id, at] of this.touched) {
+      if (at <= since) {
+        this.touched.delete(id);
+        continue;
+      }
+      stale.push(id);
+      const current = this.containers.get(id);
+      if (current) next.set(id, current);
+      else next.delete(id);
+    }
+    const changed = !sameContainers(this.containers, next);
+    this.containers = next;
+    const imagesStale = this.imagesTouched > since;
+    if (!imagesStale) this.images = images;
+    return { stale, imagesStale, changed };
+  }
+
+  /** Every managed container and every container named in `names`, plus the ids of `refs`. */
+  snapshot(names: readonly string[], refs: readonly string[]): Observed {
+    const wanted = new Set(names);
+    const instances = [...this.containers.values()]
+      .filter((c) => c.labels[LABEL.managed] === 'true' || wanted.has(c.name))
+      .map((c) => ({ ...c, labels: { ...c.labels } }));
+    const images: Record<string, string> = {};
+    for (const ref of refs) {
+      const id = lookupImage(this.images, ref);
+      if (id) images[ref] = id;
+    }
+    return { instances, images };
+  }
+}
+
+const sameContainers = (a: Map<string, ObservedInstance>, b: Map<string, ObservedInstance>): boolean => {
+  if (a.size !== b.size) return false;
+  for (const [id, c] of b) {
+    const old = a.get(id);
+    if (!old || canonicalJson(old) !== canonicalJson(c)) return false;
+  }
+  return true;
+};

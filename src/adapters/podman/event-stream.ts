@@ -1,0 +1,84 @@
+/**
+ * One connection to podman's event stream (`GET /events`), parsed into small records. Podman
+ * 4.3 sends one JSON object per line with `Type`, `Action` (= `status`), `id` and
+ * `Actor.Attributes` holding the container's name and labels. Reconnecting is the informer's job.
+ */
+import type Docker from 'dockerode';
+
+/** One podman event, reduced to what the informer uses. */
+export interface PodmanEvent {
+  type: string;
+  action: string;
+  id: string;
+  name: string;
+  attributes: Record<string, string>;
+}
+
+/** An open stream; `close` ends it without calling `onDrop`. */
+export interface EventStream {
+  close(): void;
+}
+
+interface RawEvent {
+  Type?: string;
+  Action?: string;
+  status?: string;
+  id?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+}
+
+const parse = (line: string): PodmanEvent | undefined => {
+  let raw: RawEvent;
+  try {
+    raw = JSON.parse(line) as RawEvent;
+  } catch {
+    return undefined;
+  }
+  const attributes = raw.Actor?.Attributes ?? {};
+  return {
+    type: raw.Type ?? '',
+    action: raw.Action ?? raw.status ?? '',
+    id: raw.id ?? raw.Actor?.ID ?? '',
+    name: attributes.name ?? '',
+    attributes,
+  };
+};
+
+/**
+ * Resolves once podman has answered the request (events after that are delivered), rejects
+ * when it cannot be opened. `onDrop` is called once when the connection ends on its own.
+ */
+export const openEventStream = async (
+  docker: Docker,
+  onEvent: (event: PodmanEvent) => void,
+  onDrop: (reason: string) => void,
+): Promise<EventStream> => {
+  const stream = (await docker.getEvents({
+    filters: { type: ['container', 'image'] },
+  })) as NodeJS.ReadableStream & { destroy(): void };
+  let closed = false;
+  let buffer = '';
+  const drop = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    onDrop(reason);
+  };
+  stream.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const line of lines) {
+      const event = line.trim() ? parse(line) : undefined;
+      if (event) onEvent(event);
+    }
+  });
+  stream.on('error', (err: Error) => drop(err.message));
+  stream.on('end', () => drop('stream ended'));
+  stream.on('close', () => drop('connection closed'));
+  return {
+    close: () => {
+      closed = true;
+      stream.destroy();
+    },
+  };
+};

@@ -1,0 +1,4 @@
+/** The podman adapter's public face: everything else in this folder is private to it. */
+
+export type { Log, LogLevel } from './log.js';
+export { createPodmanRuntime, PodmanRuntime, type PodmanRuntimeOptions } from './runtime.js';

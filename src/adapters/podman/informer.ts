@@ -1,0 +1,314 @@
+/**
+ * List + watch, as Kubernetes informers do: one full list fills the cache, podman's event
+ * stream keeps it current (one targeted list per changed container), and a full relist
+ * replaces it on start, after every reconnect of the stream, periodically and on demand.
+ * While the stream is down the cache is "not synced" and observe must refuse to answer.
+ */
+import { McpError } from '../../domain/errors.js';
+import { LABEL, type Observed } from '../../domain/observed.js';
+import type { RuntimeEvent } from '../../ports/container-runtime.js';
+import { ContainerCache } from './cache.js';
+import { deadline, type PodmanClient, TIMEOUT_MS } from './client.js';
+import { podmanMessage } from './errors.js';
+import { type EventStream, openEventStream, type PodmanEvent } from './event-stream.js';
+import type { Log } from './log.js';
+import { indexImages, toInstance } from './translate.js';
+
+/** Container actions after which the cached entry is refreshed (podman 4.3 spellings included). */
+const REFRESH = new Set([
+  'create',
+  'init',
+  'start',
+  'restart',
+  'stop',
+  'die',
+  'died',
+  'kill',
+  'cleanup',
+  'pause',
+  'unpause',
+  'rename',
+  'remove',
+  'destroy',
+  'restore',
+]);
+/** Container actions that reach onEvent listeners, and under which name. */
+const EMIT: Record<string, RuntimeEvent['type']> = {
+  create: 'create',
+  start: 'start',
+  restart: 'start',
+  die: 'die',
+  died: 'die',
+  stop: 'stop',
+  remove: 'remove',
+  destroy: 'remove',
+};
+const BACKOFF_MIN_MS = 100;
+const BACKOFF_MAX_MS = 5_000;
+
+/** The observed-state cache of one podman socket. */
+export class Informer {
+  private readonly cache = new ContainerCache();
+  private readonly listeners = new Set<(event: RuntimeEvent) => void>();
+  private readonly pending = new Map<string, RuntimeEvent[]>();
+  private readonly inflight = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private stream?: EventStream;
+  private connecting?: Promise<boolean>;
+  private synced = false;
+  private connectedBefore = false;
+  private closed = false;
+  private lastError = 'not connected yet';
+  private backoffMs = BACKOFF_MIN_MS;
+  private reconnectTimer?: NodeJS.Timeout;
+  private relistTimer?: NodeJS.Timeout;
+  private imagesBusy = false;
+  private imagesDirty = false;
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    private readonly client: PodmanClient,
+    private readonly opts: { relistIntervalMs: number; log: Log },
+  ) {}
+
+  /** Connects and lists once (retrying in the background when podman is not there yet). */
+  async start(): Promise<void> {
+    this.relistTimer = setInterval(() => void this.periodicRelist(), this.opts.relistIntervalMs);
+    this.relistTimer.unref();
+    await this.connect();
+  }
+
+  isSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves true once the cache is synced, false after `timeoutMs`. */
+  whenSynced(timeoutMs: number): Promise<boolean> {
+    if (this.synced) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /** The cached view; RUNTIME_UNAVAILABLE rather than a view that may be missing things. */
+  snapshot(names: readonly string[], refs: readonly string[]): Observed {
+    if (!this.synced) {
+      throw new McpError('RUNTIME_UNAVAILABLE', 'podman state is not synced: the event stream is down', {
+        reason: this.lastError,
+      });
+    }
+    return this.cache.snapshot(names, refs);
+  }
+
+  /** The cached image index, for ensureImage's zero-call fast path. */
+  images(): Map<string, string> | undefined {
+    return this.synced ? this.cache.images : undefined;
+  }
+
+  /** Records an image id learnt by a pull or inspect. */
+  noteImage(ref: string, id: string): void {
+    this.cache.images.set(ref, id);
+  }
+
+  /** A full relist now; reconnects first when the stream is down. */
+  async resync(): Promise<void> {
+    if (!this.stream) {
+      if (await this.connect()) return;
+      throw new McpError('RUNTIME_UNAVAILABLE', `podman is unreachable: ${this.lastError}`);
+    }
+    try {
+      await this.relist(false);
+    } catch (err) {
+      this.teardown(podmanMessage(err));
+      throw new McpError(
+        'RUNTIME_UNAVAILABLE',
+        `podman relist failed: ${podmanMessage(err)}`,
+        {},
+        { cause: err },
+      );
+    }
+  }
+
+  onEvent(listener: (event: RuntimeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.synced = false;
+    clearInterval(this.relistTimer);
+    clearTimeout(this.reconnectTimer);
+    this.stream?.close();
+    this.stream = undefined;
+    this.listeners.clear();
+  }
+
+  private connect(): Promise<boolean> {
+    this.connecting ??= this.doConnect().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async doConnect(): Promise<boolean> {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    if (this.closed) return false;
+    try {
+      this.stream?.close();
+      this.stream = await openEventStream(
+        this.client.events,
+        (event) => this.onPodmanEvent(event),
+        (reason) => this.onDrop(reason),
+      );
+      await this.relist(true);
+      this.backoffMs = BACKOFF_MIN_MS;
+      return true;
+    } catch (err) {
+      this.teardown(podmanMessage(err));
+      return false;
+    }
+  }
+
+  private onDrop(reason: string): void {
+    if (this.closed) return;
+    this.opts.log('warn', 'podman event stream dropped', { reason });
+    this.stream = undefined;
+    this.teardown(reason);
+  }
+
+  /** Marks the cache unsynced, closes the stream and schedules a reconnect with backoff. */
+  private teardown(reason: string): void {
+    this.synced = false;
+    this.lastError = reason;
+    this.stream?.close();
+    this.stream = undefined;
+    if (this.closed || this.reconnectTimer) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+    this.opts.log('warn', 'podman unavailable, reconnecting', { reason, retryInMs: delay });
+    this.reconnectTimer = setTimeout(() => void this.connect(), delay);
+    this.reconnectTimer.unref();
+  }
+
+  private async relist(afterConnect: boolean): Promise<void> {
+    const started = performance.now();
+    const since = this.cache.mark();
+    const signal = deadline(TIMEOUT_MS.list);
+    const [containers, images] = await Promise.all([
+      this.client.api.listContainers({ all: true, abortSignal: signal }),
+      this.client.api.listImages({ abortSignal: signal }),
+    ]);
+    if (!this.stream) throw new Error('event stream dropped during relist');
+    const result = this.cache.replace(since, containers.map(toInstance), indexImages(images));
+    for (const id of result.stale) void this.refresh(id);
+    if (result.imagesStale) void this.refreshImages();
+    this.synced = true;
+    for (const resolve of this.waiters.splice(0)) resolve();
+    const ms = Math.round(performance.now() - started);
+    this.opts.log('debug', 'podman relisted', { containers: containers.length, images: images.length, ms });
+    if ((afterConnect && this.connectedBefore) || (!afterConnect && result.changed)) {
+      this.emit({ type: 'resync', name: '', id: '', managed: true });
+    }
+    if (afterConnect) this.connectedBefore = true;
+  }
+
+  private async periodicRelist(): Promise<void> {
+    if (!this.synced || this.connecting) return;
+    try {
+      await this.relist(false);
+    } catch (err) {
+      this.teardown(podmanMessage(err));
+    }
+  }
+
+  private onPodmanEvent(event: PodmanEvent): void {
+    if (event.type === 'image') {
+      this.cache.touch();
+      void this.refreshImages();
+      return;
+    }
+    if (event.type !== 'container' || !event.id || !REFRESH.has(event.action)) return;
+    this.cache.touch(event.id);
+    const type = EMIT[event.action];
+    if (type) {
+      const managed = event.attributes[LABEL.managed] === 'true';
+      const queued = this.pending.get(event.id) ?? [];
+      this.pending.set(event.id, [...queued, { type, name: event.name, id: event.id, managed }]);
+    }
+    if (type !== 'remove') {
+      void this.refresh(event.id);
+      return;
+    }
+    this.cache.containers.delete(event.id);
+    if (this.inflight.has(event.id)) this.dirty.add(event.id);
+    else this.flush(event.id);
+  }
+
+  /** One targeted list for `id`; events that arrive meanwhile make it list again. */
+  private async refresh(id: string): Promise<void> {
+    if (this.inflight.has(id)) {
+      this.dirty.add(id);
+      return;
+    }
+    this.inflight.add(id);
+    try {
+      do {
+        this.dirty.delete(id);
+        const found = await this.client.api.listContainers({
+          all: true,
+          filters: { id: [id] },
+          abortSignal: deadline(TIMEOUT_MS.list),
+        });
+        const entry = found.find((c) => c.Id === id);
+        if (entry) this.cache.containers.set(id, toInstance(entry));
+        else this.cache.containers.delete(id);
+      } while (this.dirty.has(id) && !this.closed);
+    } catch (err) {
+      this.teardown(podmanMessage(err));
+    } finally {
+      this.inflight.delete(id);
+      this.flush(id);
+    }
+  }
+
+  private async refreshImages(): Promise<void> {
+    if (this.imagesBusy) {
+      this.imagesDirty = true;
+      return;
+    }
+    this.imagesBusy = true;
+    try {
+      do {
+        this.imagesDirty = false;
+        const images = await this.client.api.listImages({ abortSignal: deadline(TIMEOUT_MS.list) });
+        this.cache.images = indexImages(images);
+      } while (this.imagesDirty && !this.closed);
+    } catch (err) {
+      this.teardown(podmanMessage(err));
+    } finally {
+      this.imagesBusy = false;
+    }
+  }
+
+  private flush(id: string): void {
+    const events = this.pending.get(id) ?? [];
+    this.pending.delete(id);
+    for (const event of events) this.emit(event);
+  }
+
+  private emit(event: RuntimeEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.opts.log('error', 'runtime event listener failed', { error: podmanMessage(err), event });
+      }
+    }
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The podman implementation of ContainerRuntime, over podman's Docker-compatible API socket.
+ * Reads come from the informer's cache (zero API calls); writes go straight to podman, and
+ * their effect reaches the cache through the event stream.
+ */
+import { McpError } from '../../domain/errors.js';
+import type { Observed } from '../../domain/observed.js';
+import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../ports/container-runtime.js';
+import { createClient, deadline, type PodmanClient, TIMEOUT_MS } from './client.js';
+import { toCreateOptions } from './create-options.js';
+import { podmanMessage, statusOf, toMcpError } from './errors.js';
+import { ensureImage } from './images.js';
+import { Informer } from './informer.js';
+import { type Log, noLog } from './log.js';
+import { ensureNetwork } from './network.js';
+
+/** How to reach podman and how often to relist in full. */
+export interface PodmanRuntimeOptions {
+  socketPath: string;
+  /** Full relist period; default 10 minutes. */
+  relistIntervalMs?: number;
+  /** Written into each container as its StopTimeout (used when it is removed while running). */
+  stopTimeoutSeconds?: number;
+  onLog?: Log;
+}
+
+/** Connects, lists once and starts watching; resolves even when podman is not up yet (observe then refuses). */
+export const createPodmanRuntime = async (opts: PodmanRuntimeOptions): Promise<PodmanRuntime> => {
+  const runtime = new PodmanRuntime(opts);
+  await runtime.open();
+  return runtime;
+};
+
+/** ContainerRuntime on podman, plus the counters and sync state tests and benchmarks need. */
+export class PodmanRuntime implements ContainerRuntime {
+  private readonly client: PodmanClient;
+  private readonly informer: Informer;
+  private readonly log: Log;
+  private readonly networks = new Set<string>();
+
+  constructor(private readonly opts: PodmanRuntimeOptions) {
+    this.client = createClient(opts.socketPath);
+    this.log = opts.onLog ?? noLog;
+    this.informer = new Informer(this.client, {
+      relistIntervalMs: opts.relistIntervalMs ?? 600_000,
+      log: this.log,
+    });
+  }
+
+  /** Starts the informer; called once by createPodmanRuntime. */
+  open(): Promise<void> {
+    return this.informer.start();
+  }
+
+  /** HTTP requests made to podman so far, the event stream's included. */
+  apiCalls(): number {
+    return this.client.requests();
+  }
+
+  /** True while the cache is complete and current. */
+  isSynced(): boolean {
+    return this.informer.isSynced();
+  }
+
+  /** Waits until the cache is synced; false after `timeoutMs`. */
+  whenSynced(timeoutMs: number): Promise<boolean> {
+    return this.informer.whenSynced(timeoutMs);
+  }
+
+  async observe(names: readonly string[], imageRefs: readonly string[]): Promise<Observed> {
+    return this.informer.snapshot(names, imageRefs);
+  }
+
+  resync(): Promise<void> {
+    return this.informer.resync();
+  }
+
+  async ensureImage(ref: string): Promise<string> {
+    const id = await ensureImage(this.client.api, this.informer.images(), ref);
+    this.informer.noteImage(ref, id);
+    return id;
+  }
+
+  async ensureNetwork(name: string): Promise<void> {
+    if (this.networks.has(name)) return;
+    if (await ensureNetwork(this.client.api, name)) this.log('info', 'network created', { network: name });
+    this.networks.add(name);
+  }
+
+  async create(req: CreateRequest): Promise<string> {
+    const body = toCreateOptions(req, this.opts.stopTimeoutSeconds);
+    try {
+      const container = await this.client.api.createContainer({
+        ...body,
+        abortSignal: deadline(TIMEOUT_MS.mutate),
+      });
+      return container.id;
+    } catch (err) {
+      throw this.createError(err, req, body.name ?? '');
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.client.api.getContainer(id).start({ abortSignal: deadline(TIMEOUT_MS.mutate) });
+    } catch (err) {
+      if (statusOf(err) === 304) return;
+      throw toMcpError(err, `start ${id}`, { id });
+    }
+  }
+
+  async stop(id: string, timeoutSeconds: number): Promise<void> {
+    try {
+      const signal = deadline(timeoutSeconds * 1000 + TIMEOUT_MS.mutate);
+      await this.client.api.getContainer(id).stop({ t: timeoutSeconds, abortSignal: signal });
+    } catch (err) {
+      if (statusOf(err) === 304 || statusOf(err) === 404) return;
+      throw toMcpError(err, `stop ${id}`, { id });
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.client.api
+        .getContainer(id)
+        .remove({ force: true, abortSignal: deadline(TIMEOUT_MS.mutate) });
+    } catch (err) {
+      if (statusOf(err) === 404) return;
+      throw toMcpError(err, `remove ${id}`, { id });
+    }
+  }
+
+  onEvent(listener: (event: RuntimeEvent) => void): () => void {
+    return this.informer.onEvent(listener);
+  }
+
+  async close(): Promise<void> {
+    this.informer.close();
+  }
+
+  private createError(err: unknown, req: CreateRequest, name: string): McpError {
+    const message = podmanMessage(err);
+    const { image, network } = req.spec;
+    if (statusOf(err) === 404 && /image/i.test(message)) {
+      return new McpError('IMAGE_UNAVAILABLE', `image ${image} is not present locally`, {
+        image,
+        reason: message,
+      });
+    }
+    if (network && /network not found/.test(message)) {
+      this.networks.delete(network);
+      return new McpError('NOT_FOUND', `network ${network} not found`, { network, reason: message });
+    }
+    const mapped = toMcpError(err, `create ${name}`, { name });
+    if (mapped.code !== 'CONFLICT') return mapped;
+    return new McpError(
+      'CONFLICT',
+      `name ${name} is already in use`,
+      { name, reason: message },
+      { cause: err },
+    );
+  }
+}
