@@ -3,8 +3,6 @@
  * specs. Every error of the revision is collected and located; nothing here throws for bad
  * input, only for a source that cannot be read at all (McpError NOT_FOUND).
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { McpError } from '../domain/errors.js';
 import { normaliseRevision } from '../domain/normalise.js';
 import type { Revision } from '../domain/spec.js';
@@ -12,6 +10,7 @@ import { checkRevision } from './check-revision.js';
 import { checkService } from './check-service.js';
 import { locator } from './locate.js';
 import { parseToml } from './parse.js';
+import { readServiceFiles } from './read-dir.js';
 import { validateServiceFile } from './schema.js';
 import type { LoadedFile, SourceFile, SpecError } from './types.js';
 
@@ -55,27 +54,9 @@ export function loadRevisionFromFiles(files: SourceFile[], commit?: string): Loa
   return { ok: true, revision: normaliseRevision(loaded, commit) };
 }
 
-const isDirectory = (path: string): Promise<boolean> =>
-  stat(path).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-
 /** Loads DIR/services/*.toml, or DIR/*.toml when DIR has no services/ directory. */
 export async function loadRevisionFromDir(dir: string): Promise<LoadResult> {
-  if (!(await isDirectory(dir))) throw new McpError('NOT_FOUND', `no such directory: ${dir}`, { dir });
-  const prefix = (await isDirectory(join(dir, 'services'))) ? 'services/' : '';
-  const entries = await readdir(join(dir, prefix), { withFileTypes: true });
-  const names = entries.filter(
-    (e) => !e.isDirectory() && e.name.endsWith('.toml') && !e.name.startsWith('.'),
-  );
-  const files = await Promise.all(
-    names.map(async (e) => ({
-      path: prefix + e.name,
-      text: await readFile(join(dir, prefix, e.name), 'utf8'),
-    })),
-  );
-  return loadRevisionFromFiles(files);
+  return loadRevisionFromFiles(await readServiceFiles(dir));
 }
 
 /** Loads `subdir` of a git repository at `ref` without checking it out; commit is the full id. */
