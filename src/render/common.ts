@@ -12,8 +12,10 @@ export interface Rendered {
 }
 
 /** `[ip:]host:container[/udp]`, as podman `-p` and compose `ports` take it. */
-export const portText = (p: PortBinding): string =>
-  `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort}:${p.containerPort}${p.protocol === 'udp' ? '/udp' : ''}`;
+export const portText = (p: PortBinding): string => {
+  const ip = p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp;
+  return `${ip ? `${ip}:` : ''}${p.hostPort}:${p.containerPort}${p.protocol === 'udp' ? '/udp' : ''}`;
+};
 
 /** `source:target[:ro]`, as podman `-v` and compose `volumes` take it. */
 export const volumeText = (v: VolumeMount): string => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`;
@@ -39,18 +41,34 @@ export function instanceDependencies(services: readonly ServiceSpec[]): Map<stri
   return deps;
 }
 
-/** Every component of `services`, dependencies before dependents, otherwise in the given order. */
+/**
+ * Every component of `services`, dependencies before dependents, otherwise in the given
+ * order. Iterative, so a long chain of dependencies cannot overflow the stack.
+ */
 export function startOrder(services: readonly ServiceSpec[]): ComponentSpec[] {
   const deps = instanceDependencies(services);
   const all = new Map(services.flatMap((s) => s.components.map((c) => [instanceName(c), c] as const)));
-  const done = new Set<string>();
+  const seen = new Set<string>();
   const ordered: ComponentSpec[] = [];
-  const visit = (name: string): void => {
-    if (done.has(name) || !all.has(name)) return;
-    done.add(name);
-    for (const dep of deps.get(name) ?? []) visit(dep);
-    ordered.push(all.get(name)!);
-  };
-  for (const name of all.keys()) visit(name);
+  for (const root of all.keys()) {
+    if (seen.has(root)) continue;
+    seen.add(root);
+    const stack: { name: string; next: number }[] = [{ name: root, next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const dep = deps.get(top.name)?.[top.next++];
+      if (dep === undefined) {
+        stack.pop();
+        ordered.push(all.get(top.name)!);
+      } else if (all.has(dep) && !seen.has(dep)) {
+        seen.add(dep);
+        stack.push({ name: dep, next: 0 });
+      }
+    }
+  }
   return ordered;
 }
+
+/** The note for an inactive service in a format that has no "defined but stopped". */
+export const inactiveNote = (s: ServiceSpec, format: string): string =>
+  `${s.name} is inactive (kept stopped by mcp-agent); ${format} would start it`;

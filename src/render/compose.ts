@@ -7,6 +7,7 @@ import { LABEL } from '../domain/observed.js';
 import type { ComponentSpec, ServiceSpec } from '../domain/spec.js';
 import { instanceName } from '../domain/spec.js';
 import {
+  inactiveNote,
   instanceDependencies,
   portText,
   type Rendered,
@@ -72,6 +73,7 @@ export function renderCompose(services: readonly ServiceSpec[]): Rendered {
       (deps.get(name) ?? []).filter((d) => containers.has(d)),
     );
   }
+  for (const s of services.filter((x) => !x.active)) notes.push(inactiveNote(s, 'compose'));
   const known = new Set(services.map((s) => s.name));
   for (const s of services) {
     for (const d of s.dependsOn.filter((d) => !known.has(d))) {

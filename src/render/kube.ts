@@ -5,7 +5,7 @@
 import { LABEL } from '../domain/observed.js';
 import type { ComponentSpec, RestartPolicy, ServiceSpec } from '../domain/spec.js';
 import { instanceName } from '../domain/spec.js';
-import { type Rendered, startOrder, unikernelNote } from './common.js';
+import { inactiveNote, type Rendered, startOrder, unikernelNote } from './common.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
 const POD_RESTART: Record<RestartPolicy, string> = {
@@ -110,6 +110,7 @@ export function renderKube(services: readonly ServiceSpec[]): Rendered {
   const notes: string[] = [];
   const docs: string[] = [];
   for (const s of services) {
+    if (!s.active) notes.push(inactiveNote(s, 'podman kube play'));
     const pod = kubePod(s, notes);
     if ((pod.spec as { containers: unknown[] }).containers.length === 0) {
       notes.push(`${s.name}: no container components, no pod rendered`);

@@ -11,6 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { run } from '../../src/cli/commands/plan.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { McpError } from '../../src/domain/errors.js';
+import { specHash } from '../../src/domain/hash.js';
+import { simulateConverged } from '../../src/domain/simulate.js';
 import type { PlanReport } from '../../src/render/plan-report.js';
 
 const serviceFile = (name: string, node: string, image: string, extra = ''): string => `name = "${name}"
@@ -211,5 +213,45 @@ describe('mcp plan', () => {
     await assert.rejects(plan('--base', 'base', '--head', 'head', '--node', 'nowhere'), code('NOT_FOUND'));
     await assert.rejects(plan('--head', 'head'), code('USAGE'));
     await assert.rejects(plan('--base', 'base', '--format', 'html'), code('USAGE'));
+  });
+});
+
+describe('the converged base', () => {
+  it('runs every component of the node with MCP labels, inactive ones exited, all inventoried', () => {
+    const main = (service: string) => ({
+      service,
+      name: 'main',
+      kind: 'container' as const,
+      image: `x.example/${service}:v1`,
+      restart: 'unless-stopped' as const,
+      ...{ ports: [], volumes: [], cmd: [], env: [], dependsOn: [], routes: [] },
+    });
+    const svc = (name: string, node: string, active: boolean) => ({
+      name,
+      node,
+      active,
+      dependsOn: [],
+      components: [main(name)],
+      file: `services/${name}.toml`,
+    });
+    const revision = {
+      commit: 'c0ffee',
+      services: [svc('a', 'rift', true), svc('b', 'rift', false), svc('c', 'vade', true)],
+    };
+    const { observed, inventory } = simulateConverged(revision, 'rift');
+    assert.deepEqual(
+      observed.instances.map((i) => [i.name, i.state, i.labels['mcp.spec-hash'], i.labels['mcp.revision']]),
+      [
+        ['a-main', 'running', specHash(main('a')), 'c0ffee'],
+        ['b-main', 'exited', specHash(main('b')), 'c0ffee'],
+      ],
+    );
+    assert.deepEqual(
+      inventory.map((e) => [e.name, e.spec?.image]),
+      [
+        ['a-main', 'x.example/a:v1'],
+        ['b-main', 'x.example/b:v1'],
+      ],
+    );
   });
 });

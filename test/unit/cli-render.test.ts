@@ -352,3 +352,34 @@ describe('mcp render', () => {
     }
   });
 });
+
+describe('render edge cases', () => {
+  it('brackets an IPv6 host address in port mappings', () => {
+    const v6 = component('v6', 'api', {
+      ports: [{ hostIp: '::1', hostPort: 80, containerPort: 8080, protocol: 'udp' }],
+    });
+    const { text } = renderPodmanRun([{ ...notes, name: 'v6', components: [v6] }]);
+    assert.match(text, /^ {2}-p '\[::1\]:80:8080\/udp' \\$/m);
+  });
+
+  it('orders a chain of ten thousand dependent services without overflowing the stack', () => {
+    const chain: ServiceSpec[] = Array.from({ length: 10_000 }, (_, i) => ({
+      ...notes,
+      name: `s${i}`,
+      dependsOn: i === 0 ? [] : [`s${i - 1}`],
+      components: [component(`s${i}`, 'main')],
+    })).reverse();
+    const { text } = renderCompose(chain);
+    assert.ok(text.indexOf('  s0-main:') < text.indexOf('  s1-main:'));
+    assert.ok(text.indexOf('  s9998-main:') < text.indexOf('  s9999-main:'));
+  });
+
+  it('notes that compose and kube would start an inactive service', () => {
+    const inactive = { ...notes, active: false };
+    assert.match(renderCompose([inactive]).notes.join('\n'), /notes is inactive .* compose would start it/);
+    assert.match(
+      renderKube([inactive]).notes.join('\n'),
+      /notes is inactive .* podman kube play would start it/,
+    );
+  });
+});

@@ -78,7 +78,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     const lines = head.result.errors.map(formatSpecError);
     if (format === 'json')
       ctx.out(
-        JSON.stringify({ base: baseRef, head: headRef, valid: false, errors: head.result.errors }, null, 2),
+        JSON.stringify({ valid: false, base: baseRef, head: headRef, errors: head.result.errors }, null, 2),
       );
     else if (format === 'markdown') ctx.out(renderInvalidMarkdown(baseRef, headRef, lines));
     else
@@ -106,7 +106,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     plan({ node: n, revision: to.commit, services: to.services, ...simulateConverged(from, n) }),
   );
   const report = planReport(baseRef, headRef, plans);
-  if (format === 'json') ctx.out(JSON.stringify({ ...report, valid: true }, null, 2));
+  if (format === 'json') ctx.out(JSON.stringify({ valid: true, ...report }, null, 2));
   else if (format === 'markdown') ctx.out(renderPlanMarkdown(report));
   else ctx.out(renderPlanText(report, style(ctx)));
   return report.changed ? EXIT.changes : EXIT.ok;
