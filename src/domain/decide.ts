@@ -1,6 +1,6 @@
 /**
- * The planner's per-instance decisions: given one desired component (or one observed
- * instance nothing desires) and what is known about it, the one action to take. Pure.
+ * The planner's decision for one desired component: given what runs under its name and what
+ * the inventory remembers, the one action to take. Pure.
  */
 import { diffSpecs } from './diff.js';
 import { type InventoryEntry, LABEL, type ObservedInstance } from './observed.js';
@@ -94,33 +94,4 @@ export function decideInactive(spec: ComponentSpec, name: string, ctx: PlanConte
   if (!isManaged(inst)) return act('conflict', spec, name, CONFLICT, { id });
   if (LIVE.has(inst.state)) return act('stop', spec, name, 'inactive', { id });
   return act('unchanged', spec, name, 'inactive', { id });
-}
-
-/**
- * The action for an observed instance nothing on this node desires: removed only when the
- * inventory says MCP created it; instances MCP does not manage are none of the plan's business.
- */
-export function decideOrphan(inst: ObservedInstance, ctx: PlanContext): Action | undefined {
-  if (!isManaged(inst)) return undefined;
-  const entry = ctx.inventory.get(inst.name);
-  const { name, id } = inst;
-  if (!entry) {
-    const service = inst.labels[LABEL.service] ?? '';
-    const component = inst.labels[LABEL.component] ?? '';
-    return {
-      kind: 'unchanged',
-      name,
-      service,
-      component,
-      reason: 'managed label but not in inventory; left alone',
-      id,
-    };
-  }
-  const defined = ctx.services.get(entry.service);
-  const reason = !defined
-    ? 'service no longer defined'
-    : defined.node !== ctx.node
-      ? `moved to node ${defined.node}`
-      : 'component removed';
-  return { kind: 'remove', name, service: entry.service, component: entry.component, reason, id };
 }

@@ -3,9 +3,10 @@
  * agent takes, in dependency order. No I/O, so it is golden-file tested and shared by the
  * agent (apply) and the CLI (`mcp plan`).
  */
-import { decideActive, decideInactive, decideOrphan, type PlanContext } from './decide.js';
+import { decideActive, decideInactive, type PlanContext } from './decide.js';
 import { specHash } from './hash.js';
 import type { InventoryEntry, Observed, ObservedInstance } from './observed.js';
+import { decideOrphan } from './orphan.js';
 import { countKinds, needsOverride } from './plan-summary.js';
 import type { Action, Plan } from './plan-types.js';
 import { instanceName, type ServiceSpec } from './spec.js';
