@@ -22,24 +22,36 @@ const isEmpty = (v: YamlValue): boolean =>
 
 /** Block-style YAML for `value`, every line indented by `indent` spaces, ending in a newline. */
 export function toYaml(value: YamlValue, indent = 0): string {
-  const pad = ' '.repeat(indent);
-  if (isScalar(value)) return `${pad}${yamlScalar(value)}\n`;
-  if (Array.isArray(value)) return value.map((item) => listItem(item, indent)).join('');
-  return Object.entries(value)
-    .map(([key, v]) => {
-      const k = `${pad}${yamlScalar(key)}:`;
-      if (isScalar(v)) return `${k} ${yamlScalar(v)}\n`;
-      if (isEmpty(v)) return `${k} ${Array.isArray(v) ? '[]' : '{}'}\n`;
-      return `${k}\n${toYaml(v, indent + 2)}`;
-    })
-    .join('');
+  const lines: string[] = [];
+  emit(value, indent, lines);
+  return `${lines.join('\n')}\n`;
 }
 
-function listItem(item: YamlValue, indent: number): string {
+/** Appends the lines of `value` to `lines`; `first` replaces the indentation of the first line (a list dash). */
+function emit(value: YamlValue, indent: number, lines: string[], first?: string): void {
   const pad = ' '.repeat(indent);
-  if (isScalar(item) || isEmpty(item) || Array.isArray(item)) {
-    return isScalar(item) ? `${pad}- ${yamlScalar(item)}\n` : `${pad}- ${JSON.stringify(item)}\n`;
+  let lead = first ?? pad;
+  if (isScalar(value)) {
+    lines.push(lead + yamlScalar(value));
+    return;
   }
-  const body = toYaml(item, indent + 2);
-  return `${pad}- ${body.slice(indent + 2)}`;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (isScalar(item)) lines.push(`${lead}- ${yamlScalar(item)}`);
+      else if (isEmpty(item) || Array.isArray(item)) lines.push(`${lead}- ${JSON.stringify(item)}`);
+      else emit(item, indent + 2, lines, `${lead}- `);
+      lead = pad;
+    }
+    return;
+  }
+  for (const [key, v] of Object.entries(value)) {
+    const k = `${lead}${yamlScalar(key)}:`;
+    lead = pad;
+    if (isScalar(v)) lines.push(`${k} ${yamlScalar(v)}`);
+    else if (isEmpty(v)) lines.push(`${k} ${Array.isArray(v) ? '[]' : '{}'}`);
+    else {
+      lines.push(k);
+      emit(v, indent + 2, lines);
+    }
+  }
 }
