@@ -1,5 +1,5 @@
 /** TOML text -> plain value, or one located syntax error in words a person can act on. */
-import toml from 'toml';
+import { createRequire } from 'node:module';
 import type { SpecError } from './types.js';
 
 interface PegError {
@@ -21,6 +21,9 @@ const describeSyntax = (e: PegError): string => {
   const tail = expected.length > 0 && expected.length <= 4 ? `, expected ${expected.join(' or ')}` : '';
   return `TOML syntax error: unexpected ${found}${tail}`;
 };
+
+/** Loaded with require: importing CommonJS from ESM costs a cold start the export lexer. */
+const toml: { parse: (text: string) => unknown } = createRequire(import.meta.url)('toml');
 
 /**
  * `toml` spends about 4 ms on a 1 KB file, so an agent re-reading an unchanged repository
