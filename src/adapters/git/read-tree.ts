@@ -58,7 +58,7 @@ export async function readFilesAtRef(
   const cache = {};
   const commit = await resolveCommit(repoDir, ref, cache);
   const dir = subdir.replace(/^\/+|\/+$/g, '');
-  let tree: { path: string; oid: string; type: string }[];
+  let tree: { path: string; oid: string; type: string; mode: string }[];
   try {
     tree = (await git.readTree({ fs, gitdir, oid: commit, filepath: dir, cache })).tree;
   } catch (err) {
