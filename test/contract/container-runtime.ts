@@ -80,6 +80,18 @@ export const runtimeContract = <R extends ContainerRuntime>(
       );
     });
 
+    it('reflects its own writes in observe as soon as each call returns', async () => {
+      const name = `${service}-app`;
+      const id = await rt.create(request(component(service, 'app', { image: hooks.images.v1 })));
+      assert.equal(await stateOf(name), 'created');
+      await rt.start(id);
+      assert.equal(await stateOf(name), 'running');
+      await rt.stop(id, 5);
+      assert.equal(await stateOf(name), 'exited');
+      await rt.remove(id);
+      assert.equal(await stateOf(name), 'absent');
+    });
+
     it('observes managed instances without being asked for their names', async () => {
       await running(service);
       const all = await rt.observe([], []);

@@ -22,9 +22,32 @@ export class ContainerCache {
     return this.seq;
   }
 
-  /** The current sequence point: take it before a relist starts. */
+  /** The current sequence point: take it before a relist or a write starts. */
   mark(): number {
     return this.seq;
+  }
+
+  /** True when an event or a write touched container `id` after sequence point `since`. */
+  touchedSince(id: string, since: number): boolean {
+    return (this.touched.get(id) ?? 0) > since;
+  }
+
+  /**
+   * Read-your-writes: records what a write just did to container `id` (`next` undefined
+   * means gone). Returns true when events about it arrived during the write: podman's view
+   * must then be fetched again, as the write's guess may be older than what they reported.
+   */
+  local(
+    id: string,
+    since: number,
+    next: (current?: ObservedInstance) => ObservedInstance | undefined,
+  ): boolean {
+    const raced = this.touchedSince(id, since);
+    this.touch(id);
+    const value = next(this.containers.get(id));
+    if (value) this.containers.set(id, value);
+    else this.containers.delete(id);
+    return raced;
   }
 
   /**

@@ -5,7 +5,7 @@
  * While the stream is down the cache is "not synced" and observe must refuse to answer.
  */
 import { McpError } from '../../domain/errors.js';
-import { LABEL, type Observed } from '../../domain/observed.js';
+import { LABEL, type Observed, type ObservedInstance } from '../../domain/observed.js';
 import type { RuntimeEvent } from '../../ports/container-runtime.js';
 import { ContainerCache } from './cache.js';
 import { deadline, type PodmanClient, TIMEOUT_MS } from './client.js';
@@ -52,7 +52,6 @@ export class Informer {
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private readonly pending = new Map<string, RuntimeEvent[]>();
   private readonly inflight = new Set<string>();
-  private readonly dirty = new Set<string>();
   private stream?: EventStream;
   private connecting?: Promise<boolean>;
   private synced = false;
@@ -112,6 +111,16 @@ export class Informer {
   /** Records an image id learnt by a pull or inspect. */
   noteImage(ref: string, id: string): void {
     this.cache.images.set(ref, id);
+  }
+
+  /** The sequence point to pass to `local` after a write. */
+  mark(): number {
+    return this.cache.mark();
+  }
+
+  /** Applies the known effect of a write to the cache at once, so the next observe sees it. */
+  local(id: string, since: number, next: (current?: ObservedInstance) => ObservedInstance | undefined): void {
+    if (this.cache.local(id, since, next)) void this.refresh(id);
   }
 
   /** A full relist now; reconnects first when the stream is down. */
@@ -246,29 +255,31 @@ export class Informer {
       return;
     }
     this.cache.containers.delete(event.id);
-    if (this.inflight.has(event.id)) this.dirty.add(event.id);
-    else this.flush(event.id);
+    if (!this.inflight.has(event.id)) this.flush(event.id);
   }
 
-  /** One targeted list for `id`; events that arrive meanwhile make it list again. */
+  /**
+   * Targeted lists for `id` until one was issued after the last event or write about it, so
+   * an answer older than what we know is never applied. Pending events are delivered after.
+   */
   private async refresh(id: string): Promise<void> {
-    if (this.inflight.has(id)) {
-      this.dirty.add(id);
-      return;
-    }
+    if (this.inflight.has(id)) return;
     this.inflight.add(id);
     try {
-      do {
-        this.dirty.delete(id);
+      for (;;) {
+        const issued = this.cache.mark();
         const found = await this.client.api.listContainers({
           all: true,
           filters: { id: [id] },
           abortSignal: deadline(TIMEOUT_MS.list),
         });
+        if (this.closed) return;
+        if (this.cache.touchedSince(id, issued)) continue;
         const entry = found.find((c) => c.Id === id);
         if (entry) this.cache.containers.set(id, toInstance(entry));
         else this.cache.containers.delete(id);
-      } while (this.dirty.has(id) && !this.closed);
+        return;
+      }
     } catch (err) {
       this.teardown(podmanMessage(err));
     } finally {

@@ -1,7 +1,8 @@
 /**
  * The podman implementation of ContainerRuntime, over podman's Docker-compatible API socket.
- * Reads come from the informer's cache (zero API calls); writes go straight to podman, and
- * their effect reaches the cache through the event stream.
+ * Reads come from the informer's cache (zero API calls); writes go straight to podman and
+ * record their known effect in the cache at once (read-your-writes); the event stream then
+ * refreshes the entry with podman's own view.
  */
 import { McpError } from '../../domain/errors.js';
 import type { Observed } from '../../domain/observed.js';
@@ -13,6 +14,7 @@ import { ensureImage } from './images.js';
 import { Informer } from './informer.js';
 import { type Log, noLog } from './log.js';
 import { ensureNetwork } from './network.js';
+import { lookupImage } from './translate.js';
 
 /** How to reach podman and how often to relist in full. */
 export interface PodmanRuntimeOptions {
@@ -89,45 +91,60 @@ export class PodmanRuntime implements ContainerRuntime {
 
   async create(req: CreateRequest): Promise<string> {
     const body = toCreateOptions(req, this.opts.stopTimeoutSeconds);
+    const since = this.informer.mark();
+    let id: string;
     try {
-      const container = await this.client.api.createContainer({
-        ...body,
-        abortSignal: deadline(TIMEOUT_MS.mutate),
-      });
-      return container.id;
+      const signal = deadline(TIMEOUT_MS.mutate);
+      id = (await this.client.api.createContainer({ ...body, abortSignal: signal })).id;
     } catch (err) {
       throw this.createError(err, req, body.name ?? '');
     }
+    const images = this.informer.images();
+    const imageId = images && lookupImage(images, req.spec.image);
+    const labels = { ...body.Labels };
+    const name = body.name ?? '';
+    const created = {
+      id,
+      name,
+      kind: 'container' as const,
+      state: 'created' as const,
+      image: req.spec.image,
+    };
+    this.informer.local(id, since, () => ({ ...created, imageId, labels }));
+    return id;
   }
 
   async start(id: string): Promise<void> {
+    const since = this.informer.mark();
     try {
       await this.client.api.getContainer(id).start({ abortSignal: deadline(TIMEOUT_MS.mutate) });
     } catch (err) {
-      if (statusOf(err) === 304) return;
-      throw toMcpError(err, `start ${id}`, { id });
+      if (statusOf(err) !== 304) throw toMcpError(err, `start ${id}`, { id });
     }
+    this.informer.local(id, since, (c) => c && { ...c, state: 'running' });
   }
 
   async stop(id: string, timeoutSeconds: number): Promise<void> {
+    const since = this.informer.mark();
     try {
       const signal = deadline(timeoutSeconds * 1000 + TIMEOUT_MS.mutate);
       await this.client.api.getContainer(id).stop({ t: timeoutSeconds, abortSignal: signal });
     } catch (err) {
-      if (statusOf(err) === 304 || statusOf(err) === 404) return;
-      throw toMcpError(err, `stop ${id}`, { id });
+      if (statusOf(err) !== 304 && statusOf(err) !== 404) throw toMcpError(err, `stop ${id}`, { id });
     }
+    this.informer.local(id, since, (c) => c && { ...c, state: 'exited' });
   }
 
   async remove(id: string): Promise<void> {
+    const since = this.informer.mark();
     try {
       await this.client.api
         .getContainer(id)
         .remove({ force: true, abortSignal: deadline(TIMEOUT_MS.mutate) });
     } catch (err) {
-      if (statusOf(err) === 404) return;
-      throw toMcpError(err, `remove ${id}`, { id });
+      if (statusOf(err) !== 404) throw toMcpError(err, `remove ${id}`, { id });
     }
+    this.informer.local(id, since, () => undefined);
   }
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {
