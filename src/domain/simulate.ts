@@ -4,6 +4,7 @@
  */
 import { specHash } from './hash.js';
 import { type InventoryEntry, LABEL, type Observed, type ObservedInstance } from './observed.js';
+import type { Action, Plan } from './plan-types.js';
 import { instanceName, type Revision } from './spec.js';
 
 /** What the planner needs of one node besides the desired state. */
@@ -44,4 +45,21 @@ export function simulateConverged(revision: Revision, node: string): SimulatedNo
     }
   }
   return { observed: { instances, images: {} }, inventory };
+}
+
+/**
+ * Against a simulated base every create is an addition (or a move between nodes), never
+ * the repair of a missing container: says so, for the reviewer of a plan.
+ */
+export function explainCreates(plan: Plan, base: Revision): Plan {
+  const nodeOf = new Map(base.services.map((s) => [s.name, s.node]));
+  const reason = (a: Action): string => {
+    const from = nodeOf.get(a.service);
+    if (from === undefined) return 'new service';
+    return from === plan.node ? 'new component' : `moved from node ${from}`;
+  };
+  const stages = plan.stages.map((stage) =>
+    stage.map((a) => (a.kind === 'create' ? { ...a, reason: reason(a) } : a)),
+  );
+  return { ...plan, stages };
 }

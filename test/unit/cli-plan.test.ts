@@ -68,6 +68,9 @@ before(() => {
   rmSync(join(repo, 'services', 'app.toml'));
   rmSync(join(repo, 'services', 'legacy.toml'));
   commit('wipe-tag');
+  git('checkout', '-q', '-b', 'move', 'base');
+  write('mon', serviceFile('mon', 'rift', 'mcr.example:8443/mon:v3.0.0'));
+  commit('move-tag');
   git('checkout', '-q', 'main');
 });
 after(() => rmSync(repo, { recursive: true, force: true }));
@@ -95,6 +98,7 @@ describe('mcp plan', () => {
     assert.match(out, /^ {4}~ recreate app-main {5}spec changed$/m);
     assert.match(out, /^ {8}image: mcr\.example:8443\/app:v1\.0\.0 -> mcr\.example:8443\/app:v1\.1\.0$/m);
     assert.match(out, /^vade: 1 create, 1 unchanged$/m);
+    assert.match(out, /^ {4}\+ create {3}new-main {2}new service$/m);
     assert.doesNotMatch(out, /dns-main|mon-main/, 'unchanged instances are only counted');
   });
 
@@ -176,6 +180,15 @@ describe('mcp plan', () => {
     assert.match(out, /^> \[!WARNING\]\n> \*\*rift\*\*: this change removes most of the node's services/m);
     const text = await plan('--base', 'base', '--head', 'wipe');
     assert.match(text.out, /explicit override/);
+  });
+
+  it('shows a service moved between nodes as a create on one and a remove on the other', async () => {
+    const { out } = await plan('--base', 'base', '--head', 'move');
+    assert.match(
+      out,
+      /^rift: 1 create, 3 unchanged\n {2}stage 1\n {4}\+ create {3}mon-main {2}moved from node vade$/m,
+    );
+    assert.match(out, /^vade: 1 remove\n {2}stage 1\n {4}- remove {3}mon-main {2}moved to node rift$/m);
   });
 
   it('exits 1 and prints every error of an invalid head, in each format', async () => {

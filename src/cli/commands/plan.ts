@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { McpError } from '../../domain/errors.js';
 import { plan } from '../../domain/plan.js';
-import { simulateConverged } from '../../domain/simulate.js';
+import { explainCreates, simulateConverged } from '../../domain/simulate.js';
 import type { Revision } from '../../domain/spec.js';
 import { renderInvalidMarkdown, renderPlanMarkdown } from '../../render/plan-markdown.js';
 import { planReport, type RevisionRef } from '../../render/plan-report.js';
@@ -103,7 +103,10 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     });
   }
   const plans = (node === undefined ? known : [node]).map((n) =>
-    plan({ node: n, revision: to.commit, services: to.services, ...simulateConverged(from, n) }),
+    explainCreates(
+      plan({ node: n, revision: to.commit, services: to.services, ...simulateConverged(from, n) }),
+      from,
+    ),
   );
   const report = planReport(baseRef, headRef, plans);
   if (format === 'json') ctx.out(JSON.stringify({ valid: true, ...report }, null, 2));
