@@ -28,23 +28,19 @@ die() {
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (podman runs rootful here)"
 
+PACKAGES=(podman runc conmon catatonit netavark aardvark-dns iptables nftables busybox-static curl ca-certificates)
+
+# busybox-static specifically: the images copy /bin/busybox, which must not need a libc.
 install_packages() {
-  local missing=()
-  command -v podman >/dev/null || missing+=(podman)
-  command -v runc >/dev/null || missing+=(runc)
-  command -v conmon >/dev/null || [ -x /usr/libexec/podman/conmon ] || missing+=(conmon)
-  [ -x /usr/bin/catatonit ] || [ -x /usr/libexec/podman/catatonit ] || missing+=(catatonit)
-  [ -x /usr/lib/podman/netavark ] || [ -x /usr/libexec/podman/netavark ] || missing+=(netavark aardvark-dns)
-  command -v iptables >/dev/null || missing+=(iptables)
-  command -v nft >/dev/null || missing+=(nftables)
-  [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 || missing+=(busybox-static)
-  command -v curl >/dev/null || missing+=(curl)
+  local missing=() pkg
+  for pkg in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
   [ "${#missing[@]}" -eq 0 ] && return
-  say "installing ${missing[*]} (and the rest of the podman set) from apt"
+  say "installing ${missing[*]} from apt"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update >&2
-  apt-get install -y --no-install-recommends podman runc conmon catatonit netavark aardvark-dns \
-    iptables nftables busybox-static curl ca-certificates >&2
+  apt-get install -y --no-install-recommends "${PACKAGES[@]}" >&2
 }
 
 conf_body() {
