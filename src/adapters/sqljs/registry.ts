@@ -32,6 +32,10 @@ const notFoundAsUndefined = (err: NodeJS.ErrnoException): undefined => {
 
 export class SqlRegistry implements StateStore {
   private dirty = false;
+  /** inventory() as last read; dropped by every write to the instances table. */
+  private inventoryCache?: InventoryEntry[];
+  /** The revision object last stored, so an unchanged revision is not rewritten every pass. */
+  private lastGoodStored?: Revision;
 
   constructor(
     private readonly db: Database,
@@ -48,19 +52,25 @@ export class SqlRegistry implements StateStore {
   }
 
   inventory(): InventoryEntry[] {
-    return this.rows('SELECT name, service, component, kind, spec_hash, spec FROM instances ORDER BY name').map(
-      (r) => ({
-        name: String(r.name),
-        service: String(r.service),
-        component: String(r.component),
-        kind: r.kind === 'unikernel' ? 'unikernel' : 'container',
-        specHash: String(r.spec_hash),
-        ...(r.spec ? { spec: JSON.parse(String(r.spec)) } : {}),
-      }),
-    );
+    this.inventoryCache ??= this.readInventory();
+    return [...this.inventoryCache];
+  }
+
+  private readInventory(): InventoryEntry[] {
+    return this.rows(
+      'SELECT name, service, component, kind, spec_hash, spec FROM instances ORDER BY name',
+    ).map((r) => ({
+      name: String(r.name),
+      service: String(r.service),
+      component: String(r.component),
+      kind: r.kind === 'unikernel' ? 'unikernel' : 'container',
+      specHash: String(r.spec_hash),
+      ...(r.spec ? { spec: JSON.parse(String(r.spec)) } : {}),
+    }));
   }
 
   recordInstances(entries: InventoryEntry[]): void {
+    if (entries.length) this.inventoryCache = undefined;
     for (const e of entries) {
       this.run('INSERT OR REPLACE INTO instances VALUES (?, ?, ?, ?, ?, ?)', [
         e.name,
@@ -74,6 +84,7 @@ export class SqlRegistry implements StateStore {
   }
 
   forgetInstance(name: string): void {
+    this.inventoryCache = undefined;
     this.run('DELETE FROM instances WHERE name = ?', [name]);
     this.releasePorts(name);
   }
@@ -109,6 +120,8 @@ export class SqlRegistry implements StateStore {
   }
 
   setLastGood(revision: Revision): void {
+    if (revision === this.lastGoodStored) return;
+    this.lastGoodStored = revision;
     this.run('INSERT OR REPLACE INTO last_good VALUES (1, ?, ?)', [
       revision.commit ?? null,
       JSON.stringify(revision.services),
@@ -120,9 +133,10 @@ export class SqlRegistry implements StateStore {
     return row ? JSON.parse(String(row.status)) : undefined;
   }
 
+  /** Pass records alone do not make the database dirty: a crash may lose the last status, never state. */
   recordPass(status: PassStatus): void {
-    this.run('INSERT INTO passes (status) VALUES (?)', [JSON.stringify(status)]);
-    this.run('DELETE FROM passes WHERE id <= (SELECT MAX(id) FROM passes) - ?', [PASSES_KEPT]);
+    this.db.run('INSERT INTO passes (status) VALUES (?)', [JSON.stringify(status)]);
+    this.db.run('DELETE FROM passes WHERE id <= (SELECT MAX(id) FROM passes) - ?', [PASSES_KEPT]);
   }
 
   addEvent(e: EventRecord): void {

@@ -1,0 +1,202 @@
+/**
+ * MCP against docker-compose and against podman's bare API, on the same podman socket in the
+ * same run: converge from nothing, no-op, one image changed, full resync, for N single-container
+ * services (busybox httpd, one published port each). Usage: node converge.js [N,N,...]
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { toCreateOptions } from '../../src/adapters/podman/create-options.js';
+import { forEachLimited } from '../../src/agent/retry.js';
+import { specHash } from '../../src/domain/hash.js';
+import { loadRevisionFromDir } from '../../src/spec/load.js';
+import { IMAGE_V1, IMAGE_V2, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
+import { fmtMs, median, runChild, time } from './support.js';
+
+const sizes = (process.argv[2] ?? '10,50,200').split(',').map(Number);
+const COMPOSE_TIMEOUT_MS = Number(process.env.BENCH_COMPOSE_TIMEOUT_MS ?? 360_000);
+const CONCURRENCY = 4;
+const root = join(import.meta.dirname, '../..'); // dist/
+const agentMain = join(root, 'src/agent/main.js');
+const cliMain = join(root, 'src/cli/main.js');
+const docker = new Docker({ socketPath: podmanSocket });
+const dockerEnv = { ...process.env, DOCKER_HOST: `unix://${podmanSocket}`, COMPOSE_HTTP_TIMEOUT: '600' };
+
+const names = (n: number) => Array.from({ length: n }, (_, i) => `b${n}-s${String(i).padStart(3, '0')}`);
+
+const writeRepo = async (dir: string, n: number): Promise<void> => {
+  await mkdir(join(dir, 'services'), { recursive: true });
+  await Promise.all(
+    names(n).map((name, i) =>
+      writeFile(
+        join(dir, 'services', `${name}.toml`),
+        `name = "${name}"\nnode = "bench"\n[[components]]\nname = "web"\nimage = "${IMAGE_V1}"\n` +
+          `cmd = ["httpd", "-f", "-p", "8080"]\nports = ["127.0.0.1:${30000 + i}:8080"]\n`,
+      ),
+    ),
+  );
+};
+
+const cleanup = (n: number) => removeContainers(`b${n}-`);
+
+/** podman's own API, no MCP: create+start with the very options MCP sends, same concurrency. */
+const floor = async (dir: string): Promise<number> => {
+  const loaded = await loadRevisionFromDir(dir);
+  if (!loaded.ok) throw new Error('bench repo invalid');
+  const specs = loaded.revision.services.map((s) => s.components[0]);
+  return time(() =>
+    forEachLimited(specs, CONCURRENCY, async (spec) => {
+      const c = await docker.createContainer(toCreateOptions({ spec, hash: specHash(spec), routePorts: {} }));
+      await c.start();
+    }),
+  );
+};
+
+const agentConfig = async (dir: string): Promise<string> => {
+  const path = join(dir, 'mcp-agent.toml');
+  await writeFile(
+    path,
+    `node = "bench"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}"\n[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 2\n[log]\nlevel = "error"\n`,
+  );
+  return path;
+};
+
+const changeFirst = async (dir: string, n: number, to: string, from: string): Promise<void> => {
+  const file = join(dir, 'services', `${names(n)[0]}.toml`);
+  await writeFile(file, (await readFile(file, 'utf8')).replace(from, to));
+};
+
+const runningCount = async (n: number): Promise<number> =>
+  (await docker.listContainers({ filters: { name: [`^b${n}-`] } })).length;
+
+const benchOne = async (n: number) => {
+  const dir = await mkdtemp(join(tmpdir(), `mcp-bench-${n}-`));
+  await writeRepo(dir, n);
+  await cleanup(n);
+  const r: Record<string, number | string> = { n };
+
+  r.floorMs = await floor(dir);
+  r.listMs = median([
+    await time(() => docker.listContainers({ all: true })),
+    await time(() => docker.listContainers({ all: true })),
+    await time(() => docker.listContainers({ all: true })),
+  ]);
+  await cleanup(n);
+
+  // MCP, whole cold process per pass
+  const config = await agentConfig(dir);
+  const once = () => runChild(process.execPath, [agentMain, 'reconcile', '--once', '--config', config]);
+  const coldFresh = await once();
+  const coldNoop = await once();
+  await changeFirst(dir, n, IMAGE_V2, IMAGE_V1);
+  const coldChange = await once();
+  await changeFirst(dir, n, IMAGE_V1, IMAGE_V2);
+  if ([coldFresh, coldNoop, coldChange].some((x) => x.code !== 0))
+    throw new Error(`cold agent pass failed at N=${n}`);
+  Object.assign(r, {
+    coldFreshMs: coldFresh.ms,
+    coldNoopMs: coldNoop.ms,
+    coldChangeMs: coldChange.ms,
+    coldPeakRssMb: Math.max(coldFresh.peakRssMb, coldNoop.peakRssMb, coldChange.peakRssMb),
+  });
+  await cleanup(n);
+  await rm(join(dir, 'state'), { recursive: true, force: true });
+
+  // MCP, passes inside one running agent
+  const child = await runChild(process.execPath, [
+    join(import.meta.dirname, 'agent-child.js'),
+    dir,
+    podmanSocket,
+    join(dir, 'agent.db'),
+    names(n)[0],
+  ]);
+  if (child.code !== 0) throw new Error(`running-agent bench failed at N=${n}`);
+  const inproc = JSON.parse(child.stdout.trim().split('\n').pop()!);
+  Object.assign(r, {
+    runFreshMs: inproc.freshMs,
+    runNoopMs: inproc.noopMs,
+    runNoopCalls: inproc.noopApiCalls,
+    runChangeMs: inproc.changeMs,
+    runResyncMs: inproc.resyncMs,
+    runPeakRssMb: Math.max(inproc.peakRssMb, child.peakRssMb),
+  });
+  await changeFirst(dir, n, IMAGE_V1, IMAGE_V2);
+  await cleanup(n);
+
+  // docker-compose on the rendered equivalent
+  const composeFile = join(dir, 'compose.yml');
+  const render = async () => {
+    const out = await runChild(process.execPath, [
+      cliMain,
+      'render',
+      '--all',
+      '--node',
+      'bench',
+      '--repo',
+      dir,
+      '--format',
+      'compose',
+    ]);
+    await writeFile(composeFile, out.stdout);
+  };
+  const up = () =>
+    runChild('docker-compose', ['-p', `b${n}`, '-f', composeFile, 'up', '-d'], {
+      env: dockerEnv,
+      timeoutMs: COMPOSE_TIMEOUT_MS,
+    });
+  await render();
+  const composeFresh = await up();
+  if (composeFresh.code === 0) {
+    r.composeFreshMs = composeFresh.ms;
+    r.composeNoopMs = (await up()).ms;
+    await changeFirst(dir, n, IMAGE_V2, IMAGE_V1);
+    await render();
+    r.composeChangeMs = (await up()).ms;
+  } else {
+    r.composeFreshMs = `stalled: ${await runningCount(n)} of ${n} running after ${fmtMs(composeFresh.ms)}`;
+  }
+  await runChild('docker-compose', ['-p', `b${n}`, '-f', composeFile, 'down', '-t', '1'], {
+    env: dockerEnv,
+    timeoutMs: 600_000,
+  });
+  await cleanup(n);
+  await rm(dir, { recursive: true, force: true });
+  return r;
+};
+
+await requirePodman();
+const rows = [];
+for (const n of sizes) {
+  const r = await benchOne(n);
+  console.error(JSON.stringify(r));
+  rows.push(r);
+}
+
+const cell = (v: number | string | undefined) => (typeof v === 'number' ? fmtMs(v) : (v ?? '-'));
+const ratio = (a: unknown, b: unknown) =>
+  typeof a === 'number' && typeof b === 'number' ? `${(a / b).toFixed(2)}x` : '-';
+console.log(
+  `\n### Converge benchmark (podman socket, concurrency ${CONCURRENCY}, ${new Date().toISOString().slice(0, 10)})\n`,
+);
+console.log(
+  '| N | case | MCP running agent | MCP cold process | docker-compose | floor (bare API) | MCP/compose | MCP/floor |',
+);
+console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  console.log(
+    `| ${r.n} | fresh | ${cell(r.runFreshMs)} | ${cell(r.coldFreshMs)} | ${cell(r.composeFreshMs)} | ${cell(r.floorMs)} | ${ratio(r.runFreshMs, r.composeFreshMs)} | ${ratio(r.runFreshMs, r.floorMs)} |`,
+  );
+  console.log(
+    `| ${r.n} | no-op | ${cell(r.runNoopMs)} (${r.runNoopCalls} API calls) | ${cell(r.coldNoopMs)} | ${cell(r.composeNoopMs)} | - | ${ratio(r.runNoopMs, r.composeNoopMs)} | - |`,
+  );
+  console.log(
+    `| ${r.n} | one change | ${cell(r.runChangeMs)} | ${cell(r.coldChangeMs)} | ${cell(r.composeChangeMs)} | - | ${ratio(r.runChangeMs, r.composeChangeMs)} | - |`,
+  );
+  console.log(
+    `| ${r.n} | resync | ${cell(r.runResyncMs)} | - | - | ${cell(r.listMs)} (one list) | - | ${ratio(r.runResyncMs, r.listMs)} |`,
+  );
+}
+console.log(
+  `\npeak RSS: ${rows.map((r) => `N=${r.n}: running agent ${Number(r.runPeakRssMb).toFixed(0)} MB, cold process ${Number(r.coldPeakRssMb).toFixed(0)} MB`).join('; ')}`,
+);

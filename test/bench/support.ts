@@ -1,0 +1,55 @@
+/** Shared pieces of the benchmarks: timing, medians, child processes with their peak RSS. */
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Wall time of `fn` in milliseconds. */
+export const time = async (fn: () => Promise<unknown>): Promise<number> => {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+};
+
+export interface ChildRun {
+  code: number | null;
+  ms: number;
+  /** Peak resident set of the child in MB (VmHWM, sampled until it exits). */
+  peakRssMb: number;
+  stdout: string;
+}
+
+/** Runs a command, timing it and sampling its peak RSS from /proc. */
+export const runChild = (
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<ChildRun> =>
+  new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let peakKb = 0;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const sample = setInterval(async () => {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      peakKb = Math.max(peakKb, kb);
+    }, 20);
+    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(sample);
+      clearTimeout(timer);
+      if (code !== 0 && process.env.BENCH_VERBOSE) process.stderr.write(stderr);
+      resolve({ code, ms: performance.now() - t0, peakRssMb: peakKb / 1024, stdout });
+    });
+  });
+
+export const fmtMs = (ms: number): string =>
+  ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
