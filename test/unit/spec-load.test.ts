@@ -44,7 +44,10 @@ describe('loadRevisionFromDir on the examples', () => {
     assert.equal(vm?.image.startsWith('/'), true);
   });
 
-  for (const name of readdirSync(join(root, 'examples/invalid')).sort()) {
+  const cases = readdirSync(join(root, 'examples/invalid'), { withFileTypes: true }).filter((e) =>
+    e.isDirectory(),
+  );
+  for (const name of cases.map((e) => e.name).sort()) {
     it(`reports exactly the expected errors of examples/invalid/${name}`, async () => {
       const dir = join(root, 'examples/invalid', name);
       const expected = readFileSync(join(dir, 'expected.txt'), 'utf8').trimEnd().split('\n');
