@@ -44,6 +44,8 @@ const EMIT: Record<string, RuntimeEvent['type']> = {
   destroy: 'remove',
 };
 const BACKOFF_MIN_MS = 100;
+/** How long changed ids gather before one targeted list refreshes them all. */
+const REFRESH_BATCH_MS = 50;
 const BACKOFF_MAX_MS = 5_000;
 
 /** The observed-state cache of one podman socket. */
@@ -51,7 +53,9 @@ export class Informer {
   private readonly cache = new ContainerCache();
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private readonly pending = new Map<string, RuntimeEvent[]>();
-  private readonly inflight = new Set<string>();
+  /** Container ids waiting for a targeted list. */
+  private readonly dirty = new Set<string>();
+  private refreshing?: Promise<void>;
   private stream?: EventStream;
   private connecting?: Promise<boolean>;
   private synced = false;
@@ -120,7 +124,7 @@ export class Informer {
 
   /** Applies the known effect of a write to the cache at once, so the next observe sees it. */
   local(id: string, since: number, next: (current?: ObservedInstance) => ObservedInstance | undefined): void {
-    if (this.cache.local(id, since, next)) void this.refresh(id);
+    if (this.cache.local(id, since, next)) this.refresh(id);
   }
 
   /** A full relist now; reconnects first when the stream is down. */
@@ -215,7 +219,7 @@ export class Informer {
     ]);
     if (!this.stream) throw new Error('event stream dropped during relist');
     const result = this.cache.replace(since, containers.map(toInstance), indexImages(images));
-    for (const id of result.stale) void this.refresh(id);
+    for (const id of result.stale) this.refresh(id);
     if (result.imagesStale) void this.refreshImages();
     this.synced = true;
     for (const resolve of this.waiters.splice(0)) resolve();
@@ -251,40 +255,56 @@ export class Informer {
       this.pending.set(event.id, [...queued, { type, name: event.name, id: event.id, managed }]);
     }
     if (type !== 'remove') {
-      void this.refresh(event.id);
+      this.refresh(event.id);
       return;
     }
     this.cache.containers.delete(event.id);
-    if (!this.inflight.has(event.id)) this.flush(event.id);
+    if (!this.dirty.has(event.id)) this.flush(event.id);
   }
 
   /**
-   * Targeted lists for `id` until one was issued after the last event or write about it, so
-   * an answer older than what we know is never applied. Pending events are delivered after.
+   * Queues a targeted list of `id`. Ids queued together are listed in one call, at most one
+   * call in flight, after a short pause that lets a burst of events (create, init, start, ...)
+   * gather: during a converge this keeps the refresh load on podman to a few calls a second
+   * instead of several per container. An answer older than an event or write it missed is
+   * never applied: that id is queued again. Pending events are delivered once applied.
    */
-  private async refresh(id: string): Promise<void> {
-    if (this.inflight.has(id)) return;
-    this.inflight.add(id);
+  private refresh(id: string): void {
+    this.dirty.add(id);
+    this.refreshing ??= this.refreshLoop().finally(() => {
+      this.refreshing = undefined;
+    });
+  }
+
+  private async refreshLoop(): Promise<void> {
     try {
-      for (;;) {
+      while (this.dirty.size > 0 && !this.closed) {
+        await new Promise((resolve) => setTimeout(resolve, REFRESH_BATCH_MS));
+        const ids = [...this.dirty];
+        this.dirty.clear();
         const issued = this.cache.mark();
         const found = await this.client.api.listContainers({
           all: true,
-          filters: { id: [id] },
+          filters: { id: ids },
           abortSignal: deadline(TIMEOUT_MS.list),
         });
         if (this.closed) return;
-        if (this.cache.touchedSince(id, issued)) continue;
-        const entry = found.find((c) => c.Id === id);
-        if (entry) this.cache.containers.set(id, toInstance(entry));
-        else this.cache.containers.delete(id);
-        return;
+        const byId = new Map(found.map((c) => [c.Id, c]));
+        for (const id of ids) {
+          if (this.cache.touchedSince(id, issued)) {
+            this.dirty.add(id);
+            continue;
+          }
+          const entry = byId.get(id);
+          if (entry) this.cache.containers.set(id, toInstance(entry));
+          else this.cache.containers.delete(id);
+          this.flush(id);
+        }
       }
     } catch (err) {
       this.teardown(podmanMessage(err));
-    } finally {
-      this.inflight.delete(id);
-      this.flush(id);
+      for (const id of this.dirty) this.flush(id);
+      this.dirty.clear();
     }
   }
 
