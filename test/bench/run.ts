@@ -1,0 +1,20 @@
+/**
+ * `npm run bench`: every benchmark in turn, each in a process of its own so none inherits
+ * another's heap. The converge benchmark needs the test podman (test/support/podman-up.sh).
+ * Pass sizes for it as an argument: `npm run bench -- 10,50`.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const benches: [string, string[]][] = [
+  ['plan.js', []],
+  ['validate.js', []],
+  ['converge.js', process.argv.slice(2)],
+];
+let failed = 0;
+for (const [file, args] of benches) {
+  console.log(`\n## ${file.replace('.js', '')}\n`);
+  const run = spawnSync(process.execPath, [join(import.meta.dirname, file), ...args], { stdio: 'inherit' });
+  if (run.status !== 0) failed++;
+}
+process.exitCode = failed ? 1 : 0;
