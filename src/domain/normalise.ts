@@ -75,8 +75,10 @@ export function normaliseComponent(service: string, c: Component): ComponentSpec
     env: normaliseEnv(c.env ?? []),
     dependsOn: [...(c.depends_on ?? [])].sort(byString),
     routes: (c.routes ?? []).map(normaliseRoute).sort((a, b) => byString(a.name, b.name)),
-    ...((unikernel || c.memory !== undefined) && { memory: c.memory ?? UNIKERNEL_DEFAULTS.memory }),
-    ...((unikernel || c.cpus !== undefined) && { cpus: c.cpus ?? UNIKERNEL_DEFAULTS.cpus }),
+    ...(unikernel && {
+      memory: c.memory ?? UNIKERNEL_DEFAULTS.memory,
+      cpus: c.cpus ?? UNIKERNEL_DEFAULTS.cpus,
+    }),
   };
 }
 
