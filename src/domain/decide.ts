@@ -42,7 +42,17 @@ export function decideActive(spec: ComponentSpec, name: string, hash: string, ct
     return act('create', spec, name, 'not running', { hash, spec });
   }
   const id = inst.id;
-  if (!isManaged(inst)) return act('conflict', spec, name, CONFLICT, { id });
+  if (!isManaged(inst)) {
+    if (!ctx.inventory.has(name)) return act('conflict', spec, name, CONFLICT, { id });
+    const changes = [{ field: 'labels', from: null, to: 'mcp' }];
+    return act('recreate', spec, name, 'recreated outside MCP without labels', {
+      id,
+      drift: true,
+      changes,
+      hash,
+      spec,
+    });
+  }
   const label = inst.labels[LABEL.specHash];
   if (label === undefined) {
     const changes = [{ field: 'spec-hash', from: null, to: hash }];
@@ -60,6 +70,10 @@ export function decideActive(spec: ComponentSpec, name: string, hash: string, ct
     if (entry?.specHash === hash)
       return act('recreate', spec, name, 'changed outside MCP', { id, drift: true, changes, hash, spec });
     return act('recreate', spec, name, 'spec changed', { id, changes, hash, spec });
+  }
+  if (inst.image !== spec.image) {
+    const changes = [{ field: 'image', from: inst.image, to: spec.image }];
+    return act('recreate', spec, name, 'image changed outside MCP', { id, drift: true, changes, hash, spec });
   }
   const current = ctx.images[spec.image];
   if (inst.imageId && current && inst.imageId !== current) {

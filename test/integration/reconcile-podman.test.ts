@@ -191,6 +191,43 @@ test('drift is healed: stopped, killed, removed and retagged containers', async 
   await podman('rmi', 'localhost/mcp-test/busybox:itr-moving').catch(() => undefined);
 });
 
+test('containers recreated by hand, without labels or with another image, are replaced', async () => {
+  const a = await agent([{ name: 'bare' }, { name: 'swapped' }]);
+  await a.pass();
+  const labels = (await podman(
+    'inspect',
+    '--format',
+    '{{json .Config.Labels}}',
+    `${P}-swapped-main`,
+  )) as string;
+  await podman('rm', '-f', '-t', '0', `${P}-bare-main`, `${P}-swapped-main`);
+  await podman('run', '-d', '--name', `${P}-bare-main`, IMAGE_V1, 'httpd', '-f', '-p', '8080');
+  const labelArgs = Object.entries(JSON.parse(labels) as Record<string, string>).flatMap(([k, v]) => [
+    '--label',
+    `${k}=${v}`,
+  ]);
+  await podman(
+    'run',
+    '-d',
+    '--name',
+    `${P}-swapped-main`,
+    ...labelArgs,
+    IMAGE_V2,
+    'httpd',
+    '-f',
+    '-p',
+    '8080',
+  );
+  await new Promise((r) => setTimeout(r, 1000));
+  const report = await a.pass();
+  assert.deepEqual(mine(report), { [`${P}-bare-main`]: 'recreated', [`${P}-swapped-main`]: 'recreated' });
+  assert.equal(
+    await podman('inspect', '--format', '{{index .Config.Labels "mcp.managed"}}', `${P}-bare-main`),
+    'true',
+  );
+  assert.equal(await podman('inspect', '--format', '{{.ImageName}}', `${P}-swapped-main`), IMAGE_V1);
+});
+
 test('a podman socket lost mid-pass fails the pass cleanly; the next pass converges', async () => {
   const proxy = await socketProxy(podmanSocket, join(tmpdir(), `mcp-itr-proxy-${process.pid}.sock`));
   after(() => proxy.close());

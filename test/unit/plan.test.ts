@@ -248,3 +248,33 @@ describe('plan: mass-removal guard', () => {
     assert.equal(p.needsOverride, true);
   });
 });
+
+describe('plan: ownership of names', () => {
+  const web = service('web', ['main']);
+  const [spec] = specsOf([web]);
+
+  it('a container without labels under a name MCP never created is a conflict', () => {
+    const stranger = instanceOf(spec, { labels: {} });
+    const p = plan(input([web], { instances: [stranger] }));
+    assert.deepEqual(kinds(p), [['conflict web-main']]);
+  });
+
+  it('a container without labels under a name the inventory owns was recreated by hand: recreate it', () => {
+    const byHand = instanceOf(spec, { labels: {} });
+    const p = plan(input([web], { instances: [byHand] }, [entryOf(spec)]));
+    const [action] = p.stages[0];
+    assert.equal(action.kind, 'recreate');
+    assert.equal(action.drift, true);
+    assert.equal(action.reason, 'recreated outside MCP without labels');
+  });
+
+  it('a labelled container running another image than its spec is recreated', () => {
+    const swapped = instanceOf(spec, { image: 'registry.example:8443/other:v9' });
+    const p = plan(input([web], { instances: [swapped] }, [entryOf(spec)]));
+    const [action] = p.stages[0];
+    assert.equal(action.kind, 'recreate');
+    assert.deepEqual(action.changes, [
+      { field: 'image', from: 'registry.example:8443/other:v9', to: spec.image },
+    ]);
+  });
+});
