@@ -2,17 +2,22 @@
 import { createHash } from 'node:crypto';
 import type { ComponentSpec } from './spec.js';
 
-/** JSON with object keys sorted at every level, so equal values always serialise equally. */
-export const canonicalJson = (value: unknown): string =>
-  JSON.stringify(value, (_key, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, v[k]]),
-        )
-      : v,
-  );
+/**
+ * JSON with object keys sorted at every level and undefined members dropped, so equal values
+ * always serialise equally. Written out rather than via a JSON.stringify replacer, which
+ * allocates a sorted copy of every object: hashing dominates planning a new revision.
+ */
+export const canonicalJson = (value: unknown): string => {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  let out = '';
+  for (const key of Object.keys(record).sort()) {
+    if (record[key] === undefined) continue;
+    out += `${out ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(record[key])}`;
+  }
+  return `{${out}}`;
+};
 
 const memo = new WeakMap<ComponentSpec, string>();
 
