@@ -166,17 +166,19 @@ test('a deleted service is removed; an unmanaged container is never touched', as
   assert.deepEqual(Object.keys(await containerStates(`${P}-`)).sort(), [`${P}-keep-main`, `${P}-mine`]);
 });
 
-test('drift is healed: stopped, killed, removed and retagged containers', async () => {
+test('drift is healed: stopped, killed, paused, removed and retagged containers', async () => {
   await podman('tag', IMAGE_V1, 'localhost/mcp-test/busybox:itr-moving');
   const a = await agent([
     { name: 'stopped' },
     { name: 'killed' },
+    { name: 'paused' },
     { name: 'removed' },
     { name: 'moving', image: 'localhost/mcp-test/busybox:itr-moving' },
   ]);
   await a.pass();
   await podman('stop', '-t', '1', `${P}-stopped-main`);
   await podman('kill', `${P}-killed-main`);
+  await podman('pause', `${P}-paused-main`);
   await podman('rm', '-f', `${P}-removed-main`);
   await podman('tag', IMAGE_V2, 'localhost/mcp-test/busybox:itr-moving');
   await new Promise((r) => setTimeout(r, 1000));
@@ -184,6 +186,7 @@ test('drift is healed: stopped, killed, removed and retagged containers', async 
   assert.deepEqual(mine(report), {
     [`${P}-killed-main`]: 'started',
     [`${P}-moving-main`]: 'recreated',
+    [`${P}-paused-main`]: 'started',
     [`${P}-removed-main`]: 'created',
     [`${P}-stopped-main`]: 'started',
   });

@@ -117,6 +117,11 @@ export class Informer {
     this.cache.images.set(ref, id);
   }
 
+  /** The cached state of container `id`, if known (start must unpause a paused one). */
+  stateOf(id: string): ObservedInstance['state'] | undefined {
+    return this.cache.containers.get(id)?.state;
+  }
+
   /** The sequence point to pass to `local` after a write. */
   mark(): number {
     return this.cache.mark();

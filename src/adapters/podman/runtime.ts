@@ -116,8 +116,11 @@ export class PodmanRuntime implements ContainerRuntime {
 
   async start(id: string): Promise<void> {
     const since = this.informer.mark();
+    const container = this.client.api.getContainer(id);
     try {
-      await this.client.api.getContainer(id).start({ abortSignal: deadline(TIMEOUT_MS.mutate) });
+      if (this.informer.stateOf(id) === 'paused')
+        await container.unpause({ abortSignal: deadline(TIMEOUT_MS.mutate) });
+      else await container.start({ abortSignal: deadline(TIMEOUT_MS.mutate) });
     } catch (err) {
       if (statusOf(err) !== 304) throw toMcpError(err, `start ${id}`, { id });
     }
