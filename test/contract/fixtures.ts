@@ -1,26 +1,16 @@
 /** Small builders shared by the runtime contract and the podman integration tests. */
 import type { ComponentSpec } from '../../src/domain/spec.js';
 import type { CreateRequest } from '../../src/ports/container-runtime.js';
+import { component as specOf } from '../support/plan-builders.js';
 
-/** A minimal container component; override what the test is about. */
-export const component = (
-  service: string,
-  name: string,
-  over: Partial<ComponentSpec> = {},
-): ComponentSpec => ({
-  service,
-  name,
-  kind: 'container',
-  image: 'localhost/mcp-test/busybox:v1',
-  restart: 'no',
-  ports: [],
-  volumes: [],
-  cmd: ['sleep', '3600'],
-  env: [],
-  dependsOn: [],
-  routes: [],
-  ...over,
-});
+/** A minimal container component (busybox, sleeping); override what the test is about. */
+export const component = (service: string, name: string, over: Partial<ComponentSpec> = {}): ComponentSpec =>
+  specOf(service, name, {
+    image: 'localhost/mcp-test/busybox:v1',
+    restart: 'no',
+    cmd: ['sleep', '3600'],
+    ...over,
+  });
 
 /** A create request for `spec` with a fixed hash and revision. */
 export const request = (spec: ComponentSpec, over: Partial<CreateRequest> = {}): CreateRequest => ({

@@ -18,21 +18,10 @@ import { renderKube } from '../../src/render/kube.js';
 import { renderPodmanRun } from '../../src/render/podman-run.js';
 import { shellQuote } from '../../src/render/shell.js';
 import { toYaml, yamlScalar } from '../../src/render/yaml.js';
+import { component as specOf } from '../support/plan-builders.js';
 
-const component = (service: string, name: string, over: Partial<ComponentSpec> = {}): ComponentSpec => ({
-  service,
-  name,
-  kind: 'container',
-  image: `mcr.example:8443/${service}-${name}:v1.0.0`,
-  restart: 'unless-stopped',
-  ports: [],
-  volumes: [],
-  cmd: [],
-  env: [],
-  dependsOn: [],
-  routes: [],
-  ...over,
-});
+const component = (service: string, name: string, over: Partial<ComponentSpec> = {}): ComponentSpec =>
+  specOf(service, name, { image: `mcr.example:8443/${service}-${name}:v1.0.0`, ...over });
 
 const api = component('notes', 'api', {
   network: 'mcpnet',
