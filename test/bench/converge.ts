@@ -17,6 +17,8 @@ import { fmtMs, median, runChild, time } from './support.js';
 const sizes = (process.argv[2] ?? '10,50,200').split(',').map(Number);
 const COMPOSE_TIMEOUT_MS = Number(process.env.BENCH_COMPOSE_TIMEOUT_MS ?? 360_000);
 const CONCURRENCY = 4;
+/** The agent runs with the flags of its shebang and systemd unit. */
+const AGENT_NODE_FLAGS = ['--max-semi-space-size=1'];
 const root = join(import.meta.dirname, '../..'); // dist/
 const agentMain = join(root, 'src/agent/main.js');
 const cliMain = join(root, 'src/cli/main.js');
@@ -86,7 +88,7 @@ const benchOne = async (n: number) => {
 
   // MCP, whole cold process per pass
   const config = await agentConfig(dir);
-  const once = () => runChild(process.execPath, [agentMain, 'reconcile', '--once', '--config', config]);
+  const once = () => runChild(process.execPath, [...AGENT_NODE_FLAGS, agentMain, 'reconcile', '--once', '--config', config]);
   const coldFresh = await once();
   const coldNoop = await once();
   await changeFirst(dir, n, IMAGE_V2, IMAGE_V1);
@@ -105,6 +107,7 @@ const benchOne = async (n: number) => {
 
   // MCP, passes inside one running agent
   const child = await runChild(process.execPath, [
+    ...AGENT_NODE_FLAGS,
     join(import.meta.dirname, 'agent-child.js'),
     dir,
     podmanSocket,

@@ -1,0 +1,136 @@
+/**
+ * The mcp-agent executable as an operator runs it, against the real podman: the daemon heals
+ * a killed container because podman's event woke it, not because its interval came round;
+ * and a restarted agent with its source gone rebuilds everything from the last good revision.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, test } from 'node:test';
+import {
+  containerStates,
+  IMAGE_V1,
+  podman,
+  podmanSocket,
+  removeContainers,
+  requirePodman,
+} from '../support/podman.js';
+
+const P = 'agt';
+const AGENT = join(import.meta.dirname, '../../src/agent/main.js');
+let dir = '';
+
+before(async () => {
+  await requirePodman();
+  await removeContainers(`${P}-`);
+  dir = await mkdtemp(join(tmpdir(), 'mcp-agent-'));
+  await mkdir(join(dir, 'repo', 'services'), { recursive: true });
+  const service = (name: string, deps: string[]) =>
+    `name = "${P}-${name}"\nnode = "agtnode"\ndepends_on = [${deps.map((d) => `"${P}-${d}"`).join(', ')}]\n` +
+    `[[components]]\nname = "main"\nimage = "${IMAGE_V1}"\ncmd = ["httpd", "-f", "-p", "8080"]\n`;
+  await writeFile(join(dir, 'repo', 'services', `${P}-db.toml`), service('db', []));
+  await writeFile(join(dir, 'repo', 'services', `${P}-app.toml`), service('app', ['db']));
+  await writeFile(
+    join(dir, 'mcp-agent.toml'),
+    `node = "agtnode"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}/repo"\ninterval = 3600\n` +
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n`,
+  );
+});
+after(async () => {
+  await removeContainers(`${P}-`);
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface LogLine {
+  message: string;
+  reasons?: string[];
+  result?: string;
+  [key: string]: unknown;
+}
+
+/** Starts the daemon; `next(pred)` resolves with the first later log line matching `pred`. */
+const daemon = () => {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [AGENT, 'run', '--config', join(dir, 'mcp-agent.toml')],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  const waiting: { pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+  createInterface({ input: child.stderr! }).on('line', (text) => {
+    let line: LogLine;
+    try {
+      line = JSON.parse(text);
+    } catch {
+      return;
+    }
+    for (const w of waiting.filter((x) => x.pred(line))) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve(line);
+    }
+  });
+  const next = (pred: (l: LogLine) => boolean, ms = 30_000): Promise<LogLine> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching log line within ${ms} ms`)), ms);
+      const done = (l: LogLine) => {
+        clearTimeout(timer);
+        resolve(l);
+      };
+      waiting.push({ pred, resolve: done });
+    });
+  const stop = (): Promise<number | null> =>
+    new Promise((resolve) => {
+      child.on('exit', (code) => resolve(code));
+      child.kill('SIGTERM');
+    });
+  return { next, stop };
+};
+
+const isPass = (l: LogLine) => typeof l.result === 'string' && Array.isArray(l.reasons);
+
+test('the daemon converges at start and heals a killed container on podman’s event, within seconds', async () => {
+  const agent = daemon();
+  const first = await agent.next(isPass);
+  assert.equal(first.result, 'converged');
+  assert.match(first.message, /^converged in \d+ ms: 2 created; next pass in 3600 s$/);
+
+  const killed = Date.now();
+  await podman('kill', `${P}-db-main`);
+  const healing = await agent.next(
+    (l) => isPass(l) && (l.reasons ?? []).some((r) => r.startsWith('runtime')),
+    10_000,
+  );
+  const healedAfterMs = Date.now() - killed;
+  assert.equal(healing.result, 'converged');
+  assert.match(healing.message, /1 started/);
+  assert.ok(healedAfterMs < 5_000, `healed after ${healedAfterMs} ms`);
+  assert.equal((await containerStates(`${P}-`))[`${P}-db-main`], 'running');
+  assert.equal(await agent.stop(), 0);
+});
+
+test('a restarted agent with its source gone rebuilds a wiped node from the last good revision', async () => {
+  await removeContainers(`${P}-`);
+  await rename(join(dir, 'repo'), join(dir, 'repo-gone'));
+  try {
+    const once = spawn(
+      process.execPath,
+      [AGENT, 'reconcile', '--once', '--config', join(dir, 'mcp-agent.toml')],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const code = await new Promise((resolve) => once.on('exit', resolve));
+    assert.equal(code, 1, 'degraded: converged, but the source is unavailable');
+    const states = await containerStates(`${P}-`);
+    assert.deepEqual(states, { [`${P}-app-main`]: 'running', [`${P}-db-main`]: 'running' });
+    const started = async (n: string) =>
+      Date.parse(await podman('inspect', '--format', '{{.State.StartedAt}}', `${P}-${n}-main`));
+    assert.ok((await started('db')) <= (await started('app')), 'rebuilt in depends_on order');
+  } finally {
+    await rename(join(dir, 'repo-gone'), join(dir, 'repo'));
+  }
+});
