@@ -51,7 +51,7 @@ export function describe(e: ErrorObject): SchemaProblem {
       const key = String(p.additionalProperty);
       const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
       const guess = closest(key, known);
-      const where = path.length === 0 ? 'a service' : lastKey(path) === 'routes' ? 'a route' : 'a component';
+      const where = path.length === 0 ? 'the top level' : formatPath(path);
       return {
         path: [...path, key],
         message: `unknown key '${key}'${guess ? ` (did you mean '${guess}'?)` : ''}`,

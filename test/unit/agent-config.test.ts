@@ -48,3 +48,10 @@ test('a TOML syntax error names the line', () => {
 test('an unreadable file is a config error, not a crash', async () => {
   await assert.rejects(loadAgentConfig('/nonexistent/mcp-agent.toml'), /cannot read .*ENOENT/);
 });
+
+test('an unknown key with no near miss lists the keys of its table', () => {
+  assert.match(
+    invalid('node = "rift"\n[source]\npath = "x"\n[policy]\nzzz = 1\n'),
+    /policy\.zzz: unknown key 'zzz'; hint: keys of policy: heal, prune, concurrency, retries/,
+  );
+});
