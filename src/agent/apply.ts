@@ -1,11 +1,18 @@
 /**
  * Executes a plan: stage by stage in dependency order, actions of a stage with bounded
  * concurrency, each runtime call retried on transient errors. A failed action blocks only
- * its dependents; unrelated services still converge.
+ * its dependents; unrelated services still converge. Once the runtime is unreachable the
+ * rest of the pass is skipped rather than retried action by action.
+ *
+ * The inventory follows a claim / confirm protocol, so a crash at any point leaves it true:
+ * a name is claimed (and its route ports allocated) and flushed before its create, confirmed
+ * with the new hash once the create succeeded, and the claim dropped when the create failed.
  */
 import { asMcpError } from '../domain/errors.js';
+import { specHash } from '../domain/hash.js';
+import type { InventoryEntry } from '../domain/observed.js';
 import type { Action, Plan } from '../domain/plan-types.js';
-import type { ServiceSpec } from '../domain/spec.js';
+import { type ComponentSpec, instanceName, type ServiceSpec } from '../domain/spec.js';
 import type { Logger } from '../log.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { StateStore } from '../ports/state-store.js';
@@ -41,26 +48,16 @@ export const applyPlan = async (
   const dependsOn = instanceDependencies(services, plan.node);
   const broken = new Set<string>();
   const results: ActionResult[] = [];
-  const kinds = new Map(deps.store.inventory().map((e) => [e.name, e.kind]));
+  const active = services.filter((s) => s.node === plan.node && s.active);
   const steps = new Steps(deps, opts, {
     revision: plan.revision,
-    kinds,
+    inventory: new Map(deps.store.inventory().map((e) => [e.name, e])),
+    desired: new Map(active.flatMap((s) => s.components.map((c) => [instanceName(c), c]))),
     holdRemovals: plan.needsOverride && !opts.override,
   });
 
   for (const stage of plan.stages) {
-    deps.store.recordInstances(
-      stage
-        .filter((a) => a.spec && a.hash && (a.kind === 'create' || a.kind === 'recreate'))
-        .map((a) => ({
-          name: a.name,
-          service: a.service,
-          component: a.component,
-          kind: a.spec!.kind,
-          specHash: a.hash!,
-          spec: a.spec,
-        })),
-    );
+    steps.claim(stage);
     await deps.store.flush();
     await forEachLimited(stage, opts.concurrency, async (action) => {
       const blocker = (dependsOn.get(action.name) ?? []).find((d) => broken.has(d));
@@ -86,19 +83,50 @@ const skipped = (action: Action, reason: string): ActionResult => ({
   durationMs: 0,
 });
 
-/** The runtime calls behind each action kind, sharing per-pass memos (networks ensured once). */
+const entryOf = (name: string, spec: ComponentSpec, hash: string, claimed: boolean): InventoryEntry => ({
+  name,
+  service: spec.service,
+  component: spec.name,
+  kind: spec.kind,
+  specHash: hash,
+  spec,
+  ...(claimed ? { claimed: true } : {}),
+});
+
+interface PassState {
+  revision?: string;
+  inventory: Map<string, InventoryEntry>;
+  /** Components of this node's active services by instance name. */
+  desired: Map<string, ComponentSpec>;
+  holdRemovals: boolean;
+}
+
+/** The runtime calls behind each action kind, sharing per-pass state (networks ensured once, breaker). */
 class Steps {
   private readonly networks = new Map<string, Promise<void>>();
+  /** Set once the runtime proved unreachable: the rest of the pass is skipped, not retried. */
+  private unreachable?: string;
 
   constructor(
     private readonly deps: ApplyDeps,
     private readonly opts: ApplyOptions,
-    private readonly pass: {
-      revision?: string;
-      kinds: Map<string, 'container' | 'unikernel'>;
-      holdRemovals: boolean;
-    },
+    private readonly pass: PassState,
   ) {}
+
+  /** Claims the names a stage will create and allocates their route ports, before anything runs. */
+  claim(stage: readonly Action[]): void {
+    const claims: InventoryEntry[] = [];
+    for (const action of stage) {
+      if ((action.kind !== 'create' && action.kind !== 'recreate') || !action.spec || this.policySkip(action))
+        continue;
+      if (!this.pass.inventory.has(action.name))
+        claims.push(entryOf(action.name, action.spec, action.hash!, true));
+      const routes = action.spec.routes.map((r) => r.name);
+      if (routes.length) this.deps.store.routePorts(action.name, routes);
+    }
+    for (const c of claims) this.pass.inventory.set(c.name, c);
+    this.deps.store.recordInstances(claims);
+  }
 
   async run(action: Action): Promise<ActionResult> {
     const policy = this.policySkip(action);
@@ -111,9 +139,11 @@ class Steps {
       drift: action.drift ?? false,
     };
     if (action.kind === 'unchanged' || action.kind === 'conflict') {
+      if (action.kind === 'unchanged') this.confirmUnchanged(action);
       return { ...base, outcome: doneOutcome[action.kind], durationMs: 0 };
     }
-    const kind = action.spec?.kind ?? this.pass.kinds.get(action.name) ?? 'container';
+    if (this.unreachable) return skipped(action, `runtime unreachable: ${this.unreachable}`);
+    const kind = action.spec?.kind ?? this.pass.inventory.get(action.name)?.kind ?? 'container';
     const runtime = this.deps.runtimes[kind];
     if (!runtime) return skipped(action, `no ${kind} runtime on this node`);
     const started = performance.now();
@@ -122,6 +152,8 @@ class Steps {
       return { ...base, outcome: doneOutcome[action.kind], durationMs: performance.now() - started };
     } catch (err) {
       const error = asMcpError(err);
+      if (error.code === 'RUNTIME_UNAVAILABLE') this.unreachable ??= error.message;
+      if (this.pass.inventory.get(action.name)?.claimed) this.forget(action.name);
       return {
         ...base,
         outcome: 'failed',
@@ -156,6 +188,7 @@ class Steps {
         const id = await call(() =>
           runtime.create({ spec, hash: action.hash!, revision: this.pass.revision, routePorts }),
         );
+        this.confirm(entryOf(action.name, spec, action.hash!, false));
         await call(() => runtime.start(id));
         return;
       }
@@ -165,9 +198,33 @@ class Steps {
         return call(() => runtime.stop(action.id!, this.opts.stopTimeoutSeconds));
       case 'remove':
         await call(() => runtime.remove(action.id!));
-        this.deps.store.forgetInstance(action.name);
+        this.forget(action.name);
         return;
     }
+  }
+
+  /**
+   * An up-to-date instance of an active service (its hash label equals the desired hash) that
+   * the inventory does not know by that hash: a crash came between its create and the
+   * confirmation. The inventory learns what runs.
+   */
+  private confirmUnchanged(action: Action): void {
+    const spec = action.id ? this.pass.desired.get(action.name) : undefined;
+    if (!spec) return;
+    const hash = specHash(spec);
+    const entry = this.pass.inventory.get(action.name);
+    if (entry && !entry.claimed && entry.specHash === hash) return;
+    this.confirm(entryOf(action.name, spec, hash, false));
+  }
+
+  private confirm(entry: InventoryEntry): void {
+    this.pass.inventory.set(entry.name, entry);
+    this.deps.store.recordInstances([entry]);
+  }
+
+  private forget(name: string): void {
+    this.pass.inventory.delete(name);
+    this.deps.store.forgetInstance(name);
   }
 
   private network(runtime: ContainerRuntime, name: string): Promise<void> {

@@ -6,6 +6,7 @@
  * short bursts (TOML, podman's JSON) and would otherwise keep ~30 MB of nursery resident.
  */
 import { parseArgs } from 'node:util';
+import { exitCodeOf } from '../cli/exit-codes.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import { createLogger } from '../log.js';
 import { loadAgentConfig } from './config.js';
@@ -22,20 +23,27 @@ const USAGE = `usage: mcp-agent run --config FILE
   --override   allow a revision that removes most of this node's services
   --json       print the pass report as JSON`;
 
-const EXIT = { converged: 0, degraded: 1, failed: 2, usage: 64, config: 78, internal: 70 } as const;
+/** Exit codes of a pass; errors before or around it use the codes of `mcp help exit-codes`. */
+const EXIT = { converged: 0, degraded: 1, failed: 2 } as const;
+
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  once: { type: 'boolean' },
+  override: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const parse = (argv: string[]) => {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    throw new McpError('USAGE', (err as Error).message.split('\n')[0]);
+  }
+};
 
 const main = async (argv: string[]): Promise<number> => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      once: { type: 'boolean' },
-      override: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parse(argv);
   const [command] = positionals;
   if (values.help) {
     console.log(USAGE);
@@ -92,10 +100,10 @@ main(process.argv.slice(2)).then(
   },
   (err) => {
     const error = asMcpError(err);
-    console.error(`mcp-agent: ${error.message}`);
-    if (error.code === 'USAGE' || err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error(`\n${USAGE}`);
+    console.error(`mcp-agent: ${error.code === 'INTERNAL' ? 'internal error: ' : ''}${error.message}`);
+    if (typeof error.data.hint === 'string') console.error(`hint: ${error.data.hint}`);
+    if (error.code === 'USAGE') console.error(`\n${USAGE}`);
     if (process.env.MCP_DEBUG === '1') console.error(err);
-    process.exitCode =
-      error.code === 'USAGE' ? EXIT.usage : error.code === 'INVALID_CONFIG' ? EXIT.config : EXIT.internal;
+    process.exitCode = exitCodeOf(error.code);
   },
 );

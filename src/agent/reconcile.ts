@@ -19,6 +19,11 @@ export interface PassDeps extends ApplyDeps {
   source: RevisionSource;
   log: Logger;
   store: StateStore;
+  /**
+   * The outcome and reason last recorded per instance, kept by a long-running agent so a
+   * standing condition (a conflict, a skip) is one event, not one per pass.
+   */
+  lastOutcome?: Map<string, string>;
 }
 
 /** What a pass did, for the API, the CLI and tests. */
@@ -66,7 +71,10 @@ export const reconcileOnce = async (deps: PassDeps, opts: ApplyOptions): Promise
   forgetVanished(deps.store, new Set(names), new Set(observed.instances.map((i) => i.name)));
   for (const r of changes.results) {
     if (r.error) errors.push({ code: r.error.code, message: r.error.message, name: r.name });
-    if (r.outcome === 'unchanged') continue;
+    const key = `${r.outcome} ${r.reason}`;
+    const repeated = deps.lastOutcome?.get(r.name) === key && r.outcome !== 'failed';
+    deps.lastOutcome?.set(r.name, key);
+    if (r.outcome === 'unchanged' || repeated) continue;
     deps.store.addEvent({
       at: new Date().toISOString(),
       kind: r.outcome,
@@ -123,8 +131,9 @@ const finish = async (
   counts: Record<string, number> = {},
 ): Promise<PassReport> => {
   const failed = counts.failed ?? 0;
+  const unconverged = failed + (counts.conflict ?? 0) + (counts.skipped ?? 0);
   const result: PassStatus['result'] =
-    Object.keys(counts).length === 0 ? 'failed' : failed || errors.length ? 'degraded' : 'converged';
+    Object.keys(counts).length === 0 ? 'failed' : unconverged || errors.length ? 'degraded' : 'converged';
   const status: PassStatus = {
     at: new Date().toISOString(),
     ...(revision?.commit ? { revision: revision.commit } : {}),

@@ -13,6 +13,7 @@ import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { RevisionSource } from '../ports/revision-source.js';
 import type { ApplyOptions } from './apply.js';
 import type { ResolvedAgentConfig } from './config.js';
+import { lockStateDir } from './lock.js';
 import type { PassDeps } from './reconcile.js';
 
 export interface Agent {
@@ -26,6 +27,7 @@ export const wireAgent = async (
   log: Logger = createLogger(config.log.level),
 ): Promise<Agent> => {
   await mkdir(config.state_dir, { recursive: true });
+  const unlock = await lockStateDir(config.state_dir);
   const store = await openRegistry(join(config.state_dir, 'registry.db'));
   const container = await createPodmanRuntime({
     socketPath: config.podman.socket,
@@ -42,12 +44,20 @@ export const wireAgent = async (
     override: false,
   };
   return {
-    deps: { node: config.node, source: sourceFor(config), runtimes: { container }, store, log },
+    deps: {
+      node: config.node,
+      source: sourceFor(config),
+      runtimes: { container },
+      store,
+      log,
+      lastOutcome: new Map(),
+    },
     options,
     async close() {
       await container.close();
       await store.flush();
       store.close();
+      await unlock();
     },
   };
 };

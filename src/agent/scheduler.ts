@@ -28,6 +28,7 @@ export const createScheduler = (
   const loop = async (): Promise<void> => {
     while (pending.length && !stopped) {
       if (opts.debounceMs) await new Promise((r) => setTimeout(r, opts.debounceMs));
+      if (stopped) break;
       const reasons = pending;
       const done = waiters;
       pending = [];

@@ -27,6 +27,12 @@ const act = (kind: ActionKind, spec: ComponentSpec, name: string, reason: string
   ...extra,
 });
 
+/** True when the inventory confirms MCP created an instance under `name` (a claim is not enough). */
+const created = (ctx: PlanContext, name: string): boolean => {
+  const entry = ctx.inventory.get(name);
+  return entry !== undefined && !entry.claimed;
+};
+
 /** True when MCP's labels say it created the instance. */
 export const isManaged = (inst: ObservedInstance): boolean => inst.labels[LABEL.managed] === 'true';
 
@@ -37,13 +43,13 @@ const LIVE = new Set(['running', 'paused']);
 export function decideActive(spec: ComponentSpec, name: string, hash: string, ctx: PlanContext): Action {
   const inst = ctx.observed.get(name);
   if (!inst) {
-    if (ctx.inventory.has(name))
+    if (created(ctx, name))
       return act('create', spec, name, 'removed outside MCP', { drift: true, hash, spec });
     return act('create', spec, name, 'not running', { hash, spec });
   }
   const id = inst.id;
   if (!isManaged(inst)) {
-    if (!ctx.inventory.has(name)) return act('conflict', spec, name, CONFLICT, { id });
+    if (!created(ctx, name)) return act('conflict', spec, name, CONFLICT, { id });
     const changes = [{ field: 'labels', from: null, to: 'mcp' }];
     return act('recreate', spec, name, 'recreated outside MCP without labels', {
       id,
@@ -67,18 +73,28 @@ export function decideActive(spec: ComponentSpec, name: string, hash: string, ct
   if (label !== hash) {
     const entry = ctx.inventory.get(name);
     const changes = changesSince(entry, label, hash, spec);
-    if (entry?.specHash === hash)
+    if (entry?.specHash === hash && !entry.claimed)
       return act('recreate', spec, name, 'changed outside MCP', { id, drift: true, changes, hash, spec });
     return act('recreate', spec, name, 'spec changed', { id, changes, hash, spec });
   }
-  if (inst.image !== spec.image) {
-    const changes = [{ field: 'image', from: inst.image, to: spec.image }];
-    return act('recreate', spec, name, 'image changed outside MCP', { id, drift: true, changes, hash, spec });
-  }
+  // Image names are not compared: runtimes rewrite them (busybox:1 -> docker.io/library/busybox:1).
+  // The image id tells both a moved tag and a container recreated by hand from another image.
   const current = ctx.images[spec.image];
   if (inst.imageId && current && inst.imageId !== current) {
     const changes = [{ field: 'image-id', from: inst.imageId, to: current }];
-    return act('recreate', spec, name, 'image retagged', { id, drift: true, changes, hash, spec });
+    return act(
+      'recreate',
+      spec,
+      name,
+      'runs another image than its tag names (retagged, or replaced by hand)',
+      {
+        id,
+        drift: true,
+        changes,
+        hash,
+        spec,
+      },
+    );
   }
   if (inst.state === 'running') return act('unchanged', spec, name, 'up to date', { id });
   if (inst.state === 'created') return act('start', spec, name, 'created but never started', { id });

@@ -38,7 +38,12 @@ export class McpError extends Error {
   readonly code: ErrorCode;
   readonly data: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, data: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    data: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'McpError';
     this.code = code;

@@ -43,4 +43,10 @@ export interface InventoryEntry {
   specHash: string;
   /** The spec it was created from, so a recreate can say which fields changed. */
   spec?: ComponentSpec;
+  /**
+   * Recorded just before the create it announces and not yet confirmed: the name is MCP's to
+   * prune if a labelled container turns up (a crash between create and confirmation), but not
+   * proof that a container under that name was ever MCP's.
+   */
+  claimed?: boolean;
 }

@@ -33,6 +33,7 @@ export const harness = async (node = 'rift'): Promise<Harness> => {
   const runtime = new MemoryRuntime();
   const store = await openRegistry();
   let next: FetchResult | undefined;
+  const lastOutcome = new Map<string, string>();
   const source = {
     description: 'test',
     fetch: async (): Promise<FetchResult> => {
@@ -48,7 +49,7 @@ export const harness = async (node = 'rift'): Promise<Harness> => {
     },
     pass: (opts = {}) =>
       reconcileOnce(
-        { node, source, runtimes: { container: runtime }, store, log: silentLogger },
+        { node, source, runtimes: { container: runtime }, store, log: silentLogger, lastOutcome },
         { ...defaultOptions, ...opts },
       ),
   };

@@ -268,13 +268,20 @@ describe('plan: ownership of names', () => {
     assert.equal(action.reason, 'recreated outside MCP without labels');
   });
 
-  it('a labelled container running another image than its spec is recreated', () => {
-    const swapped = instanceOf(spec, { image: 'registry.example:8443/other:v9' });
+  it('a labelled container running another image than its spec is recreated, by image id', () => {
+    const swapped = instanceOf(spec, { image: 'registry.example:8443/other:v9', imageId: 'sha256:other' });
     const p = plan(input([web], { instances: [swapped] }, [entryOf(spec)]));
     const [action] = p.stages[0];
     assert.equal(action.kind, 'recreate');
     assert.deepEqual(action.changes, [
-      { field: 'image', from: 'registry.example:8443/other:v9', to: spec.image },
+      { field: 'image-id', from: 'sha256:other', to: `sha256:${spec.image}` },
     ]);
+  });
+
+  it('an image name the runtime rewrote to its full form is not a change', () => {
+    const short = { ...spec, image: 'busybox:1.36' };
+    const rewritten = instanceOf(short, { image: 'docker.io/library/busybox:1.36' });
+    const p = plan(input([service('web', [short])], { instances: [rewritten] }, [entryOf(short)]));
+    assert.deepEqual(kinds(p), [['unchanged web-main']]);
   });
 });

@@ -190,3 +190,63 @@ test('an inactive service is stopped and not removed', async () => {
   assert.equal(h.runtime.instance('wiki-api')?.state, 'exited');
   assert.equal((await h.pass()).changes?.counts.unchanged, 4);
 });
+
+test('a create that loses its name to a stranger leaves no claim, so the stranger is never removed', async () => {
+  const h = await withImages();
+  h.runtime.failNext('create', new McpError('CONFLICT', 'name dns-server is already in use'));
+  const first = await h.pass();
+  assert.equal(first.changes?.results.find((r) => r.name === 'dns-server')?.outcome, 'failed');
+  assert.equal(
+    h.store.inventory().some((e) => e.name === 'dns-server'),
+    false,
+  );
+  const stranger = h.runtime.addUnmanaged('dns-server');
+  const second = await h.pass();
+  assert.equal(second.changes?.results.find((r) => r.name === 'dns-server')?.outcome, 'conflict');
+  assert.equal(h.runtime.instance('dns-server')?.id, stranger);
+});
+
+test('with heal off, a change whose recreate failed is retried as a change, not skipped as drift', async () => {
+  const h = await withImages();
+  await h.pass({ heal: false });
+  const changed = platform();
+  changed[0].components[0] = component('dns', 'server', { image: 'registry.example:8443/dns-server:v2.0.0' });
+  h.serve(changed, 'c5');
+  const failed = await h.pass({ heal: false });
+  assert.equal(failed.changes?.results.find((r) => r.name === 'dns-server')?.outcome, 'failed');
+  h.runtime.addImage('registry.example:8443/dns-server:v2.0.0');
+  const retried = await h.pass({ heal: false });
+  assert.equal(retried.changes?.results.find((r) => r.name === 'dns-server')?.outcome, 'recreated');
+});
+
+test('an instance created just before a crash is confirmed in the inventory by the next pass', async () => {
+  const h = await withImages();
+  await h.pass();
+  const [dns] = h.store.inventory();
+  h.store.recordInstances([{ ...dns, specHash: 'stale', claimed: true }]);
+  const report = await h.pass();
+  assert.equal(report.changes?.counts.unchanged, 4);
+  const entry = h.store.inventory().find((e) => e.name === dns.name);
+  assert.equal(entry?.claimed, undefined);
+  assert.equal(entry?.specHash, dns.specHash);
+});
+
+test('once the runtime is unreachable mid-pass, the remaining actions are skipped, not each retried', async () => {
+  const h = await withImages([service('a', ['x']), service('b', ['x']), service('c', ['x'])]);
+  for (let i = 0; i < 3; i++)
+    h.runtime.failNext('create', new McpError('RUNTIME_UNAVAILABLE', 'socket gone'));
+  const report = await h.pass({ concurrency: 1 });
+  const outcomes = report.changes?.results.map((r) => `${r.name} ${r.outcome}`);
+  assert.deepEqual(outcomes, ['a-x failed', 'b-x skipped', 'c-x skipped']);
+  assert.equal(h.runtime.calls.create, 3);
+});
+
+test('a standing conflict degrades every pass but is recorded as one event', async () => {
+  const h = await withImages();
+  h.runtime.addUnmanaged('dns-server');
+  const first = await h.pass();
+  const second = await h.pass();
+  assert.equal(first.status.result, 'degraded');
+  assert.equal(second.status.result, 'degraded');
+  assert.equal(h.store.events(50).filter((e) => e.name === 'dns-server').length, 1);
+});

@@ -55,3 +55,18 @@ test('the interval triggers passes on its own and a failing pass does not stop i
   assert.ok(passes >= 3, `expected at least 3 interval passes, got ${passes}`);
   assert.equal(errors.length, passes);
 });
+
+test('a stop during the debounce wait starts no further pass', async () => {
+  let passes = 0;
+  const s = createScheduler(
+    async () => {
+      passes++;
+    },
+    { intervalMs: 60_000, debounceMs: 50, onError: (e) => assert.fail(String(e)) },
+  );
+  void s.trigger('event');
+  await tick(10);
+  await s.stop();
+  await tick(80);
+  assert.equal(passes, 0);
+});

@@ -11,4 +11,6 @@ export const migrations: readonly string[] = [
    CREATE TABLE passes (id INTEGER PRIMARY KEY AUTOINCREMENT, status TEXT NOT NULL);
    CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL,
      name TEXT, message TEXT NOT NULL, data TEXT);`,
+  // 2: an inventory entry may be a claim recorded before its create, not yet confirmed
+  'ALTER TABLE instances ADD COLUMN claimed INTEGER NOT NULL DEFAULT 0;',
 ];

@@ -58,7 +58,7 @@ export class SqlRegistry implements StateStore {
 
   private readInventory(): InventoryEntry[] {
     return this.rows(
-      'SELECT name, service, component, kind, spec_hash, spec FROM instances ORDER BY name',
+      'SELECT name, service, component, kind, spec_hash, spec, claimed FROM instances ORDER BY name',
     ).map((r) => ({
       name: String(r.name),
       service: String(r.service),
@@ -66,19 +66,21 @@ export class SqlRegistry implements StateStore {
       kind: r.kind === 'unikernel' ? 'unikernel' : 'container',
       specHash: String(r.spec_hash),
       ...(r.spec ? { spec: JSON.parse(String(r.spec)) } : {}),
+      ...(r.claimed ? { claimed: true } : {}),
     }));
   }
 
   recordInstances(entries: InventoryEntry[]): void {
     if (entries.length) this.inventoryCache = undefined;
     for (const e of entries) {
-      this.run('INSERT OR REPLACE INTO instances VALUES (?, ?, ?, ?, ?, ?)', [
+      this.run('INSERT OR REPLACE INTO instances VALUES (?, ?, ?, ?, ?, ?, ?)', [
         e.name,
         e.service,
         e.component,
         e.kind,
         e.specHash,
         e.spec ? JSON.stringify(e.spec) : null,
+        e.claimed ? 1 : 0,
       ]);
     }
   }
@@ -165,7 +167,12 @@ export class SqlRegistry implements StateStore {
   async flush(): Promise<void> {
     if (!this.dirty || !this.path) return;
     this.dirty = false;
-    await writeFileAtomic(this.path, this.db.export());
+    try {
+      await writeFileAtomic(this.path, this.db.export());
+    } catch (err) {
+      this.dirty = true;
+      throw err;
+    }
   }
 
   close(): void {
