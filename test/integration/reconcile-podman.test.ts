@@ -231,6 +231,18 @@ test('containers recreated by hand, without labels or with another image, are re
   assert.equal(await podman('inspect', '--format', '{{.ImageName}}', `${P}-swapped-main`), IMAGE_V1);
 });
 
+test('a short image name that podman rewrites to its full form does not cause recreates', async () => {
+  await podman('tag', IMAGE_V1, 'docker.io/library/mcpshort:v1');
+  try {
+    const a = await agent([{ name: 'short', image: 'mcpshort:v1' }]);
+    assert.equal((await a.pass()).status.result, 'converged');
+    await new Promise((r) => setTimeout(r, 1000));
+    for (let i = 0; i < 2; i++) assert.deepEqual(mine(await a.pass()), { [`${P}-short-main`]: 'unchanged' });
+  } finally {
+    await podman('rmi', 'docker.io/library/mcpshort:v1').catch(() => undefined);
+  }
+});
+
 test('a podman socket lost mid-pass fails the pass cleanly; the next pass converges', async () => {
   const proxy = await socketProxy(podmanSocket, join(tmpdir(), `mcp-itr-proxy-${process.pid}.sock`));
   after(() => proxy.close());
