@@ -93,7 +93,7 @@ test('a pass killed at random points 20 times always ends converged with no dupl
   let killed = 0;
   for (let i = 0; i < 20; i++) {
     await writeRepo(desired(i));
-    if ((await runAgent(Math.floor(200 + random() * 2500))) === null) killed++;
+    if ((await runAgent(Math.floor(300 + random() * 1500))) === null) killed++;
   }
   assert.ok(killed >= 10, `only ${killed} of 20 passes were killed before finishing (seed ${seed})`);
   const final = desired(20);
