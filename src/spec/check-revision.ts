@@ -1,4 +1,8 @@
-/** Checks across the files of a revision: unique names, service dependencies, port conflicts. */
+/**
+ * Checks across the files of a revision: unique service and instance names, service
+ * dependencies, port conflicts.
+ */
+import { checkInstanceNames } from './check-instance-names.js';
 import { checkPortConflicts } from './check-ports.js';
 import { findCycles, formatCycle } from './cycle.js';
 import { problem } from './problem.js';
@@ -39,5 +43,10 @@ function checkDependencies(files: readonly LoadedFile[], known: ReadonlySet<stri
  * service file of the revision, valid or not, so a broken file is not also reported missing.
  */
 export function checkRevision(files: readonly LoadedFile[], known: ReadonlySet<string>): SpecError[] {
-  return [...checkUniqueNames(files), ...checkDependencies(files, known), ...checkPortConflicts(files)];
+  return [
+    ...checkUniqueNames(files),
+    ...checkInstanceNames(files),
+    ...checkDependencies(files, known),
+    ...checkPortConflicts(files),
+  ];
 }

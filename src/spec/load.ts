@@ -1,7 +1,8 @@
 /**
  * Loading one revision of the services repository: TOML -> ajv -> semantic checks -> domain
- * specs. Every error of the revision is collected and located; nothing here throws for bad
- * input, only for a source that cannot be read at all (McpError NOT_FOUND).
+ * specs. Every error of the revision is collected and located, a file that cannot be read
+ * among them; nothing here throws for bad input, only for a source that cannot be read at
+ * all (McpError NOT_FOUND). Parsed values are shared with the parse cache and only read.
  */
 import { McpError } from '../domain/errors.js';
 import { normaliseRevision } from '../domain/normalise.js';
@@ -9,7 +10,7 @@ import type { Revision } from '../domain/spec.js';
 import { checkRevision } from './check-revision.js';
 import { checkService } from './check-service.js';
 import { locator } from './locate.js';
-import { parseToml } from './parse.js';
+import { parseTomlShared } from './parse.js';
 import { readServiceFiles } from './read-dir.js';
 import { validateServiceFile } from './schema.js';
 import type { LoadedFile, SourceFile, SpecError } from './types.js';
@@ -28,12 +29,23 @@ const nameOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1).r
 
 /** The pure core: validates and normalises the given service files as one revision. */
 export function loadRevisionFromFiles(files: SourceFile[], commit?: string): LoadResult {
-  const errors: SpecError[] = [];
+  return load(files, [], commit);
+}
+
+/** Loads DIR/services/*.toml, or DIR/*.toml when DIR has no services/ directory. */
+export async function loadRevisionFromDir(dir: string): Promise<LoadResult> {
+  const { files, errors } = await readServiceFiles(dir);
+  return load(files, errors);
+}
+
+/** `unreadable`: an error for each file of the revision that could not be read at all. */
+function load(files: SourceFile[], unreadable: SpecError[], commit?: string): LoadResult {
+  const errors: SpecError[] = [...unreadable];
   const loaded: LoadedFile[] = [];
-  const known = new Set<string>();
+  const known = new Set(unreadable.map((e) => nameOf(e.file)));
   for (const { path, text } of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
     known.add(nameOf(path));
-    const parsed = parseToml(path, text);
+    const parsed = parseTomlShared(path, text);
     if (!parsed.ok) {
       errors.push(parsed.error);
       continue;
@@ -52,11 +64,6 @@ export function loadRevisionFromFiles(files: SourceFile[], commit?: string): Loa
   errors.push(...checkRevision(loaded, known));
   if (errors.length > 0) return { ok: false, errors: errors.sort(byPosition) };
   return { ok: true, revision: normaliseRevision(loaded, commit) };
-}
-
-/** Loads DIR/services/*.toml, or DIR/*.toml when DIR has no services/ directory. */
-export async function loadRevisionFromDir(dir: string): Promise<LoadResult> {
-  return loadRevisionFromFiles(await readServiceFiles(dir));
 }
 
 /** Loads `subdir` of a git repository at `ref` without checking it out; commit is the full id. */

@@ -25,28 +25,45 @@ const describeSyntax = (e: PegError): string => {
 /** Loaded with require: importing CommonJS from ESM costs a cold start the export lexer. */
 const toml: { parse: (text: string) => unknown } = createRequire(import.meta.url)('toml');
 
+/** Freezes `v` and everything in it, so a cached value cannot be changed by accident. */
+const deepFreeze = <T>(v: T): T => {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+};
+
+/** A mutable copy shaped exactly like a fresh parse: same prototypes (null for tables), new Dates. */
+const copy = (v: unknown): unknown => {
+  if (Array.isArray(v)) return v.map(copy);
+  if (v instanceof Date) return new Date(v.getTime());
+  if (v === null || typeof v !== 'object') return v;
+  const entries = Object.entries(v).map(([k, x]) => [k, copy(x)]);
+  return Object.setPrototypeOf(Object.fromEntries(entries), Object.getPrototypeOf(v));
+};
+
 /**
  * `toml` spends about 4 ms on a 1 KB file, so an agent re-reading an unchanged repository
- * every pass reuses earlier parses of the same text. Parsed values are shared: read only.
+ * every pass reuses earlier parses of the same text. Cached values are deeply frozen.
  */
 const memo = new Map<string, unknown>();
 const MEMO_LIMIT = 4096;
 
 const parseMemo = (text: string): unknown => {
   if (memo.has(text)) return memo.get(text);
-  const value = toml.parse(text);
+  const value = deepFreeze(toml.parse(text));
   if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value!);
   memo.set(text, value);
   return value;
 };
 
-/** The parsed document (read only), or the parser's error located at its line and column. */
-export function parseToml(
-  file: string,
-  text: string,
-): { ok: true; value: unknown } | { ok: false; error: SpecError } {
+type Parsed = { ok: true; value: unknown } | { ok: false; error: SpecError };
+
+const parseWith = (file: string, text: string, share: boolean): Parsed => {
+  let value: unknown;
   try {
-    return { ok: true, value: parseMemo(text) };
+    value = parseMemo(text);
   } catch (err) {
     const e = err as PegError;
     return {
@@ -60,4 +77,18 @@ export function parseToml(
       },
     };
   }
-}
+  return { ok: true, value: share ? value : copy(value) };
+};
+
+/**
+ * The parsed document as the caller's own copy, free to change (ajv's useDefaults, resolved
+ * paths), or the parser's error located at its line and column.
+ */
+export const parseToml = (file: string, text: string): Parsed => parseWith(file, text, false);
+
+/**
+ * As parseToml, but the value is the cached one, deeply frozen and shared by every caller:
+ * no copy per file per pass, for readers that only look (the services loader). Writing to it
+ * throws a TypeError.
+ */
+export const parseTomlShared = (file: string, text: string): Parsed => parseWith(file, text, true);

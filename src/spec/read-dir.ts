@@ -1,8 +1,15 @@
 /** The service files of a working directory, named the way a git revision would name them. */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { Dirent } from 'node:fs';
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { McpError } from '../domain/errors.js';
-import type { SourceFile } from './types.js';
+import type { SourceFile, SpecError } from './types.js';
+
+/** The files that could be read, and a located error for each that could not. */
+export interface DirFiles {
+  files: SourceFile[];
+  errors: SpecError[];
+}
 
 const isDirectory = (path: string): Promise<boolean> =>
   stat(path).then(
@@ -10,21 +17,89 @@ const isDirectory = (path: string): Promise<boolean> =>
     () => false,
   );
 
+const codeOf = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? String(err);
+
+const within = (root: string, target: string): boolean => {
+  const rel = relative(root, target);
+  return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+};
+
+const fault = (file: string, message: string, hint?: string): SpecError => ({
+  file,
+  path: '',
+  message,
+  ...(hint !== undefined && { hint }),
+});
+
+const leaves = (file: string): SpecError =>
+  fault(
+    file,
+    'symbolic link leaves the repository',
+    'only links to files inside the repository are followed',
+  );
+
+/** Reads one entry; a link is followed only to a regular file inside `root`. */
+async function readEntry(
+  root: string,
+  full: string,
+  path: string,
+  entry: Dirent,
+): Promise<SourceFile | SpecError> {
+  if (entry.isSymbolicLink()) {
+    let target: string;
+    try {
+      target = await realpath(full);
+    } catch (err) {
+      const code = codeOf(err);
+      return fault(
+        path,
+        code === 'ENOENT' ? 'dangling symbolic link' : `cannot follow symbolic link: ${code}`,
+      );
+    }
+    if (!within(root, target)) return leaves(path);
+    const s = await stat(target).catch(() => undefined);
+    if (s?.isDirectory()) return fault(path, 'is a directory');
+    if (s && !s.isFile()) return fault(path, 'is not a regular file');
+  } else if (!entry.isFile()) return fault(path, 'is not a regular file');
+  try {
+    return { path, text: await readFile(full, 'utf8') };
+  } catch (err) {
+    const code = codeOf(err);
+    return fault(path, code === 'EISDIR' ? 'is a directory' : `cannot read: ${code}`);
+  }
+}
+
 /**
  * DIR/services/*.toml (paths 'services/x.toml'), or DIR/*.toml when there is no services/
- * directory; hidden files are skipped. NOT_FOUND when DIR is not a directory.
+ * directory; hidden files and directories are skipped. NOT_FOUND when DIR is not a directory.
+ *
+ * A file that cannot be read (permissions, a link to a directory, a dangling link, a FIFO)
+ * is an error of that file, reported with the errors of every other file; so is a services/
+ * directory that cannot be listed. Links are followed only when they resolve inside DIR; one
+ * that leaves it is an error rather than skipped, so the revision is invalid (the agent keeps
+ * what runs) instead of silently missing a service.
  */
-export async function readServiceFiles(dir: string): Promise<SourceFile[]> {
+export async function readServiceFiles(dir: string): Promise<DirFiles> {
   if (!(await isDirectory(dir))) throw new McpError('NOT_FOUND', `no such directory: ${dir}`, { dir });
-  const prefix = (await isDirectory(join(dir, 'services'))) ? 'services/' : '';
-  const entries = await readdir(join(dir, prefix), { withFileTypes: true });
+  const root = await realpath(dir);
+  const services = join(dir, 'services');
+  const prefix = (await isDirectory(services)) ? 'services/' : '';
+  if (prefix !== '' && (await lstat(services)).isSymbolicLink() && !within(root, await realpath(services)))
+    return { files: [], errors: [leaves('services')] };
+  let entries: Dirent[];
+  try {
+    entries = await readdir(join(dir, prefix), { withFileTypes: true });
+  } catch (err) {
+    return { files: [], errors: [fault(prefix === '' ? '.' : 'services', `cannot read: ${codeOf(err)}`)] };
+  }
   const names = entries.filter(
     (e) => !e.isDirectory() && e.name.endsWith('.toml') && !e.name.startsWith('.'),
   );
-  return Promise.all(
-    names.map(async (e) => ({
-      path: prefix + e.name,
-      text: await readFile(join(dir, prefix, e.name), 'utf8'),
-    })),
+  const read = await Promise.all(
+    names.map((e) => readEntry(root, join(dir, prefix, e.name), prefix + e.name, e)),
   );
+  return {
+    files: read.filter((r): r is SourceFile => 'text' in r),
+    errors: read.filter((r): r is SpecError => 'message' in r),
+  };
 }

@@ -71,6 +71,46 @@ describe('names', () => {
   });
 });
 
+describe('instance names', () => {
+  it('rejects two services whose <service>-<component> names coincide, even on other nodes', () => {
+    const result = loadRevisionFromFiles([
+      file({ name: 'foo', components: ['name = "bar-api"'] }),
+      file({ name: 'foo-bar', node: 'vade', components: ['name = "api"'] }),
+    ]);
+    assert.equal(result.ok, false);
+    assert.deepEqual(!result.ok && result.errors.map((e) => [e.file, e.line, e.path, e.message]), [
+      [
+        'services/foo.toml',
+        6,
+        'components[0].name',
+        "instance name 'foo-bar-api' is also produced by foo-bar/api (services/foo-bar.toml:6)",
+      ],
+    ]);
+  });
+
+  it('counts inactive services too, and reports a service defined twice only as that', () => {
+    const inactive = loadRevisionFromFiles([
+      file({ name: 'a', components: ['name = "b-c"'] }),
+      file({ name: 'a-b', top: 'active = false', components: ['name = "c"'] }),
+    ]);
+    assert.equal(messages(inactive).length, 1);
+    const twice = loadRevisionFromFiles([
+      file({ name: 'a', file: 'a.toml' }),
+      file({ name: 'a', file: 'other/a.toml' }),
+    ]);
+    assert.deepEqual(messages(twice), ["service 'a' is also defined in a.toml"]);
+  });
+
+  it('allows names that only share a prefix', () => {
+    valid(
+      loadRevisionFromFiles([
+        file({ name: 'foo', components: ['name = "bar"'] }),
+        file({ name: 'foo-bar', components: ['name = "api"'] }),
+      ]),
+    );
+  });
+});
+
 describe('dependencies', () => {
   it('accepts dependencies on services of any node', () => {
     valid(

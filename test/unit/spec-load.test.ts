@@ -3,10 +3,20 @@
  * every error at once, each with file, line, column, path and a message a person can act on.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import fsp from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { McpError } from '../../src/domain/errors.js';
 import {
@@ -88,6 +98,93 @@ describe('loadRevisionFromDir', () => {
       loadRevisionFromDir('/nonexistent/mcp'),
       (e) => e instanceof McpError && e.code === 'NOT_FOUND',
     );
+  });
+
+  it('reports a link to a directory, a dangling link and a link out of the repository, with the other errors', async () => {
+    const outside = scratch();
+    writeFileSync(join(outside, 'x.toml'), service('x'));
+    const dir = scratch();
+    mkdirSync(join(dir, 'services'));
+    mkdirSync(join(dir, 'services', 'sub'));
+    writeFileSync(join(dir, 'services', 'bad.toml'), 'name = ');
+    symlinkSync('sub', join(dir, 'services', 'dir.toml'));
+    symlinkSync('missing.toml', join(dir, 'services', 'gone.toml'));
+    symlinkSync(join(outside, 'x.toml'), join(dir, 'services', 'x.toml'));
+    symlinkSync('../../', join(dir, 'services', 'up.toml'));
+    assert.deepEqual(
+      errorsOf(await loadRevisionFromDir(dir))
+        .filter((e) => e.file !== 'services/bad.toml')
+        .map(formatSpecError),
+      [
+        'services/dir.toml: is a directory',
+        'services/gone.toml: dangling symbolic link',
+        'services/up.toml: symbolic link leaves the repository; hint: only links to files inside the repository are followed',
+        'services/x.toml: symbolic link leaves the repository; hint: only links to files inside the repository are followed',
+      ],
+    );
+  });
+
+  it('follows a link to a file inside the repository, naming the link', async () => {
+    const dir = scratch();
+    mkdirSync(join(dir, 'services'));
+    mkdirSync(join(dir, 'shared'));
+    writeFileSync(join(dir, 'shared', 'a.toml'), service('a'));
+    symlinkSync('../shared/a.toml', join(dir, 'services', 'a.toml'));
+    const result = await loadRevisionFromDir(dir);
+    assert.equal(result.ok && result.revision.services[0].file, 'services/a.toml');
+  });
+
+  it('reports a services/ directory that links out of the repository', async () => {
+    const outside = scratch();
+    writeFileSync(join(outside, 'x.toml'), service('x'));
+    const dir = scratch();
+    symlinkSync(outside, join(dir, 'services'));
+    assert.deepEqual(errorsOf(await loadRevisionFromDir(dir)).map(formatSpecError), [
+      'services: symbolic link leaves the repository; hint: only links to files inside the repository are followed',
+    ]);
+  });
+
+  it('reports a file it cannot read, and does not call the service it defines missing', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'a.toml'), service('a', 'depends_on = ["b"]'));
+    writeFileSync(join(dir, 'b.toml'), service('b'));
+    const real = fsp.readFile;
+    const denied = mock.method(fsp, 'readFile', (path: string, ...rest: unknown[]) =>
+      String(path).endsWith('b.toml')
+        ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }))
+        : (real as (...args: unknown[]) => Promise<unknown>)(path, ...rest),
+    );
+    syncBuiltinESMExports();
+    try {
+      assert.deepEqual(linesOf(await loadRevisionFromDir(dir)), ['b.toml: cannot read: EACCES']);
+    } finally {
+      denied.mock.restore();
+      syncBuiltinESMExports();
+    }
+  });
+
+  it('reports a services/ directory it cannot list', async () => {
+    const dir = scratch();
+    mkdirSync(join(dir, 'services'));
+    const denied = mock.method(fsp, 'readdir', () =>
+      Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })),
+    );
+    syncBuiltinESMExports();
+    try {
+      assert.deepEqual(linesOf(await loadRevisionFromDir(dir)), ['services: cannot read: EACCES']);
+    } finally {
+      denied.mock.restore();
+      syncBuiltinESMExports();
+    }
+  });
+
+  it('reports a file without read permission', {
+    skip: process.getuid?.() === 0 && 'root reads any file',
+  }, async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'a.toml'), service('a'));
+    chmodSync(join(dir, 'a.toml'), 0);
+    assert.deepEqual(linesOf(await loadRevisionFromDir(dir)), ['a.toml: cannot read: EACCES']);
   });
 });
 
