@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { CommandModule } from '../../src/cli/context.js';
 import { EXIT_CODE_TABLE, exitCodeOf } from '../../src/cli/exit-codes.js';
-import { COMMANDS } from '../../src/cli/main.js';
+import { COMMANDS, main } from '../../src/cli/main.js';
 import type { ErrorCode } from '../../src/domain/errors.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -115,17 +115,29 @@ describe('mcp error reporting', () => {
     assert.match(err, /^mcp: unknown service nope\nhint: services: [a-z, -]+\n$/);
   });
 
-  it('reports an unexpected error as internal, exit 70, stack only with MCP_DEBUG=1', () => {
-    mkdirSync(join(dir, 'services'));
-    symlinkSync(join(dir, 'missing-target'), join(dir, 'services', 'dangling.toml'));
-    const quiet = mcp(['render', 'x', '--repo', dir]);
+  it('reports an unexpected error as internal, exit 70, stack only with MCP_DEBUG=1', async () => {
+    const run = async (env: Record<string, string>) => {
+      const err: string[] = [];
+      const failingOut = () => {
+        throw new TypeError('injected fault');
+      };
+      const code = await main(['--version'], {
+        cwd: root,
+        env,
+        color: false,
+        out: failingOut,
+        err: (t) => err.push(t),
+      });
+      return { code, err: err.join('\n') };
+    };
+    const quiet = await run({});
     assert.equal(quiet.code, 70);
     assert.match(
       quiet.err,
-      /^mcp: internal error: ENOENT[^\n]*\nhint: this is a bug in mcp; rerun with MCP_DEBUG=1/,
+      /^mcp: internal error: injected fault\nhint: this is a bug in mcp; rerun with MCP_DEBUG=1/,
     );
     assert.doesNotMatch(quiet.err, STACK);
-    const debug = mcp(['render', 'x', '--repo', dir], { MCP_DEBUG: '1' });
+    const debug = await run({ MCP_DEBUG: '1' });
     assert.equal(debug.code, 70);
     assert.match(debug.err, STACK);
   });
