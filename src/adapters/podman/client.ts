@@ -13,7 +13,7 @@ export interface PodmanClient {
 }
 
 /** Per-call time limits: a hung podman must become RUNTIME_UNAVAILABLE, not a hung pass. */
-export const TIMEOUT_MS = { list: 30_000, mutate: 60_000, pull: 600_000 } as const;
+export const TIMEOUT_MS = { list: 30_000, mutate: 60_000, pull: 600_000, streamOpen: 10_000 } as const;
 
 /** An abort signal for one call of the given kind (or of `ms` milliseconds). */
 export const deadline = (ms: number): AbortSignal => AbortSignal.timeout(ms);

@@ -46,16 +46,33 @@ const parse = (line: string): PodmanEvent | undefined => {
 
 /**
  * Resolves once podman has answered the request (events after that are delivered), rejects
- * when it cannot be opened. `onDrop` is called once when the connection ends on its own.
+ * when it cannot be opened or has not answered within `timeoutMs`: a podman that accepts the
+ * connection and then says nothing must count as down, not leave the informer waiting.
+ * `onDrop` is called once when the connection ends on its own.
  */
 export const openEventStream = async (
   docker: Docker,
+  timeoutMs: number,
   onEvent: (event: PodmanEvent) => void,
   onDrop: (reason: string) => void,
 ): Promise<EventStream> => {
-  const stream = (await docker.getEvents({
-    filters: { type: ['container', 'image'] },
-  })) as NodeJS.ReadableStream & { destroy(): void };
+  // Not AbortSignal.timeout: the signal stays bound to the response, so it must never fire once open.
+  const opening = new AbortController();
+  const timer = setTimeout(
+    () => opening.abort(new Error(`podman did not open the event stream within ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  let stream: NodeJS.ReadableStream & { destroy(): void };
+  try {
+    stream = (await docker.getEvents({
+      filters: { type: ['container', 'image'] },
+      abortSignal: opening.signal,
+    })) as NodeJS.ReadableStream & { destroy(): void };
+  } catch (err) {
+    throw opening.signal.aborted ? opening.signal.reason : err;
+  } finally {
+    clearTimeout(timer);
+  }
   let closed = false;
   let buffer = '';
   const drop = (reason: string) => {

@@ -4,6 +4,7 @@
  * replaces it on start, after every reconnect of the stream, periodically and on demand.
  * While the stream is down the cache is "not synced" and observe must refuse to answer.
  */
+import type Docker from 'dockerode';
 import { McpError } from '../../domain/errors.js';
 import { LABEL, type Observed, type ObservedInstance } from '../../domain/observed.js';
 import type { RuntimeEvent } from '../../ports/container-runtime.js';
@@ -12,6 +13,7 @@ import { deadline, type PodmanClient, TIMEOUT_MS } from './client.js';
 import { podmanMessage } from './errors.js';
 import { type EventStream, openEventStream, type PodmanEvent } from './event-stream.js';
 import type { Log } from './log.js';
+import { RefreshQueue } from './refresh-queue.js';
 import { indexImages, toInstance } from './translate.js';
 
 /** Container actions after which the cached entry is refreshed (podman 4.3 spellings included). */
@@ -44,8 +46,6 @@ const EMIT: Record<string, RuntimeEvent['type']> = {
   destroy: 'remove',
 };
 const BACKOFF_MIN_MS = 100;
-/** How long changed ids gather before one targeted list refreshes them all. */
-const REFRESH_BATCH_MS = 50;
 const BACKOFF_MAX_MS = 5_000;
 
 /** The observed-state cache of one podman socket. */
@@ -53,13 +53,14 @@ export class Informer {
   private readonly cache = new ContainerCache();
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private readonly pending = new Map<string, RuntimeEvent[]>();
-  /** Container ids waiting for a targeted list. */
-  private readonly dirty = new Set<string>();
-  private refreshing?: Promise<void>;
+  private readonly refreshes: RefreshQueue;
   private stream?: EventStream;
   private connecting?: Promise<boolean>;
   private synced = false;
-  private connectedBefore = false;
+  /** Bumped by every teardown: a relist begun under an older connection is discarded. */
+  private generation = 0;
+  /** Set by a teardown, cleared by the sync that ends it, which then emits `resync`. */
+  private recovering = false;
   private closed = false;
   private lastError = 'not connected yet';
   private backoffMs = BACKOFF_MIN_MS;
@@ -71,8 +72,16 @@ export class Informer {
 
   constructor(
     private readonly client: PodmanClient,
-    private readonly opts: { relistIntervalMs: number; log: Log },
-  ) {}
+    private readonly opts: { relistIntervalMs: number; streamOpenTimeoutMs: number; log: Log },
+  ) {
+    this.refreshes = new RefreshQueue({
+      cache: this.cache,
+      client,
+      isClosed: () => this.closed,
+      settled: (id) => this.flush(id),
+      failed: (err) => this.teardown(podmanMessage(err)),
+    });
+  }
 
   /** Connects and lists once (retrying in the background when podman is not there yet). */
   async start(): Promise<void> {
@@ -129,7 +138,7 @@ export class Informer {
 
   /** Applies the known effect of a write to the cache at once, so the next observe sees it. */
   local(id: string, since: number, next: (current?: ObservedInstance) => ObservedInstance | undefined): void {
-    if (this.cache.local(id, since, next)) this.refresh(id);
+    if (this.cache.local(id, since, next)) this.refreshes.add(id);
   }
 
   /** A full relist now; reconnects first when the stream is down. */
@@ -138,8 +147,9 @@ export class Informer {
       if (await this.connect()) return;
       throw new McpError('RUNTIME_UNAVAILABLE', `podman is unreachable: ${this.lastError}`);
     }
+    let applied: boolean;
     try {
-      await this.relist(false);
+      applied = await this.relist(false);
     } catch (err) {
       this.teardown(podmanMessage(err));
       throw new McpError(
@@ -149,6 +159,8 @@ export class Informer {
         { cause: err },
       );
     }
+    // Discarded because the connection changed under it: ask the current one.
+    if (!applied) await this.resync();
   }
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {
@@ -181,10 +193,12 @@ export class Informer {
       this.stream?.close();
       this.stream = await openEventStream(
         this.client.events,
+        this.opts.streamOpenTimeoutMs,
         (event) => this.onPodmanEvent(event),
         (reason) => this.onDrop(reason),
       );
-      await this.relist(true);
+      // A relist discarded here means the new stream already dropped, and the drop reconnects.
+      if (!(await this.relist(true))) return false;
       this.backoffMs = BACKOFF_MIN_MS;
       return true;
     } catch (err) {
@@ -203,6 +217,8 @@ export class Informer {
   /** Marks the cache unsynced, closes the stream and schedules a reconnect with backoff. */
   private teardown(reason: string): void {
     this.synced = false;
+    this.generation += 1;
+    this.recovering = true;
     this.lastError = reason;
     this.stream?.close();
     this.stream = undefined;
@@ -214,26 +230,45 @@ export class Informer {
     this.reconnectTimer.unref();
   }
 
-  private async relist(afterConnect: boolean): Promise<void> {
+  /**
+   * Lists everything and replaces the cache. Returns false, having changed nothing, when the
+   * connection it began under is gone by the time podman answers: a list from before a drop
+   * may miss what happened while the stream was down, so only the next connection's relist
+   * may mark the cache synced. Emits `resync` when the cache recovers from a failure (the
+   * first sync at start-up is covered by the agent's own start-up pass) or when a relist on a
+   * live stream finds something the events had not told.
+   */
+  private async relist(afterConnect: boolean): Promise<boolean> {
+    const generation = this.generation;
+    const current = () => generation === this.generation && this.stream !== undefined && !this.closed;
     const started = performance.now();
     const since = this.cache.mark();
     const signal = deadline(TIMEOUT_MS.list);
-    const [containers, images] = await Promise.all([
-      this.client.api.listContainers({ all: true, abortSignal: signal }),
-      this.client.api.listImages({ abortSignal: signal }),
-    ]);
-    if (!this.stream) throw new Error('event stream dropped during relist');
+    let containers: Docker.ContainerInfo[];
+    let images: Docker.ImageInfo[];
+    try {
+      [containers, images] = await Promise.all([
+        this.client.api.listContainers({ all: true, abortSignal: signal }),
+        this.client.api.listImages({ abortSignal: signal }),
+      ]);
+    } catch (err) {
+      if (current()) throw err;
+      return false;
+    }
+    if (!current()) return false;
     const result = this.cache.replace(since, containers.map(toInstance), indexImages(images));
-    for (const id of result.stale) this.refresh(id);
+    for (const id of result.stale) this.refreshes.add(id);
     if (result.imagesStale) void this.refreshImages();
     this.synced = true;
+    const recovered = this.recovering;
+    this.recovering = false;
     for (const resolve of this.waiters.splice(0)) resolve();
     const ms = Math.round(performance.now() - started);
     this.opts.log('debug', 'podman relisted', { containers: containers.length, images: images.length, ms });
-    if ((afterConnect && this.connectedBefore) || (!afterConnect && result.changed)) {
+    if (recovered || (!afterConnect && result.changed)) {
       this.emit({ type: 'resync', name: '', id: '', managed: true });
     }
-    if (afterConnect) this.connectedBefore = true;
+    return true;
   }
 
   private async periodicRelist(): Promise<void> {
@@ -260,57 +295,11 @@ export class Informer {
       this.pending.set(event.id, [...queued, { type, name: event.name, id: event.id, managed }]);
     }
     if (type !== 'remove') {
-      this.refresh(event.id);
+      this.refreshes.add(event.id);
       return;
     }
     this.cache.containers.delete(event.id);
-    if (!this.dirty.has(event.id)) this.flush(event.id);
-  }
-
-  /**
-   * Queues a targeted list of `id`. Ids queued together are listed in one call, at most one
-   * call in flight, after a short pause that lets a burst of events (create, init, start, ...)
-   * gather: during a converge this keeps the refresh load on podman to a few calls a second
-   * instead of several per container. An answer older than an event or write it missed is
-   * never applied: that id is queued again. Pending events are delivered once applied.
-   */
-  private refresh(id: string): void {
-    this.dirty.add(id);
-    this.refreshing ??= this.refreshLoop().finally(() => {
-      this.refreshing = undefined;
-    });
-  }
-
-  private async refreshLoop(): Promise<void> {
-    try {
-      while (this.dirty.size > 0 && !this.closed) {
-        await new Promise((resolve) => setTimeout(resolve, REFRESH_BATCH_MS));
-        const ids = [...this.dirty];
-        this.dirty.clear();
-        const issued = this.cache.mark();
-        const found = await this.client.api.listContainers({
-          all: true,
-          filters: { id: ids },
-          abortSignal: deadline(TIMEOUT_MS.list),
-        });
-        if (this.closed) return;
-        const byId = new Map(found.map((c) => [c.Id, c]));
-        for (const id of ids) {
-          if (this.cache.touchedSince(id, issued)) {
-            this.dirty.add(id);
-            continue;
-          }
-          const entry = byId.get(id);
-          if (entry) this.cache.containers.set(id, toInstance(entry));
-          else this.cache.containers.delete(id);
-          this.flush(id);
-        }
-      }
-    } catch (err) {
-      this.teardown(podmanMessage(err));
-      for (const id of this.dirty) this.flush(id);
-      this.dirty.clear();
-    }
+    if (!this.refreshes.has(event.id)) this.flush(event.id);
   }
 
   private async refreshImages(): Promise<void> {

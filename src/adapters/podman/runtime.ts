@@ -21,6 +21,8 @@ export interface PodmanRuntimeOptions {
   socketPath: string;
   /** Full relist period; default 10 minutes. */
   relistIntervalMs?: number;
+  /** How long podman may take to answer the event-stream request before it counts as down; default 10 s. */
+  streamOpenTimeoutMs?: number;
   /** Written into each container as its StopTimeout (used when it is removed while running). */
   stopTimeoutSeconds?: number;
   onLog?: Log;
@@ -45,6 +47,7 @@ export class PodmanRuntime implements ContainerRuntime {
     this.log = opts.onLog ?? noLog;
     this.informer = new Informer(this.client, {
       relistIntervalMs: opts.relistIntervalMs ?? 600_000,
+      streamOpenTimeoutMs: opts.streamOpenTimeoutMs ?? TIMEOUT_MS.streamOpen,
       log: this.log,
     });
   }
