@@ -5,7 +5,9 @@
 import type { Revision } from '../domain/spec.js';
 import type { SpecError } from '../spec/types.js';
 
-export type FetchResult = { ok: true; revision: Revision } | { ok: false; commit?: string; errors: SpecError[] };
+export type FetchResult =
+  | { ok: true; revision: Revision }
+  | { ok: false; commit?: string; errors: SpecError[] };
 
 export interface RevisionSource {
   /** A short name for logs, e.g. the URL or the directory. */

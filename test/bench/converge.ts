@@ -88,7 +88,8 @@ const benchOne = async (n: number) => {
 
   // MCP, whole cold process per pass
   const config = await agentConfig(dir);
-  const once = () => runChild(process.execPath, [...AGENT_NODE_FLAGS, agentMain, 'reconcile', '--once', '--config', config]);
+  const once = () =>
+    runChild(process.execPath, [...AGENT_NODE_FLAGS, agentMain, 'reconcile', '--once', '--config', config]);
   const coldFresh = await once();
   const coldNoop = await once();
   await changeFirst(dir, n, IMAGE_V2, IMAGE_V1);
