@@ -1,11 +1,13 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
 /**
- * The `mcp-agent` executable: `run` keeps the node converged (interval and runtime events,
- * one pass at a time); `reconcile --once` does a single pass and exits with its result.
+ * The `mcp-agent` executable: `run` keeps the node converged (on its interval, when a managed
+ * container dies or vanishes, when a file of a local source changes; one pass at a time);
+ * `reconcile --once` does a single pass and exits with its result.
  * The shebang caps V8's young generation at 1 MB per semi-space: the agent allocates in
  * short bursts (TOML, podman's JSON) and would otherwise keep ~30 MB of nursery resident.
  */
 import { parseArgs } from 'node:util';
+import { watch } from 'chokidar';
 import { exitCodeOf } from '../cli/exit-codes.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import { createLogger } from '../log.js';
@@ -82,12 +84,19 @@ const main = async (argv: string[]): Promise<number> => {
     if (e.managed && (e.type === 'die' || e.type === 'remove' || e.type === 'resync'))
       void scheduler.trigger(`runtime ${e.type} ${e.name}`);
   });
+  const watcher = config.source.path
+    ? watch(config.source.path, { ignoreInitial: true, ignored: (p) => /(^|\/)\.git(\/|$)/.test(p) }).on(
+        'all',
+        (_event, path) => void scheduler.trigger(`source changed ${path}`),
+      )
+    : undefined;
   log.info('agent started', { node: config.node, source: agent.deps.source.description, interval });
   void scheduler.trigger('start');
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
+  await watcher?.close();
   log.info('agent stopping', { node: config.node });
   await scheduler.stop();
   await agent.close();

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import {
   containerStates,
   IMAGE_V1,
+  IMAGE_V2,
   podman,
   podmanSocket,
   removeContainers,
@@ -110,6 +111,24 @@ test('the daemon converges at start and heals a killed container on podman’s e
   assert.ok(healedAfterMs < 5_000, `healed after ${healedAfterMs} ms`);
   assert.equal((await containerStates(`${P}-`))[`${P}-db-main`], 'running');
   assert.equal(await agent.stop(), 0);
+});
+
+test('the daemon applies an edit of its source directory without waiting for its interval', async () => {
+  const agent = daemon();
+  await agent.next(isPass);
+  const file = join(dir, 'repo', 'services', `${P}-app.toml`);
+  await writeFile(file, (await readFile(file, 'utf8')).replace(IMAGE_V1, IMAGE_V2));
+  try {
+    const pass = await agent.next(
+      (l) => isPass(l) && (l.reasons ?? []).some((r) => r.startsWith('source changed')),
+      10_000,
+    );
+    assert.match(pass.message, /1 recreated/);
+    assert.equal(await podman('inspect', '--format', '{{.ImageName}}', `${P}-app-main`), IMAGE_V2);
+  } finally {
+    await writeFile(file, (await readFile(file, 'utf8')).replace(IMAGE_V2, IMAGE_V1));
+    assert.equal(await agent.stop(), 0);
+  }
 });
 
 test('a restarted agent with its source gone rebuilds a wiped node from the last good revision', async () => {
