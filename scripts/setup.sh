@@ -13,8 +13,11 @@ if [ "${#need[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends git curl ca-certificates docker-compose >&2
 fi
 
+# `npm install`, not `npm ci`: the registry reachable here serves only the Linux builds of
+# biome's per-platform packages, so the lock file cannot list the others and `npm ci` calls it
+# out of sync. With the lock present, `npm install` installs exactly the locked versions.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
-  npm ci --no-audit --no-fund >&2
+  npm install --no-audit --no-fund >&2
   touch node_modules
 fi
 
