@@ -10,7 +10,7 @@
  */
 import { asMcpError } from '../domain/errors.js';
 import { specHash } from '../domain/hash.js';
-import type { InventoryEntry } from '../domain/observed.js';
+import { type InventoryEntry, inventoryEntry } from '../domain/observed.js';
 import type { Action, Plan } from '../domain/plan-types.js';
 import { type ComponentSpec, instanceName, type ServiceSpec } from '../domain/spec.js';
 import type { Logger } from '../log.js';
@@ -83,16 +83,6 @@ const skipped = (action: Action, reason: string): ActionResult => ({
   durationMs: 0,
 });
 
-const entryOf = (name: string, spec: ComponentSpec, hash: string, claimed: boolean): InventoryEntry => ({
-  name,
-  service: spec.service,
-  component: spec.name,
-  kind: spec.kind,
-  specHash: hash,
-  spec,
-  ...(claimed ? { claimed: true } : {}),
-});
-
 interface PassState {
   revision?: string;
   inventory: Map<string, InventoryEntry>;
@@ -119,8 +109,7 @@ class Steps {
     for (const action of stage) {
       if ((action.kind !== 'create' && action.kind !== 'recreate') || !action.spec || this.policySkip(action))
         continue;
-      if (!this.pass.inventory.has(action.name))
-        claims.push(entryOf(action.name, action.spec, action.hash!, true));
+      if (!this.pass.inventory.has(action.name)) claims.push(inventoryEntry(action.spec, action.hash!, true));
       const routes = action.spec.routes.map((r) => r.name);
       if (routes.length) this.deps.store.routePorts(action.name, routes);
     }
@@ -188,7 +177,7 @@ class Steps {
         const id = await call(() =>
           runtime.create({ spec, hash: action.hash!, revision: this.pass.revision, routePorts }),
         );
-        this.confirm(entryOf(action.name, spec, action.hash!, false));
+        this.confirm(inventoryEntry(spec, action.hash!));
         await call(() => runtime.start(id));
         return;
       }
@@ -214,7 +203,7 @@ class Steps {
     const hash = specHash(spec);
     const entry = this.pass.inventory.get(action.name);
     if (entry && !entry.claimed && entry.specHash === hash) return;
-    this.confirm(entryOf(action.name, spec, hash, false));
+    this.confirm(inventoryEntry(spec, hash));
   }
 
   private confirm(entry: InventoryEntry): void {

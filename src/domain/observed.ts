@@ -2,7 +2,7 @@
  * What really runs, as the runtimes report it, in our own words. The planner compares this
  * with the desired state; nothing here is a dockerode or QEMU type.
  */
-import type { ComponentSpec } from './spec.js';
+import { type ComponentSpec, instanceName } from './spec.js';
 
 export type InstanceState = 'running' | 'created' | 'exited' | 'paused' | 'stopping' | 'unknown';
 
@@ -50,3 +50,14 @@ export interface InventoryEntry {
    */
   claimed?: boolean;
 }
+
+/** The inventory record of an instance created from `spec` (claimed: recorded before its create). */
+export const inventoryEntry = (spec: ComponentSpec, hash: string, claimed = false): InventoryEntry => ({
+  name: instanceName(spec),
+  service: spec.service,
+  component: spec.name,
+  kind: spec.kind,
+  specHash: hash,
+  spec,
+  ...(claimed ? { claimed: true } : {}),
+});

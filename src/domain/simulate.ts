@@ -3,7 +3,13 @@
  * pull request's head with, since the real nodes are neither reachable nor needed to review it.
  */
 import { specHash } from './hash.js';
-import { type InventoryEntry, LABEL, type Observed, type ObservedInstance } from './observed.js';
+import {
+  type InventoryEntry,
+  inventoryEntry,
+  LABEL,
+  type Observed,
+  type ObservedInstance,
+} from './observed.js';
 import type { Action, Plan } from './plan-types.js';
 import { instanceName, type Revision } from './spec.js';
 
@@ -34,14 +40,7 @@ export function simulateConverged(revision: Revision, node: string): SimulatedNo
       if (revision.commit) labels[LABEL.revision] = revision.commit;
       const state = service.active ? 'running' : 'exited';
       instances.push({ id: `simulated-${name}`, name, kind: spec.kind, state, image: spec.image, labels });
-      inventory.push({
-        name,
-        service: spec.service,
-        component: spec.name,
-        kind: spec.kind,
-        specHash: hash,
-        spec,
-      });
+      inventory.push(inventoryEntry(spec, hash));
     }
   }
   return { observed: { instances, images: {} }, inventory };

@@ -5,6 +5,7 @@
 import { specHash } from '../../src/domain/hash.js';
 import {
   type InventoryEntry,
+  inventoryEntry,
   LABEL,
   type Observed,
   type ObservedInstance,
@@ -65,14 +66,7 @@ export const instanceOf = (spec: ComponentSpec, over: Partial<ObservedInstance> 
 });
 
 /** The inventory record MCP keeps of an instance it created from `spec`. */
-export const entryOf = (spec: ComponentSpec): InventoryEntry => ({
-  name: instanceName(spec),
-  service: spec.service,
-  component: spec.name,
-  kind: spec.kind,
-  specHash: specHash(spec),
-  spec,
-});
+export const entryOf = (spec: ComponentSpec): InventoryEntry => inventoryEntry(spec, specHash(spec));
 
 /** Image ids of every image the specs name, as the runtime would report them. */
 export const imagesOf = (specs: readonly ComponentSpec[]): Record<string, string> =>
