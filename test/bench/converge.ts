@@ -185,7 +185,9 @@ for (const n of sizes) {
 
 const cell = (v: number | string | undefined) => (typeof v === 'number' ? fmtMs(v) : (v ?? '-'));
 const ratio = (a: unknown, b: unknown) =>
-  typeof a === 'number' && typeof b === 'number' ? `${(a / b).toFixed(2)}x` : '-';
+  typeof a === 'number' && typeof b === 'number'
+    ? `${a / b < 0.1 ? (a / b).toPrecision(2) : (a / b).toFixed(2)}x`
+    : '-';
 console.log(
   `\n### Converge benchmark (podman socket, concurrency ${CONCURRENCY}, ${new Date().toISOString().slice(0, 10)})\n`,
 );
