@@ -6,4 +6,21 @@ MCP_PODMAN_SOCKET="$(bash scripts/setup.sh)"
 export MCP_PODMAN_SOCKET
 npm run --silent gen:check
 npm run --silent lint
-npm test
+
+# Start from a test podman without the leftovers of an earlier, interrupted run: an agent
+# counts every MCP-labelled container it finds, so a stale one would change what a pass reports.
+# Removed: MCP-managed containers, and the unmanaged ones the tests make (names agt-, itr-, ...).
+leftovers() {
+  {
+    podman --url "unix://$MCP_PODMAN_SOCKET" ps -aq --filter label=mcp.managed=true
+    podman --url "unix://$MCP_PODMAN_SOCKET" ps -aq --filter 'name=^(agt|itr|crash|mcpt)-'
+  } | sort -u
+}
+mapfile -t stale < <(leftovers)
+if [ "${#stale[@]}" -gt 0 ]; then
+  echo "test.sh: removing ${#stale[@]} containers left on the test podman by an earlier run" >&2
+  podman --url "unix://$MCP_PODMAN_SOCKET" rm -f -t 0 "${stale[@]}" >/dev/null
+fi
+
+# A hung test must fail the run, not outlast CI's limit: each test gets 5 minutes, the suite 40.
+timeout --kill-after=30 40m npm test

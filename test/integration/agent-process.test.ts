@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { after, before, test } from 'node:test';
+import { after, before, type TestContext, test } from 'node:test';
 import {
   containerStates,
   IMAGE_V1,
@@ -23,6 +23,14 @@ import {
 const P = 'agt';
 const AGENT = join(import.meta.dirname, '../../src/agent/main.js');
 let dir = '';
+
+/** Kills `child` when test `t` ends, so a failed assertion cannot leave an agent running (and holding the state directory's lock). */
+const reap = (t: TestContext, child: ChildProcess): ChildProcess => {
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return child;
+};
 
 before(async () => {
   await requirePodman();
@@ -53,13 +61,12 @@ interface LogLine {
 }
 
 /** Starts the daemon; `next(pred)` resolves with the first later log line matching `pred`. */
-const daemon = () => {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [AGENT, 'run', '--config', join(dir, 'mcp-agent.toml')],
-    {
+const daemon = (t: TestContext) => {
+  const child = reap(
+    t,
+    spawn(process.execPath, [AGENT, 'run', '--config', join(dir, 'mcp-agent.toml')], {
       stdio: ['ignore', 'ignore', 'pipe'],
-    },
+    }),
   );
   const waiting: { pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
   createInterface({ input: child.stderr! }).on('line', (text) => {
@@ -85,6 +92,7 @@ const daemon = () => {
     });
   const stop = (): Promise<number | null> =>
     new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve(child.exitCode);
       child.on('exit', (code) => resolve(code));
       child.kill('SIGTERM');
     });
@@ -93,8 +101,8 @@ const daemon = () => {
 
 const isPass = (l: LogLine) => typeof l.result === 'string' && Array.isArray(l.reasons);
 
-test('the daemon converges at start and heals a killed container on podman’s event, within seconds', async () => {
-  const agent = daemon();
+test('the daemon converges at start and heals a killed container on podman’s event, within seconds', async (t) => {
+  const agent = daemon(t);
   const first = await agent.next(isPass);
   assert.equal(first.result, 'converged');
   assert.match(first.message, /^converged in \d+ ms: 2 created; next pass in 3600 s$/);
@@ -113,8 +121,8 @@ test('the daemon converges at start and heals a killed container on podman’s e
   assert.equal(await agent.stop(), 0);
 });
 
-test('the daemon applies an edit of its source directory without waiting for its interval', async () => {
-  const agent = daemon();
+test('the daemon applies an edit of its source directory without waiting for its interval', async (t) => {
+  const agent = daemon(t);
   await agent.next(isPass);
   const file = join(dir, 'repo', 'services', `${P}-app.toml`);
   await writeFile(file, (await readFile(file, 'utf8')).replace(IMAGE_V1, IMAGE_V2));
@@ -131,16 +139,15 @@ test('the daemon applies an edit of its source directory without waiting for its
   }
 });
 
-test('a restarted agent with its source gone rebuilds a wiped node from the last good revision', async () => {
+test('a restarted agent with its source gone rebuilds a wiped node from the last good revision', async (t) => {
   await removeContainers(`${P}-`);
   await rename(join(dir, 'repo'), join(dir, 'repo-gone'));
   try {
-    const once = spawn(
-      process.execPath,
-      [AGENT, 'reconcile', '--once', '--config', join(dir, 'mcp-agent.toml')],
-      {
+    const once = reap(
+      t,
+      spawn(process.execPath, [AGENT, 'reconcile', '--once', '--config', join(dir, 'mcp-agent.toml')], {
         stdio: 'ignore',
-      },
+      }),
     );
     const code = await new Promise((resolve) => once.on('exit', resolve));
     assert.equal(code, 1, 'degraded: converged, but the source is unavailable');
