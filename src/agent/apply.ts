@@ -94,6 +94,7 @@ interface PassState {
 /** The runtime calls behind each action kind, sharing per-pass state (networks ensured once, breaker). */
 class Steps {
   private readonly networks = new Map<string, Promise<void>>();
+  private staticPorts?: Set<number>;
   /** Set once the runtime proved unreachable: the rest of the pass is skipped, not retried. */
   private unreachable?: string;
 
@@ -110,11 +111,22 @@ class Steps {
       if ((action.kind !== 'create' && action.kind !== 'recreate') || !action.spec || this.policySkip(action))
         continue;
       if (!this.pass.inventory.has(action.name)) claims.push(inventoryEntry(action.spec, action.hash!, true));
-      const routes = action.spec.routes.map((r) => r.name);
-      if (routes.length) this.deps.store.routePorts(action.name, routes);
+      this.routePorts(action.name, action.spec);
     }
     for (const c of claims) this.pass.inventory.set(c.name, c);
     this.deps.store.recordInstances(claims);
+  }
+
+  /** The instance's route ports, allocated clear of every static host port of this node's services. */
+  private routePorts(name: string, spec: ComponentSpec): Record<string, number> {
+    this.staticPorts ??= new Set(
+      [...this.pass.desired.values()].flatMap((c) => c.ports.map((p) => p.hostPort)),
+    );
+    return this.deps.store.routePorts(
+      name,
+      spec.routes.map((r) => r.name),
+      this.staticPorts,
+    );
   }
 
   async run(action: Action): Promise<ActionResult> {
@@ -170,10 +182,7 @@ class Steps {
         await call(() => runtime.ensureImage(spec.image));
         if (spec.network) await this.network(runtime, spec.network);
         if (action.id) await call(() => runtime.remove(action.id!));
-        const routePorts = this.deps.store.routePorts(
-          action.name,
-          spec.routes.map((r) => r.name),
-        );
+        const routePorts = this.routePorts(action.name, spec);
         const id = await call(() =>
           runtime.create({ spec, hash: action.hash!, revision: this.pass.revision, routePorts }),
         );

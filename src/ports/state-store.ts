@@ -30,8 +30,16 @@ export interface StateStore {
   inventory(): InventoryEntry[];
   recordInstances(entries: InventoryEntry[]): void;
   forgetInstance(name: string): void;
-  /** Host ports for `routes` of `instance`: the same ports on every call, allocated once in 10000-60000. */
-  routePorts(instance: string, routes: readonly string[]): Record<string, number>;
+  /**
+   * Host ports for `routes` of `instance`: the same ports on every call, allocated once in
+   * 10000-60000, never one in `avoid` (the node's static host ports). Ports of the instance's
+   * routes not in `routes` are released.
+   */
+  routePorts(
+    instance: string,
+    routes: readonly string[],
+    avoid?: ReadonlySet<number>,
+  ): Record<string, number>;
   releasePorts(instance: string): void;
   lastGood(): Revision | undefined;
   setLastGood(revision: Revision): void;

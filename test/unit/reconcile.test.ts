@@ -250,3 +250,18 @@ test('a standing conflict degrades every pass but is recorded as one event', asy
   assert.equal(second.status.result, 'degraded');
   assert.equal(h.store.events(50).filter((e) => e.name === 'dns-server').length, 1);
 });
+
+test('route ports are allocated clear of the static host ports of the node’s services', async () => {
+  const route = { name: 'http', port: 8080, mode: 'l7' as const };
+  const h = await withImages([
+    service('edge', [
+      component('edge', 'main', {
+        ports: [{ hostIp: '', hostPort: 10000, containerPort: 80, protocol: 'tcp' }],
+      }),
+    ]),
+    service('app', [component('app', 'main', { routes: [route] })]),
+  ]);
+  assert.equal((await h.pass()).status.result, 'converged');
+  const { http } = h.store.routePorts('app-main', ['http']);
+  assert.ok(http > 10000 && http <= 60000, `route port ${http}`);
+});

@@ -68,6 +68,19 @@ test('forgetting an instance releases its route ports for reuse', async () => {
   assert.equal(r.routePorts('b-y', ['rest']).rest, rest);
 });
 
+test('a route dropped from a component releases its port', async () => {
+  const r = await openRegistry();
+  const { admin } = r.routePorts('a-x', ['rest', 'admin']);
+  assert.deepEqual(Object.keys(r.routePorts('a-x', ['rest'])), ['rest']);
+  assert.equal(r.routePorts('b-y', ['admin']).admin, admin);
+});
+
+test('route ports are allocated clear of the static host ports to avoid', async () => {
+  const r = await openRegistry();
+  const ports = r.routePorts('a-x', ['one', 'two'], new Set([10000, 10001, 10003]));
+  assert.deepEqual(ports, { one: 10002, two: 10004 });
+});
+
 test('a flush leaves no temporary file and a stale one does not disturb opening', async () => {
   const dir = await tempDir();
   const path = join(dir, 'registry.db');

@@ -91,23 +91,28 @@ export class SqlRegistry implements StateStore {
     this.releasePorts(name);
   }
 
-  routePorts(instance: string, routes: readonly string[]): Record<string, number> {
+  routePorts(
+    instance: string,
+    routes: readonly string[],
+    avoid: ReadonlySet<number> = new Set(),
+  ): Record<string, number> {
     const ports: Record<string, number> = {};
     for (const r of this.rows('SELECT route, port FROM route_ports WHERE instance = ?', [instance])) {
-      ports[String(r.route)] = Number(r.port);
+      const route = String(r.route);
+      if (routes.includes(route)) ports[route] = Number(r.port);
+      else this.run('DELETE FROM route_ports WHERE instance = ? AND route = ?', [instance, route]);
     }
-    for (const route of routes) {
-      if (ports[route] !== undefined) continue;
-      ports[route] = this.freePort();
+    const missing = routes.filter((route) => ports[route] === undefined);
+    if (!missing.length) return ports;
+    const used = new Set(this.rows('SELECT port FROM route_ports').map((r) => Number(r.port)));
+    let next = PORT_MIN;
+    for (const route of missing) {
+      while (next <= PORT_MAX && (used.has(next) || avoid.has(next))) next++;
+      if (next > PORT_MAX) throw new Error(`no free route port left in ${PORT_MIN}-${PORT_MAX}`);
+      ports[route] = next++;
       this.run('INSERT INTO route_ports VALUES (?, ?, ?)', [instance, route, ports[route]]);
     }
     return ports;
-  }
-
-  private freePort(): number {
-    const used = new Set(this.rows('SELECT port FROM route_ports').map((r) => Number(r.port)));
-    for (let p = PORT_MIN; p <= PORT_MAX; p++) if (!used.has(p)) return p;
-    throw new Error('no free route port left in 10000-60000');
   }
 
   releasePorts(instance: string): void {
