@@ -73,8 +73,17 @@ export async function loadRevisionFromGit(
   subdir = 'services',
 ): Promise<LoadResult> {
   const { readFilesAtRef } = await import('../adapters/git/read-tree.js');
-  const { commit, files } = await readFilesAtRef(repoDir, ref, subdir);
-  return loadRevisionFromFiles(files, commit);
+  const { commit, files, faults } = await readFilesAtRef(repoDir, ref, subdir);
+  return load(
+    files,
+    faults.map((f) => ({
+      file: f.path,
+      path: '',
+      message: f.message,
+      ...(f.hint !== undefined && { hint: f.hint }),
+    })),
+    commit,
+  );
 }
 
 /** `services/foo.toml:12:3 components[0].ports[1]: message; hint`, the one-line form. */

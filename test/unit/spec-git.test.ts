@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -112,5 +112,35 @@ describe('loadRevisionFromGit', () => {
       loadRevisionFromGit(tmpdir(), 'HEAD'),
       (e) => e instanceof McpError && e.code === 'NOT_FOUND',
     );
+  });
+});
+
+describe('loadRevisionFromGit with symbolic links', () => {
+  it('follows a link to a file inside the repository and reports every other link as a fault of its file', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'mcp-git-links-'));
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example', ...args], {
+        cwd: repo,
+        encoding: 'utf8',
+      });
+    git('init', '-q', '-b', 'main');
+    mkdirSync(join(repo, 'services'));
+    mkdirSync(join(repo, 'shared'));
+    writeFileSync(join(repo, 'shared', 'dns.toml'), service('dns', 'v1'));
+    symlinkSync('../shared/dns.toml', join(repo, 'services', 'dns.toml'));
+    symlinkSync('/etc/passwd', join(repo, 'services', 'out.toml'));
+    symlinkSync('../../x.toml', join(repo, 'services', 'up.toml'));
+    symlinkSync('missing.toml', join(repo, 'services', 'gone.toml'));
+    symlinkSync('../shared', join(repo, 'services', 'dir.toml'));
+    git('add', '.');
+    git('commit', '-q', '-m', 'links');
+    const result = await loadRevisionFromGit(repo, 'HEAD');
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.ok ? [] : result.errors.map((e) => `${e.file}: ${e.message}`), [
+      'services/dir.toml: is a directory',
+      'services/gone.toml: dangling symbolic link',
+      'services/out.toml: symbolic link leaves the repository',
+      'services/up.toml: symbolic link leaves the repository',
+    ]);
   });
 });

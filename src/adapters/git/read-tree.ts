@@ -3,7 +3,7 @@
  * a checkout, so two revisions can be compared side by side. isomorphic-git stays in here.
  */
 import fs from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import git from 'isomorphic-git';
 import { McpError } from '../../domain/errors.js';
 
@@ -12,6 +12,23 @@ export interface FileAtRef {
   path: string;
   text: string;
 }
+
+/** A service file of the commit that could not be read, and why. */
+export interface FileFault {
+  path: string;
+  message: string;
+  hint?: string;
+}
+
+interface TreeEntry {
+  path: string;
+  oid: string;
+  type: string;
+  mode: string;
+}
+
+const SYMLINK = '120000';
+const MAX_LINKS = 8;
 
 const gitdirOf = (repoDir: string): string =>
   fs.existsSync(join(repoDir, '.git')) ? join(repoDir, '.git') : repoDir;
@@ -48,17 +65,21 @@ export async function resolveCommit(repoDir: string, ref: string, cache: object 
   }
 }
 
-/** The `*.toml` files directly in `subdir` at `ref`, with the full commit id. */
+/**
+ * The `*.toml` files directly in `subdir` at `ref`, with the full commit id. A symbolic link
+ * is followed, as a checkout would, only to a file inside the repository; any other link is a
+ * fault of that file rather than its target path parsed as TOML.
+ */
 export async function readFilesAtRef(
   repoDir: string,
   ref: string,
   subdir: string,
-): Promise<{ commit: string; files: FileAtRef[] }> {
+): Promise<{ commit: string; files: FileAtRef[]; faults: FileFault[] }> {
   const gitdir = gitdirOf(repoDir);
   const cache = {};
   const commit = await resolveCommit(repoDir, ref, cache);
   const dir = subdir.replace(/^\/+|\/+$/g, '');
-  let tree: { path: string; oid: string; type: string; mode: string }[];
+  let tree: TreeEntry[];
   try {
     tree = (await git.readTree({ fs, gitdir, oid: commit, filepath: dir, cache })).tree;
   } catch (err) {
@@ -69,14 +90,43 @@ export async function readFilesAtRef(
       { cause: err },
     );
   }
+  const blob = async (oid: string) =>
+    Buffer.from((await git.readBlob({ fs, gitdir, oid, cache })).blob).toString('utf8');
+  /** The entry at `path` of the commit, or undefined. */
+  const entryAt = async (path: string): Promise<TreeEntry | undefined> => {
+    const parent = posix.dirname(path);
+    const { tree } = await git
+      .readTree({ fs, gitdir, oid: commit, filepath: parent === '.' ? '' : parent, cache })
+      .catch(() => ({ tree: [] as TreeEntry[] }));
+    return tree.find((e) => e.path === posix.basename(path));
+  };
+  const read = async (e: TreeEntry, path: string): Promise<FileAtRef | FileFault> => {
+    let entry: TreeEntry | undefined = e;
+    let at = path;
+    for (let hops = 0; entry.mode === SYMLINK; hops++) {
+      if (hops === MAX_LINKS) return { path, message: 'too many levels of symbolic links' };
+      const link = await blob(entry.oid);
+      const target = posix.normalize(posix.join(posix.dirname(at), link));
+      if (posix.isAbsolute(link) || target === '..' || target.startsWith('../'))
+        return {
+          path,
+          message: 'symbolic link leaves the repository',
+          hint: 'only links to files inside the repository are followed',
+        };
+      entry = await entryAt(target);
+      if (!entry) return { path, message: 'dangling symbolic link' };
+      at = target;
+    }
+    if (entry.type !== 'blob') return { path, message: 'is a directory' };
+    return { path, text: await blob(entry.oid) };
+  };
   const entries = tree.filter(
     (e) => e.type === 'blob' && e.path.endsWith('.toml') && !e.path.startsWith('.'),
   );
-  const files = await Promise.all(
-    entries.map(async (e) => {
-      const { blob } = await git.readBlob({ fs, gitdir, oid: e.oid, cache });
-      return { path: dir === '' ? e.path : `${dir}/${e.path}`, text: Buffer.from(blob).toString('utf8') };
-    }),
-  );
-  return { commit, files };
+  const results = await Promise.all(entries.map((e) => read(e, dir === '' ? e.path : `${dir}/${e.path}`)));
+  return {
+    commit,
+    files: results.filter((r): r is FileAtRef => 'text' in r),
+    faults: results.filter((r): r is FileFault => 'message' in r),
+  };
 }
