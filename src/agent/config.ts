@@ -52,6 +52,7 @@ export const parseAgentConfig = (file: string, text: string): ResolvedAgentConfi
   const config = value as ResolvedAgentConfig;
   config.state_dir = resolve(base, config.state_dir);
   if (config.source.path) config.source.path = resolve(base, config.source.path);
+  if (config.source.token_file) config.source.token_file = resolve(base, config.source.token_file);
   return config;
 };
 

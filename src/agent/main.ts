@@ -84,12 +84,13 @@ const main = async (argv: string[]): Promise<number> => {
     if (e.managed && (e.type === 'die' || e.type === 'remove' || e.type === 'resync'))
       void scheduler.trigger(`runtime ${e.type} ${e.name}`);
   });
-  const watcher = config.source.path
-    ? watch(config.source.path, { ignoreInitial: true, ignored: (p) => /(^|\/)\.git(\/|$)/.test(p) }).on(
-        'all',
-        (_event, path) => void scheduler.trigger(`source changed ${path}`),
-      )
-    : undefined;
+  const watcher =
+    !config.source.url && config.source.path
+      ? watch(config.source.path, { ignoreInitial: true, ignored: (p) => /(^|\/)\.git(\/|$)/.test(p) }).on(
+          'all',
+          (_event, path) => void scheduler.trigger(`source changed ${path}`),
+        )
+      : undefined;
   log.info('agent started', { node: config.node, source: agent.deps.source.description, interval });
   void scheduler.trigger('start');
   await new Promise<void>((resolve) => {

@@ -5,9 +5,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dirSource } from '../adapters/dir/source.js';
+import { gitSource } from '../adapters/git/source.js';
 import { createPodmanRuntime } from '../adapters/podman/runtime.js';
 import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
-import { McpError } from '../domain/errors.js';
 import { createLogger, type Logger } from '../log.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { RevisionSource } from '../ports/revision-source.js';
@@ -62,9 +62,15 @@ export const wireAgent = async (
   };
 };
 
+/** A git remote (kept as a bare clone in `path`, default `<state_dir>/source.git`), or a local directory. */
 const sourceFor = (config: ResolvedAgentConfig): RevisionSource => {
-  if (config.source.path) return dirSource(config.source.path);
-  throw new McpError('INVALID_CONFIG', 'source.url (a git remote) is not supported yet: use source.path', {
-    hint: 'point source.path at a checkout of the services repository',
+  const { url, path, branch, username, token_file } = config.source;
+  if (!url) return dirSource(path!);
+  return gitSource({
+    url,
+    branch: branch ?? 'main',
+    gitdir: path ?? join(config.state_dir, 'source.git'),
+    username,
+    tokenFile: token_file,
   });
 };

@@ -10,10 +10,13 @@ export interface AgentConfig {
    * Where desired state comes from: a git remote, or a local directory (watched).
    */
   source: {
+    /**
+     * The services repository over HTTP(S), e.g. https://git.example/ops/services.git.
+     */
     url?: string;
     branch?: string;
     /**
-     * Local directory of services/ (instead of, or as the checkout of, url).
+     * Without url: the local directory of services/, watched for changes. With url: where the agent keeps its bare clone of the remote (default <state_dir>/source.git).
      */
     path?: string;
     /**
@@ -21,6 +24,9 @@ export interface AgentConfig {
      */
     interval?: number;
     username?: string;
+    /**
+     * File holding the HTTP password or access token; read on every fetch.
+     */
     token_file?: string;
   };
   podman?: {

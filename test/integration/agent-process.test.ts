@@ -4,12 +4,13 @@
  * and a restarted agent with its source gone rebuilds everything from the last good revision.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, type TestContext, test } from 'node:test';
+import { startGitServer } from '../support/git-http.js';
 import {
   containerStates,
   IMAGE_V1,
@@ -159,4 +160,53 @@ test('a restarted agent with its source gone rebuilds a wiped node from the last
   } finally {
     await rename(join(dir, 'repo-gone'), join(dir, 'repo'));
   }
+});
+
+test('the agent converges from a git remote over HTTP and records the commit it applied', async (t) => {
+  await removeContainers(`${P}-`);
+  const root = join(dir, 'git-server');
+  const work = join(dir, 'repo');
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example', ...args], {
+      cwd: work,
+      encoding: 'utf8',
+    });
+  execFileSync('git', ['init', '-q', '--bare', '-b', 'main', join(root, 'services.git')]);
+  git('init', '-q', '-b', 'main');
+  git('add', 'services');
+  git('commit', '-q', '-m', 'services');
+  git('push', '-q', join(root, 'services.git'), 'HEAD:main');
+  const head = git('rev-parse', 'HEAD').trim();
+  const server = await startGitServer(root);
+  t.after(() => server.close());
+  const config = join(dir, 'mcp-agent-git.toml');
+  await writeFile(
+    config,
+    `node = "agtnode"\nstate_dir = "${dir}/state-git"\n[source]\nurl = "${server.url('services.git')}"\n` +
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n`,
+  );
+  const once = reap(
+    t,
+    spawn(process.execPath, [AGENT, 'reconcile', '--once', '--json', '--config', config], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  );
+  let out = '';
+  once.stdout!.on('data', (d) => {
+    out += d;
+  });
+  const code = await new Promise((resolve) => once.on('exit', resolve));
+  assert.equal(code, 0, out);
+  const report = JSON.parse(out);
+  assert.equal(report.status.result, 'converged');
+  assert.equal(report.status.revision, head);
+  assert.equal(report.changes.counts.created, 2);
+  assert.deepEqual(await containerStates(`${P}-`), {
+    [`${P}-app-main`]: 'running',
+    [`${P}-db-main`]: 'running',
+  });
+  assert.equal(
+    await podman('inspect', '--format', '{{index .Config.Labels "mcp.revision"}}', `${P}-db-main`),
+    head,
+  );
 });

@@ -17,6 +17,8 @@ const invalid = (text: string): string => {
 test('the example agent configs are valid', async () => {
   const prod = await loadAgentConfig('examples/agent/mcp-agent.toml');
   assert.equal(prod.node, 'rift');
+  assert.equal(prod.source.branch, 'main');
+  assert.equal(prod.source.token_file, '/etc/mcp/git.token');
   const demo = await loadAgentConfig('examples/demo/mcp-agent.toml');
   assert.match(demo.source.path ?? '', /examples\/demo$/);
 });

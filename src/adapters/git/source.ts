@@ -1,0 +1,148 @@
+/**
+ * A git remote over HTTP(S) as the desired state. The agent keeps a bare clone of one branch
+ * in its state directory; each fetch brings it up to date (isomorphic-git, no git binary)
+ * and loads `services/` straight from the fetched commit's objects, so there is no working
+ * tree to get out of step. The parsed revision is reused while the branch stays on the same
+ * commit.
+ *
+ * Whatever goes wrong on the way (server down, timeout, 401, branch gone) is McpError
+ * SOURCE_UNAVAILABLE: the agent then keeps its last good revision, it never reads a failed
+ * fetch as an empty repository.
+ */
+import fs from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import git, { type GitHttpRequest, type GitHttpResponse, type HttpClient } from 'isomorphic-git';
+import { McpError } from '../../domain/errors.js';
+import type { FetchResult, RevisionSource } from '../../ports/revision-source.js';
+import { loadRevisionFromGit } from '../../spec/load.js';
+
+export interface GitSourceOptions {
+  url: string;
+  branch: string;
+  /** Where the bare clone lives (created on the first fetch). */
+  gitdir: string;
+  /** Directory of the service files in the repository. */
+  subdir?: string;
+  /** HTTP basic credentials: the token is read from the file on every fetch, so it can rotate. */
+  username?: string;
+  tokenFile?: string;
+  /** Limit for one whole fetch, connection to last byte. */
+  timeoutMs?: number;
+}
+
+/** The URL without credentials, for logs and messages. */
+export const redactUrl = (url: string): string => url.replace(/\/\/[^/@]*@/, '//');
+
+const collect = async (body: AsyncIterableIterator<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> => {
+  const parts: Uint8Array[] = [];
+  for await (const part of body) parts.push(part);
+  return new Uint8Array(Buffer.concat(parts));
+};
+
+async function* chunks(stream: ReadableStream<Uint8Array> | null): AsyncIterableIterator<Uint8Array> {
+  if (stream) yield* stream as unknown as AsyncIterable<Uint8Array>;
+}
+
+/** isomorphic-git's transport over Node's fetch, every request bounded by `signal`. */
+const httpClient = (signal: () => AbortSignal): HttpClient => ({
+  async request(req: GitHttpRequest): Promise<GitHttpResponse> {
+    const res = await fetch(req.url, {
+      method: req.method ?? 'GET',
+      headers: req.headers,
+      body: req.body ? await collect(req.body) : undefined,
+      signal: signal(),
+    });
+    return {
+      url: res.url,
+      method: req.method,
+      statusCode: res.status,
+      statusMessage: res.statusText,
+      headers: Object.fromEntries(res.headers),
+      body: chunks(res.body),
+    };
+  },
+});
+
+/** One line on why the remote could not be read, from isomorphic-git's or fetch's error. */
+const whyUnavailable = (err: unknown, timeoutMs: number): string => {
+  const e = err as {
+    code?: string;
+    name?: string;
+    message?: string;
+    data?: { statusCode?: number };
+    cause?: unknown;
+  };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s`;
+  if (e.code === 'UserCanceledError' || (e.code === 'HttpError' && e.data?.statusCode === 401))
+    return 'authentication failed (HTTP 401)';
+  if (e.code === 'HttpError') return `HTTP ${e.data?.statusCode}`;
+  if (e.code === 'NotFoundError') return 'branch not found on the remote';
+  const cause = e.cause as { code?: string; message?: string } | undefined;
+  return cause?.code ?? cause?.message ?? e.message ?? String(err);
+};
+
+export const gitSource = (opts: GitSourceOptions): RevisionSource => {
+  const { url, branch, gitdir, subdir = 'services', timeoutMs = 30_000 } = opts;
+  const description = `${redactUrl(url)}#${branch}`;
+  let deadline: AbortSignal | undefined;
+  const http = httpClient(() => deadline!);
+  let cached: { commit: string; result: FetchResult } | undefined;
+  let initialised = false;
+
+  const onAuth = async () => {
+    if (opts.tokenFile === undefined) return opts.username ? { username: opts.username } : {};
+    const token = (await readFile(opts.tokenFile, 'utf8')).trim();
+    return { username: opts.username ?? 'mcp', password: token };
+  };
+
+  /** Fetches the branch and returns the commit it points at. */
+  const fetchHead = async (): Promise<string> => {
+    deadline = AbortSignal.timeout(timeoutMs);
+    try {
+      if (!initialised) {
+        if (!fs.existsSync(gitdir)) await git.init({ fs, gitdir, bare: true, defaultBranch: branch });
+        await git.addRemote({ fs, gitdir, remote: 'origin', url: redactUrl(url), force: true });
+        initialised = true;
+      }
+      const result = await git.fetch({
+        fs,
+        http,
+        gitdir,
+        url,
+        ref: branch,
+        singleBranch: true,
+        tags: false,
+        onAuth,
+        // A refused token is reported, not retried with the same credentials.
+        onAuthFailure: () => ({ cancel: true }),
+      });
+      if (!result.fetchHead) throw Object.assign(new Error('no fetch head'), { code: 'NotFoundError' });
+      return result.fetchHead;
+    } catch (err) {
+      throw new McpError(
+        'SOURCE_UNAVAILABLE',
+        `cannot fetch ${description}: ${whyUnavailable(err, timeoutMs)}`,
+        { url: redactUrl(url), branch },
+        { cause: err },
+      );
+    }
+  };
+
+  return {
+    description,
+    async fetch() {
+      const commit = await fetchHead();
+      if (cached?.commit === commit) return cached.result;
+      let result: FetchResult;
+      try {
+        const loaded = await loadRevisionFromGit(gitdir, commit, subdir);
+        result = loaded.ok ? loaded : { ok: false, commit, errors: loaded.errors };
+      } catch (err) {
+        if (!(err instanceof McpError && err.code === 'NOT_FOUND')) throw err;
+        result = { ok: false, commit, errors: [{ file: subdir, path: '', message: err.message }] };
+      }
+      cached = { commit, result };
+      return result;
+    },
+  };
+};
