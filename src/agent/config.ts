@@ -53,6 +53,10 @@ export const parseAgentConfig = (file: string, text: string): ResolvedAgentConfi
   config.state_dir = resolve(base, config.state_dir);
   if (config.source.path) config.source.path = resolve(base, config.source.path);
   if (config.source.token_file) config.source.token_file = resolve(base, config.source.token_file);
+  for (const key of ['tls_cert', 'tls_key', 'webhook_secret_file'] as const) {
+    const path = config.api[key];
+    if (path) config.api[key] = resolve(base, path);
+  }
   return config;
 };
 

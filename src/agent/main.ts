@@ -7,14 +7,13 @@
  * short bursts (TOML, podman's JSON) and would otherwise keep ~30 MB of nursery resident.
  */
 import { parseArgs } from 'node:util';
-import { watch } from 'chokidar';
 import { exitCodeOf } from '../cli/exit-codes.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import { createLogger } from '../log.js';
 import { loadAgentConfig } from './config.js';
+import { runDaemon } from './daemon.js';
 import { reconcileOnce } from './reconcile.js';
 import { wireAgent } from './runtime-wiring.js';
-import { createScheduler } from './scheduler.js';
 import { passLine } from './summary.js';
 
 const USAGE = `usage: mcp-agent run --config FILE
@@ -68,39 +67,7 @@ const main = async (argv: string[]): Promise<number> => {
     else log.info(passLine(report.status), { ...report.status });
     return EXIT[report.status.result];
   }
-  const interval = config.source.interval ?? 60;
-  const scheduler = createScheduler(
-    async (reasons) => {
-      const report = await reconcileOnce(agent.deps, options);
-      log.info(passLine(report.status, interval), { reasons: [...new Set(reasons)], ...report.status });
-    },
-    {
-      intervalMs: interval * 1000,
-      debounceMs: 100,
-      onError: (err) => log.error('pass crashed', { error: asMcpError(err).toJSON() }),
-    },
-  );
-  agent.deps.runtimes.container.onEvent((e) => {
-    if (e.managed && (e.type === 'die' || e.type === 'remove' || e.type === 'resync'))
-      void scheduler.trigger(`runtime ${e.type} ${e.name}`);
-  });
-  const watcher =
-    !config.source.url && config.source.path
-      ? watch(config.source.path, { ignoreInitial: true, ignored: (p) => /(^|\/)\.git(\/|$)/.test(p) }).on(
-          'all',
-          (_event, path) => void scheduler.trigger(`source changed ${path}`),
-        )
-      : undefined;
-  log.info('agent started', { node: config.node, source: agent.deps.source.description, interval });
-  void scheduler.trigger('start');
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  await watcher?.close();
-  log.info('agent stopping', { node: config.node });
-  await scheduler.stop();
-  await agent.close();
+  await runDaemon(config, agent, options, log);
   return EXIT.converged;
 };
 

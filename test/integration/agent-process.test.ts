@@ -5,11 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, type TestContext, test } from 'node:test';
+import { tokenDigest } from '../../src/agent/api/auth.js';
 import { startGitServer } from '../support/git-http.js';
 import {
   containerStates,
@@ -46,7 +48,7 @@ before(async () => {
   await writeFile(
     join(dir, 'mcp-agent.toml'),
     `node = "agtnode"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}/repo"\ninterval = 3600\n` +
-      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n`,
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[api]\nlisten = "127.0.0.1:0"\n`,
   );
 });
 after(async () => {
@@ -62,10 +64,10 @@ interface LogLine {
 }
 
 /** Starts the daemon; `next(pred)` resolves with the first later log line matching `pred`. */
-const daemon = (t: TestContext) => {
+const daemon = (t: TestContext, config = join(dir, 'mcp-agent.toml')) => {
   const child = reap(
     t,
-    spawn(process.execPath, [AGENT, 'run', '--config', join(dir, 'mcp-agent.toml')], {
+    spawn(process.execPath, [AGENT, 'run', '--config', config], {
       stdio: ['ignore', 'ignore', 'pipe'],
     }),
   );
@@ -162,7 +164,7 @@ test('a restarted agent with its source gone rebuilds a wiped node from the last
   }
 });
 
-test('the agent converges from a git remote over HTTP and records the commit it applied', async (t) => {
+test('the agent converges from a git remote over HTTP, then applies a push on the git server’s webhook', async (t) => {
   await removeContainers(`${P}-`);
   const root = join(dir, 'git-server');
   const work = join(dir, 'repo');
@@ -180,10 +182,13 @@ test('the agent converges from a git remote over HTTP and records the commit it 
   const server = await startGitServer(root);
   t.after(() => server.close());
   const config = join(dir, 'mcp-agent-git.toml');
+  await writeFile(join(dir, 'webhook.secret'), 'hook-secret\n');
   await writeFile(
     config,
-    `node = "agtnode"\nstate_dir = "${dir}/state-git"\n[source]\nurl = "${server.url('services.git')}"\n` +
-      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n`,
+    `node = "agtnode"\nstate_dir = "${dir}/state-git"\n[source]\nurl = "${server.url('services.git')}"\ninterval = 3600\n` +
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n` +
+      `[api]\nlisten = "127.0.0.1:0"\nwebhook_secret_file = "webhook.secret"\n` +
+      `[[api.tokens]]\nname = "ops"\nsha256 = "${tokenDigest('ops-token')}"\nrole = "operate"\n`,
   );
   const once = reap(
     t,
@@ -209,4 +214,35 @@ test('the agent converges from a git remote over HTTP and records the commit it 
     await podman('inspect', '--format', '{{index .Config.Labels "mcp.revision"}}', `${P}-db-main`),
     head,
   );
+
+  // git push, then the git server's webhook: the daemon applies the new commit at once.
+  const agent = daemon(t, config);
+  const started = await agent.next((l) => l.message === 'agent started');
+  await agent.next(isPass);
+  const file = join(work, 'services', `${P}-app.toml`);
+  await writeFile(file, (await readFile(file, 'utf8')).replace(IMAGE_V1, IMAGE_V2));
+  git('commit', '-q', '-am', 'app v2');
+  git('push', '-q', join(root, 'services.git'), 'HEAD:main');
+  const pushed = git('rev-parse', 'HEAD').trim();
+  const body = JSON.stringify({ ref: 'refs/heads/main', after: pushed });
+  const signature = `sha256=${createHmac('sha256', 'hook-secret').update(body).digest('hex')}`;
+  const hook = await fetch(`${started.api}/v1/webhook`, {
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-hub-signature-256': signature,
+      'x-github-event': 'push',
+    },
+  });
+  assert.equal(hook.status, 202);
+  const pass = await agent.next(
+    (l) => isPass(l) && (l.reasons ?? []).includes('webhook refs/heads/main'),
+    15_000,
+  );
+  assert.match(pass.message, /1 recreated/);
+  assert.equal(await podman('inspect', '--format', '{{.ImageName}}', `${P}-app-main`), IMAGE_V2);
+  const status = await fetch(`${started.api}/v1/status`, { headers: { authorization: 'Bearer ops-token' } });
+  assert.equal((await status.json()).revision, pushed);
+  assert.equal(await agent.stop(), 0);
 });

@@ -205,7 +205,7 @@ describe('git source over HTTP', () => {
     assert.equal(first.status.revision, git('rev-parse', 'HEAD'));
     server.behaviour = 'unavailable';
     try {
-      runtime.remove(runtime.list().find((i) => i.name === 'dns-main')!.id);
+      runtime.removeByHand('dns-main');
       const down = await reconcileOnce(deps, defaultOptions);
       assert.equal(down.status.result, 'degraded');
       assert.equal(down.status.errors[0].code, 'SOURCE_UNAVAILABLE');

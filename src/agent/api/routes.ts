@@ -1,0 +1,182 @@
+/**
+ * The agent's API under /v1: what an operator's `mcp status` / `ps` / `sync` and a git
+ * server's webhook ask of one node. Handlers read the registry and the runtime's cached view
+ * (no podman call per request in the steady state) and trigger passes through the scheduler.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { asMcpError, McpError } from '../../domain/errors.js';
+import { LABEL } from '../../domain/observed.js';
+import { instanceName } from '../../domain/spec.js';
+import type { ContainerRuntime } from '../../ports/container-runtime.js';
+import type { StateStore } from '../../ports/state-store.js';
+import type { Role } from './auth.js';
+
+/** What the API needs of a running agent. */
+export interface ApiContext {
+  node: string;
+  /** The source's description (URL#branch or directory). */
+  source: string;
+  /** Pushes to other branches are acknowledged and ignored; undefined: every push triggers. */
+  branch?: string;
+  store: StateStore;
+  runtime?: ContainerRuntime;
+  /** Asks for a pass; resolves when a pass that started after the call has finished. */
+  trigger(reason: string): Promise<void>;
+}
+
+export interface ApiRequest {
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+/** `auth`: the role a bearer token needs, 'none' (health), or 'webhook' (HMAC signature). */
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  auth: Role | 'none' | 'webhook';
+  handle(req: ApiRequest): Promise<ApiResponse>;
+}
+
+const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
+
+const limitOf = (query: URLSearchParams): number => {
+  const raw = query.get('limit') ?? '100';
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new McpError('USAGE', `limit must be an integer in 1..1000, not ${JSON.stringify(raw)}`);
+  return limit;
+};
+
+/** The runtime's view, or the reason there is none (the API still answers). */
+const observe = async (ctx: ApiContext, names: string[]) => {
+  if (!ctx.runtime) return { instances: [], error: 'no container runtime' };
+  try {
+    return { instances: (await ctx.runtime.observe(names, [])).instances };
+  } catch (err) {
+    return { instances: [], error: asMcpError(err).message };
+  }
+};
+
+const webhook = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> => {
+  const event =
+    req.headers['x-github-event'] ?? req.headers['x-gitea-event'] ?? req.headers['x-forgejo-event'];
+  if (event === 'ping') return ok({ pong: true });
+  let ref: unknown;
+  try {
+    ref = (JSON.parse(req.body.toString('utf8')) as { ref?: unknown }).ref;
+  } catch {
+    throw new McpError('USAGE', 'webhook body is not JSON');
+  }
+  if (ctx.branch !== undefined && typeof ref === 'string' && ref !== `refs/heads/${ctx.branch}`)
+    return ok(
+      { triggered: false, reason: `push to ${ref}, this agent follows refs/heads/${ctx.branch}` },
+      202,
+    );
+  void ctx.trigger(`webhook ${typeof ref === 'string' ? ref : String(event ?? 'push')}`);
+  return ok({ triggered: true }, 202);
+};
+
+export const apiRoutes = (ctx: ApiContext): Route[] => [
+  {
+    method: 'GET',
+    path: '/v1/health',
+    auth: 'none',
+    handle: async () => ok({ ok: true, node: ctx.node }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/status',
+    auth: 'read',
+    handle: async () => {
+      const lastGood = ctx.store.lastGood();
+      return ok({
+        node: ctx.node,
+        source: ctx.source,
+        revision: lastGood?.commit ?? null,
+        lastPass: ctx.store.lastPass() ?? null,
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/services',
+    auth: 'read',
+    handle: async () => {
+      const revision = ctx.store.lastGood();
+      const mine = (revision?.services ?? []).filter((s) => s.node === ctx.node);
+      const view = await observe(
+        ctx,
+        mine.flatMap((s) => s.components.map(instanceName)),
+      );
+      const byName = new Map(view.instances.map((i) => [i.name, i]));
+      const services = mine.map((s) => ({
+        name: s.name,
+        active: s.active,
+        dependsOn: s.dependsOn,
+        components: s.components.map((c) => {
+          const seen = byName.get(instanceName(c));
+          return {
+            name: c.name,
+            instance: instanceName(c),
+            kind: c.kind,
+            image: c.image,
+            state: view.error ? 'unknown' : (seen?.state ?? 'missing'),
+          };
+        }),
+      }));
+      return ok({
+        node: ctx.node,
+        revision: revision?.commit ?? null,
+        services,
+        runtimeError: view.error ?? null,
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/ps',
+    auth: 'read',
+    handle: async () => {
+      const view = await observe(ctx, []);
+      if (view.error) throw new McpError('RUNTIME_UNAVAILABLE', view.error);
+      const instances = view.instances
+        .filter((i) => i.labels[LABEL.managed] === 'true')
+        .map((i) => ({
+          name: i.name,
+          id: i.id.slice(0, 12),
+          kind: i.kind,
+          state: i.state,
+          image: i.image,
+          service: i.labels[LABEL.service] ?? null,
+          component: i.labels[LABEL.component] ?? null,
+          revision: i.labels[LABEL.revision] ?? null,
+        }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+      return ok({ node: ctx.node, instances });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/events',
+    auth: 'read',
+    handle: async (req) => ok({ node: ctx.node, events: ctx.store.events(limitOf(req.query)) }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/reconcile',
+    auth: 'operate',
+    handle: async (req) => {
+      const pass = ctx.trigger('api');
+      if (req.query.get('wait') !== 'true') return ok({ triggered: true }, 202);
+      await pass;
+      return ok({ node: ctx.node, lastPass: ctx.store.lastPass() ?? null });
+    },
+  },
+  { method: 'POST', path: '/v1/webhook', auth: 'webhook', handle: (req) => webhook(ctx, req) },
+];

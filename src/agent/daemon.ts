@@ -1,0 +1,109 @@
+/**
+ * `mcp-agent run`: passes on the interval, when a managed container dies or vanishes, when a
+ * file of a local source changes, and when the API or a git server's webhook asks; one pass at
+ * a time. Returns after SIGTERM or SIGINT, once the running pass has finished.
+ */
+import { readFile } from 'node:fs/promises';
+import { watch } from 'chokidar';
+import { asMcpError, McpError } from '../domain/errors.js';
+import type { Logger } from '../log.js';
+import { type ApiServer, startApi } from './api/server.js';
+import type { ApplyOptions } from './apply.js';
+import type { ResolvedAgentConfig } from './config.js';
+import { reconcileOnce } from './reconcile.js';
+import type { Agent } from './runtime-wiring.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
+import { passLine } from './summary.js';
+
+const readSecret = async (path: string): Promise<string> => {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (err) {
+    throw new McpError(
+      'INVALID_CONFIG',
+      `cannot read api.webhook_secret_file ${path}: ${(err as NodeJS.ErrnoException).code}`,
+    );
+  }
+};
+
+const serveApi = async (
+  config: ResolvedAgentConfig,
+  agent: Agent,
+  scheduler: Scheduler,
+  log: Logger,
+): Promise<ApiServer> => {
+  const { api } = config;
+  return startApi(
+    {
+      node: config.node,
+      source: agent.deps.source.description,
+      branch: config.source.url ? config.source.branch : undefined,
+      store: agent.deps.store,
+      runtime: agent.deps.runtimes.container,
+      trigger: (reason) => scheduler.trigger(reason),
+    },
+    {
+      listen: api.listen,
+      tlsCert: api.tls_cert,
+      tlsKey: api.tls_key,
+      tokens: api.tokens ?? [],
+      webhookSecret: api.webhook_secret_file ? await readSecret(api.webhook_secret_file) : undefined,
+    },
+    log,
+  );
+};
+
+export const runDaemon = async (
+  config: ResolvedAgentConfig,
+  agent: Agent,
+  options: ApplyOptions,
+  log: Logger,
+): Promise<void> => {
+  const interval = config.source.interval ?? 60;
+  const scheduler = createScheduler(
+    async (reasons) => {
+      const report = await reconcileOnce(agent.deps, options);
+      log.info(passLine(report.status, interval), { reasons: [...new Set(reasons)], ...report.status });
+    },
+    {
+      intervalMs: interval * 1000,
+      debounceMs: 100,
+      onError: (err) => log.error('pass crashed', { error: asMcpError(err).toJSON() }),
+    },
+  );
+  let api: ApiServer;
+  try {
+    api = await serveApi(config, agent, scheduler, log);
+  } catch (err) {
+    await scheduler.stop();
+    await agent.close();
+    throw err;
+  }
+  agent.deps.runtimes.container.onEvent((e) => {
+    if (e.managed && (e.type === 'die' || e.type === 'remove' || e.type === 'resync'))
+      void scheduler.trigger(`runtime ${e.type} ${e.name}`);
+  });
+  const watcher =
+    !config.source.url && config.source.path
+      ? watch(config.source.path, { ignoreInitial: true, ignored: (p) => /(^|\/)\.git(\/|$)/.test(p) }).on(
+          'all',
+          (_event, path) => void scheduler.trigger(`source changed ${path}`),
+        )
+      : undefined;
+  log.info('agent started', {
+    node: config.node,
+    source: agent.deps.source.description,
+    interval,
+    api: api.url,
+  });
+  void scheduler.trigger('start');
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  log.info('agent stopping', { node: config.node });
+  await watcher?.close();
+  await api.close();
+  await scheduler.stop();
+  await agent.close();
+};

@@ -1,0 +1,172 @@
+/**
+ * The agent's HTTP API over a real socket, in front of the in-memory runtime and a real
+ * registry: every endpoint but health needs a token of the right role, webhooks need a valid
+ * signature, bodies are size-limited, and the answers say what the node runs.
+ */
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { type ApiToken, tokenDigest } from '../../src/agent/api/auth.js';
+import { type ApiServer, startApi } from '../../src/agent/api/server.js';
+import { McpError } from '../../src/domain/errors.js';
+import { silentLogger } from '../../src/log.js';
+import { type Harness, harness } from '../support/agent-harness.js';
+import { service } from '../support/plan-builders.js';
+
+const tokens: ApiToken[] = [
+  { name: 'viewer', sha256: tokenDigest('read-token'), role: 'read' },
+  { name: 'operator', sha256: tokenDigest('operate-token'), role: 'operate' },
+];
+const SECRET = 'hook-secret';
+const sign = (body: string) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+
+describe('agent API', () => {
+  let h: Harness;
+  let api: ApiServer;
+  const triggers: string[] = [];
+
+  const call = async (path: string, init: RequestInit & { token?: string } = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+    const res = await fetch(`${api.url}${path}`, { ...init, headers });
+    return { status: res.status, headers: res.headers, body: await res.json() };
+  };
+
+  before(async () => {
+    h = await harness();
+    const services = [
+      service('dns', ['server']),
+      service('wiki', ['api', 'web']),
+      service('mail', ['smtp'], { node: 'vade' }),
+    ];
+    for (const s of services) for (const c of s.components) h.runtime.addImage(c.image);
+    h.serve(services, 'abc1234def');
+    await h.pass();
+    api = await startApi(
+      {
+        node: 'rift',
+        source: 'http://git.example/services.git#main',
+        branch: 'main',
+        store: h.store,
+        runtime: h.runtime,
+        trigger: async (reason) => {
+          triggers.push(reason);
+          await h.pass();
+        },
+      },
+      { listen: '127.0.0.1:0', tokens, webhookSecret: SECRET, bodyLimit: 4096 },
+      silentLogger,
+    );
+  });
+  after(() => api.close());
+
+  it('answers health without a token, and nothing else', async () => {
+    assert.deepEqual((await call('/v1/health')).body, { ok: true, node: 'rift' });
+    const denied = await call('/v1/status');
+    assert.equal(denied.status, 401);
+    assert.equal(denied.headers.get('www-authenticate'), 'Bearer');
+    assert.equal((await call('/v1/status', { token: 'guess' })).status, 401);
+  });
+
+  it('reports the node’s status: revision, source and the last pass', async () => {
+    const { status, body } = await call('/v1/status', { token: 'read-token' });
+    assert.equal(status, 200);
+    assert.equal(body.revision, 'abc1234def');
+    assert.equal(body.source, 'http://git.example/services.git#main');
+    assert.equal(body.lastPass.result, 'converged');
+  });
+
+  it('lists this node’s services with each component’s state, and what runs', async () => {
+    h.runtime.stopByHand('wiki-web');
+    const { body } = await call('/v1/services', { token: 'read-token' });
+    assert.deepEqual(
+      body.services.map((s: { name: string; components: { instance: string; state: string }[] }) => [
+        s.name,
+        s.components.map((c) => `${c.instance} ${c.state}`),
+      ]),
+      [
+        ['dns', ['dns-server running']],
+        ['wiki', ['wiki-api running', 'wiki-web exited']],
+      ],
+    );
+    const ps = await call('/v1/ps', { token: 'read-token' });
+    assert.deepEqual(
+      ps.body.instances.map((i: { name: string; revision: string }) => `${i.name} ${i.revision}`),
+      ['dns-server abc1234def', 'wiki-api abc1234def', 'wiki-web abc1234def'],
+    );
+  });
+
+  it('lists events, newest first, with a bounded limit', async () => {
+    const { body } = await call('/v1/events?limit=2', { token: 'read-token' });
+    assert.equal(body.events.length, 2);
+    assert.equal((await call('/v1/events?limit=0', { token: 'read-token' })).status, 400);
+  });
+
+  it('runs a pass on request for an operator only, and can wait for it', async () => {
+    const forbidden = await call('/v1/reconcile', { method: 'POST', token: 'read-token' });
+    assert.equal(forbidden.status, 403);
+    assert.match(forbidden.body.error.message, /role read; this needs operate/);
+    const { status, body } = await call('/v1/reconcile?wait=true', {
+      method: 'POST',
+      token: 'operate-token',
+    });
+    assert.equal(status, 200);
+    assert.equal(body.lastPass.result, 'converged');
+    assert.match(body.lastPass.summary, /1 started/, 'the stopped wiki-web was healed by that pass');
+    assert.equal(triggers.at(-1), 'api');
+  });
+
+  it('takes a signed push webhook for its branch, acknowledges others, and refuses a bad signature', async () => {
+    const push = JSON.stringify({ ref: 'refs/heads/main', after: 'f00' });
+    const hook = (body: string, headers: Record<string, string>) =>
+      call('/v1/webhook', {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...headers },
+      });
+    const accepted = await hook(push, { 'x-hub-signature-256': sign(push), 'x-github-event': 'push' });
+    assert.equal(accepted.status, 202);
+    assert.equal(accepted.body.triggered, true);
+    assert.equal(triggers.at(-1), 'webhook refs/heads/main');
+    const gitea = await hook(push, { 'x-gitea-signature': sign(push).slice(7) });
+    assert.equal(gitea.body.triggered, true);
+    const other = JSON.stringify({ ref: 'refs/heads/feature' });
+    assert.equal((await hook(other, { 'x-hub-signature-256': sign(other) })).body.triggered, false);
+    assert.equal((await hook(push, { 'x-hub-signature-256': sign(`${push} `) })).status, 401);
+    assert.equal((await hook(push, {})).status, 401);
+  });
+
+  it('refuses a body over the limit, an unknown path and a wrong method', async () => {
+    const big = JSON.stringify({ ref: 'refs/heads/main', pad: 'x'.repeat(5000) });
+    assert.equal(
+      (
+        await call('/v1/webhook', {
+          method: 'POST',
+          body: big,
+          headers: { 'x-hub-signature-256': sign(big) },
+        })
+      ).status,
+      413,
+    );
+    assert.equal((await call('/v1/nothing', { token: 'read-token' })).status, 404);
+    const wrong = await call('/v1/status', { method: 'POST', token: 'operate-token' });
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.headers.get('allow'), 'GET');
+  });
+
+  it('answers 503 for ps while the runtime cannot be observed', async () => {
+    const down = new McpError('RUNTIME_UNAVAILABLE', 'podman socket refused the connection');
+    h.runtime.failNext('observe', down);
+    const ps = await call('/v1/ps', { token: 'read-token' });
+    assert.equal(ps.status, 503);
+    assert.deepEqual(ps.body.error, {
+      code: 'RUNTIME_UNAVAILABLE',
+      message: 'podman socket refused the connection',
+    });
+    h.runtime.failNext('observe', down);
+    const services = await call('/v1/services', { token: 'read-token' });
+    assert.equal(services.status, 200);
+    assert.equal(services.body.runtimeError, 'podman socket refused the connection');
+    assert.equal(services.body.services[0].components[0].state, 'unknown');
+  });
+});
