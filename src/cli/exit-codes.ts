@@ -16,6 +16,7 @@ export const EXIT = {
   unavailable: 69,
   internal: 70,
   tempFail: 75,
+  noPermission: 77,
   config: 78,
 } as const;
 
@@ -31,6 +32,8 @@ const exitOfError: Record<ErrorCode, ExitName> = {
   IMAGE_UNAVAILABLE: 'unavailable',
   RUNTIME_UNAVAILABLE: 'unavailable',
   SOURCE_UNAVAILABLE: 'unavailable',
+  AGENT_UNAVAILABLE: 'unavailable',
+  UNAUTHORIZED: 'noPermission',
   RUNTIME: 'tempFail',
   INTERNAL: 'internal',
 };
@@ -48,6 +51,7 @@ const meaning: Record<ExitName, string> = {
   unavailable: 'an agent, the git server, the container runtime or an image cannot be reached',
   internal: 'a bug in mcp; rerun with MCP_DEBUG=1 for the stack trace',
   tempFail: 'the runtime refused an operation; retrying may help',
+  noPermission: 'an agent refused the token: missing, unknown, or without the role the command needs',
   config: 'a configuration file is invalid',
 };
 

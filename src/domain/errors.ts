@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'IMAGE_UNAVAILABLE' // not local and cannot be pulled
   | 'RUNTIME_UNAVAILABLE' // socket down, timeout: never read as "nothing runs"
   | 'SOURCE_UNAVAILABLE' // git server unreachable
+  | 'AGENT_UNAVAILABLE' // the CLI cannot reach a node's agent
+  | 'UNAUTHORIZED' // a token missing, unknown, or without the role an endpoint needs
   | 'NEEDS_OVERRIDE' // mass removal guard
   | 'RUNTIME' // the runtime refused an operation
   | 'INTERNAL';
@@ -28,6 +30,8 @@ const retryOf: Record<ErrorCode, Retry> = {
   IMAGE_UNAVAILABLE: 'requeue',
   RUNTIME_UNAVAILABLE: 'transient',
   SOURCE_UNAVAILABLE: 'transient',
+  AGENT_UNAVAILABLE: 'transient',
+  UNAUTHORIZED: 'stalled',
   NEEDS_OVERRIDE: 'stalled',
   RUNTIME: 'transient',
   INTERNAL: 'stalled',

@@ -36,7 +36,7 @@ describe('mcp help', () => {
       const { code, out } = mcp(args);
       assert.equal(code, 0);
       const listed = [...out.matchAll(/^ {2}([a-z]+) {2,}\S/gm)].map((m) => m[1]);
-      assert.deepEqual(listed, ['validate', 'plan', 'render']);
+      assert.deepEqual(listed, ['validate', 'plan', 'render', 'status', 'ps', 'sync']);
     }
   });
 
@@ -84,7 +84,7 @@ describe('mcp usage errors', () => {
     assert.equal(out, '');
     assert.equal(
       err,
-      "mcp: unknown command 'deploy'\nhint: commands: validate, plan, render; see mcp --help\n",
+      "mcp: unknown command 'deploy'\nhint: commands: validate, plan, render, status, ps, sync; see mcp --help\n",
     );
   });
 
@@ -199,6 +199,7 @@ describe('exit-code table', () => {
     );
     const mapped = EXIT_CODE_TABLE.flatMap((r) => r.errors).sort();
     const all: ErrorCode[] = [
+      'AGENT_UNAVAILABLE',
       'CONFLICT',
       'IMAGE_UNAVAILABLE',
       'INTERNAL',
@@ -209,6 +210,7 @@ describe('exit-code table', () => {
       'RUNTIME',
       'RUNTIME_UNAVAILABLE',
       'SOURCE_UNAVAILABLE',
+      'UNAUTHORIZED',
       'USAGE',
     ];
     assert.deepEqual(mapped, all);

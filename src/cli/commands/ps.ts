@@ -1,0 +1,28 @@
+/** `mcp ps`: what runs on each node, live from its agent's view of the runtime. */
+import type { CliContext } from '../context.js';
+import { askFromArgs, finish, NODE_HELP, printJson, table } from '../nodes.js';
+
+export const help = `usage: mcp ps [NODE...] [--config FILE] [--json]
+
+Lists the instances MCP manages on each node: name, state, image and the revision
+that created them, from the agent's live view of podman.
+
+${NODE_HELP}`;
+
+interface Ps {
+  instances: { name: string; state: string; image: string; revision: string | null }[];
+}
+
+export async function run(args: string[], ctx: CliContext): Promise<number> {
+  const { answers, json } = await askFromArgs<Ps>(args, ctx, help, '/v1/ps');
+  if (json) printJson(ctx, answers);
+  else {
+    const rows = answers.flatMap((a) =>
+      a.ok
+        ? a.body.instances.map((i) => [a.node.name, i.name, i.state, i.image, i.revision?.slice(0, 7) ?? '-'])
+        : [],
+    );
+    ctx.out(table([['NODE', 'NAME', 'STATE', 'IMAGE', 'REVISION'], ...rows]));
+  }
+  return finish(ctx, answers);
+}

@@ -1,0 +1,86 @@
+/**
+ * What the commands that ask agents share: --config, --json and node names on the command
+ * line, the fan-out, a plain table, and one exit code for the lot.
+ */
+
+import { type AskOptions, askNodes, type NodeAnswer, worstError } from './agent-client.js';
+import { parseCommandArgs } from './args.js';
+import { configPath, loadCliConfig, readToken, selectNodes } from './config.js';
+import type { CliContext } from './context.js';
+import { EXIT, exitCodeOf } from './exit-codes.js';
+
+export const NODE_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+export const NODE_HELP = `  --config FILE  mcp.toml (default: $MCP_CONFIG, else ~/.config/mcp/mcp.toml)
+  --json         print every node's answer as JSON
+  NODE...        the nodes to ask (default: every node of the config)
+
+The token is $MCP_TOKEN, else the file at auth.token_path.
+exit codes: 0 every node answered, 69 a node is unreachable, 77 a token was refused,
+78 bad config, 66 unknown node, 64 bad usage.`;
+
+/** Parses the command line, loads the config and asks the named nodes `path`. */
+export const askFromArgs = async <T>(
+  args: string[],
+  ctx: CliContext,
+  help: string,
+  path: string,
+  opts: Omit<AskOptions, 'token'> = {},
+): Promise<{ answers: NodeAnswer<T>[]; json: boolean }> => {
+  const { values, positionals } = parseCommandArgs(args, NODE_OPTIONS, help);
+  const config = await loadCliConfig(configPath(ctx, values.config as string | undefined));
+  const nodes = selectNodes(config, positionals);
+  const token = await readToken(config, ctx);
+  return { answers: await askNodes<T>(nodes, path, { ...opts, token }), json: values.json === true };
+};
+
+/** Prints the answers as JSON: [{node, ok, ...body} | {node, ok: false, error}]. */
+export const printJson = <T>(ctx: CliContext, answers: readonly NodeAnswer<T>[]): void => {
+  ctx.out(
+    JSON.stringify(
+      answers.map((a) =>
+        a.ok
+          ? { node: a.node.name, ok: true, ...a.body }
+          : { node: a.node.name, ok: false, error: a.error.toJSON() },
+      ),
+      null,
+      2,
+    ),
+  );
+};
+
+/** Columns padded to their widest cell; the last column is not padded. */
+export const table = (rows: readonly string[][]): string => {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+};
+
+/** Reports each failed node on stderr (with its hint) and returns the exit code of the lot. */
+export const finish = <T>(ctx: CliContext, answers: readonly NodeAnswer<T>[]): number => {
+  for (const a of answers) {
+    if (a.ok) continue;
+    ctx.err(`mcp: ${a.error.message}`);
+    if (typeof a.error.data.hint === 'string') ctx.err(`hint: ${a.error.data.hint}`);
+  }
+  const worst = worstError(answers);
+  return worst ? exitCodeOf(worst.code) : EXIT.ok;
+};
+
+/** "12 s ago", "5 min ago", "3 h ago", "2 d ago". */
+export const ago = (iso: string, now = Date.now()): string => {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 120) return `${s} s ago`;
+  if (s < 7200) return `${Math.round(s / 60)} min ago`;
+  if (s < 172800) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+};

@@ -1,0 +1,134 @@
+/**
+ * `mcp status`, `mcp ps` and `mcp sync` against a real agent API on a socket (in front of the
+ * in-memory runtime) and a node nobody answers for: one unreachable node is reported, not
+ * fatal to the others; a refused token is its own exit code; --json carries every answer.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { tokenDigest } from '../../src/agent/api/auth.js';
+import { type ApiServer, startApi } from '../../src/agent/api/server.js';
+import type { CliContext } from '../../src/cli/context.js';
+import { EXIT } from '../../src/cli/exit-codes.js';
+import { main } from '../../src/cli/main.js';
+import { silentLogger } from '../../src/log.js';
+import { type Harness, harness } from '../support/agent-harness.js';
+import { service } from '../support/plan-builders.js';
+
+const closedPort = async (): Promise<number> => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+};
+
+describe('mcp status, ps and sync', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-cli-agents-'));
+  let h: Harness;
+  let api: ApiServer;
+
+  const mcp = async (args: string[], env: Record<string, string> = {}) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const ctx: CliContext = {
+      cwd: dir,
+      env: { MCP_CONFIG: join(dir, 'mcp.toml'), ...env },
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+      color: false,
+    };
+    const code = await main(args, ctx);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  before(async () => {
+    h = await harness();
+    const services = [service('dns', ['server']), service('wiki', ['api'])];
+    for (const s of services) for (const c of s.components) h.runtime.addImage(c.image);
+    h.serve(services, '3f9a2c1d00');
+    await h.pass();
+    api = await startApi(
+      {
+        node: 'rift',
+        source: 'test',
+        store: h.store,
+        runtime: h.runtime,
+        trigger: () => h.pass().then(() => {}),
+      },
+      {
+        listen: '127.0.0.1:0',
+        tokens: [
+          { name: 'viewer', sha256: tokenDigest('read-token'), role: 'read' },
+          { name: 'ops', sha256: tokenDigest('operate-token'), role: 'operate' },
+        ],
+      },
+      silentLogger,
+    );
+    writeFileSync(join(dir, 'token'), 'read-token\n');
+    writeFileSync(
+      join(dir, 'mcp.toml'),
+      `[auth]\ntoken_path = "token"\n\n[[nodes]]\nname = "rift"\naddress = "${api.url.replace('http://', '')}"\n\n` +
+        `[[nodes]]\nname = "vade"\naddress = "127.0.0.1:${await closedPort()}"\n`,
+    );
+  });
+  after(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('status: every node, the unreachable one reported and in the exit code', async () => {
+    const r = await mcp(['status']);
+    assert.equal(r.code, EXIT.unavailable);
+    const lines = r.out.split('\n');
+    assert.match(lines[0], /^NODE\s+RESULT\s+REVISION\s+LAST PASS\s+SUMMARY$/);
+    assert.match(lines[1], /^rift\s+converged\s+3f9a2c1\s+\d+ s ago \(\d+ ms\)\s+2 created$/);
+    assert.match(lines[2], /^vade\s+unreachable\s+-\s+-\s+AGENT_UNAVAILABLE$/);
+    assert.match(r.err, /^mcp: vade \(http:\/\/127\.0\.0\.1:\d+\) is unreachable: ECONNREFUSED$/);
+  });
+
+  it('status of one named node exits 0; an unknown node is 66 with the known ones', async () => {
+    assert.equal((await mcp(['status', 'rift'])).code, EXIT.ok);
+    const unknown = await mcp(['status', 'nope']);
+    assert.equal(unknown.code, EXIT.notFound);
+    assert.match(unknown.err, /no node named nope\nhint: nodes: rift, vade/);
+  });
+
+  it('ps --json carries each node’s answer, or its error', async () => {
+    const r = await mcp(['ps', '--json']);
+    const answers = JSON.parse(r.out);
+    assert.deepEqual(
+      answers[0].instances.map((i: { name: string; state: string }) => `${i.name} ${i.state}`),
+      ['dns-server running', 'wiki-api running'],
+    );
+    assert.equal(answers[1].ok, false);
+    assert.equal(answers[1].error.code, 'AGENT_UNAVAILABLE');
+  });
+
+  it('sync needs the operate role: refused with 77 and a hint, then done with MCP_TOKEN', async () => {
+    h.runtime.stopByHand('wiki-api');
+    const refused = await mcp(['sync', 'rift']);
+    assert.equal(refused.code, EXIT.noPermission);
+    assert.match(
+      refused.err,
+      /token viewer has role read; this needs operate\nhint: check the token and its role/,
+    );
+    const done = await mcp(['sync', 'rift'], { MCP_TOKEN: 'operate-token' });
+    assert.equal(done.code, EXIT.ok, done.err);
+    assert.match(done.out.split('\n')[1], /^rift\s+converged\s+3f9a2c1\s+\d+ ms\s+1 started, 1 unchanged$/);
+  });
+
+  it('without a token the agent’s 401 says how to give one; a missing config is 78', async () => {
+    writeFileSync(join(dir, 'bare.toml'), `[[nodes]]\nname = "rift"\naddress = "${api.url}"\n`);
+    const r = await mcp(['status', '--config', 'bare.toml']);
+    assert.equal(r.code, EXIT.noPermission);
+    assert.match(r.err, /hint: set auth\.token_path in mcp\.toml or MCP_TOKEN/);
+    const missing = await mcp(['status', '--config', 'nowhere.toml']);
+    assert.equal(missing.code, EXIT.config);
+    assert.match(missing.err, /cannot read .*nowhere\.toml: ENOENT/);
+  });
+});
