@@ -27,12 +27,12 @@ export const configPath = (ctx: CliContext, flag?: string): string => {
   return join(base, 'mcp', 'mcp.toml');
 };
 
-/** Loads the config; relative paths in it resolve against its directory. */
-export const loadCliConfig = async (path: string): Promise<CliConfig> => {
+/** Loads the config; `~/` paths in it are under $HOME, relative ones under its directory. */
+export const loadCliConfig = async (path: string, home = homedir()): Promise<CliConfig> => {
   const config = parse(path, await readConfigFile(path));
-  const base = dirname(path);
-  if (config.auth?.token_path) config.auth.token_path = resolve(base, config.auth.token_path);
-  if (config.services?.dir) config.services.dir = resolve(base, config.services.dir);
+  const at = (p: string) => (p.startsWith('~/') ? join(home, p.slice(2)) : resolve(dirname(path), p));
+  if (config.auth?.token_path) config.auth.token_path = at(config.auth.token_path);
+  if (config.services?.dir) config.services.dir = at(config.services.dir);
   return config;
 };
 

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
+import { tokenDigest } from '../../src/agent/api/auth.js';
 import { loadAgentConfig, parseAgentConfig } from '../../src/agent/config.js';
+import { loadCliConfig } from '../../src/cli/config.js';
 import { McpError } from '../../src/domain/errors.js';
 
 const invalid = (text: string): string => {
@@ -21,6 +24,21 @@ test('the example agent configs are valid', async () => {
   assert.equal(prod.source.token_file, '/etc/mcp/git.token');
   const demo = await loadAgentConfig('examples/demo/mcp-agent.toml');
   assert.match(demo.source.path ?? '', /examples\/demo$/);
+  assert.equal(
+    demo.api.tokens?.[0].sha256,
+    tokenDigest((await readFile('examples/demo/demo.token', 'utf8')).trim()),
+  );
+  const cli = await loadCliConfig('examples/cli/mcp.toml', '/home/op');
+  assert.equal(cli.auth?.token_path, '/home/op/.config/mcp/token');
+  assert.equal(cli.services?.dir, '/home/op/src/services');
+  assert.deepEqual(
+    cli.nodes?.map((n) => n.name),
+    ['rift', 'vade'],
+  );
+  assert.match(
+    (await loadCliConfig('examples/demo/mcp.toml')).auth?.token_path ?? '',
+    /examples\/demo\/demo\.token$/,
+  );
 });
 
 test('defaults are filled in and relative paths resolve against the file', () => {
