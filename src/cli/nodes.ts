@@ -31,7 +31,10 @@ export const askFromArgs = async <T>(
   opts: Omit<AskOptions, 'token'> = {},
 ): Promise<{ answers: NodeAnswer<T>[]; json: boolean }> => {
   const { values, positionals } = parseCommandArgs(args, NODE_OPTIONS, help);
-  const config = await loadCliConfig(configPath(ctx, values.config as string | undefined), ctx.env.HOME || undefined);
+  const config = await loadCliConfig(
+    configPath(ctx, values.config as string | undefined),
+    ctx.env.HOME || undefined,
+  );
   const nodes = selectNodes(config, positionals);
   const token = await readToken(config, ctx);
   return { answers: await askNodes<T>(nodes, path, { ...opts, token }), json: values.json === true };
