@@ -39,7 +39,7 @@ const serveApi = async (
       source: agent.deps.source.description,
       branch: config.source.url ? config.source.branch : undefined,
       store: agent.deps.store,
-      runtime: agent.deps.runtimes.container,
+      runtimes: [agent.deps.runtimes.container, agent.deps.runtimes.unikernel],
       trigger: (reason) => scheduler.trigger(reason),
     },
     {
@@ -79,10 +79,12 @@ export const runDaemon = async (
     await agent.close();
     throw err;
   }
-  agent.deps.runtimes.container.onEvent((e) => {
-    if (e.managed && (e.type === 'die' || e.type === 'remove' || e.type === 'resync'))
-      void scheduler.trigger(`runtime ${e.type} ${e.name}`);
-  });
+  for (const runtime of [agent.deps.runtimes.container, agent.deps.runtimes.unikernel]) {
+    runtime.onEvent((e) => {
+      if (e.managed && (e.type === 'die' || e.type === 'remove' || e.type === 'resync'))
+        void scheduler.trigger(`runtime ${e.type} ${e.name}`);
+    });
+  }
   const watcher =
     !config.source.url && config.source.path
       ? watch(config.source.path, { ignoreInitial: true, ignored: (p) => /(^|\/)\.git(\/|$)/.test(p) }).on(

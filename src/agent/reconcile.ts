@@ -5,8 +5,9 @@
  * cannot be observed ends the pass with no action at all.
  */
 import { asMcpError, type McpError } from '../domain/errors.js';
+import type { Observed } from '../domain/observed.js';
 import { plan } from '../domain/plan.js';
-import { instanceName, type Revision } from '../domain/spec.js';
+import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
 import type { Logger } from '../log.js';
 import type { RevisionSource } from '../ports/revision-source.js';
 import type { PassStatus, StateStore } from '../ports/state-store.js';
@@ -41,13 +42,9 @@ export const reconcileOnce = async (deps: PassDeps, opts: ApplyOptions): Promise
   const services = revision.services;
   const mine = services.filter((s) => s.node === deps.node);
   const names = mine.flatMap((s) => s.components.map(instanceName));
-  const images = [
-    ...new Set(mine.flatMap((s) => s.components.filter((c) => c.kind === 'container').map((c) => c.image))),
-  ];
-  const runtime = deps.runtimes.container;
-  let observed: Awaited<ReturnType<NonNullable<typeof runtime>['observe']>>;
+  let observed: Observed;
   try {
-    observed = runtime ? await runtime.observe(names, images) : { instances: [], images: {} };
+    observed = await observeAll(deps, mine, names);
   } catch (err) {
     const error = asMcpError(err);
     errors.push({ code: error.code, message: error.message });
@@ -86,6 +83,27 @@ export const reconcileOnce = async (deps: PassDeps, opts: ApplyOptions): Promise
   return {
     ...(await finish(deps, started, revision, errors, describeCounts(changes.counts), changes.counts)),
     changes,
+  };
+};
+
+/**
+ * One view of the node from every runtime it has: containers and VMs, and the ids of the
+ * images the desired state names, each asked of the runtime of its kind. A runtime that
+ * cannot be observed fails the whole observation: no action is ever taken on a partial view.
+ */
+const observeAll = async (deps: PassDeps, mine: ServiceSpec[], names: string[]): Promise<Observed> => {
+  const views = await Promise.all(
+    (['container', 'unikernel'] as const).map((kind) => {
+      const runtime = deps.runtimes[kind];
+      const images = [
+        ...new Set(mine.flatMap((s) => s.components.filter((c) => c.kind === kind).map((c) => c.image))),
+      ];
+      return runtime ? runtime.observe(names, images) : { instances: [], images: {} };
+    }),
+  );
+  return {
+    instances: views.flatMap((v) => v.instances),
+    images: Object.assign({}, ...views.map((v) => v.images)),
   };
 };
 

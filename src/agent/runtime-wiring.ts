@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { dirSource } from '../adapters/dir/source.js';
 import { gitSource } from '../adapters/git/source.js';
 import { createPodmanRuntime } from '../adapters/podman/runtime.js';
+import { createQemuRuntime } from '../adapters/qemu/runtime.js';
 import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
 import { createLogger, type Logger } from '../log.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
@@ -17,7 +18,10 @@ import { lockStateDir } from './lock.js';
 import type { PassDeps } from './reconcile.js';
 
 export interface Agent {
-  deps: PassDeps & { store: SqlRegistry; runtimes: { container: ContainerRuntime } };
+  deps: PassDeps & {
+    store: SqlRegistry;
+    runtimes: { container: ContainerRuntime; unikernel: ContainerRuntime };
+  };
   options: ApplyOptions;
   close(): Promise<void>;
 }
@@ -35,6 +39,7 @@ export const wireAgent = async (
     stopTimeoutSeconds: config.podman.stop_timeout,
     onLog: (level, message, meta) => log[level](message, meta),
   });
+  const unikernel = await createQemuRuntime({ dir: join(config.state_dir, 'vms') });
   const options: ApplyOptions = {
     concurrency: config.policy.concurrency,
     retry: { retries: config.policy.retries, delayMs: 500 },
@@ -47,7 +52,7 @@ export const wireAgent = async (
     deps: {
       node: config.node,
       source: sourceFor(config),
-      runtimes: { container },
+      runtimes: { container, unikernel },
       store,
       log,
       lastOutcome: new Map(),
@@ -55,6 +60,7 @@ export const wireAgent = async (
     options,
     async close() {
       await container.close();
+      await unikernel.close();
       await store.flush();
       store.close();
       await unlock();

@@ -146,7 +146,7 @@ describe('git source over HTTP', () => {
       url: server.url('services.git'),
       branch: 'main',
       gitdir: gitdir(),
-      timeoutMs: 500,
+      timeoutMs: 3000,
     });
     await source.fetch();
     try {
@@ -154,8 +154,8 @@ describe('git source over HTTP', () => {
       await assert.rejects(source.fetch(), unavailable(/HTTP 503$/));
       server.behaviour = 'hang';
       const started = Date.now();
-      await assert.rejects(source.fetch(), unavailable(/no answer within 0\.5 s$/));
-      assert.ok(Date.now() - started < 3000, `gave up after ${Date.now() - started} ms`);
+      await assert.rejects(source.fetch(), unavailable(/no answer within 3 s$/));
+      assert.ok(Date.now() - started < 6000, `gave up after ${Date.now() - started} ms`);
     } finally {
       server.behaviour = 'serve';
     }
@@ -189,12 +189,7 @@ describe('git source over HTTP', () => {
     runtime.addImage('registry.example:8443/wiki:v1');
     const deps = {
       node: 'rift',
-      source: gitSource({
-        url: server.url('services.git'),
-        branch: 'main',
-        gitdir: gitdir(),
-        timeoutMs: 500,
-      }),
+      source: gitSource({ url: server.url('services.git'), branch: 'main', gitdir: gitdir() }),
       runtimes: { container: runtime },
       store: await openRegistry(),
       log: silentLogger,

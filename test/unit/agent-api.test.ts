@@ -48,7 +48,7 @@ describe('agent API', () => {
         source: 'http://git.example/services.git#main',
         branch: 'main',
         store: h.store,
-        runtime: h.runtime,
+        runtimes: [h.runtime],
         trigger: async (reason) => {
           triggers.push(reason);
           await h.pass();

@@ -57,7 +57,7 @@ describe('mcp status, ps and sync', () => {
         node: 'rift',
         source: 'test',
         store: h.store,
-        runtime: h.runtime,
+        runtimes: [h.runtime],
         trigger: () => h.pass().then(() => {}),
       },
       {

@@ -9,8 +9,8 @@
  * - on a user network the container's name resolves by DNS from its peers (aardvark-dns).
  */
 import type Docker from 'dockerode';
-import { LABEL } from '../../domain/observed.js';
-import { instanceName, type PortBinding } from '../../domain/spec.js';
+import { managedLabels, publishedPorts } from '../../domain/instance.js';
+import { instanceName } from '../../domain/spec.js';
 import type { CreateRequest } from '../../ports/container-runtime.js';
 
 /** `PORT_<NAME>`: the route name upper-cased, dashes as underscores. */
@@ -24,28 +24,6 @@ export const routeEnv = (req: CreateRequest): string[] => {
   return [`PORT=${routes[0].port}`, ...routes.map((r) => `${routeEnvName(r.name)}=${r.port}`)];
 };
 
-/** Every published port: the spec's own plus one per route with an allocated host port. */
-export const publishedPorts = (req: CreateRequest): PortBinding[] => [
-  ...req.spec.ports,
-  ...req.spec.routes
-    .filter((r) => req.routePorts[r.name] !== undefined)
-    .map((r) => ({
-      hostIp: '127.0.0.1',
-      hostPort: req.routePorts[r.name],
-      containerPort: r.port,
-      protocol: 'tcp' as const,
-    })),
-];
-
-/** The labels that make a container MCP's and say which spec it was created from. */
-export const managedLabels = (req: CreateRequest): Record<string, string> => ({
-  [LABEL.managed]: 'true',
-  [LABEL.service]: req.spec.service,
-  [LABEL.component]: req.spec.name,
-  [LABEL.specHash]: req.hash,
-  ...(req.revision ? { [LABEL.revision]: req.revision } : {}),
-});
-
 /** The body of `POST /containers/create` for `req`. */
 export const toCreateOptions = (
   req: CreateRequest,
@@ -54,7 +32,7 @@ export const toCreateOptions = (
   const { spec } = req;
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const p of publishedPorts(req)) {
+  for (const p of publishedPorts(req.spec, req.routePorts)) {
     const key = `${p.containerPort}/${p.protocol}`;
     exposed[key] = {};
     bindings[key] = [...(bindings[key] ?? []), { HostIp: p.hostIp, HostPort: String(p.hostPort) }];
@@ -65,7 +43,7 @@ export const toCreateOptions = (
     ...(spec.cmd.length > 0 ? { Cmd: spec.cmd } : {}),
     Env: [...spec.env, ...routeEnv(req)],
     ...(spec.user ? { User: spec.user } : {}),
-    Labels: managedLabels(req),
+    Labels: managedLabels(req.spec, req.hash, req.revision),
     ...(stopTimeoutSeconds !== undefined ? { StopTimeout: stopTimeoutSeconds } : {}),
     ExposedPorts: exposed,
     HostConfig: {

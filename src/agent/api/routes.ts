@@ -19,7 +19,8 @@ export interface ApiContext {
   /** Pushes to other branches are acknowledged and ignored; undefined: every push triggers. */
   branch?: string;
   store: StateStore;
-  runtime?: ContainerRuntime;
+  /** Every runtime of the node (containers, VMs). */
+  runtimes: readonly ContainerRuntime[];
   /** Asks for a pass; resolves when a pass that started after the call has finished. */
   trigger(reason: string): Promise<void>;
 }
@@ -55,9 +56,9 @@ const limitOf = (query: URLSearchParams): number => {
 
 /** The runtime's view, or the reason there is none (the API still answers). */
 const observe = async (ctx: ApiContext, names: string[]) => {
-  if (!ctx.runtime) return { instances: [], error: 'no container runtime' };
   try {
-    return { instances: (await ctx.runtime.observe(names, [])).instances };
+    const views = await Promise.all(ctx.runtimes.map((r) => r.observe(names, [])));
+    return { instances: views.flatMap((v) => v.instances) };
   } catch (err) {
     return { instances: [], error: asMcpError(err).message };
   }

@@ -1,0 +1,283 @@
+/**
+ * Unikernel VMs under QEMU, behind the same ContainerRuntime port as podman's containers.
+ *
+ * Each VM has a directory `<dir>/<instance>/` holding `vm.json` (labels, image id, the QEMU
+ * command line), `qemu.pid`, `qmp.sock`, `console.log` and `qemu.log`. QEMU runs detached
+ * from the agent, so a restarted agent finds its VMs still running (by pid file, checked
+ * against the process's command line) and re-attaches instead of starting duplicates.
+ * Observation reads that directory state, never QMP; QMP is used only to stop a VM.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { McpError } from '../../domain/errors.js';
+import { managedLabels } from '../../domain/instance.js';
+import type { InstanceState, Observed, ObservedInstance } from '../../domain/observed.js';
+import { instanceName } from '../../domain/spec.js';
+import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../ports/container-runtime.js';
+import { bootImage } from './image.js';
+import { qmp } from './qmp.js';
+import { vmArgs } from './vm-args.js';
+
+export interface QemuRuntimeOptions {
+  /** Where the VM directories live, e.g. `<state_dir>/vms`. */
+  dir: string;
+  /** The QEMU binary (default qemu-system-x86_64). */
+  qemu?: string;
+  /** How often running VMs are checked for an exit they did not announce (default 1000 ms). */
+  pollIntervalMs?: number;
+  /** How long a started QEMU has to answer on its QMP socket (default 15 s). */
+  startTimeoutMs?: number;
+}
+
+interface VmRecord {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  image: string;
+  imageId: string;
+  args: string[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export class QemuRuntime implements ContainerRuntime {
+  private readonly vms = new Map<string, VmRecord>();
+  private readonly listeners = new Set<(e: RuntimeEvent) => void>();
+  /** Ids last seen running, to tell the agent when one stops on its own. */
+  private readonly running = new Set<string>();
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly qemu: string;
+
+  private constructor(private readonly opts: QemuRuntimeOptions) {
+    this.qemu = opts.qemu ?? 'qemu-system-x86_64';
+    this.timer = setInterval(() => this.poll(), opts.pollIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  /** Opens the VM directory and re-attaches to every VM recorded there. */
+  static async open(opts: QemuRuntimeOptions): Promise<QemuRuntime> {
+    const rt = new QemuRuntime(opts);
+    await rt.resync();
+    return rt;
+  }
+
+  private dirOf(name: string): string {
+    return join(this.opts.dir, name);
+  }
+
+  /** The QEMU pid of a VM when that process is alive and really is this VM's QEMU. */
+  private pidOf(rec: VmRecord): number | undefined {
+    let pid: number;
+    try {
+      pid = Number(readFileSync(join(this.dirOf(rec.name), 'qemu.pid'), 'utf8').trim());
+      if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return cmdline.includes(join(this.dirOf(rec.name), 'qemu.pid')) ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private stateOf(rec: VmRecord): InstanceState {
+    if (this.pidOf(rec) !== undefined) return 'running';
+    return this.children.has(rec.id) || this.hasRun(rec) ? 'exited' : 'created';
+  }
+
+  private hasRun(rec: VmRecord): boolean {
+    try {
+      readFileSync(join(this.dirOf(rec.name), 'qemu.log'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private emit(type: RuntimeEvent['type'], rec: VmRecord): void {
+    for (const l of this.listeners) l({ type, name: rec.name, id: rec.id, managed: true });
+  }
+
+  private poll(): void {
+    for (const id of this.running) {
+      const rec = this.vms.get(id);
+      if (rec && this.pidOf(rec) !== undefined) continue;
+      this.running.delete(id);
+      if (rec) this.emit('die', rec);
+    }
+  }
+
+  private mustGet(id: string): VmRecord {
+    const rec = this.vms.get(id);
+    if (!rec) throw new McpError('NOT_FOUND', `no VM with id ${id}`, { id });
+    return rec;
+  }
+
+  async observe(_names: readonly string[], imageRefs: readonly string[]): Promise<Observed> {
+    const instances: ObservedInstance[] = [...this.vms.values()].map((rec) => ({
+      id: rec.id,
+      name: rec.name,
+      kind: 'unikernel',
+      state: this.stateOf(rec),
+      image: rec.image,
+      imageId: rec.imageId,
+      labels: { ...rec.labels },
+    }));
+    const images: Record<string, string> = {};
+    for (const ref of imageRefs) {
+      const image = await bootImage(ref).catch(() => undefined);
+      if (image) images[ref] = image.id;
+    }
+    return { instances, images };
+  }
+
+  async resync(): Promise<void> {
+    await mkdir(this.opts.dir, { recursive: true });
+    this.vms.clear();
+    for (const entry of await readdir(this.opts.dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const text = await readFile(join(this.opts.dir, entry.name, 'vm.json'), 'utf8').catch(() => undefined);
+      if (text === undefined) continue;
+      const rec = JSON.parse(text) as VmRecord;
+      this.vms.set(rec.id, rec);
+      if (this.pidOf(rec) !== undefined) this.running.add(rec.id);
+    }
+  }
+
+  async ensureImage(ref: string): Promise<string> {
+    return (await bootImage(ref)).id;
+  }
+
+  async ensureNetwork(): Promise<void> {}
+
+  async create(req: CreateRequest): Promise<string> {
+    const name = instanceName(req.spec);
+    if ([...this.vms.values()].some((v) => v.name === name))
+      throw new McpError('CONFLICT', `name ${name} is already in use`, { name });
+    const image = await bootImage(req.spec.image);
+    const dir = this.dirOf(name);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const rec: VmRecord = {
+      id: randomBytes(16).toString('hex'),
+      name,
+      labels: managedLabels(req.spec, req.hash, req.revision),
+      image: req.spec.image,
+      imageId: image.id,
+      args: vmArgs(req, image, dir),
+    };
+    await writeFile(join(dir, 'vm.json.tmp'), JSON.stringify(rec, null, 2));
+    await rename(join(dir, 'vm.json.tmp'), join(dir, 'vm.json'));
+    this.vms.set(rec.id, rec);
+    this.emit('create', rec);
+    return rec.id;
+  }
+
+  async start(id: string): Promise<void> {
+    const rec = this.mustGet(id);
+    if (this.pidOf(rec) !== undefined) return;
+    const dir = this.dirOf(rec.name);
+    await rm(join(dir, 'qmp.sock'), { force: true });
+    await rm(join(dir, 'qemu.pid'), { force: true });
+    const log = openSync(join(dir, 'qemu.log'), 'a');
+    const child = spawn(this.qemu, rec.args, { detached: true, stdio: ['ignore', log, log] });
+    closeSync(log);
+    child.unref();
+    this.children.set(id, child);
+    let exited: number | string | null | undefined;
+    child.on('exit', (code, signal) => {
+      exited = code ?? signal;
+      this.poll();
+    });
+    child.on('error', (err) => {
+      exited = err.message;
+    });
+    const deadline = Date.now() + (this.opts.startTimeoutMs ?? 15_000);
+    for (;;) {
+      if (exited !== undefined) {
+        const tail = (await readFile(join(dir, 'qemu.log'), 'utf8').catch(() => ''))
+          .trim()
+          .split('\n')
+          .slice(-3);
+        throw new McpError(
+          'RUNTIME',
+          `qemu for ${rec.name} exited at start (${exited}): ${tail.join(' | ')}`,
+          {
+            name: rec.name,
+          },
+        );
+      }
+      if (
+        await qmp(join(dir, 'qmp.sock'), [], 1000).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new McpError('RUNTIME', `qemu for ${rec.name} did not answer on QMP within the start timeout`, {
+          name: rec.name,
+        });
+      }
+      await sleep(100);
+    }
+    this.running.add(id);
+    this.emit('start', rec);
+  }
+
+  /** ACPI power-down, then after `timeoutSeconds` QMP quit, then SIGKILL. */
+  async stop(id: string, timeoutSeconds: number): Promise<void> {
+    const rec = this.mustGet(id);
+    const pid = this.pidOf(rec);
+    if (pid === undefined) return;
+    const socket = join(this.dirOf(rec.name), 'qmp.sock');
+    const gone = async (ms: number) => {
+      for (const until = Date.now() + ms; Date.now() < until; await sleep(50)) if (!isAlive(pid)) return true;
+      return !isAlive(pid);
+    };
+    if (timeoutSeconds > 0) await qmp(socket, [{ execute: 'system_powerdown' }]).catch(() => undefined);
+    if (!(await gone(timeoutSeconds * 1000))) {
+      await qmp(socket, [{ execute: 'quit' }]).catch(() => undefined);
+      if (!(await gone(2000))) process.kill(pid, 'SIGKILL');
+      await gone(2000);
+    }
+    this.running.delete(id);
+    this.emit('die', rec);
+    this.emit('stop', rec);
+  }
+
+  async remove(id: string): Promise<void> {
+    const rec = this.vms.get(id);
+    if (!rec) return;
+    await this.stop(id, 0);
+    await rm(this.dirOf(rec.name), { recursive: true, force: true });
+    this.vms.delete(id);
+    this.children.delete(id);
+    this.emit('remove', rec);
+  }
+
+  onEvent(listener: (event: RuntimeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stops watching; the VMs keep running for the next agent to re-attach to. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.listeners.clear();
+  }
+}
+
+export const createQemuRuntime = (opts: QemuRuntimeOptions): Promise<QemuRuntime> => QemuRuntime.open(opts);
