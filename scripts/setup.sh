@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian 12 machine (as root) for MCP's demo and tests: apt packages, npm
-# dependencies, a podman API service with its local test images, and the build.
+# dependencies, a podman API service with its local test images, QEMU with a guest image to
+# boot, and the build.
 # Idempotent. Prints the podman socket path on stdout; everything else goes to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,5 +23,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
 fi
 
 socket="$(bash test/support/podman-up.sh)"
+# QEMU and the stand-in unikernel guest (kernel + busybox initramfs) the VM tests boot.
+bash test/support/guest-image.sh >/dev/null
 npm run --silent build >&2
 echo "$socket"

@@ -1,0 +1,154 @@
+/**
+ * Unikernel VMs under real QEMU (TCG, no KVM here), booting the stand-in guest of
+ * test/support/guest-image.sh: a VM boots and serves on its forwarded port; a new runtime
+ * (a restarted agent) re-attaches instead of starting a duplicate; a VM killed by hand is
+ * noticed; stop and remove leave nothing behind; and a whole reconcile pass converges a
+ * service with a unikernel component, then finds nothing to do.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MemoryRuntime } from '../../src/adapters/memory/runtime.js';
+import { createQemuRuntime, type QemuRuntime } from '../../src/adapters/qemu/runtime.js';
+import { openRegistry } from '../../src/adapters/sqljs/registry.js';
+import { reconcileOnce } from '../../src/agent/reconcile.js';
+import { specHash } from '../../src/domain/hash.js';
+import { LABEL } from '../../src/domain/observed.js';
+import type { ComponentSpec } from '../../src/domain/spec.js';
+import { silentLogger } from '../../src/log.js';
+import type { RuntimeEvent } from '../../src/ports/container-runtime.js';
+import { defaultOptions } from '../support/agent-harness.js';
+import { component, service } from '../support/plan-builders.js';
+
+const GUEST = process.env.MCP_GUEST_DIR ?? '/var/lib/mcp-test/guest';
+const PORT = 18391;
+
+const vm = (name: string, hostPort: number, over: Partial<ComponentSpec> = {}): ComponentSpec =>
+  component(name, 'vm', {
+    kind: 'unikernel',
+    image: GUEST,
+    memory: 128,
+    cpus: 1,
+    restart: 'always',
+    ports: [{ hostIp: '127.0.0.1', hostPort, containerPort: 8080, protocol: 'tcp' }],
+    ...over,
+  });
+
+/** Resolves with the guest's page once it answers on `port` (a TCG boot takes a few seconds). */
+const page = async (port: number, ms = 60_000): Promise<string> => {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return await res.text();
+    } catch {}
+    if (Date.now() > until) throw new Error(`no answer on port ${port} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+};
+
+/** QEMU processes whose command line mentions `dir`. */
+const qemuProcesses = (dir: string): number => {
+  const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes('qemu-system') && l.includes(dir)).length;
+};
+
+describe('QEMU runtime', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-qemu-'));
+  const vms = join(dir, 'vms');
+  let rt: QemuRuntime;
+  const events: RuntimeEvent[] = [];
+
+  before(async () => {
+    if (!existsSync(join(GUEST, 'vmlinuz')))
+      throw new Error(`no guest image at ${GUEST}: run test/support/guest-image.sh (scripts/setup.sh does)`);
+    rt = await createQemuRuntime({ dir: vms, pollIntervalMs: 200 });
+    rt.onEvent((e) => events.push(e));
+  });
+  after(async () => {
+    const left = await createQemuRuntime({ dir: vms });
+    for (const i of (await left.observe([], [])).instances) await left.remove(i.id);
+    await left.close();
+    await rt.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('boots a VM that serves on its forwarded port, labelled with its spec hash', async () => {
+    const spec = vm('alpha', PORT);
+    const id = await rt.create({ spec, hash: specHash(spec), revision: 'c0ffee', routePorts: {} });
+    await rt.start(id);
+    assert.match(await page(PORT), /mcp-guest alpha-vm/);
+    const [seen] = (await rt.observe([], [GUEST])).instances;
+    assert.equal(seen.name, 'alpha-vm');
+    assert.equal(seen.kind, 'unikernel');
+    assert.equal(seen.state, 'running');
+    assert.equal(seen.labels[LABEL.specHash], specHash(spec));
+    assert.equal(seen.labels[LABEL.revision], 'c0ffee');
+    assert.equal(seen.imageId, (await rt.observe([], [GUEST])).images[GUEST]);
+    assert.deepEqual(
+      events.map((e) => `${e.type} ${e.name}`),
+      ['create alpha-vm', 'start alpha-vm'],
+    );
+  });
+
+  it('a restarted agent re-attaches to the running VM instead of starting another', async () => {
+    const again = await createQemuRuntime({ dir: vms });
+    const [seen] = (await again.observe([], [])).instances;
+    assert.equal(seen.state, 'running');
+    await again.start(seen.id);
+    assert.equal(qemuProcesses(vms), 1);
+    await again.close();
+  });
+
+  it('notices a VM killed by hand, and starts it again', async () => {
+    const [seen] = (await rt.observe([], [])).instances;
+    const pid = Number(readFileSync(join(vms, 'alpha-vm', 'qemu.pid'), 'utf8'));
+    events.length = 0;
+    process.kill(pid, 'SIGKILL');
+    const until = Date.now() + 3000;
+    while (!events.some((e) => e.type === 'die') && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(
+      events.map((e) => `${e.type} ${e.name}`),
+      ['die alpha-vm'],
+    );
+    assert.equal((await rt.observe([], [])).instances[0].state, 'exited');
+    await rt.start(seen.id);
+    assert.match(await page(PORT), /mcp-guest alpha-vm/);
+  });
+
+  it('stops within its timeout and removes without leaving a process or a directory', async () => {
+    const [seen] = (await rt.observe([], [])).instances;
+    const started = Date.now();
+    await rt.stop(seen.id, 1);
+    assert.ok(Date.now() - started < 6000, `stop took ${Date.now() - started} ms`);
+    assert.equal((await rt.observe([], [])).instances[0].state, 'exited');
+    assert.equal(qemuProcesses(vms), 0);
+    await rt.remove(seen.id);
+    assert.deepEqual((await rt.observe([], [])).instances, []);
+    assert.equal(existsSync(join(vms, 'alpha-vm')), false);
+  });
+
+  it('a reconcile pass converges a service with a unikernel component, then does nothing', async () => {
+    const services = [service('beta', [vm('beta', PORT + 1)])];
+    const deps = {
+      node: 'rift',
+      source: {
+        description: 'test',
+        fetch: async () => ({ ok: true as const, revision: { commit: 'beef', services } }),
+      },
+      runtimes: { container: new MemoryRuntime(), unikernel: rt },
+      store: await openRegistry(),
+      log: silentLogger,
+    };
+    const first = await reconcileOnce(deps, defaultOptions);
+    assert.equal(first.status.result, 'converged', JSON.stringify(first.status.errors));
+    assert.equal(first.status.summary, '1 created');
+    assert.match(await page(PORT + 1), /mcp-guest beta-vm/);
+    const second = await reconcileOnce(deps, defaultOptions);
+    assert.equal(second.status.summary, '1 unchanged');
+  });
+});
