@@ -22,5 +22,8 @@ if [ "${#stale[@]}" -gt 0 ]; then
   podman --url "unix://$MCP_PODMAN_SOCKET" rm -f -t 0 "${stale[@]}" >/dev/null
 fi
 
+# VMs run detached from the agent that started them: stop those an interrupted run left.
+pkill -KILL -f 'qemu-system.*/mcp-(qemu|agent)-' || true
+
 # A hung test must fail the run, not outlast CI's limit: each test gets 5 minutes, the suite 40.
 timeout --kill-after=30 40m npm test

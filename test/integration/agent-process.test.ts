@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, type TestContext, test } from 'node:test';
+import { createQemuRuntime } from '../../src/adapters/qemu/runtime.js';
 import { tokenDigest } from '../../src/agent/api/auth.js';
 import { startGitServer } from '../support/git-http.js';
 import {
@@ -245,4 +246,58 @@ test('the agent converges from a git remote over HTTP, then applies a push on th
   const status = await fetch(`${started.api}/v1/status`, { headers: { authorization: 'Bearer ops-token' } });
   assert.equal((await status.json()).revision, pushed);
   assert.equal(await agent.stop(), 0);
+});
+
+test('the agent boots a unikernel VM beside a container, and a second agent process re-attaches to it', async (t) => {
+  await removeContainers(`${P}-`);
+  const guest = process.env.MCP_GUEST_DIR ?? '/var/lib/mcp-test/guest';
+  const root = join(dir, 'vm-repo');
+  await mkdir(join(root, 'services'), { recursive: true });
+  await writeFile(
+    join(root, 'services', `${P}-edge.toml`),
+    `name = "${P}-edge"\nnode = "agtnode"\n` +
+      `[[components]]\nname = "vm"\nkind = "unikernel"\nimage = "${guest}"\nmemory = 128\nports = ["127.0.0.1:18392:8080"]\n` +
+      `[[components]]\nname = "proxy"\nimage = "${IMAGE_V1}"\ncmd = ["httpd", "-f", "-p", "8080"]\ndepends_on = ["vm"]\n`,
+  );
+  const config = join(dir, 'mcp-agent-vm.toml');
+  await writeFile(
+    config,
+    `node = "agtnode"\nstate_dir = "${dir}/state-vm"\n[source]\npath = "${root}"\n` +
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n`,
+  );
+  t.after(async () => {
+    const vms = await createQemuRuntime({ dir: join(dir, 'state-vm', 'vms') });
+    for (const i of (await vms.observe([], [])).instances) await vms.remove(i.id);
+    await vms.close();
+    await removeContainers(`${P}-edge-`);
+  });
+  const once = async (): Promise<{ status: { result: string; summary: string } }> => {
+    const child = reap(
+      t,
+      spawn(process.execPath, [AGENT, 'reconcile', '--once', '--json', '--config', config], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    );
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+    });
+    await new Promise((resolve) => child.on('exit', resolve));
+    return JSON.parse(out);
+  };
+  const first = await once();
+  assert.equal(first.status.result, 'converged');
+  assert.equal(first.status.summary, '2 created');
+  const res = await fetch('http://127.0.0.1:18392/');
+  assert.match(await res.text(), /mcp-guest agt-edge-vm/);
+  const second = await once();
+  assert.equal(
+    second.status.summary,
+    '2 unchanged',
+    'the VM left running by the first process is found again',
+  );
+  const qemus = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes('qemu-system') && l.includes(join(dir, 'state-vm')));
+  assert.equal(qemus.length, 1);
 });
