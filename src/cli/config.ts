@@ -33,8 +33,13 @@ export const loadCliConfig = async (path: string, home = homedir()): Promise<Cli
   const at = (p: string) => (p.startsWith('~/') ? join(home, p.slice(2)) : resolve(dirname(path), p));
   if (config.auth?.token_path) config.auth.token_path = at(config.auth.token_path);
   if (config.services?.dir) config.services.dir = at(config.services.dir);
+  if (config.services?.token_path) config.services.token_path = at(config.services.token_path);
   return config;
 };
+
+/** The config of this invocation: --config FILE (as `flag`), $MCP_CONFIG, or the XDG file. */
+export const loadCliConfigFor = (ctx: CliContext, flag: unknown): Promise<CliConfig> =>
+  loadCliConfig(configPath(ctx, typeof flag === 'string' ? flag : undefined), ctx.env.HOME || undefined);
 
 /** The API token: $MCP_TOKEN, else the file at auth.token_path; undefined when neither is set. */
 export const readToken = async (config: CliConfig, ctx: CliContext): Promise<string | undefined> => {

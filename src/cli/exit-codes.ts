@@ -11,6 +11,7 @@ export const EXIT = {
   invalid: 1,
   changes: 2,
   refused: 3,
+  notConverged: 4,
   usage: 64,
   notFound: 66,
   unavailable: 69,
@@ -46,6 +47,8 @@ const meaning: Record<ExitName, string> = {
   invalid: 'the revision (or head of `mcp plan`) is invalid; all errors are printed',
   changes: '`mcp plan`: the revisions differ, the printed actions would be taken',
   refused: 'refused: a name held by something MCP does not own, or a mass removal without override',
+  notConverged:
+    '`mcp deploy` / `stop` / `start`: pushed, but a node did not converge at that commit in time (see `mcp status`)',
   usage: 'bad command line: unknown command or flag, missing argument',
   notFound: 'a named service, node, revision or file does not exist',
   unavailable: 'an agent, the git server, the container runtime or an image cannot be reached',

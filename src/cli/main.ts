@@ -18,6 +18,9 @@ export const COMMANDS: Record<string, string> = {
   status: 'ask each node’s agent for the result of its last pass',
   ps: 'list the instances MCP manages on each node, live',
   sync: 'make each node’s agent reconcile now and wait for the pass',
+  deploy: 'commit and push services, then wait until their nodes run that commit',
+  stop: 'set services inactive (commit, push, wait): their instances stop',
+  start: 'set services active again (commit, push, wait)',
 };
 
 const GENERAL_HELP = `usage: mcp <command> [options]

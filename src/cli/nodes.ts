@@ -5,7 +5,7 @@
 
 import { type AskOptions, askNodes, type NodeAnswer, worstError } from './agent-client.js';
 import { parseCommandArgs } from './args.js';
-import { configPath, loadCliConfig, readToken, selectNodes } from './config.js';
+import { loadCliConfigFor, readToken, selectNodes } from './config.js';
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 
@@ -31,10 +31,7 @@ export const askFromArgs = async <T>(
   opts: Omit<AskOptions, 'token'> = {},
 ): Promise<{ answers: NodeAnswer<T>[]; json: boolean }> => {
   const { values, positionals } = parseCommandArgs(args, NODE_OPTIONS, help);
-  const config = await loadCliConfig(
-    configPath(ctx, values.config as string | undefined),
-    ctx.env.HOME || undefined,
-  );
+  const config = await loadCliConfigFor(ctx, values.config);
   const nodes = selectNodes(config, positionals);
   const token = await readToken(config, ctx);
   return { answers: await askNodes<T>(nodes, path, { ...opts, token }), json: values.json === true };

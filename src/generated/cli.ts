@@ -14,6 +14,14 @@ export interface CliConfig {
      */
     remote?: string;
     branch?: string;
+    /**
+     * HTTP user for pushing to the remote.
+     */
+    username?: string;
+    /**
+     * File holding the HTTP password or access token for pushing to the remote.
+     */
+    token_path?: string;
   };
   auth?: {
     token_path?: string;

@@ -1,8 +1,8 @@
 /**
- * A real git server for tests: `git http-backend` (git's own smart-HTTP CGI program) behind a
- * small Node HTTP server on 127.0.0.1, serving the bare repositories under `root`. The test
- * can make it answer 503, never answer at all, or demand a token, to play an unreachable or
- * misconfigured remote.
+ * A real git server for tests: `git http-backend` (git's own smart-HTTP CGI program; fetch and
+ * push) behind a small Node HTTP server on 127.0.0.1, serving the bare repositories under
+ * `root`. The test can make it answer 503, never answer at all, or demand a token, to play an
+ * unreachable or misconfigured remote.
  */
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -34,7 +34,12 @@ const cgi = (root: string, req: IncomingMessage, res: ServerResponse): void => {
       REQUEST_METHOD: req.method ?? 'GET',
       CONTENT_TYPE: req.headers['content-type'] ?? '',
       ...(req.headers['content-length'] && { CONTENT_LENGTH: req.headers['content-length'] }),
+      // The git client gzips its requests and speaks protocol v2 when the server lets it.
+      ...(req.headers['content-encoding'] && { HTTP_CONTENT_ENCODING: req.headers['content-encoding'] }),
+      ...(typeof req.headers['git-protocol'] === 'string' && { GIT_PROTOCOL: req.headers['git-protocol'] }),
       REMOTE_ADDR: '127.0.0.1',
+      // http-backend accepts pushes from an authenticated user only.
+      REMOTE_USER: 'mcp-test',
     },
     stdio: ['pipe', 'pipe', 'ignore'],
   });

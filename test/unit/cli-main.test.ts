@@ -36,7 +36,17 @@ describe('mcp help', () => {
       const { code, out } = mcp(args);
       assert.equal(code, 0);
       const listed = [...out.matchAll(/^ {2}([a-z]+) {2,}\S/gm)].map((m) => m[1]);
-      assert.deepEqual(listed, ['validate', 'plan', 'render', 'status', 'ps', 'sync']);
+      assert.deepEqual(listed, [
+        'validate',
+        'plan',
+        'render',
+        'status',
+        'ps',
+        'sync',
+        'deploy',
+        'stop',
+        'start',
+      ]);
     }
   });
 
@@ -79,12 +89,12 @@ describe('mcp help', () => {
 
 describe('mcp usage errors', () => {
   it('rejects an unknown command with exit 64 and the list of commands', () => {
-    const { code, out, err } = mcp(['deploy']);
+    const { code, out, err } = mcp(['deplyo']);
     assert.equal(code, 64);
     assert.equal(out, '');
     assert.equal(
       err,
-      "mcp: unknown command 'deploy'\nhint: commands: validate, plan, render, status, ps, sync; see mcp --help\n",
+      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, status, ps, sync, deploy, stop, start; see mcp --help\n",
     );
   });
 

@@ -1,0 +1,39 @@
+/** The command line shared by `mcp deploy`, `stop` and `start`. */
+import { McpError } from '../domain/errors.js';
+import type { ParsedArgs } from './args.js';
+import type { RolloutOptions } from './rollout.js';
+
+export const ROLLOUT_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  repo: { type: 'string' },
+  message: { type: 'string', short: 'm' },
+  'no-wait': { type: 'boolean', default: false },
+  timeout: { type: 'string', default: '300' },
+} as const;
+
+export const ROLLOUT_HELP = `  --repo DIR      the services clone (default: services.dir of mcp.toml, else .)
+  --message TEXT  the commit message (default: "<command> <services>")
+  --no-wait       return once pushed
+  --timeout S     how long to wait for the nodes (default 300)
+  --config FILE   mcp.toml (default: $MCP_CONFIG, else ~/.config/mcp/mcp.toml)
+
+Pushing uses services.remote (default: the clone's origin), services.username and the
+token in services.token_path (or $MCP_GIT_TOKEN); waiting asks the agents with the API
+token (auth.token_path or $MCP_TOKEN), and nudges them with a reconcile when it may.
+exit codes: 0 every node converged at the pushed commit, 4 a node did not (in time),
+1 the clone is invalid (nothing committed), 3 the remote has commits the clone lacks,
+69 the remote cannot be reached, 66 unknown service, 64 bad usage.`;
+
+export const rolloutOptions = (parsed: ParsedArgs, verb: string): Omit<RolloutOptions, 'edit'> => {
+  const timeout = Number(parsed.values.timeout);
+  if (!Number.isInteger(timeout) || timeout < 1)
+    throw new McpError('USAGE', `--timeout must be a whole number of seconds, not ${parsed.values.timeout}`);
+  return {
+    repo: parsed.values.repo as string | undefined,
+    services: parsed.positionals,
+    verb,
+    message: parsed.values.message as string | undefined,
+    wait: parsed.values['no-wait'] !== true,
+    timeoutSeconds: timeout,
+  };
+};

@@ -1,0 +1,133 @@
+/**
+ * What `mcp deploy`, `mcp stop` and `mcp start` share: change desired state the GitOps way.
+ * Validate the services clone, apply the command's edit, commit, push, then wait until each
+ * affected node's agent reports that commit converged (nudging it with a reconcile when the
+ * token allows, else waiting for its webhook or interval).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { commitAndPush } from '../adapters/git/push.js';
+import { McpError } from '../domain/errors.js';
+import type { CliConfig } from '../generated/cli.js';
+import type { PassStatus } from '../ports/state-store.js';
+import { formatSpecError, loadRevisionFromDir } from '../spec/load.js';
+import { askNodes } from './agent-client.js';
+import { type Node, readToken } from './config.js';
+import type { CliContext } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { style } from './style.js';
+
+export interface RolloutOptions {
+  repo?: string;
+  services: string[];
+  /** The command's verb, for the commit message: "deploy", "stop", "start". */
+  verb: string;
+  message?: string;
+  wait: boolean;
+  timeoutSeconds: number;
+  /** Rewrites a service file's text (stop / start); deploy commits the files as they are. */
+  edit?: (text: string) => string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const loadValid = async (dir: string, ctx: CliContext) => {
+  const result = await loadRevisionFromDir(dir);
+  if (result.ok) return result.revision;
+  ctx.err(result.errors.map((e) => style(ctx).red(formatSpecError(e))).join('\n'));
+  throw new McpError('INVALID_SPEC', `the services clone ${dir} is invalid: nothing committed`);
+};
+
+/** Waits for one node's agent to report `commit` with a finished pass; returns that pass. */
+const awaitNode = async (
+  node: Node,
+  commit: string,
+  token: string | undefined,
+  until: number,
+  ctx: CliContext,
+) => {
+  const nudge = (
+    await askNodes<unknown>([node], '/v1/reconcile?wait=true', {
+      method: 'POST',
+      token,
+      timeoutMs: until - Date.now(),
+    })
+  )[0];
+  if (!nudge.ok && nudge.error.code === 'UNAUTHORIZED')
+    ctx.err(`${node.name}: no operate token; waiting for the agent's webhook or interval`);
+  for (;;) {
+    const [answer] = await askNodes<{ revision: string | null; lastPass: PassStatus | null }>(
+      [node],
+      '/v1/status',
+      { token },
+    );
+    const pass = answer.ok ? answer.body.lastPass : null;
+    if (pass?.revision === commit) return pass;
+    if (Date.now() > until) return undefined;
+    await sleep(1000);
+  }
+};
+
+export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutOptions): Promise<number> => {
+  const dir = resolve(ctx.cwd, opts.repo ?? config.services?.dir ?? '.');
+  const before = await loadValid(dir, ctx);
+  const specs = opts.services.map((name) => {
+    const spec = before.services.find((s) => s.name === name);
+    if (!spec) throw new McpError('NOT_FOUND', `no service named ${name} in ${dir}`);
+    return spec;
+  });
+  const files = specs.map((s) => s.file);
+  if (opts.edit) {
+    for (const file of files)
+      await writeFile(join(dir, file), opts.edit(await readFile(join(dir, file), 'utf8')));
+    await loadValid(dir, ctx);
+  }
+  const token = config.services?.token_path
+    ? (await readFile(config.services.token_path, 'utf8')).trim()
+    : ctx.env.MCP_GIT_TOKEN;
+  const pushed = await commitAndPush({
+    dir,
+    files,
+    message: opts.message ?? `${opts.verb} ${opts.services.join(', ')}`,
+    branch: config.services?.branch ?? 'main',
+    url: config.services?.remote,
+    username: config.services?.username,
+    token,
+  });
+  const short = pushed.commit.slice(0, 7);
+  ctx.out(`${pushed.committed ? 'committed and pushed' : 'nothing to commit; pushed'} ${short}`);
+  if (!opts.wait) return EXIT.ok;
+
+  const names = [...new Set(specs.map((s) => s.node))];
+  const nodes = names.flatMap((name) => {
+    const node = (config.nodes ?? []).find((n) => n.name === name);
+    if (!node) ctx.err(`${name}: not in mcp.toml [[nodes]]; not waiting for it`);
+    return node ? [node] : [];
+  });
+  const apiToken = await readToken(config, ctx);
+  const until = Date.now() + opts.timeoutSeconds * 1000;
+  const passes = await Promise.all(nodes.map((n) => awaitNode(n, pushed.commit, apiToken, until, ctx)));
+  let code: number = EXIT.ok;
+  nodes.forEach((node, i) => {
+    const pass = passes[i];
+    if (!pass) {
+      ctx.out(`${node.name}: not at ${short} within ${opts.timeoutSeconds} s`);
+      code = EXIT.notConverged;
+      return;
+    }
+    ctx.out(`${node.name}: ${pass.result} ${short} in ${pass.durationMs} ms: ${pass.summary}`);
+    if (pass.result !== 'converged') code = EXIT.notConverged;
+  });
+  return code;
+};
+
+/** Sets the top-level `active` of a service file's text, keeping everything else as written. */
+export const setActive = (text: string, active: boolean): string => {
+  const header = text.search(/^\s*\[/m);
+  const top = header < 0 ? text : text.slice(0, header);
+  const rest = header < 0 ? '' : text.slice(header);
+  const line = `active = ${active}`;
+  if (/^active\s*=.*$/m.test(top)) return top.replace(/^active\s*=.*$/m, line) + rest;
+  if (/^node\s*=.*$/m.test(top)) return top.replace(/^(node\s*=.*)$/m, `$1\n${line}`) + rest;
+  return `${line}\n${text}`;
+};
