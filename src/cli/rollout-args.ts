@@ -1,7 +1,9 @@
 /** The command line shared by `mcp deploy`, `stop` and `start`. */
 import { McpError } from '../domain/errors.js';
-import type { ParsedArgs } from './args.js';
-import type { RolloutOptions } from './rollout.js';
+import { type ParsedArgs, parseCommandArgs } from './args.js';
+import { loadCliConfigFor } from './config.js';
+import type { CommandModule } from './context.js';
+import { type RolloutOptions, rollout, setActive } from './rollout.js';
 
 export const ROLLOUT_OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -35,5 +37,28 @@ export const rolloutOptions = (parsed: ParsedArgs, verb: string): Omit<RolloutOp
     message: parsed.values.message as string | undefined,
     wait: parsed.values['no-wait'] !== true,
     timeoutSeconds: timeout,
+  };
+};
+
+/** `mcp stop` (active = false) and `mcp start` (active = true): one command, two verbs. */
+export const activeCommand = (verb: 'stop' | 'start'): CommandModule => {
+  const active = verb === 'start';
+  const help = `usage: mcp ${verb} SERVICE... [--repo DIR] [--message TEXT] [--no-wait] [--timeout S] [--config FILE]
+
+Sets active = ${active} in the files of the named services (the service stays defined;
+its agent ${active ? 'starts its instances again' : 'stops its instances'}), commits, pushes, and waits until
+each of their nodes reports that commit applied.
+
+${ROLLOUT_HELP}`;
+  return {
+    help,
+    async run(args, ctx) {
+      const parsed = parseCommandArgs(args, ROLLOUT_OPTIONS, help, { min: 1 });
+      const config = await loadCliConfigFor(ctx, parsed.values.config);
+      return rollout(ctx, config, {
+        ...rolloutOptions(parsed, verb),
+        edit: (text) => setActive(text, active),
+      });
+    },
   };
 };

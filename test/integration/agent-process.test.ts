@@ -103,6 +103,22 @@ const daemon = (t: TestContext, config = join(dir, 'mcp-agent.toml')) => {
   return { next, stop };
 };
 
+/** Runs `mcp-agent reconcile --once --json`; its exit code and its pass report. */
+const reconcileJson = async (t: TestContext, config: string) => {
+  const child = reap(
+    t,
+    spawn(process.execPath, [AGENT, 'reconcile', '--once', '--json', '--config', config], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  );
+  let out = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, report: JSON.parse(out) };
+};
+
 const isPass = (l: LogLine) => typeof l.result === 'string' && Array.isArray(l.reasons);
 
 test('the daemon converges at start and heals a killed container on podman’s event, within seconds', async (t) => {
@@ -191,19 +207,8 @@ test('the agent converges from a git remote over HTTP, then applies a push on th
       `[api]\nlisten = "127.0.0.1:0"\nwebhook_secret_file = "webhook.secret"\n` +
       `[[api.tokens]]\nname = "ops"\nsha256 = "${tokenDigest('ops-token')}"\nrole = "operate"\n`,
   );
-  const once = reap(
-    t,
-    spawn(process.execPath, [AGENT, 'reconcile', '--once', '--json', '--config', config], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }),
-  );
-  let out = '';
-  once.stdout!.on('data', (d) => {
-    out += d;
-  });
-  const code = await new Promise((resolve) => once.on('exit', resolve));
-  assert.equal(code, 0, out);
-  const report = JSON.parse(out);
+  const { code, report } = await reconcileJson(t, config);
+  assert.equal(code, 0);
   assert.equal(report.status.result, 'converged');
   assert.equal(report.status.revision, head);
   assert.equal(report.changes.counts.created, 2);
@@ -271,20 +276,7 @@ test('the agent boots a unikernel VM beside a container, and a second agent proc
     await vms.close();
     await removeContainers(`${P}-edge-`);
   });
-  const once = async (): Promise<{ status: { result: string; summary: string } }> => {
-    const child = reap(
-      t,
-      spawn(process.execPath, [AGENT, 'reconcile', '--once', '--json', '--config', config], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }),
-    );
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-    });
-    await new Promise((resolve) => child.on('exit', resolve));
-    return JSON.parse(out);
-  };
+  const once = async () => (await reconcileJson(t, config)).report;
   const first = await once();
   assert.equal(first.status.result, 'converged');
   assert.equal(first.status.summary, '2 created');

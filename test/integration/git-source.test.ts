@@ -7,8 +7,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,6 +19,7 @@ import { silentLogger } from '../../src/log.js';
 import type { FetchResult } from '../../src/ports/revision-source.js';
 import { defaultOptions } from '../support/agent-harness.js';
 import { type GitServer, startGitServer } from '../support/git-http.js';
+import { closedPort } from '../support/net.js';
 
 const service = (name: string, tag: string) =>
   `name = "${name}"\nnode = "rift"\n[[components]]\nname = "main"\nimage = "registry.example:8443/${name}:${tag}"\n`;
@@ -30,15 +29,6 @@ const unavailable = (pattern: RegExp) => (err: unknown) => {
   assert.equal(err.code, 'SOURCE_UNAVAILABLE');
   assert.match(err.message, pattern);
   return true;
-};
-
-/** A local port nothing listens on. */
-const closedPort = async (): Promise<number> => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 };
 
 const images = (r: FetchResult): string[] => {

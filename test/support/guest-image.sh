@@ -19,6 +19,8 @@
 #     -append "console=ttyS0 quiet mcp.name=demo" \
 #     -netdev user,id=n0,hostfwd=tcp:127.0.0.1:18080-:8080 -device virtio-net-pci,netdev=n0
 set -euo pipefail
+# shellcheck source=test/support/apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 OUT_DIR="${MCP_GUEST_DIR:-/var/lib/mcp-test/guest}"
 SELF="$(readlink -f "${BASH_SOURCE[0]}")"
@@ -36,25 +38,6 @@ die() {
 }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (installs packages from apt)"
-
-APT_UPDATED=
-apt_update() {
-  [ -n "$APT_UPDATED" ] && return
-  apt-get update >&2
-  APT_UPDATED=1
-}
-
-install_packages() {
-  local missing=() pkg
-  for pkg in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-  done
-  [ "${#missing[@]}" -eq 0 ] && return
-  say "installing ${missing[*]} from apt"
-  export DEBIAN_FRONTEND=noninteractive
-  apt_update
-  apt-get install -y --no-install-recommends "${missing[@]}" >&2
-}
 
 is_fresh() {
   [ -s "$OUT_DIR/vmlinuz" ] && [ -s "$OUT_DIR/initrd.img" ] &&
@@ -259,7 +242,7 @@ build() {
   say "built $OUT_DIR/vmlinuz ($(stat -c %s "$OUT_DIR/vmlinuz") bytes) and $OUT_DIR/initrd.img ($(stat -c %s "$OUT_DIR/initrd.img") bytes)"
 }
 
-install_packages
+apt_install "${PACKAGES[@]}"
 if is_fresh; then
   say "$OUT_DIR is up to date"
 else

@@ -9,6 +9,8 @@
 #   export MCP_PODMAN_SOCKET="$(test/support/podman-up.sh)"
 # The tests read MCP_PODMAN_SOCKET and default to /run/mcp-test/podman.sock.
 set -euo pipefail
+# shellcheck source=test/support/apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 SOCKET="${MCP_PODMAN_SOCKET:-/run/mcp-test/podman.sock}"
 RUN_DIR="$(dirname "$SOCKET")"
@@ -31,17 +33,6 @@ die() {
 PACKAGES=(podman runc conmon catatonit netavark aardvark-dns iptables nftables busybox-static curl ca-certificates)
 
 # busybox-static specifically: the images copy /bin/busybox, which must not need a libc.
-install_packages() {
-  local missing=() pkg
-  for pkg in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-  done
-  [ "${#missing[@]}" -eq 0 ] && return
-  say "installing ${missing[*]} from apt"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update >&2
-  apt-get install -y --no-install-recommends "${PACKAGES[@]}" >&2
-}
 
 conf_body() {
   cat <<EOF
@@ -127,7 +118,7 @@ build_image() {
   say "built $IMAGE:$tag"
 }
 
-install_packages
+apt_install "${PACKAGES[@]}"
 write_conf
 start_service
 build_image v1

@@ -5,8 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,15 +15,8 @@ import { EXIT } from '../../src/cli/exit-codes.js';
 import { main } from '../../src/cli/main.js';
 import { silentLogger } from '../../src/log.js';
 import { type Harness, harness } from '../support/agent-harness.js';
+import { closedPort } from '../support/net.js';
 import { service } from '../support/plan-builders.js';
-
-const closedPort = async (): Promise<number> => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-};
 
 describe('mcp status, ps and sync', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-cli-agents-'));
