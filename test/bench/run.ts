@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every benchmark in turn, each in a process of its own so none inherits
- * another's heap. The converge benchmark needs the test podman (test/support/podman-up.sh).
+ * another's heap. The converge benchmark needs the test podman (test/support/podman-up.sh),
+ * the VM benchmark QEMU and the guest image (test/support/guest-image.sh).
  * Pass sizes for it as an argument: `npm run bench -- 10,50`.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 const benches: [string, string[]][] = [
   ['plan.js', []],
   ['validate.js', []],
+  ['git.js', []],
   ['converge.js', process.argv.slice(2)],
 ];
 let failed = 0;

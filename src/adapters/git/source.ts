@@ -45,10 +45,38 @@ export const gitSource = (opts: GitSourceOptions): RevisionSource => {
     return { username: opts.username ?? 'mcp', password: token };
   };
 
-  /** Fetches the branch and returns the commit it points at. */
-  const fetchHead = async (): Promise<string> => {
+  /** Runs one exchange with the remote under the deadline; every failure is SOURCE_UNAVAILABLE. */
+  const remote = async <T>(op: () => Promise<T>): Promise<T> => {
     deadline = AbortSignal.timeout(timeoutMs);
     try {
+      return await op();
+    } catch (err) {
+      throw new McpError(
+        'SOURCE_UNAVAILABLE',
+        `cannot fetch ${description}: ${whyUnavailable(err, timeoutMs)}`,
+        { url: redactUrl(url), branch },
+        { cause: err },
+      );
+    }
+  };
+
+  /** The commit the branch points at on the remote: one GET, no pack negotiation. */
+  const remoteHead = () =>
+    remote(async () => {
+      const refs = await git.listServerRefs({
+        http,
+        url,
+        prefix: `refs/heads/${branch}`,
+        protocolVersion: 1,
+        onAuth,
+        onAuthFailure: () => ({ cancel: true }),
+      });
+      return refs.find((r) => r.ref === `refs/heads/${branch}`)?.oid;
+    });
+
+  /** Fetches the branch and returns the commit it points at. */
+  const fetchHead = () =>
+    remote(async () => {
       if (!initialised) {
         if (!fs.existsSync(gitdir)) await git.init({ fs, gitdir, bare: true, defaultBranch: branch });
         await git.addRemote({ fs, gitdir, remote: 'origin', url: redactUrl(url), force: true });
@@ -68,19 +96,13 @@ export const gitSource = (opts: GitSourceOptions): RevisionSource => {
       });
       if (!result.fetchHead) throw Object.assign(new Error('no fetch head'), { code: 'NotFoundError' });
       return result.fetchHead;
-    } catch (err) {
-      throw new McpError(
-        'SOURCE_UNAVAILABLE',
-        `cannot fetch ${description}: ${whyUnavailable(err, timeoutMs)}`,
-        { url: redactUrl(url), branch },
-        { cause: err },
-      );
-    }
-  };
+    });
 
   return {
     description,
     async fetch() {
+      // The steady state: the branch has not moved, so one ref listing replaces a fetch.
+      if (cached && (await remoteHead()) === cached.commit) return cached.result;
       const commit = await fetchHead();
       if (cached?.commit === commit) return cached.result;
       let result: FetchResult;
