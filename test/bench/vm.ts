@@ -1,0 +1,104 @@
+/**
+ * Unikernel VMs: MCP's QEMU runtime against QEMU started by hand with the same command line,
+ * in the same run, on the stand-in guest (test/support/guest-image.sh). Measured: create +
+ * start until the guest answers HTTP on its forwarded port; a restarted agent's re-attach
+ * (opening the runtime and observing); one observe of N running VMs; QEMU's RSS per guest.
+ * `node dist/test/bench/vm.js [runs] [N]` (defaults 3 and 4).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootImage } from '../../src/adapters/qemu/image.js';
+import { createQemuRuntime } from '../../src/adapters/qemu/runtime.js';
+import { vmArgs } from '../../src/adapters/qemu/vm-args.js';
+import { specHash } from '../../src/domain/hash.js';
+import type { ComponentSpec } from '../../src/domain/spec.js';
+import { component } from '../support/plan-builders.js';
+
+const GUEST = process.env.MCP_GUEST_DIR ?? '/var/lib/mcp-test/guest';
+const runs = Number(process.argv[2] ?? 3);
+const n = Number(process.argv[3] ?? 4);
+const dir = mkdtempSync(join(tmpdir(), 'mcp-bench-vm-'));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const spec = (name: string, port: number): ComponentSpec =>
+  component(name, 'vm', {
+    kind: 'unikernel',
+    image: GUEST,
+    memory: 128,
+    cpus: 1,
+    ports: [{ hostIp: '127.0.0.1', hostPort: port, containerPort: 8080, protocol: 'tcp' }],
+  });
+const answers = async (port: number): Promise<void> => {
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) })).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+const mcpBoot: number[] = [];
+const bareBoot: number[] = [];
+for (let r = 0; r < runs; r++) {
+  const rt = await createQemuRuntime({ dir: join(dir, `mcp-${r}`) });
+  const s = spec(`m${r}`, 18500 + r);
+  let t0 = performance.now();
+  const id = await rt.create({ spec: s, hash: specHash(s), routePorts: {} });
+  await rt.start(id);
+  await answers(18500 + r);
+  mcpBoot.push(performance.now() - t0);
+  await rt.remove(id);
+  await rt.close();
+
+  const bareDir = join(dir, `bare-${r}`);
+  mkdirSync(bareDir);
+  const b = spec(`b${r}`, 18600 + r);
+  const args = vmArgs({ spec: b, hash: 'x', routePorts: {} }, await bootImage(GUEST), bareDir);
+  t0 = performance.now();
+  const qemu = spawn('qemu-system-x86_64', args, { stdio: 'ignore' });
+  await answers(18600 + r);
+  bareBoot.push(performance.now() - t0);
+  qemu.kill('SIGKILL');
+  await new Promise((resolve) => qemu.on('exit', resolve));
+}
+
+const fleet = join(dir, 'fleet');
+const rt = await createQemuRuntime({ dir: fleet });
+const ids: string[] = [];
+for (let i = 0; i < n; i++) {
+  const s = spec(`f${i}`, 18700 + i);
+  ids.push(await rt.create({ spec: s, hash: specHash(s), routePorts: {} }));
+  await rt.start(ids[i]);
+}
+await Promise.all(ids.map((_, i) => answers(18700 + i)));
+const pids = ids.map((_, i) => Number(readFileSync(join(fleet, `f${i}-vm`, 'qemu.pid'), 'utf8')));
+const rss = pids.map(rssMb);
+const observe: number[] = [];
+for (let r = 0; r < 20; r++) {
+  const t0 = performance.now();
+  await rt.observe([], [GUEST]);
+  observe.push(performance.now() - t0);
+}
+await rt.close();
+const t0 = performance.now();
+const again = await createQemuRuntime({ dir: fleet });
+const running = (await again.observe([], [])).instances.filter((i) => i.state === 'running').length;
+const reattach = performance.now() - t0;
+for (const id of ids) await again.remove(id);
+await again.close();
+rmSync(dir, { recursive: true, force: true });
+
+console.log(`unikernel VMs on the stand-in guest (TCG), medians of ${runs} boots:\n`);
+console.log('| case | MCP QEMU runtime | QEMU by hand, same command line | MCP/bare |');
+console.log('| --- | ---: | ---: | ---: |');
+console.log(
+  `| create + start until HTTP answers | ${median(mcpBoot).toFixed(0)} ms | ${median(bareBoot).toFixed(0)} ms | ${(median(mcpBoot) / median(bareBoot)).toFixed(2)}x |`,
+);
+console.log(
+  `\nwith ${n} VMs running: observe ${median(observe).toFixed(2)} ms (median of 20, no QMP call); ` +
+    `a restarted agent re-attaches to ${running} of ${n} in ${reattach.toFixed(1)} ms; ` +
+    `QEMU RSS per guest ${Math.min(...rss).toFixed(0)}-${Math.max(...rss).toFixed(0)} MB at -m 128`,
+);
