@@ -6,13 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=()
-for cmd in git curl docker-compose; do command -v "$cmd" >/dev/null || need+=("$cmd"); done
-if [ "${#need[@]}" -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq --no-install-recommends git curl ca-certificates docker-compose >&2
-fi
+# git (and its http-backend) for the git tests, curl, openssl for the API's TLS test, and
+# docker-compose, the peer of the convergence benchmark and of the compose renderer's test.
+# shellcheck source=test/support/apt.sh
+. test/support/apt.sh
+apt_install git curl ca-certificates openssl docker-compose
 
 # `npm install`, not `npm ci`: the registry reachable here serves only the Linux builds of
 # biome's per-platform packages, so the lock file cannot list the others and `npm ci` calls it

@@ -4,7 +4,12 @@
  * signature, bodies are size-limited, and the answers say what the node runs.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ApiToken, tokenDigest } from '../../src/agent/api/auth.js';
 import { type ApiServer, startApi } from '../../src/agent/api/server.js';
@@ -168,5 +173,82 @@ describe('agent API', () => {
     assert.equal(services.status, 200);
     assert.equal(services.body.runtimeError, 'podman socket refused the connection');
     assert.equal(services.body.services[0].components[0].state, 'unknown');
+  });
+});
+
+describe('agent API over TLS, and its listen errors', () => {
+  it('serves HTTPS with the configured certificate and key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-tls-'));
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          join(dir, 'agent.key'),
+          '-out',
+          join(dir, 'agent.crt'),
+        ],
+        { stdio: 'ignore' },
+      );
+      const h = await harness();
+      const api = await startApi(
+        { node: 'rift', source: 'test', store: h.store, runtimes: [h.runtime], trigger: async () => {} },
+        { listen: '127.0.0.1:0', tlsCert: join(dir, 'agent.crt'), tlsKey: join(dir, 'agent.key'), tokens },
+        silentLogger,
+      );
+      try {
+        assert.match(api.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+        const body = await new Promise<string>((resolve, reject) => {
+          get(`${api.url}/v1/health`, { ca: readFileSync(join(dir, 'agent.crt')) }, (res) => {
+            let text = '';
+            res.on('data', (d) => {
+              text += d;
+            });
+            res.on('end', () => resolve(text));
+          }).on('error', reject);
+        });
+        assert.deepEqual(JSON.parse(body), { ok: true, node: 'rift' });
+      } finally {
+        await api.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start on an address in use, as a configuration error', async () => {
+    const h = await harness();
+    const ctx = {
+      node: 'rift',
+      source: 'test',
+      store: h.store,
+      runtimes: [h.runtime],
+      trigger: async () => {},
+    };
+    const first = await startApi(ctx, { listen: '127.0.0.1:0', tokens }, silentLogger);
+    try {
+      await assert.rejects(
+        startApi(ctx, { listen: first.url.replace('http://', ''), tokens }, silentLogger),
+        (err: unknown) =>
+          err instanceof McpError && err.code === 'INVALID_CONFIG' && /EADDRINUSE/.test(err.message),
+      );
+      await assert.rejects(
+        startApi(ctx, { listen: 'localhost', tokens }, silentLogger),
+        (err: unknown) => err instanceof McpError && /api\.listen must be host:port/.test(err.message),
+      );
+    } finally {
+      await first.close();
+    }
   });
 });
