@@ -41,6 +41,7 @@ const serveApi = async (
       store: agent.deps.store,
       runtimes: [agent.deps.runtimes.container, agent.deps.runtimes.unikernel],
       trigger: (reason) => scheduler.trigger(reason),
+      filesRoot: api.files_root,
     },
     {
       listen: api.listen,

@@ -36,6 +36,10 @@ export interface AgentConfig {
   };
   api?: {
     listen?: string;
+    /**
+     * File push / pull reaches only <files_root>/<service>/ of this node's services.
+     */
+    files_root?: string;
     tls_cert?: string;
     tls_key?: string;
     webhook_secret_file?: string;

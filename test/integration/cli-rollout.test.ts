@@ -86,6 +86,7 @@ describe('mcp deploy, stop and start', () => {
         source: deps.source.description,
         store: deps.store,
         runtimes: [runtime],
+        filesRoot: '/nonexistent',
         trigger: () => reconcileOnce(deps, defaultOptions).then(() => {}),
       },
       { listen: '127.0.0.1:0', tokens: [{ name: 'ops', sha256: tokenDigest('ops-token'), role: 'operate' }] },

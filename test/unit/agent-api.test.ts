@@ -6,7 +6,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +35,7 @@ const SECRET = 'hook-secret';
 const sign = (body: string) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
 
 describe('agent API', () => {
+  const files = mkdtempSync(join(tmpdir(), 'mcp-files-'));
   let h: Harness;
   let api: ApiServer;
   const triggers: string[] = [];
@@ -54,6 +64,7 @@ describe('agent API', () => {
         branch: 'main',
         store: h.store,
         runtimes: [h.runtime],
+        filesRoot: files,
         trigger: async (reason) => {
           triggers.push(reason);
           await h.pass();
@@ -159,6 +170,46 @@ describe('agent API', () => {
     assert.equal(wrong.headers.get('allow'), 'GET');
   });
 
+  it('pushes a file into the service’s directory and pulls it back, for the right roles only', async () => {
+    const put = (path: string, body: string, token = 'operate-token') =>
+      call(`/v1/files/${path}`, { method: 'PUT', body, token });
+    const pushed = await put('wiki/conf/wiki.toml', 'title = "wiki"\n');
+    assert.equal(pushed.status, 200);
+    assert.deepEqual(pushed.body, { service: 'wiki', path: 'conf/wiki.toml', bytes: 15 });
+    assert.equal(readFileSync(join(files, 'wiki', 'conf', 'wiki.toml'), 'utf8'), 'title = "wiki"\n');
+    const pulled = await fetch(`${api.url}/v1/files/wiki/conf/wiki.toml`, {
+      headers: { authorization: 'Bearer read-token' },
+    });
+    assert.equal(pulled.headers.get('content-type'), 'application/octet-stream');
+    assert.equal(await pulled.text(), 'title = "wiki"\n');
+    assert.equal((await put('wiki/x', 'y', 'read-token')).status, 403);
+    assert.equal((await put('mail/x', 'y')).status, 404, 'a service of another node');
+    assert.equal((await put('nosuch/x', 'y')).status, 404);
+    assert.equal((await put('wiki/a%2Fb', 'y')).status, 400);
+    assert.equal((await put('wiki', 'y')).status, 400);
+    assert.equal((await call('/v1/files/wiki/conf/missing', { token: 'read-token' })).status, 404);
+  });
+
+  it('never writes or reads outside the service’s directory through a symbolic link', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'mcp-outside-'));
+    writeFileSync(join(outside, 'secret'), 'not yours');
+    mkdirSync(join(files, 'wiki'), { recursive: true });
+    symlinkSync(outside, join(files, 'wiki', 'evil'));
+    symlinkSync(join(outside, 'secret'), join(files, 'wiki', 'link.txt'));
+    const put = (path: string) =>
+      call(`/v1/files/${path}`, { method: 'PUT', body: 'x', token: 'operate-token' });
+    const escaped = await put('wiki/evil/made/new.txt');
+    assert.equal(escaped.status, 400);
+    assert.match(escaped.body.error.message, /leads outside/);
+    assert.equal(existsSync(join(outside, 'made')), false, 'no directory created outside');
+    assert.equal((await call('/v1/files/wiki/evil/secret', { token: 'read-token' })).status, 404);
+    assert.equal((await call('/v1/files/wiki/link.txt', { token: 'read-token' })).status, 404);
+    assert.equal((await put('wiki/link.txt')).status, 200, 'the link itself is replaced by the file');
+    assert.equal(readFileSync(join(outside, 'secret'), 'utf8'), 'not yours');
+    assert.equal(lstatSync(join(files, 'wiki', 'link.txt')).isFile(), true);
+    rmSync(outside, { recursive: true, force: true });
+  });
+
   it('answers 503 for ps while the runtime cannot be observed', async () => {
     const down = new McpError('RUNTIME_UNAVAILABLE', 'podman socket refused the connection');
     h.runtime.failNext('observe', down);
@@ -203,7 +254,14 @@ describe('agent API over TLS, and its listen errors', () => {
       );
       const h = await harness();
       const api = await startApi(
-        { node: 'rift', source: 'test', store: h.store, runtimes: [h.runtime], trigger: async () => {} },
+        {
+          node: 'rift',
+          source: 'test',
+          store: h.store,
+          runtimes: [h.runtime],
+          trigger: async () => {},
+          filesRoot: '/nonexistent',
+        },
         { listen: '127.0.0.1:0', tlsCert: join(dir, 'agent.crt'), tlsKey: join(dir, 'agent.key'), tokens },
         silentLogger,
       );
@@ -234,6 +292,7 @@ describe('agent API over TLS, and its listen errors', () => {
       source: 'test',
       store: h.store,
       runtimes: [h.runtime],
+      filesRoot: '/nonexistent',
       trigger: async () => {},
     };
     const first = await startApi(ctx, { listen: '127.0.0.1:0', tokens }, silentLogger);

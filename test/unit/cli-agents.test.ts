@@ -49,6 +49,7 @@ describe('mcp status, ps and sync', () => {
         source: 'test',
         store: h.store,
         runtimes: [h.runtime],
+        filesRoot: '/nonexistent',
         trigger: () => h.pass().then(() => {}),
       },
       {

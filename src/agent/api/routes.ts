@@ -10,6 +10,7 @@ import { instanceName } from '../../domain/spec.js';
 import type { ContainerRuntime } from '../../ports/container-runtime.js';
 import type { StateStore } from '../../ports/state-store.js';
 import type { Role } from './auth.js';
+import { fileTarget, pullFile, pushFile } from './files.js';
 
 /** What the API needs of a running agent. */
 export interface ApiContext {
@@ -23,9 +24,13 @@ export interface ApiContext {
   runtimes: readonly ContainerRuntime[];
   /** Asks for a pass; resolves when a pass that started after the call has finished. */
   trigger(reason: string): Promise<void>;
+  /** File push / pull reaches `<filesRoot>/<service>/` only. */
+  filesRoot: string;
 }
 
 export interface ApiRequest {
+  /** The URL's path, decoded by the handler that needs it. */
+  path: string;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
@@ -33,13 +38,20 @@ export interface ApiRequest {
 
 export interface ApiResponse {
   status: number;
+  /** Sent as JSON, unless `raw` is set. */
   body: unknown;
+  /** Bytes sent as application/octet-stream (a pulled file). */
+  raw?: Buffer;
 }
 
 /** `auth`: the role a bearer token needs, 'none' (health), or 'webhook' (HMAC signature). */
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   path: string;
+  /** The route serves every path below `path` (which then ends in a slash). */
+  prefix?: boolean;
+  /** Largest body this route takes, when not the server's default. */
+  bodyLimit?: number;
   auth: Role | 'none' | 'webhook';
   handle(req: ApiRequest): Promise<ApiResponse>;
 }
@@ -180,4 +192,23 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     },
   },
   { method: 'POST', path: '/v1/webhook', auth: 'webhook', handle: (req) => webhook(ctx, req) },
+  {
+    method: 'GET',
+    path: '/v1/files/',
+    prefix: true,
+    auth: 'read',
+    handle: async (req) => ({ status: 200, body: null, raw: await pullFile(fileTarget(req.path, ctx)) }),
+  },
+  {
+    method: 'PUT',
+    path: '/v1/files/',
+    prefix: true,
+    bodyLimit: 64 << 20,
+    auth: 'operate',
+    handle: async (req) => {
+      const target = fileTarget(req.path, ctx);
+      await pushFile(target, req.body);
+      return ok({ service: target.service, path: target.rel, bytes: req.body.length });
+    },
+  },
 ];

@@ -104,17 +104,30 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://agent');
     try {
-      const onPath = routes.filter((r) => r.path === url.pathname);
+      const onPath = routes.filter((r) =>
+        r.prefix ? url.pathname.startsWith(r.path) : r.path === url.pathname,
+      );
       const route = onPath.find((r) => r.method === req.method);
       if (!onPath.length) throw new HttpError(404, `no such endpoint: ${url.pathname}`);
       if (!route)
         throw new HttpError(405, `${req.method} not allowed`, {
           allow: onPath.map((r) => r.method).join(', '),
         });
-      const body = await readBody(req, limit);
+      const body = await readBody(req, route.bodyLimit ?? limit);
       authorise(route, req, body);
-      const answer = await route.handle({ query: url.searchParams, headers: req.headers, body });
-      send(res, answer.status, answer.body);
+      const answer = await route.handle({
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+      });
+      if (answer.raw) {
+        res.writeHead(answer.status, {
+          'content-type': 'application/octet-stream',
+          'content-length': answer.raw.length,
+        });
+        res.end(answer.raw);
+      } else send(res, answer.status, answer.body);
     } catch (err) {
       if (err instanceof HttpError) {
         send(res, err.status, { error: { code: 'HTTP', message: err.message } }, err.headers);
