@@ -8,7 +8,7 @@ import type { Node } from './config.js';
 export type NodeAnswer<T> = { node: Node; ok: true; body: T } | { node: Node; ok: false; error: McpError };
 
 export interface AskOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT';
   token?: string;
   timeoutMs?: number;
 }
@@ -20,11 +20,17 @@ export const agentUrl = (address: string): string =>
 const KNOWN: ReadonlySet<string> = new Set<ErrorCode>([
   'USAGE',
   'NOT_FOUND',
+  'CONFLICT',
   'RUNTIME_UNAVAILABLE',
   'SOURCE_UNAVAILABLE',
 ]);
 
-const ask = async <T>(node: Node, path: string, opts: AskOptions): Promise<T> => {
+/** One request to a node's agent; a refusal or an unreachable agent is an McpError in our words. */
+const send = async (
+  node: Node,
+  path: string,
+  opts: AskOptions & { body?: Uint8Array<ArrayBuffer> },
+): Promise<Response> => {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const where = `${node.name} (${agentUrl(node.address)})`;
   let res: Response;
@@ -32,6 +38,7 @@ const ask = async <T>(node: Node, path: string, opts: AskOptions): Promise<T> =>
     res = await fetch(`${agentUrl(node.address)}${path}`, {
       method: opts.method ?? 'GET',
       headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
+      body: opts.body,
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
@@ -42,10 +49,10 @@ const ask = async <T>(node: Node, path: string, opts: AskOptions): Promise<T> =>
         : (e.cause?.code ?? e.cause?.message ?? e.message);
     throw new McpError('AGENT_UNAVAILABLE', `${where} is unreachable: ${why}`, { node: node.name });
   }
+  if (res.ok) return res;
   const body = (await res.json().catch(() => undefined)) as
     | { error?: { code?: string; message?: string } }
     | undefined;
-  if (res.ok && body !== undefined) return body as T;
   const message = body?.error?.message ?? `HTTP ${res.status}`;
   if (res.status === 401 || res.status === 403)
     throw new McpError('UNAUTHORIZED', `${where}: ${message}`, {
@@ -56,6 +63,22 @@ const ask = async <T>(node: Node, path: string, opts: AskOptions): Promise<T> =>
     body?.error?.code && KNOWN.has(body.error.code) ? (body.error.code as ErrorCode) : 'AGENT_UNAVAILABLE';
   throw new McpError(code, `${where}: ${message}`, { node: node.name });
 };
+
+const ask = async <T>(node: Node, path: string, opts: AskOptions): Promise<T> => {
+  const res = await send(node, path, opts);
+  return (await res.json().catch(() => {
+    throw new McpError('AGENT_UNAVAILABLE', `${node.name}: the answer to ${path} is not JSON`, {
+      node: node.name,
+    });
+  })) as T;
+};
+
+/** Sends or fetches bytes (file push / pull); resolves with the answer's bytes. */
+export const transfer = async (
+  node: Node,
+  path: string,
+  opts: AskOptions & { body?: Uint8Array<ArrayBuffer> },
+): Promise<Buffer> => Buffer.from(await (await send(node, path, opts)).arrayBuffer());
 
 /** Asks every node in parallel; answers come back in the order of `nodes`. */
 export const askNodes = <T>(

@@ -4,7 +4,7 @@
  * fatal to the others; a refused token is its own exit code; --json carries every answer.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -49,7 +49,7 @@ describe('mcp status, ps and sync', () => {
         source: 'test',
         store: h.store,
         runtimes: [h.runtime],
-        filesRoot: '/nonexistent',
+        filesRoot: join(dir, 'srv'),
         trigger: () => h.pass().then(() => {}),
       },
       {
@@ -122,5 +122,27 @@ describe('mcp status, ps and sync', () => {
     const missing = await mcp(['status', '--config', 'nowhere.toml']);
     assert.equal(missing.code, EXIT.config);
     assert.match(missing.err, /cannot read .*nowhere\.toml: ENOENT/);
+  });
+
+  it('push writes a local file into a service’s directory on its node, and pull reads it back', async () => {
+    writeFileSync(join(dir, 'app.conf'), 'listen = 8080\n');
+    const operate = { MCP_TOKEN: 'operate-token' };
+    const pushed = await mcp(['push', 'wiki', 'app.conf', 'conf/app.conf', '--node', 'rift'], operate);
+    assert.equal(pushed.code, EXIT.ok, pushed.err);
+    assert.equal(pushed.out, 'rift: wrote wiki/conf/app.conf (14 bytes)');
+    assert.equal(readFileSync(join(dir, 'srv', 'wiki', 'conf', 'app.conf'), 'utf8'), 'listen = 8080\n');
+    const shown = await mcp(['pull', 'wiki', 'conf/app.conf', '-', '--node', 'rift']);
+    assert.equal(shown.out, 'listen = 8080\n');
+    assert.equal((await mcp(['pull', 'wiki', 'conf/app.conf', '--node', 'rift'])).code, EXIT.ok);
+    assert.equal(readFileSync(join(dir, 'app.conf'), 'utf8'), 'listen = 8080\n');
+    assert.equal((await mcp(['pull', 'wiki', 'conf/missing', '--node', 'rift'])).code, EXIT.notFound);
+    assert.equal(
+      (await mcp(['push', 'wiki', 'app.conf', '--node', 'rift'])).code,
+      EXIT.noPermission,
+      'a read token',
+    );
+    const which = await mcp(['pull', 'wiki', 'conf/app.conf']);
+    assert.equal(which.code, EXIT.usage);
+    assert.match(which.err, /which node holds wiki\? give --node/);
   });
 });

@@ -46,6 +46,8 @@ describe('mcp help', () => {
         'deploy',
         'stop',
         'start',
+        'push',
+        'pull',
       ]);
     }
   });
@@ -94,7 +96,7 @@ describe('mcp usage errors', () => {
     assert.equal(out, '');
     assert.equal(
       err,
-      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, status, ps, sync, deploy, stop, start; see mcp --help\n",
+      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, status, ps, sync, deploy, stop, start, push, pull; see mcp --help\n",
     );
   });
 
