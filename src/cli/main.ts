@@ -15,6 +15,7 @@ export const COMMANDS: Record<string, string> = {
   validate: 'check every service file of a directory and report all errors',
   plan: 'show the actions each node would take between two git revisions',
   render: 'print podman run commands, a compose file or a kube manifest for services',
+  list: 'list the services of the services clone, by node',
   status: 'ask each node’s agent for the result of its last pass',
   ps: 'list the instances MCP manages on each node, live',
   sync: 'make each node’s agent reconcile now and wait for the pass',

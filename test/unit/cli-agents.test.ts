@@ -146,3 +146,35 @@ describe('mcp status, ps and sync', () => {
     assert.match(which.err, /which node holds wiki\? give --node/);
   });
 });
+
+describe('mcp list', () => {
+  const run = async (...args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const root = join(import.meta.dirname, '../../..');
+    const code = await main(args, {
+      cwd: root,
+      env: { MCP_CONFIG: '/nonexistent/mcp.toml' },
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+      color: false,
+    });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  it('lists the clone’s services of a node, with their components', async () => {
+    const r = await run('list', '--repo', 'examples/services', '--node', 'vade');
+    assert.equal(r.code, EXIT.ok);
+    const lines = r.out.split('\n');
+    assert.match(lines[0], /^SERVICE\s+NODE\s+ACTIVE\s+COMPONENTS$/);
+    assert.match(lines[1], /^echo\s+vade\s+yes\s+vm \(vm \/var\/lib\/mcp\/images\/echo\.img\)$/);
+    assert.ok(lines.slice(1).every((l) => /^\S+\s+vade\s/.test(l)));
+    assert.match(r.out, /^pastebin-legacy\s+vade\s+no\s/m);
+  });
+
+  it('refuses an invalid clone with its errors', async () => {
+    const r = await run('list', '--repo', 'examples/invalid/bad-port');
+    assert.equal(r.code, EXIT.invalid);
+    assert.match(r.err, /^services\/\S+\.toml:\d+:\d+ /m);
+  });
+});

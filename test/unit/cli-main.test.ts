@@ -40,6 +40,7 @@ describe('mcp help', () => {
         'validate',
         'plan',
         'render',
+        'list',
         'status',
         'ps',
         'sync',
@@ -96,7 +97,7 @@ describe('mcp usage errors', () => {
     assert.equal(out, '');
     assert.equal(
       err,
-      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, status, ps, sync, deploy, stop, start, push, pull; see mcp --help\n",
+      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, list, status, ps, sync, deploy, stop, start, push, pull; see mcp --help\n",
     );
   });
 
