@@ -6,11 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# git (and its http-backend) for the git tests, curl, openssl for the API's TLS test, and
-# docker-compose, the peer of the convergence benchmark and of the compose renderer's test.
+# git (and its http-backend) for the git tests, curl, openssl for the API's TLS test,
+# docker-compose (the peer of the convergence benchmark and of the compose renderer's test),
+# iproute2 and nftables for the VM bridge (and its tests' network namespaces), procps (ps, pkill).
 # shellcheck source=test/support/apt.sh
 . test/support/apt.sh
-apt_install git curl ca-certificates openssl docker-compose
+apt_install git curl ca-certificates openssl docker-compose iproute2 nftables procps
 
 # `npm install`, not `npm ci`: the registry reachable here serves only the Linux builds of
 # biome's per-platform packages, so the lock file cannot list the others and `npm ci` calls it

@@ -24,6 +24,8 @@ fi
 
 # VMs run detached from the agent that started them: stop those an interrupted run left.
 pkill -KILL -f 'qemu-system.*/mcp-(qemu|agent)-' || true
+# ... and the network namespaces the bridge tests made.
+for ns in $(ip netns list 2>/dev/null | awk '/^mcp-test-br-/ {print $1}'); do ip netns del "$ns"; done
 
 # A hung test must fail the run, not outlast CI's limit: each test gets 5 minutes, the suite 40.
 timeout --kill-after=30 40m npm test

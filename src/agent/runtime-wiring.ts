@@ -39,7 +39,7 @@ export const wireAgent = async (
     stopTimeoutSeconds: config.podman.stop_timeout,
     onLog: (level, message, meta) => log[level](message, meta),
   });
-  const unikernel = await createQemuRuntime({ dir: join(config.state_dir, 'vms') });
+  const unikernel = await createQemuRuntime({ dir: join(config.state_dir, 'vms'), bridge: config.bridge });
   const options: ApplyOptions = {
     concurrency: config.policy.concurrency,
     retry: { retries: config.policy.retries, delayMs: 500 },

@@ -8,7 +8,9 @@
 #   - packs a busybox initramfs whose /init reads mcp.ip=ADDR/PREFIX, mcp.gw=GATEWAY and
 #     mcp.name=NAME from the kernel command line (all optional; without mcp.ip it asks DHCP, which
 #     QEMU user-mode networking answers with 10.0.2.15), serves "mcp-guest NAME" over HTTP on port
-#     8080, prints the line "mcp-guest ready" on the console and powers off on the ACPI power button.
+#     8080, prints the line "mcp-guest ready" on the console and powers off on the ACPI power button;
+#     a second NIC, when there is one, gets its address by DHCP (the ports published from the host
+#     when the first NIC is on the isolated bridge).
 # The result is DIR/vmlinuz and DIR/initrd.img; DIR is MCP_GUEST_DIR, default /var/lib/mcp-test/guest.
 # Nothing is rebuilt while both files are newer than this script. Prints DIR on stdout (everything
 # else goes to stderr), so callers can do
@@ -141,6 +143,12 @@ if [ -e /sys/class/net/eth0 ]; then
 else
   echo "mcp-guest: no eth0"
 fi
+# A second NIC (QEMU user mode, restricted) carries the ports the host publishes when eth0 is
+# on the isolated bridge: DHCP gives it an address; the default route stays on eth0.
+if [ -e /sys/class/net/eth1 ]; then
+  ip link set eth1 up
+  udhcpc -i eth1 -s /usr/share/udhcpc/default.script -t 10 -T 1 -b
+fi
 
 mkdir -p /www
 echo "mcp-guest $NAME" >/www/index.html
@@ -173,7 +181,7 @@ case "$1" in
   bound | renew)
     ip addr flush dev "$interface"
     ip addr add "$ip/${mask:-24}" dev "$interface"
-    if [ -n "$router" ]; then
+    if [ -n "$router" ] && [ -z "$(ip route show default)" ]; then
       for r in $router; do
         ip route add default via "$r" dev "$interface" && break
       done

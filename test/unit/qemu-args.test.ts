@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { allocateAddress, tapName } from '../../src/adapters/qemu/bridge.js';
 import { bootImage } from '../../src/adapters/qemu/image.js';
 import { macFor, vmArgs } from '../../src/adapters/qemu/vm-args.js';
 import { McpError } from '../../src/domain/errors.js';
@@ -84,4 +85,45 @@ test('an image is a kernel directory or a disk file; a rebuild in place changes 
   await assert.rejects(bootImage(join(dir, 'nothing')), unavailable(/nothing not found$/));
   mkdirSync(join(dir, 'empty'));
   await assert.rejects(bootImage(join(dir, 'empty')), unavailable(/empty has no vmlinuz$/));
+});
+
+test('on the bridge, the first NIC is the TAP with the address on the kernel command line, and ports come in on a restricted second NIC', () => {
+  const args = vmArgs(
+    { spec: echo, hash: 'h', routePorts: {} },
+    { kind: 'kernel', kernel: '/k/vmlinuz', id: 'k' },
+    '/d',
+    { tap: tapName('echo-vm'), address: '10.99.0.2/24', gateway: '10.99.0.1' },
+  );
+  const all = (flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+  assert.deepEqual(all('-netdev'), [
+    `tap,id=net0,ifname=${tapName('echo-vm')},script=no,downscript=no`,
+    'user,id=pub0,restrict=on,hostfwd=tcp:127.0.0.1:8090-:8080',
+  ]);
+  assert.equal(all('-device').length, 2);
+  assert.equal(
+    args[args.indexOf('-append') + 1],
+    'console=ttyS0 mcp.name=echo-vm mcp.ip=10.99.0.2/24 mcp.gw=10.99.0.1 echo.port=8080',
+  );
+  const unpublished = vmArgs(
+    { spec: { ...echo, ports: [] }, hash: 'h', routePorts: {} },
+    { kind: 'kernel', kernel: '/k/vmlinuz', id: 'k' },
+    '/d',
+    { tap: 'mcpx', address: '10.99.0.2/24', gateway: '10.99.0.1' },
+  );
+  assert.equal(
+    unpublished.filter((a) => a === '-netdev').length,
+    1,
+    'no user-mode NIC without published ports',
+  );
+});
+
+test('bridge addresses: the lowest free host address, never the gateway, the same for a name every time', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'mcp-addr-')), 'addresses.json');
+  const bridge = { name: 'mcp-br0', subnet: '10.99.0.0/29', gateway: '10.99.0.1' };
+  assert.equal(await allocateAddress(file, 'a-vm', bridge), '10.99.0.2/29');
+  assert.equal(await allocateAddress(file, 'b-vm', bridge), '10.99.0.3/29');
+  assert.equal(await allocateAddress(file, 'a-vm', bridge), '10.99.0.2/29');
+  for (const n of ['c', 'd', 'e']) await allocateAddress(file, `${n}-vm`, bridge);
+  await assert.rejects(allocateAddress(file, 'g-vm', bridge), /no free address left in 10\.99\.0\.0\/29/);
+  assert.match(tapName('a-vm'), /^mcp[0-9a-f]{8}$/);
 });

@@ -17,6 +17,16 @@ import { managedLabels } from '../../domain/instance.js';
 import type { InstanceState, Observed, ObservedInstance } from '../../domain/observed.js';
 import { instanceName } from '../../domain/spec.js';
 import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../ports/container-runtime.js';
+import {
+  addressesFile,
+  allocateAddress,
+  type BridgeConfig,
+  type BridgePort,
+  bridgeExists,
+  ensureTap,
+  removeTap,
+  tapName,
+} from './bridge.js';
 import { bootImage } from './image.js';
 import { qmp } from './qmp.js';
 import { vmArgs } from './vm-args.js';
@@ -30,6 +40,8 @@ export interface QemuRuntimeOptions {
   pollIntervalMs?: number;
   /** How long a started QEMU has to answer on its QMP socket (default 15 s). */
   startTimeoutMs?: number;
+  /** The isolated bridge; used for VMs created while it exists, else user-mode networking. */
+  bridge?: BridgeConfig;
 }
 
 interface VmRecord {
@@ -39,6 +51,8 @@ interface VmRecord {
   image: string;
   imageId: string;
   args: string[];
+  /** The VM's TAP on the isolated bridge, when it was created on one. */
+  port?: BridgePort;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,6 +86,14 @@ export class QemuRuntime implements ContainerRuntime {
     const rt = new QemuRuntime(opts);
     await rt.resync();
     return rt;
+  }
+
+  /** Address allocations run one at a time: creates run concurrently within a stage. */
+  private allocating: Promise<unknown> = Promise.resolve();
+  private allocate(name: string, bridge: BridgeConfig): Promise<string> {
+    const next = this.allocating.then(() => allocateAddress(addressesFile(this.opts.dir), name, bridge));
+    this.allocating = next.catch(() => undefined);
+    return next;
   }
 
   private dirOf(name: string): string {
@@ -166,6 +188,15 @@ export class QemuRuntime implements ContainerRuntime {
     if ([...this.vms.values()].some((v) => v.name === name))
       throw new McpError('CONFLICT', `name ${name} is already in use`, { name });
     const image = await bootImage(req.spec.image);
+    const bridge = this.opts.bridge;
+    const port: BridgePort | undefined =
+      bridge && bridgeExists(bridge)
+        ? {
+            tap: tapName(name),
+            address: await this.allocate(name, bridge),
+            gateway: bridge.gateway,
+          }
+        : undefined;
     const dir = this.dirOf(name);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
@@ -175,7 +206,8 @@ export class QemuRuntime implements ContainerRuntime {
       labels: managedLabels(req.spec, req.hash, req.revision),
       image: req.spec.image,
       imageId: image.id,
-      args: vmArgs(req, image, dir),
+      args: vmArgs(req, image, dir, port),
+      ...(port && { port }),
     };
     await writeFile(join(dir, 'vm.json.tmp'), JSON.stringify(rec, null, 2));
     await rename(join(dir, 'vm.json.tmp'), join(dir, 'vm.json'));
@@ -190,6 +222,7 @@ export class QemuRuntime implements ContainerRuntime {
     const dir = this.dirOf(rec.name);
     await rm(join(dir, 'qmp.sock'), { force: true });
     await rm(join(dir, 'qemu.pid'), { force: true });
+    if (rec.port) await ensureTap(rec.port.tap, this.opts.bridge?.name ?? 'mcp-br0');
     const log = openSync(join(dir, 'qemu.log'), 'a');
     const child = spawn(this.qemu, rec.args, { detached: true, stdio: ['ignore', log, log] });
     closeSync(log);
@@ -262,6 +295,7 @@ export class QemuRuntime implements ContainerRuntime {
     const rec = this.vms.get(id);
     if (!rec) return;
     await this.stop(id, 0);
+    if (rec.port) await removeTap(rec.port.tap);
     await rm(this.dirOf(rec.name), { recursive: true, force: true });
     this.vms.delete(id);
     this.children.delete(id);

@@ -3,8 +3,11 @@
  * - KVM when the host has it, else TCG (`accel=kvm:tcg`); no default devices, no display;
  *   the serial console goes to a file in the VM's directory;
  * - the kernel command line is `console=ttyS0 mcp.name=<instance>` plus the spec's `cmd`;
- * - networking is QEMU's user mode with every published port forwarded by QEMU itself
- *   (the fallback DESIGN.md names for hosts without the isolated bridge);
+ * - on the isolated bridge, the first NIC is the VM's TAP and its address and gateway go on
+ *   the kernel command line (`mcp.ip=`, `mcp.gw=`); published ports then come in through a
+ *   second NIC in QEMU's user mode with `restrict=on` (no way out through it);
+ * - without the bridge, QEMU's user mode is the only NIC and forwards the published ports
+ *   (the fallback DESIGN.md names);
  * - the MAC address is derived from the instance name, so it is the same on every boot;
  * - a disk image is opened with snapshot=on: a unikernel image is never written to.
  */
@@ -13,6 +16,7 @@ import { join } from 'node:path';
 import { publishedPorts } from '../../domain/instance.js';
 import { instanceName } from '../../domain/spec.js';
 import type { CreateRequest } from '../../ports/container-runtime.js';
+import type { BridgePort } from './bridge.js';
 import type { BootImage } from './image.js';
 
 /** 52:54:00 (QEMU's prefix) and three bytes of the name's SHA-256. */
@@ -21,12 +25,38 @@ export const macFor = (name: string): string => {
   return ['52', '54', '00', ...[h[0], h[1], h[2]].map((b) => b.toString(16).padStart(2, '0'))].join(':');
 };
 
-export const vmArgs = (req: CreateRequest, image: BootImage, dir: string): string[] => {
+/** The NICs of a VM: the bridge port and, for published ports, a restricted user-mode NIC. */
+const nics = (name: string, forwards: string[], port?: BridgePort): string[] => {
+  if (!port)
+    return [
+      '-netdev',
+      ['user', 'id=net0', ...forwards].join(','),
+      '-device',
+      `virtio-net-pci,netdev=net0,mac=${macFor(name)}`,
+    ];
+  const tap = [
+    '-netdev',
+    `tap,id=net0,ifname=${port.tap},script=no,downscript=no`,
+    '-device',
+    `virtio-net-pci,netdev=net0,mac=${macFor(name)}`,
+  ];
+  if (!forwards.length) return tap;
+  return [
+    ...tap,
+    '-netdev',
+    ['user', 'id=pub0', 'restrict=on', ...forwards].join(','),
+    '-device',
+    `virtio-net-pci,netdev=pub0,mac=${macFor(`${name}/published`)}`,
+  ];
+};
+
+export const vmArgs = (req: CreateRequest, image: BootImage, dir: string, port?: BridgePort): string[] => {
   const { spec } = req;
   const name = instanceName(spec);
   const forwards = publishedPorts(spec, req.routePorts).map(
     (p) => `hostfwd=${p.protocol}:${p.hostIp}:${p.hostPort}-:${p.containerPort}`,
   );
+  const addressing = port ? [`mcp.ip=${port.address}`, `mcp.gw=${port.gateway}`] : [];
   const boot =
     image.kind === 'kernel'
       ? [
@@ -34,7 +64,7 @@ export const vmArgs = (req: CreateRequest, image: BootImage, dir: string): strin
           image.kernel,
           ...(image.initrd ? ['-initrd', image.initrd] : []),
           '-append',
-          ['console=ttyS0', `mcp.name=${name}`, ...spec.cmd].join(' '),
+          ['console=ttyS0', `mcp.name=${name}`, ...addressing, ...spec.cmd].join(' '),
         ]
       : ['-drive', `file=${image.file},format=${image.format},if=virtio,snapshot=on`];
   return [
@@ -53,10 +83,7 @@ export const vmArgs = (req: CreateRequest, image: BootImage, dir: string): strin
     '-serial',
     `file:${join(dir, 'console.log')}`,
     ...boot,
-    '-netdev',
-    ['user', 'id=net0', ...forwards].join(','),
-    '-device',
-    `virtio-net-pci,netdev=net0,mac=${macFor(name)}`,
+    ...nics(name, forwards, port),
     '-qmp',
     `unix:${join(dir, 'qmp.sock')},server=on,wait=off`,
     '-pidfile',
