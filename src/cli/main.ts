@@ -22,6 +22,7 @@ export const COMMANDS: Record<string, string> = {
   deploy: 'commit and push services, then wait until their nodes run that commit',
   stop: 'set services inactive (commit, push, wait): their instances stop',
   start: 'set services active again (commit, push, wait)',
+  adopt: 'let MCP take over unmanaged containers holding a service’s names',
   push: 'copy a local file into a service’s directory on its node',
   pull: 'copy a file of a service’s directory on its node to here',
 };

@@ -145,6 +145,26 @@ describe('mcp status, ps and sync', () => {
     assert.equal(which.code, EXIT.usage);
     assert.match(which.err, /which node holds wiki\? give --node/);
   });
+
+  it('adopt makes the unmanaged container holding a service’s name MCP’s, replaced from the spec', async () => {
+    const cache = service('cache', ['main']);
+    h.runtime.addImage(cache.components[0].image);
+    h.serve([service('dns', ['server']), service('wiki', ['api']), cache], '3f9a2c1d00');
+    h.runtime.addUnmanaged('cache-main');
+    assert.match((await h.pass()).status.summary, /1 conflict/);
+    const operate = { MCP_TOKEN: 'operate-token' };
+    const r = await mcp(['adopt', 'cache', '--node', 'rift'], operate);
+    assert.equal(r.code, EXIT.ok, r.err);
+    assert.match(r.out, /^rift: adopted cache-main\nrift: converged in \d+ ms: 1 recreated, 2 unchanged$/);
+    const adopted = h.runtime.list().find((i) => i.name === 'cache-main');
+    assert.equal(adopted?.labels['mcp.managed'], 'true');
+    assert.equal(adopted?.image, cache.components[0].image);
+    assert.equal(
+      (await mcp(['adopt', 'cache', '--node', 'rift'], operate)).out,
+      'rift: nothing of cache to adopt',
+    );
+    assert.equal((await mcp(['adopt', 'nosuch', '--node', 'rift'], operate)).code, EXIT.notFound);
+  });
 });
 
 describe('mcp list', () => {

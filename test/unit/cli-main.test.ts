@@ -47,6 +47,7 @@ describe('mcp help', () => {
         'deploy',
         'stop',
         'start',
+        'adopt',
         'push',
         'pull',
       ]);
@@ -97,7 +98,7 @@ describe('mcp usage errors', () => {
     assert.equal(out, '');
     assert.equal(
       err,
-      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, list, status, ps, sync, deploy, stop, start, push, pull; see mcp --help\n",
+      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, list, status, ps, sync, deploy, stop, start, adopt, push, pull; see mcp --help\n",
     );
   });
 

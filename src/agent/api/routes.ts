@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { asMcpError, McpError } from '../../domain/errors.js';
-import { LABEL } from '../../domain/observed.js';
+import { inventoryEntry, LABEL } from '../../domain/observed.js';
 import { instanceName } from '../../domain/spec.js';
 import type { ContainerRuntime } from '../../ports/container-runtime.js';
 import type { StateStore } from '../../ports/state-store.js';
@@ -74,6 +74,23 @@ const observe = async (ctx: ApiContext, names: string[]) => {
   } catch (err) {
     return { instances: [], error: asMcpError(err).message };
   }
+};
+
+/**
+ * `mcp adopt`: MCP takes over the containers that hold the names of a service's components
+ * without MCP's labels (each a standing conflict). They go into the inventory as MCP's, so the
+ * next pass replaces them with containers made from the spec; nothing else is touched.
+ */
+const adopt = async (ctx: ApiContext, service: string): Promise<string[]> => {
+  const spec = ctx.store.lastGood()?.services.find((s) => s.name === service && s.node === ctx.node);
+  if (!spec) throw new McpError('NOT_FOUND', `no service ${service} on node ${ctx.node}`);
+  const names = spec.components.map(instanceName);
+  const view = await observe(ctx, names);
+  if (view.error) throw new McpError('RUNTIME_UNAVAILABLE', view.error);
+  const held = new Set(view.instances.filter((i) => i.labels[LABEL.managed] !== 'true').map((i) => i.name));
+  const adopted = spec.components.filter((c) => held.has(instanceName(c)));
+  ctx.store.recordInstances(adopted.map((c) => inventoryEntry(c, '')));
+  return adopted.map(instanceName);
 };
 
 const webhook = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> => {
@@ -189,6 +206,20 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
       if (req.query.get('wait') !== 'true') return ok({ triggered: true }, 202);
       await pass;
       return ok({ node: ctx.node, lastPass: ctx.store.lastPass() ?? null });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/adopt',
+    auth: 'operate',
+    handle: async (req) => {
+      const adopted = await adopt(ctx, req.query.get('service') ?? '');
+      if (adopted.length) await ctx.trigger(`adopt ${adopted.join(' ')}`);
+      return ok({
+        node: ctx.node,
+        adopted,
+        lastPass: adopted.length ? (ctx.store.lastPass() ?? null) : null,
+      });
     },
   },
   { method: 'POST', path: '/v1/webhook', auth: 'webhook', handle: (req) => webhook(ctx, req) },
