@@ -11,9 +11,9 @@ import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js
 import type { Logger } from '../log.js';
 import type { RevisionSource } from '../ports/revision-source.js';
 import type { PassStatus, StateStore } from '../ports/state-store.js';
-import { formatSpecError } from '../spec/load.js';
+import { formatSpecError } from '../validate/load.js';
 import { type ApplyDeps, type ApplyOptions, applyPlan } from './apply.js';
-import { type ChangeSet, describeCounts } from './outcome.js';
+import { type ChangeSet, describeCounts } from '../domain/outcome.js';
 
 export interface PassDeps extends ApplyDeps {
   node: string;

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import schema from '../../schema/cli.schema.json' with { type: 'json' };
 import { McpError } from '../domain/errors.js';
 import type { CliConfig } from '../generated/cli.js';
-import { configParser, readConfigFile } from '../spec/config-file.js';
+import { configParser, readConfigFile } from '../validate/config-file.js';
 import type { CliContext } from './context.js';
 
 export interface Node {

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { McpError } from '../domain/errors.js';
 import type { CliConfig } from '../generated/cli.js';
-import { loadRevisionFromDir } from '../spec/load.js';
+import { loadRevisionFromDir } from '../validate/load.js';
 import { type Node, selectNodes } from './config.js';
 import type { CliContext } from './context.js';
 

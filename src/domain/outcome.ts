@@ -2,7 +2,7 @@
  * The fixed vocabulary of what happened to each instance in a pass, shared by logs, events,
  * the API and the CLI.
  */
-import type { ActionKind } from '../domain/plan-types.js';
+import type { ActionKind } from './plan-types.js';
 
 export type Outcome =
   | 'created'

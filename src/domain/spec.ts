@@ -1,6 +1,6 @@
 /**
  * Normalised desired state: what the planner and the runtimes consume. Produced only by
- * src/spec (which validates the TOML first), so everything here is trusted and canonical:
+ * src/validate (which validates the TOML first), so everything here is trusted and canonical:
  * defaults filled, lists in a stable order, ports and volumes parsed.
  */
 

@@ -1,5 +1,5 @@
 /** `mcp plan` for a terminal: one block per node, actions by stage, changes indented below. */
-import type { Style } from '../cli/style.js';
+import type { Style } from '../render/style.js';
 import { changeText } from './plan-changes.js';
 import {
   countsText,

@@ -1,5 +1,5 @@
 /** Checks of one component that the schema cannot express: pinned images, kinds, port ranges. */
-import { parsePortSpec } from '../domain/normalise.js';
+import { parsePortSpec } from '../validate/normalise.js';
 import type { Component } from '../generated/service.js';
 import { unpinnedImage } from './image.js';
 import { problem } from './problem.js';

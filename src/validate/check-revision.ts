@@ -4,7 +4,7 @@
  */
 import { checkInstanceNames } from './check-instance-names.js';
 import { checkPortConflicts } from './check-ports.js';
-import { findCycles, formatCycle } from './cycle.js';
+import { findCycles, formatCycle } from '../domain/cycles.js';
 import { problem } from './problem.js';
 import type { LoadedFile, SpecError } from './types.js';
 

@@ -5,13 +5,13 @@
  * all (McpError NOT_FOUND). Parsed values are shared with the parse cache and only read.
  */
 import { McpError } from '../domain/errors.js';
-import { normaliseRevision } from '../domain/normalise.js';
+import { normaliseRevision } from '../validate/normalise.js';
 import type { Revision } from '../domain/spec.js';
 import { checkRevision } from './check-revision.js';
 import { checkService } from './check-service.js';
 import { locator } from './locate.js';
 import { parseTomlShared } from './parse.js';
-import { readServiceFiles } from './read-dir.js';
+import { readServiceFiles } from '../adapters/dir/read-dir.js';
 import { validateServiceFile } from './schema.js';
 import type { LoadedFile, SourceFile, SpecError } from './types.js';
 

@@ -11,7 +11,7 @@ import type {
   Route,
   ServiceSpec,
   VolumeMount,
-} from './spec.js';
+} from '../domain/spec.js';
 
 /** Memory (MiB) and vCPUs a unikernel gets when its file does not say. */
 export const UNIKERNEL_DEFAULTS = { memory: 128, cpus: 1 } as const;

@@ -10,7 +10,7 @@ import Docker from 'dockerode';
 import { toCreateOptions } from '../../src/adapters/podman/create-options.js';
 import { forEachLimited } from '../../src/agent/retry.js';
 import { specHash } from '../../src/domain/hash.js';
-import { loadRevisionFromDir } from '../../src/spec/load.js';
+import { loadRevisionFromDir } from '../../src/validate/load.js';
 import { IMAGE_V1, IMAGE_V2, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
 import { fmtMs, median, runChild, time } from './support.js';
 

@@ -1,6 +1,6 @@
 /** Small builders shared by the runtime contract and the podman integration tests. */
 import type { ComponentSpec } from '../../src/domain/spec.js';
-import type { CreateRequest } from '../../src/ports/container-runtime.js';
+import type { CreateRequest } from '../../src/ports/instance-runtime.js';
 import { component as specOf } from '../support/plan-builders.js';
 
 /** A minimal container component (busybox, sleeping); override what the test is about. */

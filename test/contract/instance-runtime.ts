@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { McpError } from '../../src/domain/errors.js';
 import { LABEL, type ObservedInstance } from '../../src/domain/observed.js';
-import type { ContainerRuntime, RuntimeEvent } from '../../src/ports/container-runtime.js';
+import type { ContainerRuntime, RuntimeEvent } from '../../src/ports/instance-runtime.js';
 import { component, eventually, request } from './fixtures.js';
 
 /** What the contract needs from the world around the runtime under test. */

@@ -5,8 +5,8 @@
  */
 import http from 'node:http';
 import type Docker from 'dockerode';
-import type { ContainerRuntime } from '../../src/ports/container-runtime.js';
-import type { RuntimeHooks } from './container-runtime.js';
+import type { ContainerRuntime } from '../../src/ports/instance-runtime.js';
+import type { RuntimeHooks } from './instance-runtime.js';
 
 /** The socket podman-up.sh starts; MCP_PODMAN_SOCKET overrides it. */
 export const podmanSocket = (): string => process.env.MCP_PODMAN_SOCKET || '/run/mcp-test/podman.sock';

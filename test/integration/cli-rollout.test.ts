@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gitSource } from '../../src/adapters/git/source.js';
-import { MemoryRuntime } from '../../src/adapters/memory/runtime.js';
+import { MemoryRuntime } from '../support/memory-runtime.js';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
 import { tokenDigest } from '../../src/agent/api/auth.js';
 import { type ApiServer, startApi } from '../../src/agent/api/server.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gitSource } from '../../src/adapters/git/source.js';
-import { MemoryRuntime } from '../../src/adapters/memory/runtime.js';
+import { MemoryRuntime } from '../support/memory-runtime.js';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
 import { reconcileOnce } from '../../src/agent/reconcile.js';
 import { McpError } from '../../src/domain/errors.js';

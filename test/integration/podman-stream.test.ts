@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import { createPodmanRuntime, type PodmanRuntime } from '../../src/adapters/podman/index.js';
 import { McpError } from '../../src/domain/errors.js';
-import type { RuntimeEvent } from '../../src/ports/container-runtime.js';
+import type { RuntimeEvent } from '../../src/ports/instance-runtime.js';
 import { component, eventually, request } from '../contract/fixtures.js';
 import {
   assertPodmanUp,

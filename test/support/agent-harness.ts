@@ -3,7 +3,7 @@
  * the test controls: the fast way to drive the agent's core through whole passes.
  */
 
-import { MemoryRuntime } from '../../src/adapters/memory/runtime.js';
+import { MemoryRuntime } from './memory-runtime.js';
 import { openRegistry, type SqlRegistry } from '../../src/adapters/sqljs/registry.js';
 import type { ApplyOptions } from '../../src/agent/apply.js';
 import { type PassReport, reconcileOnce } from '../../src/agent/reconcile.js';

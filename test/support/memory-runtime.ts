@@ -4,10 +4,10 @@
  * without podman and can make the runtime fail exactly where they want.
  */
 import { createHash } from 'node:crypto';
-import { McpError } from '../../domain/errors.js';
-import { type InstanceState, LABEL, type Observed, type ObservedInstance } from '../../domain/observed.js';
-import { instanceName } from '../../domain/spec.js';
-import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../ports/container-runtime.js';
+import { McpError } from '../../src/domain/errors.js';
+import { type InstanceState, LABEL, type Observed, type ObservedInstance } from '../../src/domain/observed.js';
+import { instanceName } from '../../src/domain/spec.js';
+import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../src/ports/instance-runtime.js';
 
 /** Every operation of the port, for `calls` counters and `failNext`. */
 export type MemoryOp =

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryRuntime } from '../../src/adapters/memory/runtime.js';
+import { MemoryRuntime } from '../support/memory-runtime.js';
 import { McpError } from '../../src/domain/errors.js';
-import { runtimeContract } from '../contract/container-runtime.js';
+import { runtimeContract } from '../contract/instance-runtime.js';
 import { component, request } from '../contract/fixtures.js';
 
 const V1 = 'localhost/mcp-test/busybox:v1';

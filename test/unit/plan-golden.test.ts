@@ -14,7 +14,7 @@ import { specHash } from '../../src/domain/hash.js';
 import type { InventoryEntry, Observed } from '../../src/domain/observed.js';
 import { plan } from '../../src/domain/plan.js';
 import { type ComponentSpec, instanceName } from '../../src/domain/spec.js';
-import { loadRevisionFromDir } from '../../src/spec/load.js';
+import { loadRevisionFromDir } from '../../src/validate/load.js';
 
 const ROOT = fileURLToPath(new URL('../../../test/fixtures/plan/', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';

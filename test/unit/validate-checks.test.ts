@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type LoadResult, loadRevisionFromFiles, type SourceFile } from '../../src/spec/load.js';
+import { type LoadResult, loadRevisionFromFiles, type SourceFile } from '../../src/validate/load.js';
 
 const pinned = 'mcr.example:8443/app:v1.0.0';
 

@@ -18,7 +18,7 @@ import {
   loadRevisionFromDir,
   loadRevisionFromFiles,
   type SpecError,
-} from '../../src/spec/load.js';
+} from '../../src/validate/load.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const image = 'mcr.example:8443/app:v1.0.0';

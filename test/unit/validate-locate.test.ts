@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { locator, scanPositions } from '../../src/spec/locate.js';
-import { formatPath, fromPointer, toPointer } from '../../src/spec/paths.js';
+import { locator, scanPositions } from '../../src/validate/locate.js';
+import { formatPath, fromPointer, toPointer } from '../../src/validate/paths.js';
 
 const text = [
   'name = "mcr" # the registry',

@@ -12,7 +12,7 @@ import {
   normaliseService,
   parsePortSpec,
   parseVolumeSpec,
-} from '../../src/domain/normalise.js';
+} from '../../src/validate/normalise.js';
 import type { Component, ServiceFile } from '../../src/generated/service.js';
 
 const image = 'mcr.example:8443/app:v1.0.0';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseToml, parseTomlShared } from '../../src/spec/parse.js';
+import { parseToml, parseTomlShared } from '../../src/validate/parse.js';
 
 const text = 'state_dir = "state"\n[source]\npath = "repo"\nports = [1, 2]\n';
 

@@ -2,8 +2,8 @@
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { McpError } from '../domain/errors.js';
-import type { SourceFile, SpecError } from './types.js';
+import { McpError } from '../../domain/errors.js';
+import type { SourceFile, SpecError } from '../../validate/types.js';
 
 /** The files that could be read, and a located error for each that could not. */
 export interface DirFiles {

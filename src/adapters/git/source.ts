@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import git from 'isomorphic-git';
 import { McpError } from '../../domain/errors.js';
 import type { FetchResult, RevisionSource } from '../../ports/revision-source.js';
-import { loadRevisionFromGit } from '../../spec/load.js';
+import { loadRevisionFromGit } from '../../validate/load.js';
 import { httpClient, redactUrl, whyUnavailable } from './http.js';
 
 export interface GitSourceOptions {

@@ -11,7 +11,7 @@
 import type Docker from 'dockerode';
 import { managedLabels, publishedPorts } from '../../domain/instance.js';
 import { instanceName } from '../../domain/spec.js';
-import type { CreateRequest } from '../../ports/container-runtime.js';
+import type { CreateRequest } from '../../ports/instance-runtime.js';
 
 /** `PORT_<NAME>`: the route name upper-cased, dashes as underscores. */
 export const routeEnvName = (route: string): string =>

@@ -7,7 +7,7 @@
 import type Docker from 'dockerode';
 import { McpError } from '../../domain/errors.js';
 import { LABEL, type Observed, type ObservedInstance } from '../../domain/observed.js';
-import type { RuntimeEvent } from '../../ports/container-runtime.js';
+import type { RuntimeEvent } from '../../ports/instance-runtime.js';
 import { ContainerCache } from './cache.js';
 import { deadline, type PodmanClient, TIMEOUT_MS } from './client.js';
 import { podmanMessage } from './errors.js';

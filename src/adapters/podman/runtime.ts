@@ -6,7 +6,7 @@
  */
 import { McpError } from '../../domain/errors.js';
 import type { Observed } from '../../domain/observed.js';
-import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../ports/container-runtime.js';
+import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../ports/instance-runtime.js';
 import { createClient, deadline, type PodmanClient, TIMEOUT_MS } from './client.js';
 import { toCreateOptions } from './create-options.js';
 import { podmanMessage, statusOf, toMcpError } from './errors.js';

@@ -16,7 +16,7 @@ import { McpError } from '../../domain/errors.js';
 import { managedLabels } from '../../domain/instance.js';
 import type { InstanceState, Observed, ObservedInstance } from '../../domain/observed.js';
 import { instanceName } from '../../domain/spec.js';
-import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../ports/container-runtime.js';
+import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../ports/instance-runtime.js';
 import {
   addressesFile,
   allocateAddress,

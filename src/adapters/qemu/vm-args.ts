@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { publishedPorts } from '../../domain/instance.js';
 import { instanceName } from '../../domain/spec.js';
-import type { CreateRequest } from '../../ports/container-runtime.js';
+import type { CreateRequest } from '../../ports/instance-runtime.js';
 import type { BridgePort } from './bridge.js';
 import type { BootImage } from './image.js';
 

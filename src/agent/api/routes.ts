@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { asMcpError, McpError } from '../../domain/errors.js';
 import { inventoryEntry, LABEL } from '../../domain/observed.js';
 import { instanceName } from '../../domain/spec.js';
-import type { ContainerRuntime } from '../../ports/container-runtime.js';
+import type { ContainerRuntime } from '../../ports/instance-runtime.js';
 import type { StateStore } from '../../ports/state-store.js';
 import type { Role } from './auth.js';
 import { fileTarget, pullFile, pushFile } from './files.js';

@@ -1,7 +1,7 @@
 /** `mcp list`: the services the desired state defines, read from the services clone. */
 import { resolve } from 'node:path';
 import { McpError } from '../../domain/errors.js';
-import { formatSpecError, loadRevisionFromDir } from '../../spec/load.js';
+import { formatSpecError, loadRevisionFromDir } from '../../validate/load.js';
 import { parseCommandArgs } from '../args.js';
 import { loadCliConfigFor } from '../config.js';
 import type { CliContext } from '../context.js';

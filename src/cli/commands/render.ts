@@ -9,7 +9,7 @@ import type { Rendered } from '../../render/common.js';
 import { renderCompose } from '../../render/compose.js';
 import { renderKube } from '../../render/kube.js';
 import { renderPodmanRun } from '../../render/podman-run.js';
-import { formatSpecError, loadRevisionFromDir } from '../../spec/load.js';
+import { formatSpecError, loadRevisionFromDir } from '../../validate/load.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';

@@ -2,7 +2,7 @@
 import type { PassStatus } from '../../ports/state-store.js';
 import type { CliContext } from '../context.js';
 import { ago, askFromArgs, finish, NODE_HELP, printJson, table } from '../nodes.js';
-import { style } from '../style.js';
+import { style } from '../../render/style.js';
 
 export const help = `usage: mcp status [NODE...] [--config FILE] [--json]
 
