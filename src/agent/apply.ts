@@ -11,13 +11,13 @@
 import { asMcpError } from '../domain/errors.js';
 import { specHash } from '../domain/hash.js';
 import { type InventoryEntry, inventoryEntry } from '../domain/observed.js';
+import { type ActionResult, type ChangeSet, countOutcomes, doneOutcome } from '../domain/outcome.js';
 import type { Action, Plan } from '../domain/plan-types.js';
 import { type ComponentSpec, instanceName, type ServiceSpec } from '../domain/spec.js';
 import type { Logger } from '../log.js';
 import type { ContainerRuntime } from '../ports/instance-runtime.js';
 import type { StateStore } from '../ports/state-store.js';
 import { instanceDependencies } from './dependencies.js';
-import { type ActionResult, type ChangeSet, countOutcomes, doneOutcome } from '../domain/outcome.js';
 import { forEachLimited, type RetryPolicy, withRetry } from './retry.js';
 
 export interface ApplyDeps {

@@ -6,6 +6,7 @@
  */
 import { asMcpError, type McpError } from '../domain/errors.js';
 import type { Observed } from '../domain/observed.js';
+import { type ChangeSet, describeCounts } from '../domain/outcome.js';
 import { plan } from '../domain/plan.js';
 import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
 import type { Logger } from '../log.js';
@@ -13,7 +14,6 @@ import type { RevisionSource } from '../ports/revision-source.js';
 import type { PassStatus, StateStore } from '../ports/state-store.js';
 import { formatSpecError } from '../validate/load.js';
 import { type ApplyDeps, type ApplyOptions, applyPlan } from './apply.js';
-import { type ChangeSet, describeCounts } from '../domain/outcome.js';
 
 export interface PassDeps extends ApplyDeps {
   node: string;

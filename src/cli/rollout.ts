@@ -10,12 +10,12 @@ import { commitAndPush } from '../adapters/git/push.js';
 import { McpError } from '../domain/errors.js';
 import type { CliConfig } from '../generated/cli.js';
 import type { PassStatus } from '../ports/state-store.js';
+import { style } from '../render/style.js';
 import { formatSpecError, loadRevisionFromDir } from '../validate/load.js';
 import { askNodes } from './agent-client.js';
 import { type Node, readToken } from './config.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { style } from '../render/style.js';
 
 export interface RolloutOptions {
   repo?: string;

@@ -1,6 +1,7 @@
 /** Checks of one component that the schema cannot express: pinned images, kinds, port ranges. */
-import { parsePortSpec } from '../validate/normalise.js';
+
 import type { Component } from '../generated/service.js';
+import { parsePortSpec } from '../validate/normalise.js';
 import { unpinnedImage } from './image.js';
 import { problem } from './problem.js';
 import type { KeyPath, LoadedFile, SpecError } from './types.js';

@@ -1,6 +1,7 @@
 /** Host port conflicts: two instances on one node cannot both bind the same address and port. */
-import { parsePortSpec } from '../validate/normalise.js';
+
 import type { PortBinding } from '../domain/spec.js';
+import { parsePortSpec } from '../validate/normalise.js';
 import { problem } from './problem.js';
 import type { KeyPath, LoadedFile, SpecError } from './types.js';
 

@@ -2,9 +2,10 @@
  * Checks across the files of a revision: unique service and instance names, service
  * dependencies, port conflicts.
  */
+
+import { findCycles, formatCycle } from '../domain/cycles.js';
 import { checkInstanceNames } from './check-instance-names.js';
 import { checkPortConflicts } from './check-ports.js';
-import { findCycles, formatCycle } from '../domain/cycles.js';
 import { problem } from './problem.js';
 import type { LoadedFile, SpecError } from './types.js';
 

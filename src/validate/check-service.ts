@@ -1,6 +1,7 @@
 /** Checks within one service file: its name, its components' names and their dependencies. */
-import { checkComponent } from './check-component.js';
+
 import { findCycles, formatCycle } from '../domain/cycles.js';
+import { checkComponent } from './check-component.js';
 import { problem } from './problem.js';
 import type { LoadedFile, SpecError } from './types.js';
 

@@ -4,14 +4,15 @@
  * among them; nothing here throws for bad input, only for a source that cannot be read at
  * all (McpError NOT_FOUND). Parsed values are shared with the parse cache and only read.
  */
+
+import { readServiceFiles } from '../adapters/dir/read-dir.js';
 import { McpError } from '../domain/errors.js';
-import { normaliseRevision } from '../validate/normalise.js';
 import type { Revision } from '../domain/spec.js';
+import { normaliseRevision } from '../validate/normalise.js';
 import { checkRevision } from './check-revision.js';
 import { checkService } from './check-service.js';
 import { locator } from './locate.js';
 import { parseTomlShared } from './parse.js';
-import { readServiceFiles } from '../adapters/dir/read-dir.js';
 import { validateServiceFile } from './schema.js';
 import type { LoadedFile, SourceFile, SpecError } from './types.js';
 

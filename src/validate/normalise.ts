@@ -2,7 +2,7 @@
  * Schema-valid service files -> canonical domain specs. Two files that mean the same thing
  * normalise to equal values, so spec hashes change only when the meaning does.
  */
-import type { Component, Route as RouteFile, ServiceFile } from '../generated/service.js';
+
 import type {
   ComponentSpec,
   PortBinding,
@@ -12,6 +12,7 @@ import type {
   ServiceSpec,
   VolumeMount,
 } from '../domain/spec.js';
+import type { Component, Route as RouteFile, ServiceFile } from '../generated/service.js';
 
 /** Memory (MiB) and vCPUs a unikernel gets when its file does not say. */
 export const UNIKERNEL_DEFAULTS = { memory: 128, cpus: 1 } as const;

@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gitSource } from '../../src/adapters/git/source.js';
-import { MemoryRuntime } from '../support/memory-runtime.js';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
 import { tokenDigest } from '../../src/agent/api/auth.js';
 import { type ApiServer, startApi } from '../../src/agent/api/server.js';
@@ -23,6 +22,7 @@ import { main } from '../../src/cli/main.js';
 import { silentLogger } from '../../src/log.js';
 import { defaultOptions } from '../support/agent-harness.js';
 import { type GitServer, startGitServer } from '../support/git-http.js';
+import { MemoryRuntime } from '../support/memory-runtime.js';
 
 const image = (name: string, tag: string) => `registry.example:8443/${name}:${tag}`;
 const service = (name: string, tag: string) =>

@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gitSource } from '../../src/adapters/git/source.js';
-import { MemoryRuntime } from '../support/memory-runtime.js';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
 import { reconcileOnce } from '../../src/agent/reconcile.js';
 import { McpError } from '../../src/domain/errors.js';
@@ -19,6 +18,7 @@ import { silentLogger } from '../../src/log.js';
 import type { FetchResult } from '../../src/ports/revision-source.js';
 import { defaultOptions } from '../support/agent-harness.js';
 import { type GitServer, startGitServer } from '../support/git-http.js';
+import { MemoryRuntime } from '../support/memory-runtime.js';
 import { closedPort } from '../support/net.js';
 
 const service = (name: string, tag: string) =>

@@ -9,8 +9,8 @@ import Docker from 'dockerode';
 import { createPodmanRuntime, type PodmanRuntime } from '../../src/adapters/podman/index.js';
 import { McpError } from '../../src/domain/errors.js';
 import type { RuntimeEvent } from '../../src/ports/instance-runtime.js';
-import { runtimeContract } from '../contract/instance-runtime.js';
 import { component, eventually, request } from '../contract/fixtures.js';
+import { runtimeContract } from '../contract/instance-runtime.js';
 import {
   assertPodmanUp,
   podmanHooks,

@@ -11,7 +11,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MemoryRuntime } from '../support/memory-runtime.js';
 import { createQemuRuntime, type QemuRuntime } from '../../src/adapters/qemu/runtime.js';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
 import { reconcileOnce } from '../../src/agent/reconcile.js';
@@ -21,6 +20,7 @@ import type { ComponentSpec } from '../../src/domain/spec.js';
 import { silentLogger } from '../../src/log.js';
 import type { RuntimeEvent } from '../../src/ports/instance-runtime.js';
 import { defaultOptions } from '../support/agent-harness.js';
+import { MemoryRuntime } from '../support/memory-runtime.js';
 import { component, service } from '../support/plan-builders.js';
 
 const GUEST = process.env.MCP_GUEST_DIR ?? '/var/lib/mcp-test/guest';

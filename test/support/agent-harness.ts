@@ -3,7 +3,6 @@
  * the test controls: the fast way to drive the agent's core through whole passes.
  */
 
-import { MemoryRuntime } from './memory-runtime.js';
 import { openRegistry, type SqlRegistry } from '../../src/adapters/sqljs/registry.js';
 import type { ApplyOptions } from '../../src/agent/apply.js';
 import { type PassReport, reconcileOnce } from '../../src/agent/reconcile.js';
@@ -11,6 +10,7 @@ import { McpError } from '../../src/domain/errors.js';
 import type { ServiceSpec } from '../../src/domain/spec.js';
 import { silentLogger } from '../../src/log.js';
 import type { FetchResult } from '../../src/ports/revision-source.js';
+import { MemoryRuntime } from './memory-runtime.js';
 
 export const defaultOptions: ApplyOptions = {
   concurrency: 4,

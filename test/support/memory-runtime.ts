@@ -5,7 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { McpError } from '../../src/domain/errors.js';
-import { type InstanceState, LABEL, type Observed, type ObservedInstance } from '../../src/domain/observed.js';
+import {
+  type InstanceState,
+  LABEL,
+  type Observed,
+  type ObservedInstance,
+} from '../../src/domain/observed.js';
 import { instanceName } from '../../src/domain/spec.js';
 import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../src/ports/instance-runtime.js';
 

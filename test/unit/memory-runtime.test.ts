@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryRuntime } from '../support/memory-runtime.js';
 import { McpError } from '../../src/domain/errors.js';
-import { runtimeContract } from '../contract/instance-runtime.js';
 import { component, request } from '../contract/fixtures.js';
+import { runtimeContract } from '../contract/instance-runtime.js';
+import { MemoryRuntime } from '../support/memory-runtime.js';
 
 const V1 = 'localhost/mcp-test/busybox:v1';
 const V2 = 'localhost/mcp-test/busybox:v2';

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { specHash } from '../../src/domain/hash.js';
+import type { Component, ServiceFile } from '../../src/generated/service.js';
 import {
   normaliseComponent,
   normaliseEnv,
@@ -13,7 +14,6 @@ import {
   parsePortSpec,
   parseVolumeSpec,
 } from '../../src/validate/normalise.js';
-import type { Component, ServiceFile } from '../../src/generated/service.js';
 
 const image = 'mcr.example:8443/app:v1.0.0';
 

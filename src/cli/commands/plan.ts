@@ -11,11 +11,11 @@ import type { Revision } from '../../domain/spec.js';
 import { renderInvalidMarkdown, renderPlanMarkdown } from '../../render/plan-markdown.js';
 import { planReport, type RevisionRef } from '../../render/plan-report.js';
 import { renderPlanText } from '../../render/plan-text.js';
+import { style } from '../../render/style.js';
 import { formatSpecError, loadRevisionFromGit } from '../../validate/load.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { style } from '../../render/style.js';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
 

@@ -1,8 +1,8 @@
 /** `mcp status`: each node's last pass, as its agent reports it. */
 import type { PassStatus } from '../../ports/state-store.js';
+import { style } from '../../render/style.js';
 import type { CliContext } from '../context.js';
 import { ago, askFromArgs, finish, NODE_HELP, printJson, table } from '../nodes.js';
-import { style } from '../../render/style.js';
 
 export const help = `usage: mcp status [NODE...] [--config FILE] [--json]
 

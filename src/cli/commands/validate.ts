@@ -3,11 +3,11 @@
  * and prints every error at once, one per line, so an operator fixes them in one go.
  */
 import { resolve } from 'node:path';
+import { style } from '../../render/style.js';
 import { formatSpecError, loadRevisionFromDir } from '../../validate/load.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { style } from '../../render/style.js';
 
 /** Usage of `mcp validate`. */
 export const help = `usage: mcp validate [DIR] [--json]
