@@ -9,10 +9,10 @@ import type { Observed } from '../domain/observed.js';
 import { type ChangeSet, describeCounts } from '../domain/outcome.js';
 import { plan } from '../domain/plan.js';
 import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
+import { formatSpecError } from '../domain/spec-error.js';
 import type { Logger } from '../log.js';
 import type { RevisionSource } from '../ports/revision-source.js';
 import type { PassStatus, StateStore } from '../ports/state-store.js';
-import { formatSpecError } from '../validate/load.js';
 import { type ApplyDeps, type ApplyOptions, applyPlan } from './apply.js';
 
 export interface PassDeps extends ApplyDeps {

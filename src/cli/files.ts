@@ -4,9 +4,9 @@
  * else the only node of the config.
  */
 import { resolve } from 'node:path';
+import { loadRevisionFromDir } from '../adapters/dir/load.js';
 import { McpError } from '../domain/errors.js';
 import type { CliConfig } from '../generated/cli.js';
-import { loadRevisionFromDir } from '../validate/load.js';
 import { type Node, selectNodes } from './config.js';
 import type { CliContext } from './context.js';
 

@@ -6,12 +6,13 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { loadRevisionFromDir } from '../adapters/dir/load.js';
 import { commitAndPush } from '../adapters/git/push.js';
 import { McpError } from '../domain/errors.js';
+import { formatSpecError } from '../domain/spec-error.js';
 import type { CliConfig } from '../generated/cli.js';
 import type { PassStatus } from '../ports/state-store.js';
 import { style } from '../render/style.js';
-import { formatSpecError, loadRevisionFromDir } from '../validate/load.js';
 import { askNodes } from './agent-client.js';
 import { type Node, readToken } from './config.js';
 import type { CliContext } from './context.js';

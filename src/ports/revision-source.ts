@@ -3,7 +3,7 @@
  * cannot be reached throws McpError SOURCE_UNAVAILABLE; it never returns an empty revision.
  */
 import type { Revision } from '../domain/spec.js';
-import type { SpecError } from '../validate/types.js';
+import type { SpecError } from '../domain/spec-error.js';
 
 export type FetchResult =
   | { ok: true; revision: Revision }

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type AnySchema } from 'ajv';
 import { McpError } from '../domain/errors.js';
-import { formatSpecError } from './load.js';
+import { formatSpecError } from '../domain/spec-error.js';
 import { locator } from './locate.js';
 import { describe } from './messages.js';
 import { parseToml } from './parse.js';

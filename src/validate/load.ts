@@ -1,17 +1,14 @@
 /**
- * Loading one revision of the services repository: TOML -> ajv -> semantic checks -> domain
- * specs. Every error of the revision is collected and located, a file that cannot be read
- * among them; nothing here throws for bad input, only for a source that cannot be read at
- * all (McpError NOT_FOUND). Parsed values are shared with the parse cache and only read.
+ * Validating one revision of the services repository: files -> TOML -> ajv -> semantic checks
+ * -> normalised domain specs. Pure: reading the files is the sources' job (adapters/dir,
+ * adapters/git). Every error of the revision is collected and located; nothing here throws
+ * for bad input. Parsed values are shared with the parse cache and only read.
  */
-
-import { readServiceFiles } from '../adapters/dir/read-dir.js';
-import { McpError } from '../domain/errors.js';
 import type { Revision } from '../domain/spec.js';
-import { normaliseRevision } from '../validate/normalise.js';
 import { checkRevision } from './check-revision.js';
 import { checkService } from './check-service.js';
 import { locator } from './locate.js';
+import { normaliseRevision } from './normalise.js';
 import { parseTomlShared } from './parse.js';
 import { validateServiceFile } from './schema.js';
 import type { LoadedFile, SourceFile, SpecError } from './types.js';
@@ -28,19 +25,15 @@ const byPosition = (a: SpecError, b: SpecError): number =>
 
 const nameOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1).replace(/\.toml$/, '');
 
-/** The pure core: validates and normalises the given service files as one revision. */
-export function loadRevisionFromFiles(files: SourceFile[], commit?: string): LoadResult {
-  return load(files, [], commit);
-}
-
-/** Loads DIR/services/*.toml, or DIR/*.toml when DIR has no services/ directory. */
-export async function loadRevisionFromDir(dir: string): Promise<LoadResult> {
-  const { files, errors } = await readServiceFiles(dir);
-  return load(files, errors);
-}
-
-/** `unreadable`: an error for each file of the revision that could not be read at all. */
-function load(files: SourceFile[], unreadable: SpecError[], commit?: string): LoadResult {
+/**
+ * Validates and normalises the given service files as one revision. `unreadable`: an error
+ * for each file of the revision its source could not read at all (reported with the rest).
+ */
+export function loadRevisionFromFiles(
+  files: readonly SourceFile[],
+  commit?: string,
+  unreadable: readonly SpecError[] = [],
+): LoadResult {
   const errors: SpecError[] = [...unreadable];
   const loaded: LoadedFile[] = [];
   const known = new Set(unreadable.map((e) => nameOf(e.file)));
@@ -66,36 +59,3 @@ function load(files: SourceFile[], unreadable: SpecError[], commit?: string): Lo
   if (errors.length > 0) return { ok: false, errors: errors.sort(byPosition) };
   return { ok: true, revision: normaliseRevision(loaded, commit) };
 }
-
-/** Loads `subdir` of a git repository at `ref` without checking it out; commit is the full id. */
-export async function loadRevisionFromGit(
-  repoDir: string,
-  ref: string,
-  subdir = 'services',
-): Promise<LoadResult> {
-  const { readFilesAtRef } = await import('../adapters/git/read-tree.js');
-  const { commit, files, faults } = await readFilesAtRef(repoDir, ref, subdir);
-  return load(
-    files,
-    faults.map((f) => ({
-      file: f.path,
-      path: '',
-      message: f.message,
-      ...(f.hint !== undefined && { hint: f.hint }),
-    })),
-    commit,
-  );
-}
-
-/** `services/foo.toml:12:3 components[0].ports[1]: message; hint`, the one-line form. */
-export const formatSpecError = (e: SpecError): string => {
-  const where = e.file + (e.line ? `:${e.line}` : '') + (e.line && e.column ? `:${e.column}` : '');
-  const what = e.path === '' ? `: ${e.message}` : ` ${e.path}: ${e.message}`;
-  return where + what + (e.hint ? `; hint: ${e.hint}` : '');
-};
-
-/** The McpError an invalid revision becomes where errors are thrown (agent, plan). */
-export const invalidSpecError = (errors: SpecError[]): McpError =>
-  new McpError('INVALID_SPEC', `invalid revision: ${errors.length} error${errors.length === 1 ? '' : 's'}`, {
-    errors,
-  });

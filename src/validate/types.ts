@@ -2,22 +2,7 @@
 import type { ServiceFile } from '../generated/service.js';
 import type { Position } from './locate.js';
 
-/** One problem in one file of a revision, located as precisely as the loader can. */
-export interface SpecError {
-  file: string;
-  line?: number;
-  column?: number;
-  /** Where in the document, e.g. `components[0].ports[1]`; '' for the file as a whole. */
-  path: string;
-  message: string;
-  hint?: string;
-}
-
-/** One file of the services repository; path relative to the repository root. */
-export interface SourceFile {
-  path: string;
-  text: string;
-}
+export type { SourceFile, SpecError } from '../domain/spec-error.js';
 
 /** A segment path into a parsed document: keys and array indices. */
 export type KeyPath = readonly (string | number)[];

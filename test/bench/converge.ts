@@ -7,10 +7,10 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { loadRevisionFromDir } from '../../src/adapters/dir/load.js';
 import { toCreateOptions } from '../../src/adapters/podman/create-options.js';
 import { forEachLimited } from '../../src/agent/retry.js';
 import { specHash } from '../../src/domain/hash.js';
-import { loadRevisionFromDir } from '../../src/validate/load.js';
 import { IMAGE_V1, IMAGE_V2, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
 import { fmtMs, median, runChild, time } from './support.js';
 

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { loadRevisionFromDir } from '../../src/adapters/dir/load.js';
 import { McpError } from '../../src/domain/errors.js';
 import { specHash } from '../../src/domain/hash.js';
 import type { InventoryEntry, Observed } from '../../src/domain/observed.js';
 import { plan } from '../../src/domain/plan.js';
 import { type ComponentSpec, instanceName } from '../../src/domain/spec.js';
-import { loadRevisionFromDir } from '../../src/validate/load.js';
 
 const ROOT = fileURLToPath(new URL('../../../test/fixtures/plan/', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';

@@ -9,8 +9,9 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { loadRevisionFromGit } from '../../src/adapters/git/load.js';
 import { McpError } from '../../src/domain/errors.js';
-import { type LoadResult, loadRevisionFromGit } from '../../src/validate/load.js';
+import type { LoadResult } from '../../src/validate/load.js';
 
 const service = (name: string, tag: string) =>
   `name = "${name}"\nnode = "rift"\n[[components]]\nname = "main"\nimage = "mcr.example:8443/${name}:${tag}"\n`;

@@ -10,15 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, mock } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadRevisionFromDir } from '../../src/adapters/dir/load.js';
 import { McpError } from '../../src/domain/errors.js';
-import {
-  formatSpecError,
-  invalidSpecError,
-  type LoadResult,
-  loadRevisionFromDir,
-  loadRevisionFromFiles,
-  type SpecError,
-} from '../../src/validate/load.js';
+import { formatSpecError, invalidSpecError, type SpecError } from '../../src/domain/spec-error.js';
+import { type LoadResult, loadRevisionFromFiles } from '../../src/validate/load.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const image = 'mcr.example:8443/app:v1.0.0';

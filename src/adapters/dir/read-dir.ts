@@ -3,7 +3,7 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { McpError } from '../../domain/errors.js';
-import type { SourceFile, SpecError } from '../../validate/types.js';
+import type { SourceFile, SpecError } from '../../domain/spec-error.js';
 
 /** The files that could be read, and a located error for each that could not. */
 export interface DirFiles {

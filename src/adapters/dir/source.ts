@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { McpError } from '../../domain/errors.js';
 import type { FetchResult, RevisionSource } from '../../ports/revision-source.js';
-import { loadRevisionFromDir } from '../../validate/load.js';
+import { loadRevisionFromDir } from './load.js';
 
 export const dirSource = (dir: string): RevisionSource => {
   let cached: { signature: string; result: FetchResult } | undefined;

@@ -14,8 +14,8 @@ import { readFile } from 'node:fs/promises';
 import git from 'isomorphic-git';
 import { McpError } from '../../domain/errors.js';
 import type { FetchResult, RevisionSource } from '../../ports/revision-source.js';
-import { loadRevisionFromGit } from '../../validate/load.js';
 import { httpClient, redactUrl, whyUnavailable } from './http.js';
+import { loadRevisionFromGit } from './load.js';
 
 export interface GitSourceOptions {
   url: string;

@@ -1,7 +1,8 @@
 /** `mcp list`: the services the desired state defines, read from the services clone. */
 import { resolve } from 'node:path';
+import { loadRevisionFromDir } from '../../adapters/dir/load.js';
 import { McpError } from '../../domain/errors.js';
-import { formatSpecError, loadRevisionFromDir } from '../../validate/load.js';
+import { formatSpecError } from '../../domain/spec-error.js';
 import { parseCommandArgs } from '../args.js';
 import { loadCliConfigFor } from '../config.js';
 import type { CliContext } from '../context.js';

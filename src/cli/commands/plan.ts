@@ -4,15 +4,16 @@
  */
 
 import { resolve } from 'node:path';
+import { loadRevisionFromGit } from '../../adapters/git/load.js';
 import { McpError } from '../../domain/errors.js';
 import { plan } from '../../domain/plan.js';
 import { explainCreates, simulateConverged } from '../../domain/simulate.js';
 import type { Revision } from '../../domain/spec.js';
+import { formatSpecError } from '../../domain/spec-error.js';
 import { renderInvalidMarkdown, renderPlanMarkdown } from '../../render/plan-markdown.js';
 import { planReport, type RevisionRef } from '../../render/plan-report.js';
 import { renderPlanText } from '../../render/plan-text.js';
 import { style } from '../../render/style.js';
-import { formatSpecError, loadRevisionFromGit } from '../../validate/load.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';

@@ -3,13 +3,14 @@
  * kube manifests, so an operator can start them without the agent or move them elsewhere.
  */
 import { resolve } from 'node:path';
+import { loadRevisionFromDir } from '../../adapters/dir/load.js';
 import { McpError } from '../../domain/errors.js';
 import type { ServiceSpec } from '../../domain/spec.js';
+import { formatSpecError } from '../../domain/spec-error.js';
 import type { Rendered } from '../../render/common.js';
 import { renderCompose } from '../../render/compose.js';
 import { renderKube } from '../../render/kube.js';
 import { renderPodmanRun } from '../../render/podman-run.js';
-import { formatSpecError, loadRevisionFromDir } from '../../validate/load.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';

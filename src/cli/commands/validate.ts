@@ -3,8 +3,9 @@
  * and prints every error at once, one per line, so an operator fixes them in one go.
  */
 import { resolve } from 'node:path';
+import { loadRevisionFromDir } from '../../adapters/dir/load.js';
+import { formatSpecError } from '../../domain/spec-error.js';
 import { style } from '../../render/style.js';
-import { formatSpecError, loadRevisionFromDir } from '../../validate/load.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';

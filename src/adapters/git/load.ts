@@ -1,0 +1,19 @@
+/** One commit's service files as one validated revision, read without a checkout (`mcp plan`, the git source). */
+import { type LoadResult, loadRevisionFromFiles } from '../../validate/load.js';
+import { readFilesAtRef } from './read-tree.js';
+
+/** Loads `subdir` of a git repository at `ref`; the revision's commit is the full id. */
+export async function loadRevisionFromGit(
+  repoDir: string,
+  ref: string,
+  subdir = 'services',
+): Promise<LoadResult> {
+  const { commit, files, faults } = await readFilesAtRef(repoDir, ref, subdir);
+  const unreadable = faults.map((f) => ({
+    file: f.path,
+    path: '',
+    message: f.message,
+    ...(f.hint !== undefined && { hint: f.hint }),
+  }));
+  return loadRevisionFromFiles(files, commit, unreadable);
+}
