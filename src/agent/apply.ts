@@ -9,20 +9,19 @@
  * with the new hash once the create succeeded, and the claim dropped when the create failed.
  */
 import { asMcpError } from '../domain/errors.js';
-import { specHash } from '../domain/hash.js';
+import { blockerOf } from '../domain/graph.js';
 import { type InventoryEntry, inventoryEntry } from '../domain/observed.js';
 import { type ActionResult, type ChangeSet, countOutcomes, doneOutcome } from '../domain/outcome.js';
 import type { Action, Plan } from '../domain/plan-types.js';
-import { type ComponentSpec, instanceName, type ServiceSpec } from '../domain/spec.js';
+import type { ComponentSpec } from '../domain/spec.js';
 import type { Logger } from '../log.js';
-import type { ContainerRuntime } from '../ports/instance-runtime.js';
+import type { InstanceRuntime } from '../ports/instance-runtime.js';
 import type { StateStore } from '../ports/state-store.js';
-import { instanceDependencies } from './dependencies.js';
 import { forEachLimited, type RetryPolicy, withRetry } from './retry.js';
 
 export interface ApplyDeps {
   /** One runtime per kind; a kind without one is skipped with a reason. */
-  runtimes: { container?: ContainerRuntime; unikernel?: ContainerRuntime };
+  runtimes: { container?: InstanceRuntime; unikernel?: InstanceRuntime };
   store: StateStore;
   log: Logger;
 }
@@ -39,28 +38,26 @@ export interface ApplyOptions {
   override: boolean;
 }
 
-export const applyPlan = async (
-  plan: Plan,
-  services: readonly ServiceSpec[],
-  deps: ApplyDeps,
-  opts: ApplyOptions,
-): Promise<ChangeSet> => {
-  const dependsOn = instanceDependencies(services, plan.node);
+/**
+ * Applies `plan` as planned: its actions carry their specs and dependencies, and it says
+ * whether removals are held; nothing of the desired state is derived again here.
+ */
+export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions): Promise<ChangeSet> => {
   const broken = new Set<string>();
   const results: ActionResult[] = [];
-  const active = services.filter((s) => s.node === plan.node && s.active);
+  const actions = plan.stages.flat();
   const steps = new Steps(deps, opts, {
     revision: plan.revision,
     inventory: new Map(deps.store.inventory().map((e) => [e.name, e])),
-    desired: new Map(active.flatMap((s) => s.components.map((c) => [instanceName(c), c]))),
-    holdRemovals: plan.needsOverride && !opts.override,
+    staticPorts: new Set(actions.flatMap((a) => a.spec?.ports.map((p) => p.hostPort) ?? [])),
+    holdRemovals: plan.holdRemovals,
   });
 
   for (const stage of plan.stages) {
     steps.claim(stage);
     await deps.store.flush();
     await forEachLimited(stage, opts.concurrency, async (action) => {
-      const blocker = (dependsOn.get(action.name) ?? []).find((d) => broken.has(d));
+      const blocker = blockerOf(action.dependsOn, broken);
       const result = blocker
         ? skipped(action, `blocked: ${blocker} did not converge`)
         : await steps.run(action);
@@ -70,7 +67,7 @@ export const applyPlan = async (
     await deps.store.flush();
   }
   results.sort((a, b) => a.name.localeCompare(b.name));
-  return { results, counts: countOutcomes(results) };
+  return { results, counts: countOutcomes(results.map((r) => r.outcome)) };
 };
 
 const skipped = (action: Action, reason: string): ActionResult => ({
@@ -86,15 +83,14 @@ const skipped = (action: Action, reason: string): ActionResult => ({
 interface PassState {
   revision?: string;
   inventory: Map<string, InventoryEntry>;
-  /** Components of this node's active services by instance name. */
-  desired: Map<string, ComponentSpec>;
+  /** Every static host port of this node's active services: route ports keep clear of them. */
+  staticPorts: ReadonlySet<number>;
   holdRemovals: boolean;
 }
 
 /** The runtime calls behind each action kind, sharing per-pass state (networks ensured once, breaker). */
 class Steps {
   private readonly networks = new Map<string, Promise<void>>();
-  private staticPorts?: Set<number>;
   /** Set once the runtime proved unreachable: the rest of the pass is skipped, not retried. */
   private unreachable?: string;
 
@@ -119,13 +115,10 @@ class Steps {
 
   /** The instance's route ports, allocated clear of every static host port of this node's services. */
   private routePorts(name: string, spec: ComponentSpec): Record<string, number> {
-    this.staticPorts ??= new Set(
-      [...this.pass.desired.values()].flatMap((c) => c.ports.map((p) => p.hostPort)),
-    );
     return this.deps.store.routePorts(
       name,
       spec.routes.map((r) => r.name),
-      this.staticPorts,
+      this.pass.staticPorts,
     );
   }
 
@@ -142,6 +135,10 @@ class Steps {
     if (action.kind === 'unchanged' || action.kind === 'conflict') {
       if (action.kind === 'unchanged') this.confirmUnchanged(action);
       return { ...base, outcome: doneOutcome[action.kind], durationMs: 0 };
+    }
+    if (action.kind === 'adopt') {
+      this.confirm({ ...inventoryEntry(action.spec!, action.hash!), adoptedId: action.id });
+      return { ...base, outcome: 'adopted', durationMs: 0 };
     }
     if (this.unreachable) return skipped(action, `runtime unreachable: ${this.unreachable}`);
     const kind = action.spec?.kind ?? this.pass.inventory.get(action.name)?.kind ?? 'container';
@@ -173,7 +170,7 @@ class Steps {
     return undefined;
   }
 
-  private async execute(action: Action, runtime: ContainerRuntime): Promise<void> {
+  private async execute(action: Action, runtime: InstanceRuntime): Promise<void> {
     const call = <T>(op: () => Promise<T>) => withRetry(op, this.opts.retry);
     switch (action.kind) {
       case 'create':
@@ -207,9 +204,8 @@ class Steps {
    * confirmation. The inventory learns what runs.
    */
   private confirmUnchanged(action: Action): void {
-    const spec = action.id ? this.pass.desired.get(action.name) : undefined;
-    if (!spec) return;
-    const hash = specHash(spec);
+    const { spec, hash } = action;
+    if (!action.id || !spec || !hash) return;
     const entry = this.pass.inventory.get(action.name);
     if (entry && !entry.claimed && entry.specHash === hash) return;
     this.confirm(inventoryEntry(spec, hash));
@@ -225,7 +221,7 @@ class Steps {
     this.deps.store.forgetInstance(name);
   }
 
-  private network(runtime: ContainerRuntime, name: string): Promise<void> {
+  private network(runtime: InstanceRuntime, name: string): Promise<void> {
     let ensured = this.networks.get(name);
     if (!ensured) {
       ensured = withRetry(() => runtime.ensureNetwork(name), this.opts.retry);

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { watch } from 'chokidar';
 import { asMcpError, McpError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
+import { Adoptions } from './adoptions.js';
 import { type ApiServer, startApi } from './api/server.js';
 import type { ApplyOptions } from './apply.js';
 import type { ResolvedAgentConfig } from './config.js';
@@ -30,6 +31,7 @@ const serveApi = async (
   config: ResolvedAgentConfig,
   agent: Agent,
   scheduler: Scheduler,
+  adoptions: Adoptions,
   log: Logger,
 ): Promise<ApiServer> => {
   const { api } = config;
@@ -41,6 +43,11 @@ const serveApi = async (
       store: agent.deps.store,
       runtimes: [agent.deps.runtimes.container, agent.deps.runtimes.unikernel],
       trigger: (reason) => scheduler.trigger(reason),
+      adopt: (names) => {
+        const results = adoptions.request(names);
+        void scheduler.trigger(`adopt ${names.join(' ')}`);
+        return results;
+      },
       filesRoot: api.files_root,
     },
     {
@@ -61,9 +68,10 @@ export const runDaemon = async (
   log: Logger,
 ): Promise<void> => {
   const interval = config.source.interval ?? 60;
+  const adoptions = new Adoptions();
   const scheduler = createScheduler(
     async (reasons) => {
-      const report = await reconcileOnce(agent.deps, options);
+      const report = await reconcileOnce({ ...agent.deps, adoptions }, options);
       log.info(passLine(report.status, interval), { reasons: [...new Set(reasons)], ...report.status });
     },
     {
@@ -74,7 +82,7 @@ export const runDaemon = async (
   );
   let api: ApiServer;
   try {
-    api = await serveApi(config, agent, scheduler, log);
+    api = await serveApi(config, agent, scheduler, adoptions, log);
   } catch (err) {
     await scheduler.stop();
     await agent.close();
@@ -82,7 +90,8 @@ export const runDaemon = async (
   }
   for (const runtime of [agent.deps.runtimes.container, agent.deps.runtimes.unikernel]) {
     runtime.onEvent((e) => {
-      if (e.managed && (e.type === 'die' || e.type === 'remove' || e.type === 'resync'))
+      // The agent's own stops and removes were planned by the pass that made them: no pass for those.
+      if (e.managed && !e.own && (e.type === 'die' || e.type === 'remove' || e.type === 'resync'))
         void scheduler.trigger(`runtime ${e.type} ${e.name}`);
     });
   }

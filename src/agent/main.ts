@@ -7,7 +7,7 @@
  * short bursts (TOML, podman's JSON) and would otherwise keep ~30 MB of nursery resident.
  */
 import { parseArgs } from 'node:util';
-import { exitCodeOf } from '../cli/exit-codes.js';
+import { exitCodeOf } from '../domain/error-table.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import { createLogger } from '../log.js';
 import { loadAgentConfig } from './config.js';

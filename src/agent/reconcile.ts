@@ -4,15 +4,18 @@
  * A source that is down or invalid falls back to the last good revision; a runtime that
  * cannot be observed ends the pass with no action at all.
  */
-import { asMcpError, type McpError } from '../domain/errors.js';
+import { type AdoptCandidate, isManaged } from '../domain/decide.js';
+import { asMcpError, McpError } from '../domain/errors.js';
 import type { Observed } from '../domain/observed.js';
-import { type ChangeSet, describeCounts } from '../domain/outcome.js';
+import { type ChangeSet, countOutcomes, describeCounts, type Outcome } from '../domain/outcome.js';
+import type { PassResult, PassStatus } from '../domain/pass.js';
 import { plan } from '../domain/plan.js';
 import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
 import { formatSpecError } from '../domain/spec-error.js';
 import type { Logger } from '../log.js';
 import type { RevisionSource } from '../ports/revision-source.js';
-import type { PassStatus, StateStore } from '../ports/state-store.js';
+import type { StateStore } from '../ports/state-store.js';
+import type { Adoptions } from './adoptions.js';
 import { type ApplyDeps, type ApplyOptions, applyPlan } from './apply.js';
 
 export interface PassDeps extends ApplyDeps {
@@ -25,6 +28,8 @@ export interface PassDeps extends ApplyDeps {
    * standing condition (a conflict, a skip) is one event, not one per pass.
    */
   lastOutcome?: Map<string, string>;
+  /** `mcp adopt` requests waiting for a pass. */
+  adoptions?: Adoptions;
 }
 
 /** What a pass did, for the API, the CLI and tests. */
@@ -34,6 +39,19 @@ export interface PassReport {
 }
 
 export const reconcileOnce = async (deps: PassDeps, opts: ApplyOptions): Promise<PassReport> => {
+  const adopting = deps.adoptions?.take();
+  try {
+    const report = await pass(deps, opts, adopting?.names ?? new Set());
+    if (report.changes) adopting?.settle(report.changes.results);
+    else adopting?.fail(new McpError(report.status.errors[0]?.code ?? 'INTERNAL', report.status.summary));
+    return report;
+  } catch (err) {
+    adopting?.fail(asMcpError(err));
+    throw err;
+  }
+};
+
+const pass = async (deps: PassDeps, opts: ApplyOptions, adopt: ReadonlySet<string>): Promise<PassReport> => {
   const started = performance.now();
   const errors: PassStatus['errors'] = [];
   const revision = await desiredRevision(deps, errors);
@@ -43,8 +61,10 @@ export const reconcileOnce = async (deps: PassDeps, opts: ApplyOptions): Promise
   const mine = services.filter((s) => s.node === deps.node);
   const names = mine.flatMap((s) => s.components.map(instanceName));
   let observed: Observed;
+  let candidates: Map<string, AdoptCandidate>;
   try {
     observed = await observeAll(deps, mine, names);
+    candidates = await adoptCandidates(deps, observed, adopt);
   } catch (err) {
     const error = asMcpError(err);
     errors.push({ code: error.code, message: error.message });
@@ -57,14 +77,16 @@ export const reconcileOnce = async (deps: PassDeps, opts: ApplyOptions): Promise
     services,
     observed,
     inventory: deps.store.inventory(),
+    override: opts.override,
+    adopt: candidates,
   });
-  if (thePlan.needsOverride && !opts.override) {
+  if (thePlan.holdRemovals) {
     errors.push({
       code: 'NEEDS_OVERRIDE',
       message: 'the revision removes most services of this node; removals held',
     });
   }
-  const changes = await applyPlan(thePlan, services, deps, opts);
+  const changes = await applyPlan(thePlan, deps, opts);
   forgetVanished(deps.store, new Set(names), new Set(observed.instances.map((i) => i.name)));
   for (const r of changes.results) {
     if (r.error) errors.push({ code: r.error.code, message: r.error.message, name: r.name });
@@ -107,6 +129,27 @@ const observeAll = async (deps: PassDeps, mine: ServiceSpec[], names: string[]):
   };
 };
 
+/**
+ * What runs in each container `mcp adopt` asked for, when it holds the name without MCP's
+ * labels (anything else is left to the plan as it is). Asked of the runtime, not its cache.
+ */
+const adoptCandidates = async (
+  deps: PassDeps,
+  observed: Observed,
+  adopt: ReadonlySet<string>,
+): Promise<Map<string, AdoptCandidate>> => {
+  const candidates = new Map<string, AdoptCandidate>();
+  const runtime = deps.runtimes.container;
+  if (!runtime || adopt.size === 0) return candidates;
+  for (const inst of observed.instances) {
+    if (!adopt.has(inst.name) || inst.kind !== 'container' || isManaged(inst)) continue;
+    const running = await runtime.inspect(inst.id);
+    // The image id as the observation spells it, so the planner compares like with like.
+    candidates.set(inst.name, inst.imageId ? { ...running, imageId: inst.imageId } : running);
+  }
+  return candidates;
+};
+
 /** The revision to converge to: the source's when valid, else the last good one (and why). */
 const desiredRevision = async (
   deps: PassDeps,
@@ -140,25 +183,32 @@ const forgetVanished = (store: StateStore, desired: Set<string>, present: Set<st
     if (!desired.has(e.name) && !present.has(e.name)) store.forgetInstance(e.name);
 };
 
+/**
+ * Records how the pass ended. Without `counts` nothing could be planned (no revision, no view
+ * of the runtime): failed. With them, converged unless something failed, conflicted or was
+ * skipped, or an error was met: a node with no services at all is converged.
+ */
 const finish = async (
   deps: PassDeps,
   started: number,
   revision: Revision | undefined,
   errors: PassStatus['errors'],
   summary: string,
-  counts: Record<string, number> = {},
+  counts?: Record<Outcome, number>,
 ): Promise<PassReport> => {
-  const failed = counts.failed ?? 0;
-  const unconverged = failed + (counts.conflict ?? 0) + (counts.skipped ?? 0);
-  const result: PassStatus['result'] =
-    Object.keys(counts).length === 0 ? 'failed' : unconverged || errors.length ? 'degraded' : 'converged';
+  const unconverged = counts ? counts.failed + counts.conflict + counts.skipped : 0;
+  const result: PassResult = !counts
+    ? 'failed'
+    : unconverged > 0 || errors.length > 0
+      ? 'degraded'
+      : 'converged';
   const status: PassStatus = {
     at: new Date().toISOString(),
     ...(revision?.commit ? { revision: revision.commit } : {}),
     result,
     summary,
     durationMs: Math.round(performance.now() - started),
-    counts,
+    counts: counts ?? countOutcomes([]),
     errors,
   };
   deps.store.recordPass(status);

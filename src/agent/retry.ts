@@ -1,4 +1,5 @@
 /** Retries an operation that failed transiently (socket hiccup, busy runtime), with exponential backoff. */
+import { ERROR_TABLE } from '../domain/error-table.js';
 import { asMcpError } from '../domain/errors.js';
 
 export interface RetryPolicy {
@@ -12,7 +13,7 @@ export const withRetry = async <T>(op: () => Promise<T>, policy: RetryPolicy): P
       return await op();
     } catch (err) {
       const error = asMcpError(err);
-      if (error.retry !== 'transient' || attempt >= policy.retries) throw error;
+      if (!ERROR_TABLE[error.code].transient || attempt >= policy.retries) throw error;
       await new Promise((resolve) => setTimeout(resolve, policy.delayMs * 2 ** attempt));
     }
   }

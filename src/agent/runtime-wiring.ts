@@ -10,7 +10,7 @@ import { createPodmanRuntime } from '../adapters/podman/runtime.js';
 import { createQemuRuntime } from '../adapters/qemu/runtime.js';
 import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
 import { createLogger, type Logger } from '../log.js';
-import type { ContainerRuntime } from '../ports/instance-runtime.js';
+import type { InstanceRuntime } from '../ports/instance-runtime.js';
 import type { RevisionSource } from '../ports/revision-source.js';
 import type { ApplyOptions } from './apply.js';
 import type { ResolvedAgentConfig } from './config.js';
@@ -20,7 +20,7 @@ import type { PassDeps } from './reconcile.js';
 export interface Agent {
   deps: PassDeps & {
     store: SqlRegistry;
-    runtimes: { container: ContainerRuntime; unikernel: ContainerRuntime };
+    runtimes: { container: InstanceRuntime; unikernel: InstanceRuntime };
   };
   options: ApplyOptions;
   close(): Promise<void>;

@@ -2,7 +2,9 @@
  * Asks the agents of several nodes the same question at once. One node that cannot be
  * reached or refuses the token is an answer of its own, not a failure of the others.
  */
+import { isErrorCode } from '../domain/error-table.js';
 import { asMcpError, type ErrorCode, McpError } from '../domain/errors.js';
+import type { ErrorBody } from '../wire/api.js';
 import type { Node } from './config.js';
 
 export type NodeAnswer<T> = { node: Node; ok: true; body: T } | { node: Node; ok: false; error: McpError };
@@ -16,14 +18,6 @@ export interface AskOptions {
 /** `host:port` means http://host:port; a full URL (https://...) is taken as it is. */
 export const agentUrl = (address: string): string =>
   (address.includes('://') ? address : `http://${address}`).replace(/\/+$/, '');
-
-const KNOWN: ReadonlySet<string> = new Set<ErrorCode>([
-  'USAGE',
-  'NOT_FOUND',
-  'CONFLICT',
-  'RUNTIME_UNAVAILABLE',
-  'SOURCE_UNAVAILABLE',
-]);
 
 /** One request to a node's agent; a refusal or an unreachable agent is an McpError in our words. */
 const send = async (
@@ -50,18 +44,27 @@ const send = async (
     throw new McpError('AGENT_UNAVAILABLE', `${where} is unreachable: ${why}`, { node: node.name });
   }
   if (res.ok) return res;
-  const body = (await res.json().catch(() => undefined)) as
-    | { error?: { code?: string; message?: string } }
-    | undefined;
-  const message = body?.error?.message ?? `HTTP ${res.status}`;
-  if (res.status === 401 || res.status === 403)
-    throw new McpError('UNAUTHORIZED', `${where}: ${message}`, {
-      node: node.name,
-      hint: opts.token ? 'check the token and its role' : 'set auth.token_path in mcp.toml or MCP_TOKEN',
-    });
-  const code =
-    body?.error?.code && KNOWN.has(body.error.code) ? (body.error.code as ErrorCode) : 'AGENT_UNAVAILABLE';
-  throw new McpError(code, `${where}: ${message}`, { node: node.name });
+  const body = (await res.json().catch(() => undefined)) as Partial<ErrorBody> | undefined;
+  const error = body?.error;
+  const message = error?.message ?? `HTTP ${res.status}`;
+  const code: ErrorCode = isErrorCode(error?.code)
+    ? error.code
+    : res.status === 401
+      ? 'UNAUTHORIZED'
+      : res.status === 403
+        ? 'FORBIDDEN'
+        : 'AGENT_UNAVAILABLE';
+  const hint =
+    code === 'UNAUTHORIZED' || code === 'FORBIDDEN'
+      ? opts.token
+        ? 'check the token and its role'
+        : 'set auth.token_path in mcp.toml or MCP_TOKEN'
+      : error?.hint;
+  throw new McpError(code, `${where}: ${message}`, {
+    ...(error?.data ?? {}),
+    node: node.name,
+    ...(hint ? { hint } : {}),
+  });
 };
 
 const ask = async <T>(node: Node, path: string, opts: AskOptions): Promise<T> => {
@@ -99,5 +102,8 @@ export const askNodes = <T>(
 /** The exit code of a fan-out: the worst error's, or 0 when every node answered. */
 export const worstError = <T>(answers: readonly NodeAnswer<T>[]): McpError | undefined => {
   const failed = answers.filter((a): a is Extract<NodeAnswer<T>, { ok: false }> => !a.ok);
-  return failed.find((a) => a.error.code === 'UNAUTHORIZED')?.error ?? failed[0]?.error;
+  return (
+    failed.find((a) => a.error.code === 'UNAUTHORIZED' || a.error.code === 'FORBIDDEN')?.error ??
+    failed[0]?.error
+  );
 };

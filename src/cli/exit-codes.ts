@@ -1,46 +1,12 @@
 /**
- * The exit codes of `mcp`, one table for the CLI, its tests and the README. Small numbers
- * carry a result a script branches on (invalid, changes); the sysexits(3) range carries
- * failures, so `mcp plan` in CI can tell "the PR changes something" from "mcp broke".
+ * The exit codes of `mcp` as documented (`mcp help exit-codes`, the README): each one's
+ * meaning and the error codes the shared table (domain/error-table.ts) maps to it, so `mcp
+ * plan` in CI can tell "the PR changes something" from "mcp broke".
  */
+import { ERROR_TABLE, EXIT, type ExitName } from '../domain/error-table.js';
 import type { ErrorCode } from '../domain/errors.js';
 
-/** Exit codes by name; commands return these, never bare numbers. */
-export const EXIT = {
-  ok: 0,
-  invalid: 1,
-  changes: 2,
-  refused: 3,
-  notConverged: 4,
-  usage: 64,
-  notFound: 66,
-  unavailable: 69,
-  internal: 70,
-  tempFail: 75,
-  noPermission: 77,
-  config: 78,
-} as const;
-
-export type ExitName = keyof typeof EXIT;
-
-const exitOfError: Record<ErrorCode, ExitName> = {
-  INVALID_SPEC: 'invalid',
-  INVALID_CONFIG: 'config',
-  USAGE: 'usage',
-  NOT_FOUND: 'notFound',
-  CONFLICT: 'refused',
-  NEEDS_OVERRIDE: 'refused',
-  IMAGE_UNAVAILABLE: 'unavailable',
-  RUNTIME_UNAVAILABLE: 'unavailable',
-  SOURCE_UNAVAILABLE: 'unavailable',
-  AGENT_UNAVAILABLE: 'unavailable',
-  UNAUTHORIZED: 'noPermission',
-  RUNTIME: 'tempFail',
-  INTERNAL: 'internal',
-};
-
-/** The exit code the one catch block of main.ts uses for an McpError of `code`. */
-export const exitCodeOf = (code: ErrorCode): number => EXIT[exitOfError[code]];
+export { EXIT, type ExitName, exitCodeOf } from '../domain/error-table.js';
 
 const meaning: Record<ExitName, string> = {
   ok: 'success; for `mcp plan`: no changes',
@@ -49,7 +15,8 @@ const meaning: Record<ExitName, string> = {
   refused: 'refused: a name held by something MCP does not own, or a mass removal without override',
   notConverged:
     '`mcp deploy` / `stop` / `start`: pushed, but a node did not converge at that commit in time (see `mcp status`)',
-  usage: 'bad command line: unknown command or flag, missing argument',
+  usage:
+    'bad command line: unknown command or flag, missing argument; or a request the agent refused as malformed or too large',
   notFound: 'a named service, node, revision or file does not exist',
   unavailable: 'an agent, the git server, the container runtime or an image cannot be reached',
   internal: 'a bug in mcp; rerun with MCP_DEBUG=1 for the stack trace',
@@ -72,7 +39,7 @@ export const EXIT_CODE_TABLE: readonly ExitCodeRow[] = (Object.keys(EXIT) as Exi
     code: EXIT[name],
     name,
     meaning: meaning[name],
-    errors: (Object.keys(exitOfError) as ErrorCode[]).filter((e) => exitOfError[e] === name),
+    errors: (Object.keys(ERROR_TABLE) as ErrorCode[]).filter((e) => ERROR_TABLE[e].exit === name),
   }))
   .sort((a, b) => a.code - b.code);
 

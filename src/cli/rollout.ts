@@ -11,8 +11,8 @@ import { commitAndPush } from '../adapters/git/push.js';
 import { McpError } from '../domain/errors.js';
 import { formatSpecError } from '../domain/spec-error.js';
 import type { CliConfig } from '../generated/cli.js';
-import type { PassStatus } from '../ports/state-store.js';
 import { style } from '../render/style.js';
+import type { PassStatus, StatusAnswer } from '../wire/api.js';
 import { askNodes } from './agent-client.js';
 import { type Node, readToken } from './config.js';
 import type { CliContext } from './context.js';
@@ -54,14 +54,10 @@ const awaitNode = async (
       timeoutMs: until - Date.now(),
     })
   )[0];
-  if (!nudge.ok && nudge.error.code === 'UNAUTHORIZED')
+  if (!nudge.ok && (nudge.error.code === 'UNAUTHORIZED' || nudge.error.code === 'FORBIDDEN'))
     ctx.err(`${node.name}: no operate token; waiting for the agent's webhook or interval`);
   for (;;) {
-    const [answer] = await askNodes<{ revision: string | null; lastPass: PassStatus | null }>(
-      [node],
-      '/v1/status',
-      { token },
-    );
+    const [answer] = await askNodes<StatusAnswer>([node], '/v1/status', { token });
     const pass = answer.ok ? answer.body.lastPass : null;
     if (pass?.revision === commit) return pass;
     if (Date.now() > until) return undefined;

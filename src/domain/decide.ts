@@ -2,8 +2,9 @@
  * The planner's decision for one desired component: given what runs under its name and what
  * the inventory remembers, the one action to take. Pure.
  */
+import { adoptionChanges } from './adoption.js';
 import { diffSpecs } from './diff.js';
-import { type InventoryEntry, LABEL, type ObservedInstance } from './observed.js';
+import { type InventoryEntry, LABEL, type ObservedInstance, type RunningConfig } from './observed.js';
 import type { Action, ActionKind, FieldChange } from './plan-types.js';
 import type { ComponentSpec, ServiceSpec } from './spec.js';
 
@@ -14,7 +15,12 @@ export interface PlanContext {
   inventory: ReadonlyMap<string, InventoryEntry>;
   images: Readonly<Record<string, string>>;
   services: ReadonlyMap<string, ServiceSpec>;
+  /** Instances the operator asked to adopt, with what runs in them. */
+  adopt: ReadonlyMap<string, AdoptCandidate>;
 }
+
+/** An unmanaged container `mcp adopt` asked for, as it runs. */
+export type AdoptCandidate = RunningConfig;
 
 type Extra = Pick<Action, 'id' | 'drift' | 'changes' | 'hash' | 'spec'>;
 
@@ -36,6 +42,39 @@ const created = (ctx: PlanContext, name: string): boolean => {
 /** True when MCP's labels say it created the instance. */
 export const isManaged = (inst: ObservedInstance): boolean => inst.labels[LABEL.managed] === 'true';
 
+/** The inventory entry of a container MCP adopted as it ran (no labels; the inventory vouches for it). */
+const adoptedEntry = (inst: ObservedInstance, ctx: PlanContext): InventoryEntry | undefined => {
+  const entry = ctx.inventory.get(inst.name);
+  return entry?.adoptedId !== undefined && entry.adoptedId === inst.id && !entry.claimed ? entry : undefined;
+};
+
+/** True when the instance is MCP's: labelled by it, or adopted by it. */
+export const isOwned = (inst: ObservedInstance, ctx: PlanContext): boolean =>
+  isManaged(inst) || adoptedEntry(inst, ctx) !== undefined;
+
+/** The spec hash an owned instance runs: its label, or for an adopted one, the inventory's. */
+const runningHash = (inst: ObservedInstance, ctx: PlanContext): string | undefined =>
+  isManaged(inst) ? inst.labels[LABEL.specHash] : adoptedEntry(inst, ctx)?.specHash;
+
+/** `mcp adopt`: keep what runs when it matches the spec, else replace it (an operator's request, not drift). */
+function decideAdopt(
+  spec: ComponentSpec,
+  name: string,
+  hash: string,
+  running: RunningConfig,
+  ctx: PlanContext,
+) {
+  const changes = adoptionChanges(spec, running, ctx.images[spec.image]);
+  const id = running.id;
+  if (changes.length === 0)
+    return act('adopt', spec, name, 'adopted: runs as the spec asks, kept without a recreate', {
+      id,
+      hash,
+      spec,
+    });
+  return act('recreate', spec, name, 'adopted: differs from the spec, replaced', { id, changes, hash, spec });
+}
+
 const CONFLICT = 'name held by a container MCP does not manage; adopt it with `mcp adopt`';
 const LIVE = new Set(['running', 'paused']);
 
@@ -48,8 +87,10 @@ export function decideActive(spec: ComponentSpec, name: string, hash: string, ct
     return act('create', spec, name, 'not running', { hash, spec });
   }
   const id = inst.id;
-  if (!isManaged(inst)) {
-    if (!created(ctx, name)) return act('conflict', spec, name, CONFLICT, { id });
+  if (!isOwned(inst, ctx)) {
+    const running = ctx.adopt.get(name);
+    if (running?.id === id) return decideAdopt(spec, name, hash, running, ctx);
+    if (!created(ctx, name)) return act('conflict', spec, name, CONFLICT, { id, hash, spec });
     const changes = [{ field: 'labels', from: null, to: 'mcp' }];
     return act('recreate', spec, name, 'recreated outside MCP without labels', {
       id,
@@ -59,7 +100,7 @@ export function decideActive(spec: ComponentSpec, name: string, hash: string, ct
       spec,
     });
   }
-  const label = inst.labels[LABEL.specHash];
+  const label = runningHash(inst, ctx);
   if (label === undefined) {
     const changes = [{ field: 'spec-hash', from: null, to: hash }];
     return act('recreate', spec, name, 'spec hash label missing (recreated outside MCP)', {
@@ -96,10 +137,12 @@ export function decideActive(spec: ComponentSpec, name: string, hash: string, ct
       },
     );
   }
-  if (inst.state === 'running') return act('unchanged', spec, name, 'up to date', { id });
-  if (inst.state === 'created') return act('start', spec, name, 'created but never started', { id });
-  if (inst.state === 'paused') return act('start', spec, name, 'paused outside MCP', { id, drift: true });
-  return act('start', spec, name, 'stopped outside MCP', { id, drift: true });
+  if (inst.state === 'running') return act('unchanged', spec, name, 'up to date', { id, hash, spec });
+  if (inst.state === 'created')
+    return act('start', spec, name, 'created but never started', { id, hash, spec });
+  if (inst.state === 'paused')
+    return act('start', spec, name, 'paused outside MCP', { id, drift: true, hash, spec });
+  return act('start', spec, name, 'stopped outside MCP', { id, drift: true, hash, spec });
 }
 
 /** Field changes from what runs (known from the inventory when it matches the label) to `spec`. */
@@ -121,7 +164,7 @@ export function decideInactive(spec: ComponentSpec, name: string, ctx: PlanConte
   const inst = ctx.observed.get(name);
   if (!inst) return act('unchanged', spec, name, 'inactive', {});
   const id = inst.id;
-  if (!isManaged(inst)) return act('conflict', spec, name, CONFLICT, { id });
+  if (!isOwned(inst, ctx)) return act('conflict', spec, name, CONFLICT, { id });
   if (LIVE.has(inst.state)) return act('stop', spec, name, 'inactive', { id });
   return act('unchanged', spec, name, 'inactive', { id });
 }

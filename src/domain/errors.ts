@@ -1,6 +1,6 @@
 /**
- * Typed errors with stable codes. The CLI maps codes to exit codes, the API to HTTP statuses,
- * the apply engine uses `retry` to decide between retrying, waiting and giving up.
+ * Typed errors with stable codes. What each code means to the CLI (exit code), the API (HTTP
+ * status) and the apply engine (retry or not) is one table, error-table.ts.
  */
 
 export type ErrorCode =
@@ -13,29 +13,13 @@ export type ErrorCode =
   | 'RUNTIME_UNAVAILABLE' // socket down, timeout: never read as "nothing runs"
   | 'SOURCE_UNAVAILABLE' // git server unreachable
   | 'AGENT_UNAVAILABLE' // the CLI cannot reach a node's agent
-  | 'UNAUTHORIZED' // a token missing, unknown, or without the role an endpoint needs
+  | 'UNAUTHORIZED' // a token (or webhook signature) missing or unknown
+  | 'FORBIDDEN' // a token whose role is too low for what it asks
+  | 'TOO_LARGE' // a request body over its limit
+  | 'METHOD_NOT_ALLOWED' // an endpoint asked with a method it does not serve
   | 'NEEDS_OVERRIDE' // mass removal guard
   | 'RUNTIME' // the runtime refused an operation
   | 'INTERNAL';
-
-/** transient: retry soon; requeue: wait for the next pass; stalled: nothing helps until the input changes. */
-export type Retry = 'transient' | 'requeue' | 'stalled';
-
-const retryOf: Record<ErrorCode, Retry> = {
-  INVALID_SPEC: 'stalled',
-  INVALID_CONFIG: 'stalled',
-  USAGE: 'stalled',
-  NOT_FOUND: 'requeue',
-  CONFLICT: 'stalled',
-  IMAGE_UNAVAILABLE: 'requeue',
-  RUNTIME_UNAVAILABLE: 'transient',
-  SOURCE_UNAVAILABLE: 'transient',
-  AGENT_UNAVAILABLE: 'transient',
-  UNAUTHORIZED: 'stalled',
-  NEEDS_OVERRIDE: 'stalled',
-  RUNTIME: 'transient',
-  INTERNAL: 'stalled',
-};
 
 /** The one error class of MCP: a code, a one-line message, and a JSON payload. */
 export class McpError extends Error {
@@ -52,10 +36,6 @@ export class McpError extends Error {
     this.name = 'McpError';
     this.code = code;
     this.data = data;
-  }
-
-  get retry(): Retry {
-    return retryOf[this.code];
   }
 
   toJSON(): { code: ErrorCode; message: string; data: Record<string, unknown> } {

@@ -2,7 +2,7 @@
  * What really runs, as the runtimes report it, in our own words. The planner compares this
  * with the desired state; nothing here is a dockerode or QEMU type.
  */
-import { type ComponentSpec, instanceName } from './spec.js';
+import { type ComponentSpec, instanceName, type PortBinding, type VolumeMount } from './spec.js';
 
 export type InstanceState = 'running' | 'created' | 'exited' | 'paused' | 'stopping' | 'unknown';
 
@@ -49,6 +49,27 @@ export interface InventoryEntry {
    * proof that a container under that name was ever MCP's.
    */
   claimed?: boolean;
+  /**
+   * Set when MCP adopted a container it did not create (`mcp adopt`) and kept it as it ran:
+   * that container's id. It carries no MCP labels; the inventory vouches for it instead.
+   */
+  adoptedId?: string;
+}
+
+/**
+ * What runs in an instance, in spec terms, as far as adoption compares it: a container MCP
+ * did not create is taken over as it runs only when all of this matches the desired spec.
+ * `env` and `cmd` leave out what the image itself sets.
+ */
+export interface RunningConfig {
+  id: string;
+  imageId?: string;
+  ports: PortBinding[];
+  volumes: VolumeMount[];
+  env: string[];
+  cmd: string[];
+  user?: string;
+  network?: string;
 }
 
 /** The inventory record of an instance created from `spec` (claimed: recorded before its create). */

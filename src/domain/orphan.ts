@@ -2,7 +2,7 @@
  * Orphans: managed instances nothing on this node desires any more. Prune removes only
  * what the inventory says MCP created; anything else is left alone or not looked at.
  */
-import { isManaged, type PlanContext } from './decide.js';
+import { isOwned, type PlanContext } from './decide.js';
 import { LABEL, type ObservedInstance } from './observed.js';
 import type { Action } from './plan-types.js';
 
@@ -11,7 +11,7 @@ import type { Action } from './plan-types.js';
  * inventory says MCP created it; instances MCP does not manage are none of the plan's business.
  */
 export function decideOrphan(inst: ObservedInstance, ctx: PlanContext): Action | undefined {
-  if (!isManaged(inst)) return undefined;
+  if (!isOwned(inst, ctx)) return undefined;
   const entry = ctx.inventory.get(inst.name);
   const { name, id } = inst;
   if (!entry) {

@@ -2,11 +2,13 @@
  * The fixed vocabulary of what happened to each instance in a pass, shared by logs, events,
  * the API and the CLI.
  */
+import type { ErrorCode } from './errors.js';
 import type { ActionKind } from './plan-types.js';
 
 export type Outcome =
   | 'created'
   | 'recreated'
+  | 'adopted'
   | 'started'
   | 'stopped'
   | 'removed'
@@ -18,6 +20,7 @@ export type Outcome =
 export const OUTCOMES: readonly Outcome[] = [
   'created',
   'recreated',
+  'adopted',
   'started',
   'stopped',
   'removed',
@@ -31,6 +34,7 @@ export const OUTCOMES: readonly Outcome[] = [
 export const doneOutcome: Record<ActionKind, Outcome> = {
   create: 'created',
   recreate: 'recreated',
+  adopt: 'adopted',
   start: 'started',
   stop: 'stopped',
   remove: 'removed',
@@ -47,7 +51,7 @@ export interface ActionResult {
   reason: string;
   drift: boolean;
   durationMs: number;
-  error?: { code: string; message: string };
+  error?: { code: ErrorCode; message: string };
 }
 
 /** All results of one applied plan. */
@@ -56,14 +60,18 @@ export interface ChangeSet {
   counts: Record<Outcome, number>;
 }
 
-export const countOutcomes = (results: readonly ActionResult[]): Record<Outcome, number> => {
+/** Instances per outcome, every outcome present: of a pass's results, or of a plan's actions. */
+export const countOutcomes = (outcomes: Iterable<Outcome>): Record<Outcome, number> => {
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-  for (const r of results) counts[r.outcome]++;
+  for (const o of outcomes) counts[o]++;
   return counts;
 };
 
-/** "2 created, 1 recreated, 37 unchanged": the non-zero counts in vocabulary order. */
-export const describeCounts = (counts: Record<Outcome, number>): string =>
+/**
+ * "2 created, 1 recreated, 37 unchanged": the non-zero counts in vocabulary order, the one
+ * spelling of counts for passes and plans alike; `none` when all are zero.
+ */
+export const describeCounts = (counts: Record<Outcome, number>, none = 'nothing to do'): string =>
   OUTCOMES.filter((o) => counts[o] > 0)
     .map((o) => `${counts[o]} ${o}`)
-    .join(', ') || 'nothing to do';
+    .join(', ') || none;

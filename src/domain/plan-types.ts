@@ -1,9 +1,18 @@
 /**
  * The planner's output vocabulary, shared by logs, events, the API and the CLI.
  */
+import type { Outcome } from './outcome.js';
 import type { ComponentSpec } from './spec.js';
 
-export type ActionKind = 'create' | 'recreate' | 'start' | 'stop' | 'remove' | 'conflict' | 'unchanged';
+export type ActionKind =
+  | 'create'
+  | 'recreate'
+  | 'adopt'
+  | 'start'
+  | 'stop'
+  | 'remove'
+  | 'conflict'
+  | 'unchanged';
 
 /** One field that differs between the running instance and the desired spec. */
 export interface FieldChange {
@@ -20,13 +29,15 @@ export interface Action {
   service: string;
   component: string;
   reason: string;
-  /** For create / recreate: the spec to create and its hash. */
+  /** For every component of an active service: its desired spec and that spec's hash. */
   spec?: ComponentSpec;
   hash?: string;
   /** For recreate: what changed. */
   changes?: FieldChange[];
   /** For actions on an existing instance: its runtime id. */
   id?: string;
+  /** The instances of this node it waits for: when one of them did not converge, this action is skipped. */
+  dependsOn?: string[];
   /** Set when the action repairs drift (not a change of desired state); heal/prune policy may skip it. */
   drift?: boolean;
 }
@@ -38,5 +49,8 @@ export interface Plan {
   stages: Action[][];
   /** True when the plan removes more than half of the node's services: applying needs an override. */
   needsOverride: boolean;
-  counts: Record<ActionKind, number>;
+  /** needsOverride without the operator's override: apply skips the removals. */
+  holdRemovals: boolean;
+  /** The instances per outcome the plan would leave, in the outcome words of the pass. */
+  counts: Record<Outcome, number>;
 }

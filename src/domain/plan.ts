@@ -1,16 +1,19 @@
 /**
  * The pure planner: desired state + observed state + inventory -> the actions one node's
  * agent takes, in dependency order. No I/O, so it is golden-file tested and shared by the
- * agent (apply) and the CLI (`mcp plan`).
+ * agent (apply) and the CLI (`mcp plan`). The plan carries all apply needs: each action's
+ * spec and dependencies, and whether removals are held.
  */
-import { decideActive, decideInactive, type PlanContext } from './decide.js';
+import { type AdoptCandidate, decideActive, decideInactive, type PlanContext } from './decide.js';
+import { type DependencyGraph, dependencyLevels, serviceGraph } from './graph.js';
 import { specHash } from './hash.js';
 import type { InventoryEntry, Observed, ObservedInstance } from './observed.js';
 import { decideOrphan } from './orphan.js';
-import { countKinds, needsOverride } from './plan-summary.js';
+import { countOutcomes, doneOutcome } from './outcome.js';
+import { needsOverride } from './plan-summary.js';
 import type { Action, Plan } from './plan-types.js';
 import { instanceName, type ServiceSpec } from './spec.js';
-import { arrangeStages, type DependencyGraph, dependencyLevels } from './stages.js';
+import { arrangeStages } from './stages.js';
 
 /** Everything the planner looks at for one node. `services` may hold every node's services. */
 export interface PlanInput {
@@ -19,43 +22,53 @@ export interface PlanInput {
   services: ServiceSpec[];
   observed: Observed;
   inventory: InventoryEntry[];
+  /** The operator allows this plan to remove most of the node's services. */
+  override?: boolean;
+  /** Unmanaged instances the operator asked MCP to adopt (`mcp adopt`), with what runs in them. */
+  adopt?: ReadonlyMap<string, AdoptCandidate>;
 }
 
 /** Plans one reconcile pass of `input.node`. Throws INVALID_SPEC on a dependency cycle. */
 export function plan(input: PlanInput): Plan {
   const ctx = indexInput(input);
   const local = input.services.filter((s) => s.node === input.node);
+  const graph = serviceGraph(local);
   const names = new Map(local.map((s) => [s.name, s.components.map(instanceName)]));
-  const graph: DependencyGraph = new Map();
   const actions: Action[] = [];
   for (const service of local) {
-    const serviceDeps = service.dependsOn.flatMap((d) => names.get(d) ?? []);
-    const own = names.get(service.name)!;
-    service.components.forEach((spec, i) => {
-      const deps = spec.dependsOn.map((c) => `${service.name}-${c}`);
-      graph.set(own[i], deps.length > 0 ? serviceDeps.concat(deps) : serviceDeps);
-      actions.push(
-        service.active ? decideActive(spec, own[i], specHash(spec), ctx) : decideInactive(spec, own[i], ctx),
-      );
-    });
+    for (const spec of service.components) {
+      const name = instanceName(spec);
+      const action = service.active
+        ? decideActive(spec, name, specHash(spec), ctx)
+        : decideInactive(spec, name, ctx);
+      actions.push(withDependencies(action, graph));
+    }
   }
   const desired = new Set(graph.keys());
   for (const inst of ctx.observed.values()) {
     if (desired.has(inst.name)) continue;
     const action = decideOrphan(inst, ctx);
     if (!action) continue;
-    actions.push(action);
     graph.set(inst.name, orphanDeps(inst.name, ctx, names));
+    actions.push(withDependencies(action, graph));
   }
   const levels = dependencyLevels(graph, (name) => !desired.has(name));
+  const override = needsOverride(actions, ctx);
   return {
     node: input.node,
     ...(input.revision === undefined ? {} : { revision: input.revision }),
     stages: arrangeStages(actions, levels),
-    needsOverride: needsOverride(actions, ctx),
-    counts: countKinds(actions),
+    needsOverride: override,
+    holdRemovals: override && input.override !== true,
+    counts: countOutcomes(actions.map((a) => doneOutcome[a.kind])),
   };
 }
+
+/** The action with the instances it waits for on this node (a failure of one blocks it). */
+const withDependencies = (action: Action, graph: DependencyGraph): Action => {
+  const deps = graph.get(action.name);
+  return deps && deps.length > 0 ? { ...action, dependsOn: [...deps] } : action;
+};
 
 function indexInput(input: PlanInput): PlanContext {
   const observed = new Map<string, ObservedInstance>();
@@ -66,6 +79,7 @@ function indexInput(input: PlanInput): PlanContext {
     inventory: new Map(input.inventory.map((e) => [e.name, e])),
     images: input.observed.images,
     services: new Map(input.services.map((s) => [s.name, s])),
+    adopt: input.adopt ?? new Map(),
   };
 }
 

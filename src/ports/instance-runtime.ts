@@ -1,8 +1,9 @@
 /**
- * The port every container runtime implements (podman through its API socket; an in-memory
- * fake for unit tests). Speaks only domain types: no dockerode type crosses it.
+ * The port every instance runtime implements: containers (podman through its API socket), VMs
+ * (QEMU), and an in-memory fake for unit tests. Speaks only domain types: no dockerode type
+ * crosses it.
  */
-import type { Observed } from '../domain/observed.js';
+import type { Observed, RunningConfig } from '../domain/observed.js';
 import type { ComponentSpec } from '../domain/spec.js';
 
 /** Everything needed to create one instance of a component. */
@@ -22,15 +23,25 @@ export interface RuntimeEvent {
   name: string;
   id: string;
   managed: boolean;
+  /**
+   * Caused by this runtime's own stop or remove (the agent's action, not drift): the pass that
+   * asked for it already accounts for it, so it triggers no pass.
+   */
+  own: boolean;
 }
 
-export interface ContainerRuntime {
+export interface InstanceRuntime {
   /**
    * The current view of every managed instance and of every instance holding a name MCP
    * needs (`names`), plus the local ids of `imageRefs`. Served from a cache kept current by
    * the event stream; throws McpError RUNTIME_UNAVAILABLE when the view is not complete.
    */
   observe(names: readonly string[], imageRefs: readonly string[]): Promise<Observed>;
+  /**
+   * What runs in instance `id`, in spec terms, asked of the runtime itself: what `mcp adopt`
+   * compares with the spec. NOT_FOUND when it is gone.
+   */
+  inspect(id: string): Promise<RunningConfig>;
   /** Replaces the cache by a full relist (the periodic resync pass). */
   resync(): Promise<void>;
   /** Returns the local image id of `ref`, pulling it when missing; IMAGE_UNAVAILABLE when it cannot. */

@@ -3,28 +3,10 @@
  * ports, the last good revision (desired state survives a git outage), pass status and events.
  */
 import type { InventoryEntry } from '../domain/observed.js';
+import type { EventRecord, PassStatus } from '../domain/pass.js';
 import type { Revision } from '../domain/spec.js';
 
-/** One line of the event log: something found or done, in the fixed outcome vocabulary. */
-export interface EventRecord {
-  at: string;
-  kind: string;
-  name?: string;
-  message: string;
-  data?: Record<string, unknown>;
-}
-
-/** How the last pass ended, for `mcp status` and the API. */
-export interface PassStatus {
-  at: string;
-  revision?: string;
-  /** converged: all done; degraded: some actions failed; failed: no action taken (source or runtime down, invalid). */
-  result: 'converged' | 'degraded' | 'failed';
-  summary: string;
-  durationMs: number;
-  counts: Record<string, number>;
-  errors: { code: string; message: string; name?: string }[];
-}
+export type { EventRecord, PassStatus } from '../domain/pass.js';
 
 export interface StateStore {
   inventory(): InventoryEntry[];
@@ -46,6 +28,7 @@ export interface StateStore {
   lastPass(): PassStatus | undefined;
   recordPass(status: PassStatus): void;
   addEvent(event: EventRecord): void;
+  /** The latest `limit` events, newest first. */
   events(limit: number): EventRecord[];
   /** Persists pending changes atomically (a crash leaves the old or the new file, never a torn one). */
   flush(): Promise<void>;

@@ -2,19 +2,13 @@
  * A docker-compose file (version 3.8, accepted by docker-compose 1.29 and podman-compose)
  * for services, for operators who want compose, and for benchmarking against it.
  */
+
+import { dependencyOrder, serviceGraph } from '../domain/graph.js';
 import { specHash } from '../domain/hash.js';
 import { LABEL } from '../domain/observed.js';
 import type { ComponentSpec, ServiceSpec } from '../domain/spec.js';
 import { instanceName } from '../domain/spec.js';
-import {
-  inactiveNote,
-  instanceDependencies,
-  portText,
-  type Rendered,
-  startOrder,
-  unikernelNote,
-  volumeText,
-} from './common.js';
+import { inactiveNote, portText, type Rendered, unikernelNote, volumeText } from './common.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
 /** Compose interpolates `$VAR` in every value; `$$` is a literal dollar. */
@@ -57,8 +51,8 @@ export function composeService(c: ComponentSpec, dependsOn: readonly string[]): 
 export function renderCompose(services: readonly ServiceSpec[]): Rendered {
   const notes: string[] = [];
   const comments: string[] = [];
-  const deps = instanceDependencies(services);
-  const components = startOrder(services);
+  const deps = serviceGraph(services);
+  const components = dependencyOrder(services);
   const containers = new Set(components.filter((c) => c.kind === 'container').map(instanceName));
   const entries: Record<string, YamlValue> = {};
   for (const c of components) {

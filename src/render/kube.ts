@@ -2,10 +2,12 @@
  * Kubernetes Pod manifests, one per service, that `podman kube play` runs: the way out for
  * operators who outgrow a node. Components of a service share the pod (and its network).
  */
+
+import { dependencyOrder } from '../domain/graph.js';
 import { LABEL } from '../domain/observed.js';
 import type { ComponentSpec, RestartPolicy, ServiceSpec } from '../domain/spec.js';
 import { instanceName } from '../domain/spec.js';
-import { inactiveNote, type Rendered, startOrder, unikernelNote } from './common.js';
+import { inactiveNote, type Rendered, unikernelNote } from './common.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
 const POD_RESTART: Record<RestartPolicy, string> = {
@@ -77,7 +79,7 @@ function container(
 
 /** The Pod of one service; unikernel components are left out with a note. */
 export function kubePod(s: ServiceSpec, notes: string[]): Record<string, YamlValue> {
-  const components = startOrder([s]).filter((c) => {
+  const components = dependencyOrder([s]).filter((c) => {
     if (c.kind === 'container') return true;
     notes.push(unikernelNote(c, 'kube'));
     return false;

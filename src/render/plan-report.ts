@@ -2,6 +2,7 @@
  * The machine-readable result of `mcp plan`: per node, the actions its agent would take
  * (unchanged ones only counted). The text and markdown forms are both rendered from it.
  */
+import { describeCounts, type Outcome } from '../domain/outcome.js';
 import type { Action, ActionKind, FieldChange, Plan } from '../domain/plan-types.js';
 
 /** One action as reported: its stage (1-based, among stages with changes) and what changes. */
@@ -19,7 +20,8 @@ export interface ReportedAction {
 export interface NodeReport {
   node: string;
   needsOverride: boolean;
-  counts: Record<ActionKind, number>;
+  /** Instances per outcome, in the outcome words of a pass. */
+  counts: Record<Outcome, number>;
   actions: ReportedAction[];
 }
 
@@ -66,14 +68,15 @@ export function planReport(base: RevisionRef, head: RevisionRef, plans: readonly
   return { base, head, changed: nodes.some((n) => n.actions.length > 0), nodes };
 }
 
-const ORDER: ActionKind[] = ['create', 'recreate', 'start', 'stop', 'remove', 'conflict'];
-
-/** "1 create, 2 recreate, 1 remove" (or "no changes"), with the unchanged count when asked. */
-export function countsText(counts: Record<ActionKind, number>, withUnchanged = false): string {
-  const parts = ORDER.filter((k) => counts[k] > 0).map((k) => `${counts[k]} ${k}`);
+/**
+ * "1 created, 2 recreated, 1 removed" (or "no changes"): what the plan would leave, in the
+ * outcome words a pass reports, with the unchanged count when asked.
+ */
+export function countsText(counts: Record<Outcome, number>, withUnchanged = false): string {
+  const changes = describeCounts({ ...counts, unchanged: 0 }, '');
   const unchanged = withUnchanged && counts.unchanged > 0 ? `${counts.unchanged} unchanged` : '';
-  if (parts.length === 0) return unchanged ? `no changes (${unchanged})` : 'no changes';
-  return unchanged ? `${parts.join(', ')}, ${unchanged}` : parts.join(', ');
+  if (changes === '') return unchanged ? `no changes (${unchanged})` : 'no changes';
+  return unchanged ? `${changes}, ${unchanged}` : changes;
 }
 
 /** How a revision is named in headings: the ref and, when it differs, its short commit id. */

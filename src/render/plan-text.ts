@@ -12,6 +12,7 @@ import {
 const SYMBOL: Record<ReportedAction['kind'], string> = {
   create: '+',
   recreate: '~',
+  adopt: '=',
   start: '>',
   stop: '.',
   remove: '-',

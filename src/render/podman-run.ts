@@ -2,11 +2,13 @@
  * The `podman run` commands that start services by hand, exactly as mcp-agent would create
  * them (same names, labels and options): the operator's way back when the agent is gone.
  */
+
+import { dependencyOrder } from '../domain/graph.js';
 import { specHash } from '../domain/hash.js';
 import { LABEL } from '../domain/observed.js';
 import type { ComponentSpec, ServiceSpec } from '../domain/spec.js';
 import { instanceName } from '../domain/spec.js';
-import { portText, type Rendered, startOrder, unikernelNote, volumeText } from './common.js';
+import { portText, type Rendered, unikernelNote, volumeText } from './common.js';
 import { shellQuote } from './shell.js';
 
 /** The argument vector of `podman run` (or `podman create` when the service is inactive). */
@@ -63,7 +65,7 @@ export function renderPodmanRun(services: readonly ServiceSpec[]): Rendered {
   const active = new Map(services.map((s) => [s.name, s.active]));
   const notes: string[] = [];
   const blocks: string[] = [];
-  const components = startOrder(services);
+  const components = dependencyOrder(services);
   const networks = [
     ...new Set(components.flatMap((c) => (c.kind === 'container' && c.network ? [c.network] : []))),
   ];

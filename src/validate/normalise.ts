@@ -3,6 +3,7 @@
  * normalise to equal values, so spec hashes change only when the meaning does.
  */
 
+import { McpError } from '../domain/errors.js';
 import type {
   ComponentSpec,
   PortBinding,
@@ -23,7 +24,7 @@ const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 export function parsePortSpec(spec: string): PortBinding {
   const [addr, proto] = spec.split('/');
   const m = /^(?:(\[[^\]]*\]|[^:]*):)?(\d+):(\d+)$/.exec(addr);
-  if (!m) throw new Error(`invalid port spec '${spec}'`);
+  if (!m) throw new McpError('INVALID_SPEC', `invalid port spec '${spec}'`, { spec });
   return {
     hostIp: (m[1] ?? '').replace(/^\[|\]$/g, ''),
     hostPort: Number(m[2]),

@@ -63,7 +63,7 @@ function measure(n: number, step: number, fresh: boolean): { ms: number; min: nu
     const input = next();
     gc();
     const t0 = performance.now();
-    recreates = plan(input).counts.recreate;
+    recreates = plan(input).counts.recreated;
     times.push(performance.now() - t0);
   }
   const sorted = times.sort((x, y) => x - y);

@@ -1,5 +1,5 @@
 /**
- * The behaviour every ContainerRuntime must have, as one suite run against the in-memory fake
+ * The behaviour every InstanceRuntime must have, as one suite run against the in-memory fake
  * and against real podman (STYLE.md 4: one contract per port). Out-of-band actions (what an
  * operator does by hand) go through `hooks`, never through the runtime under test.
  */
@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { McpError } from '../../src/domain/errors.js';
 import { LABEL, type ObservedInstance } from '../../src/domain/observed.js';
-import type { ContainerRuntime, RuntimeEvent } from '../../src/ports/instance-runtime.js';
+import type { InstanceRuntime, RuntimeEvent } from '../../src/ports/instance-runtime.js';
 import { component, eventually, request } from './fixtures.js';
 
 /** What the contract needs from the world around the runtime under test. */
-export interface RuntimeHooks<R extends ContainerRuntime> {
+export interface RuntimeHooks<R extends InstanceRuntime> {
   /** Two local tags of one image with different ids, and a ref that is neither local nor pullable. */
   images: { v1: string; v2: string; missing: string };
   stopByHand(runtime: R, name: string): Promise<void>;
@@ -26,13 +26,13 @@ export interface RuntimeHooks<R extends ContainerRuntime> {
 const codeOf = (err: unknown) => (err instanceof McpError ? err.code : `not an McpError: ${err}`);
 
 /** Registers the suite; `prefix` keeps the names of one run apart from every other. */
-export const runtimeContract = <R extends ContainerRuntime>(
+export const runtimeContract = <R extends InstanceRuntime>(
   name: string,
   makeRuntime: () => Promise<R>,
   hooks: RuntimeHooks<R>,
   prefix: string,
 ) => {
-  describe(`ContainerRuntime contract: ${name}`, () => {
+  describe(`InstanceRuntime contract: ${name}`, () => {
     let rt: R;
     let n = 0;
     let service: string;

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type Docker from 'dockerode';
-import type { ContainerRuntime } from '../../src/ports/instance-runtime.js';
+import type { InstanceRuntime } from '../../src/ports/instance-runtime.js';
 import type { RuntimeHooks } from './instance-runtime.js';
 
 /** The socket podman-up.sh starts; MCP_PODMAN_SOCKET overrides it. */
@@ -75,7 +75,7 @@ export const runUnmanaged = async (docker: Docker, name: string, image: string =
 };
 
 /** Contract hooks acting on podman through a dockerode client of their own. */
-export const podmanHooks = <R extends ContainerRuntime>(docker: Docker): RuntimeHooks<R> => ({
+export const podmanHooks = <R extends InstanceRuntime>(docker: Docker): RuntimeHooks<R> => ({
   images: TEST_IMAGES,
   stopByHand: async (_rt, name) => void (await docker.getContainer(name).stop({ t: 2 })),
   killByHand: async (_rt, name) => void (await docker.getContainer(name).kill()),

@@ -88,6 +88,7 @@ describe('mcp deploy, stop and start', () => {
         runtimes: [runtime],
         filesRoot: '/nonexistent',
         trigger: () => reconcileOnce(deps, defaultOptions).then(() => {}),
+        adopt: async () => [],
       },
       { listen: '127.0.0.1:0', tokens: [{ name: 'ops', sha256: tokenDigest('ops-token'), role: 'operate' }] },
       silentLogger,

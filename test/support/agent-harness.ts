@@ -4,9 +4,11 @@
  */
 
 import { openRegistry, type SqlRegistry } from '../../src/adapters/sqljs/registry.js';
+import { Adoptions } from '../../src/agent/adoptions.js';
 import type { ApplyOptions } from '../../src/agent/apply.js';
 import { type PassReport, reconcileOnce } from '../../src/agent/reconcile.js';
 import { McpError } from '../../src/domain/errors.js';
+import type { ActionResult } from '../../src/domain/outcome.js';
 import type { ServiceSpec } from '../../src/domain/spec.js';
 import { silentLogger } from '../../src/log.js';
 import type { FetchResult } from '../../src/ports/revision-source.js';
@@ -27,6 +29,8 @@ export interface Harness {
   /** What the source returns next: a revision, invalid files, or unreachable (undefined). */
   serve(next: ServiceSpec[] | FetchResult | undefined, commit?: string): void;
   pass(opts?: Partial<ApplyOptions>): Promise<PassReport>;
+  /** `mcp adopt` of `names`: asks, runs a pass, resolves with its results for them. */
+  adopt(names: readonly string[], opts?: Partial<ApplyOptions>): Promise<ActionResult[]>;
 }
 
 export const harness = async (node = 'rift'): Promise<Harness> => {
@@ -34,6 +38,7 @@ export const harness = async (node = 'rift'): Promise<Harness> => {
   const store = await openRegistry();
   let next: FetchResult | undefined;
   const lastOutcome = new Map<string, string>();
+  const adoptions = new Adoptions();
   const source = {
     description: 'test',
     fetch: async (): Promise<FetchResult> => {
@@ -41,17 +46,23 @@ export const harness = async (node = 'rift'): Promise<Harness> => {
       return next;
     },
   };
+  const pass = (opts: Partial<ApplyOptions> = {}) =>
+    reconcileOnce(
+      { node, source, runtimes: { container: runtime }, store, log: silentLogger, lastOutcome, adoptions },
+      { ...defaultOptions, ...opts },
+    );
   return {
     runtime,
     store,
     serve(value, commit = 'c0ffee') {
       next = Array.isArray(value) ? { ok: true, revision: { commit, services: value } } : value;
     },
-    pass: (opts = {}) =>
-      reconcileOnce(
-        { node, source, runtimes: { container: runtime }, store, log: silentLogger, lastOutcome },
-        { ...defaultOptions, ...opts },
-      ),
+    pass,
+    adopt(names, opts = {}) {
+      const results = adoptions.request(names);
+      void pass(opts);
+      return results;
+    },
   };
 };
 

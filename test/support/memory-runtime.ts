@@ -1,5 +1,5 @@
 /**
- * An in-memory ContainerRuntime with the semantics of the podman adapter (the shared contract
+ * An in-memory InstanceRuntime with the semantics of the podman adapter (the shared contract
  * suite proves it), plus fault injection and by-hand drift, so unit tests of the agent run
  * without podman and can make the runtime fail exactly where they want.
  */
@@ -10,9 +10,10 @@ import {
   LABEL,
   type Observed,
   type ObservedInstance,
+  type RunningConfig,
 } from '../../src/domain/observed.js';
 import { instanceName } from '../../src/domain/spec.js';
-import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../src/ports/instance-runtime.js';
+import type { CreateRequest, InstanceRuntime, RuntimeEvent } from '../../src/ports/instance-runtime.js';
 
 /** Every operation of the port, for `calls` counters and `failNext`. */
 export type MemoryOp =
@@ -28,6 +29,8 @@ export type MemoryOp =
 /** One instance as the fake stores it; `request` is set for instances created through the port. */
 export interface MemoryInstance extends ObservedInstance {
   request?: CreateRequest;
+  /** For an unmanaged instance: what `inspect` reports it runs. */
+  running?: Omit<RunningConfig, 'id' | 'imageId'>;
   network?: string;
 }
 
@@ -48,8 +51,8 @@ const OPS: MemoryOp[] = [
 ];
 const API_OPS: MemoryOp[] = OPS.filter((op) => op !== 'observe');
 
-/** The in-memory fake of ContainerRuntime; ids are deterministic (`mem-000001`, ...). */
-export class MemoryRuntime implements ContainerRuntime {
+/** The in-memory fake of InstanceRuntime; ids are deterministic (`mem-000001`, ...). */
+export class MemoryRuntime implements InstanceRuntime {
   /** How many times each operation was called (failed calls included). */
   readonly calls: Record<MemoryOp, number> = Object.fromEntries(OPS.map((op) => [op, 0])) as Record<
     MemoryOp,
@@ -103,7 +106,13 @@ export class MemoryRuntime implements ContainerRuntime {
   /** A container created by hand: no MCP labels unless given. Returns its id. */
   addUnmanaged(
     name: string,
-    opts: { image?: string; labels?: Record<string, string>; state?: InstanceState } = {},
+    opts: {
+      image?: string;
+      labels?: Record<string, string>;
+      state?: InstanceState;
+      /** What `inspect` reports it runs (default: nothing of a spec). */
+      running?: Omit<RunningConfig, 'id' | 'imageId'>;
+    } = {},
   ): string {
     if (this.byName(name)) throw new McpError('CONFLICT', `name ${name} is already in use`, { name });
     const image = opts.image ?? 'localhost/unmanaged:latest';
@@ -118,6 +127,7 @@ export class MemoryRuntime implements ContainerRuntime {
       image,
       imageId,
       labels,
+      ...(opts.running ? { running: opts.running } : {}),
     });
     this.emit('create', id);
     if ((opts.state ?? 'running') === 'running') this.emit('start', id);
@@ -164,7 +174,7 @@ export class MemoryRuntime implements ContainerRuntime {
     const wanted = new Set(names);
     const instances = [...this.instances.values()]
       .filter((i) => i.labels[LABEL.managed] === 'true' || wanted.has(i.name))
-      .map(({ request: _r, network: _n, ...i }) => ({ ...i, labels: { ...i.labels } }));
+      .map(({ request: _r, network: _n, running: _c, ...i }) => ({ ...i, labels: { ...i.labels } }));
     const images: Record<string, string> = {};
     for (const ref of imageRefs) {
       const id = this.images.get(ref);
@@ -242,17 +252,33 @@ export class MemoryRuntime implements ContainerRuntime {
     const inst = this.byRef(id);
     if (inst?.state !== 'running') return;
     inst.state = 'exited';
-    this.emit('die', inst.id);
-    this.emit('stop', inst.id);
+    this.emit('die', inst.id, true);
+    this.emit('stop', inst.id, true);
   }
 
   async remove(id: string): Promise<void> {
     await this.enter('remove');
     const inst = this.byRef(id);
     if (!inst) return;
-    if (inst.state === 'running') this.emit('die', inst.id);
+    if (inst.state === 'running') this.emit('die', inst.id, true);
     this.instances.delete(inst.id);
-    this.emitFor(inst, 'remove');
+    this.emitFor(inst, 'remove', true);
+  }
+
+  async inspect(id: string): Promise<RunningConfig> {
+    const inst = this.byRef(id);
+    if (!inst) throw new McpError('NOT_FOUND', `container ${id} not found`, { id });
+    const spec = inst.running ?? inst.request?.spec;
+    return {
+      id: inst.id,
+      ...(inst.imageId ? { imageId: inst.imageId } : {}),
+      ports: spec?.ports ?? [],
+      volumes: spec?.volumes ?? [],
+      env: spec?.env ?? [],
+      cmd: spec?.cmd ?? [],
+      ...(spec?.user ? { user: spec.user } : {}),
+      ...(spec?.network ? { network: spec.network } : {}),
+    };
   }
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {
@@ -273,13 +299,15 @@ export class MemoryRuntime implements ContainerRuntime {
     if (failure) throw failure;
   }
 
-  private emit(type: RuntimeEvent['type'], id: string): void {
+  private emit(type: RuntimeEvent['type'], id: string, own = false): void {
     const inst = this.instances.get(id);
-    if (inst) this.emitFor(inst, type);
+    if (inst) this.emitFor(inst, type, own);
   }
 
-  private emitFor(inst: MemoryInstance, type: RuntimeEvent['type']): void {
-    const event = { type, name: inst.name, id: inst.id, managed: inst.labels[LABEL.managed] === 'true' };
+  /** `own`: caused by the port's stop or remove (the agent), not by hand. */
+  private emitFor(inst: MemoryInstance, type: RuntimeEvent['type'], own = false): void {
+    const managed = inst.labels[LABEL.managed] === 'true';
+    const event = { type, name: inst.name, id: inst.id, managed, own };
     this.events.push(event);
     for (const listener of this.listeners) listener(event);
   }

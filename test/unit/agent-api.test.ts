@@ -69,6 +69,10 @@ describe('agent API', () => {
           triggers.push(reason);
           await h.pass();
         },
+        adopt: (names) => {
+          triggers.push(`adopt ${names.join(' ')}`);
+          return h.adopt(names);
+        },
       },
       { listen: '127.0.0.1:0', tokens, webhookSecret: SECRET, bodyLimit: 4096 },
       silentLogger,
@@ -113,8 +117,13 @@ describe('agent API', () => {
   });
 
   it('lists events, newest first, with a bounded limit', async () => {
+    h.store.addEvent({ at: '2026-11-29T00:00:01Z', kind: 'started', name: 'dns-server', message: 'older' });
+    h.store.addEvent({ at: '2026-11-29T00:00:02Z', kind: 'stopped', name: 'dns-server', message: 'newer' });
     const { body } = await call('/v1/events?limit=2', { token: 'read-token' });
-    assert.equal(body.events.length, 2);
+    assert.deepEqual(
+      body.events.map((e: { message: string }) => e.message),
+      ['newer', 'older'],
+    );
     assert.equal((await call('/v1/events?limit=0', { token: 'read-token' })).status, 400);
   });
 
@@ -218,6 +227,7 @@ describe('agent API', () => {
     assert.deepEqual(ps.body.error, {
       code: 'RUNTIME_UNAVAILABLE',
       message: 'podman socket refused the connection',
+      data: {},
     });
     h.runtime.failNext('observe', down);
     const services = await call('/v1/services', { token: 'read-token' });
@@ -260,6 +270,7 @@ describe('agent API over TLS, and its listen errors', () => {
           store: h.store,
           runtimes: [h.runtime],
           trigger: async () => {},
+          adopt: async () => [],
           filesRoot: '/nonexistent',
         },
         { listen: '127.0.0.1:0', tlsCert: join(dir, 'agent.crt'), tlsKey: join(dir, 'agent.key'), tokens },
@@ -294,6 +305,7 @@ describe('agent API over TLS, and its listen errors', () => {
       runtimes: [h.runtime],
       filesRoot: '/nonexistent',
       trigger: async () => {},
+      adopt: async () => [],
     };
     const first = await startApi(ctx, { listen: '127.0.0.1:0', tokens }, silentLogger);
     try {

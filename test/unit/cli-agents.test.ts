@@ -51,6 +51,7 @@ describe('mcp status, ps and sync', () => {
         runtimes: [h.runtime],
         filesRoot: join(dir, 'srv'),
         trigger: () => h.pass().then(() => {}),
+        adopt: (names) => h.adopt(names),
       },
       {
         listen: '127.0.0.1:0',
@@ -155,7 +156,10 @@ describe('mcp status, ps and sync', () => {
     const operate = { MCP_TOKEN: 'operate-token' };
     const r = await mcp(['adopt', 'cache', '--node', 'rift'], operate);
     assert.equal(r.code, EXIT.ok, r.err);
-    assert.match(r.out, /^rift: adopted cache-main\nrift: converged in \d+ ms: 1 recreated, 2 unchanged$/);
+    assert.match(
+      r.out,
+      /^rift: cache-main replaced from the spec \(it differed\)\nrift: converged in \d+ ms: 1 recreated, 2 unchanged$/,
+    );
     const adopted = h.runtime.list().find((i) => i.name === 'cache-main');
     assert.equal(adopted?.labels['mcp.managed'], 'true');
     assert.equal(adopted?.image, cache.components[0].image);

@@ -93,11 +93,11 @@ describe('mcp plan', () => {
   it('lists per node the actions with field changes and exits 2 when there are changes', async () => {
     const { code, out } = await plan('--base', 'base', '--head', 'head');
     assert.equal(code, 2);
-    assert.match(out, /^rift: 1 recreate, 1 remove, 1 unchanged$/m);
+    assert.match(out, /^rift: 1 recreated, 1 removed, 1 unchanged$/m);
     assert.match(out, /^ {4}- remove {3}legacy-main {2}service no longer defined$/m);
     assert.match(out, /^ {4}~ recreate app-main {5}spec changed$/m);
     assert.match(out, /^ {8}image: mcr\.example:8443\/app:v1\.0\.0 -> mcr\.example:8443\/app:v1\.1\.0$/m);
-    assert.match(out, /^vade: 1 create, 1 unchanged$/m);
+    assert.match(out, /^vade: 1 created, 1 unchanged$/m);
     assert.match(out, /^ {4}\+ create {3}new-main {2}new service$/m);
     assert.doesNotMatch(out, /dns-main|mon-main/, 'unchanged instances are only counted');
   });
@@ -161,8 +161,8 @@ describe('mcp plan', () => {
     const { code, out } = await plan('--base', 'base', '--head', 'head', '--format', 'markdown');
     assert.equal(code, 2);
     assert.match(out, /^<!-- mcp-plan -->\n### mcp plan: `base \([0-9a-f]{7}\)` → `head \([0-9a-f]{7}\)`/);
-    assert.match(out, /^- \*\*rift\*\*: 1 recreate, 1 remove$/m);
-    assert.match(out, /^- \*\*vade\*\*: 1 create$/m);
+    assert.match(out, /^- \*\*rift\*\*: 1 recreated, 1 removed$/m);
+    assert.match(out, /^- \*\*vade\*\*: 1 created$/m);
     assert.match(out, /<details><summary><b>rift<\/b>: 2 actions<\/summary>/);
     assert.match(
       out,
@@ -176,7 +176,7 @@ describe('mcp plan', () => {
   it('warns in the comment when a node would lose most of its services', async () => {
     const { code, out } = await plan('--base', 'base', '--head', 'wipe', '--format', 'markdown');
     assert.equal(code, 2);
-    assert.match(out, /^- \*\*rift\*\*: 2 remove$/m);
+    assert.match(out, /^- \*\*rift\*\*: 2 removed$/m);
     assert.match(out, /^> \[!WARNING\]\n> \*\*rift\*\*: this change removes most of the node's services/m);
     const text = await plan('--base', 'base', '--head', 'wipe');
     assert.match(text.out, /explicit override/);
@@ -186,9 +186,9 @@ describe('mcp plan', () => {
     const { out } = await plan('--base', 'base', '--head', 'move');
     assert.match(
       out,
-      /^rift: 1 create, 3 unchanged\n {2}stage 1\n {4}\+ create {3}mon-main {2}moved from node vade$/m,
+      /^rift: 1 created, 3 unchanged\n {2}stage 1\n {4}\+ create {3}mon-main {2}moved from node vade$/m,
     );
-    assert.match(out, /^vade: 1 remove\n {2}stage 1\n {4}- remove {3}mon-main {2}moved to node rift$/m);
+    assert.match(out, /^vade: 1 removed\n {2}stage 1\n {4}- remove {3}mon-main {2}moved to node rift$/m);
   });
 
   it('exits 1 and prints every error of an invalid head, in each format', async () => {

@@ -1,5 +1,5 @@
 /**
- * The in-memory runtime: the shared ContainerRuntime contract, then the fault injection and
+ * The in-memory runtime: the shared InstanceRuntime contract, then the fault injection and
  * bookkeeping that unit tests of the agent rely on.
  */
 import assert from 'node:assert/strict';

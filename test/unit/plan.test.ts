@@ -84,7 +84,7 @@ describe('plan: idempotence', () => {
 
     const second = plan({ ...given, ...after });
 
-    assert.equal(first.counts.create, 3);
+    assert.equal(first.counts.created, 3);
     assert.equal(second.counts.unchanged, 3);
     assert.equal(second.stages.flat().length, 3);
   });
@@ -160,7 +160,7 @@ describe('plan: ordering', () => {
     const b = component('old', 'b', { dependsOn: ['a'] });
     const given = input([], { instances: [instanceOf(a), instanceOf(b)] }, [entryOf(a), entryOf(b)]);
 
-    assert.equal(plan(given).counts.remove, 2);
+    assert.equal(plan(given).counts.removed, 2);
   });
 
   it('handles a dependency chain of twenty thousand services without overflowing the stack', () => {
@@ -219,7 +219,7 @@ describe('plan: mass-removal guard', () => {
     it(`${expected ? 'needs' : 'does not need'} an override to remove ${removed} of ${services} services`, () => {
       const p = plan(withRunning(fleet(services), services - removed));
 
-      assert.equal(p.counts.remove, removed);
+      assert.equal(p.counts.removed, removed);
       assert.equal(p.needsOverride, expected);
     });
   }
@@ -244,7 +244,7 @@ describe('plan: mass-removal guard', () => {
 
     const p = plan(given);
 
-    assert.equal(p.counts.remove, 1);
+    assert.equal(p.counts.removed, 1);
     assert.equal(p.needsOverride, true);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
+import { countOutcomes } from '../../src/domain/outcome.js';
 
 const dirs: string[] = [];
 const tempDir = async (): Promise<string> => {
@@ -33,7 +34,7 @@ test('everything recorded survives a flush and a reopen', async () => {
     result: 'converged',
     summary: 's',
     durationMs: 1,
-    counts: {},
+    counts: countOutcomes([]),
     errors: [],
   });
   await a.flush();
@@ -103,11 +104,11 @@ test('migrations run once: reopening a current database changes nothing', async 
   assert.equal(again.inventory().length, 1);
 });
 
-test('the event log keeps the newest entries in order', async () => {
+test('the event log answers the newest entries, newest first', async () => {
   const r = await openRegistry();
-  for (let i = 0; i < 5; i++) r.addEvent({ at: `t${i}`, kind: 'k', message: `m${i}` });
+  for (let i = 0; i < 5; i++) r.addEvent({ at: `t${i}`, kind: 'created', message: `m${i}` });
   assert.deepEqual(
     r.events(3).map((e) => e.message),
-    ['m2', 'm3', 'm4'],
+    ['m4', 'm3', 'm2'],
   );
 });

@@ -12,59 +12,11 @@ import { ContainerCache } from './cache.js';
 import { deadline, type PodmanClient, TIMEOUT_MS } from './client.js';
 import { podmanMessage } from './errors.js';
 import { type EventStream, openEventStream, type PodmanEvent } from './event-stream.js';
+import { EMIT, PATCH, REFRESH } from './event-table.js';
 import type { Log } from './log.js';
 import { RefreshQueue } from './refresh-queue.js';
 import { indexImages, toInstance } from './translate.js';
 
-/** Container actions after which the cached entry is refreshed (podman 4.3 spellings included). */
-const REFRESH = new Set([
-  'create',
-  'init',
-  'start',
-  'restart',
-  'stop',
-  'die',
-  'died',
-  'kill',
-  'cleanup',
-  'pause',
-  'unpause',
-  'rename',
-  'remove',
-  'destroy',
-  'restore',
-]);
-/** Container actions that reach onEvent listeners, and under which name. */
-/**
- * For a container already in the cache, what an event says about it without asking podman:
- * the state it leaves the container in, or nothing for events that change no observed field.
- * Patching from the ordered event stream spares podman a list call per event (each takes the
- * lock of every container, slowing a converge's creates); unknown containers and events that
- * can change more than the state (rename, restore) still get a targeted list.
- */
-const PATCH: Record<string, ObservedInstance['state'] | null> = {
-  start: 'running',
-  restart: 'running',
-  unpause: 'running',
-  pause: 'paused',
-  die: 'exited',
-  died: 'exited',
-  create: null,
-  init: null,
-  kill: null,
-  stop: null,
-  cleanup: null,
-};
-const EMIT: Record<string, RuntimeEvent['type']> = {
-  create: 'create',
-  start: 'start',
-  restart: 'start',
-  die: 'die',
-  died: 'die',
-  stop: 'stop',
-  remove: 'remove',
-  destroy: 'remove',
-};
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
 
@@ -89,6 +41,8 @@ export class Informer {
   private imagesBusy = false;
   private imagesDirty = false;
   private waiters: (() => void)[] = [];
+  /** Containers this runtime itself stopped or removed: their die / stop / remove events are `own`. */
+  private readonly own = new Set<string>();
 
   constructor(
     private readonly client: PodmanClient,
@@ -188,6 +142,15 @@ export class Informer {
     }
     // Discarded because the connection changed under it: ask the current one.
     if (!applied) await this.resync();
+  }
+
+  /**
+   * Marks `id` as stopped or removed by this runtime (call before asking podman): its die,
+   * stop and remove events are then the agent's own. A start by this runtime clears the mark.
+   */
+  ownStop(id: string, stopping: boolean): void {
+    if (stopping) this.own.add(id);
+    else this.own.delete(id);
   }
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {
@@ -293,7 +256,7 @@ export class Informer {
     const ms = Math.round(performance.now() - started);
     this.opts.log('debug', 'podman relisted', { containers: containers.length, images: images.length, ms });
     if (recovered || (!afterConnect && result.changed)) {
-      this.emit({ type: 'resync', name: '', id: '', managed: true });
+      this.emit({ type: 'resync', name: '', id: '', managed: true, own: false });
     }
     return true;
   }
@@ -318,8 +281,10 @@ export class Informer {
     const type = EMIT[event.action];
     if (type) {
       const managed = event.attributes[LABEL.managed] === 'true';
+      const own = this.own.has(event.id) && (type === 'die' || type === 'stop' || type === 'remove');
+      if (type === 'remove') this.own.delete(event.id);
       const queued = this.pending.get(event.id) ?? [];
-      this.pending.set(event.id, [...queued, { type, name: event.name, id: event.id, managed }]);
+      this.pending.set(event.id, [...queued, { type, name: event.name, id: event.id, managed, own }]);
     }
     const cached = this.cache.containers.get(event.id);
     const patch = PATCH[event.action];

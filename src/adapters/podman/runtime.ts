@@ -1,17 +1,18 @@
 /**
- * The podman implementation of ContainerRuntime, over podman's Docker-compatible API socket.
+ * The podman implementation of InstanceRuntime, over podman's Docker-compatible API socket.
  * Reads come from the informer's cache (zero API calls); writes go straight to podman and
  * record their known effect in the cache at once (read-your-writes); the event stream then
  * refreshes the entry with podman's own view.
  */
 import { McpError } from '../../domain/errors.js';
-import type { Observed } from '../../domain/observed.js';
-import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../ports/instance-runtime.js';
+import type { Observed, RunningConfig } from '../../domain/observed.js';
+import type { CreateRequest, InstanceRuntime, RuntimeEvent } from '../../ports/instance-runtime.js';
 import { createClient, deadline, type PodmanClient, TIMEOUT_MS } from './client.js';
 import { toCreateOptions } from './create-options.js';
 import { podmanMessage, statusOf, toMcpError } from './errors.js';
 import { ensureImage } from './images.js';
 import { Informer } from './informer.js';
+import { inspectContainer } from './inspect.js';
 import { type Log, noLog } from './log.js';
 import { ensureNetwork } from './network.js';
 import { lookupImage } from './translate.js';
@@ -35,8 +36,8 @@ export const createPodmanRuntime = async (opts: PodmanRuntimeOptions): Promise<P
   return runtime;
 };
 
-/** ContainerRuntime on podman, plus the counters and sync state tests and benchmarks need. */
-export class PodmanRuntime implements ContainerRuntime {
+/** InstanceRuntime on podman, plus the counters and sync state tests and benchmarks need. */
+export class PodmanRuntime implements InstanceRuntime {
   private readonly client: PodmanClient;
   private readonly informer: Informer;
   private readonly log: Log;
@@ -117,7 +118,12 @@ export class PodmanRuntime implements ContainerRuntime {
     return id;
   }
 
+  inspect(id: string): Promise<RunningConfig> {
+    return inspectContainer(this.client, id);
+  }
+
   async start(id: string): Promise<void> {
+    this.informer.ownStop(id, false);
     const since = this.informer.mark();
     const container = this.client.api.getContainer(id);
     try {
@@ -131,6 +137,7 @@ export class PodmanRuntime implements ContainerRuntime {
   }
 
   async stop(id: string, timeoutSeconds: number): Promise<void> {
+    this.informer.ownStop(id, true);
     const since = this.informer.mark();
     try {
       const signal = deadline(timeoutSeconds * 1000 + TIMEOUT_MS.mutate);
@@ -142,6 +149,7 @@ export class PodmanRuntime implements ContainerRuntime {
   }
 
   async remove(id: string): Promise<void> {
+    this.informer.ownStop(id, true);
     const since = this.informer.mark();
     try {
       await this.client.api

@@ -1,5 +1,5 @@
 /**
- * Unikernel VMs under QEMU, behind the same ContainerRuntime port as podman's containers.
+ * Unikernel VMs under QEMU, behind the same InstanceRuntime port as podman's containers.
  *
  * Each VM has a directory `<dir>/<instance>/` holding `vm.json` (labels, image id, the QEMU
  * command line), `qemu.pid`, `qmp.sock`, `console.log` and `qemu.log`. QEMU runs detached
@@ -14,9 +14,9 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { McpError } from '../../domain/errors.js';
 import { managedLabels } from '../../domain/instance.js';
-import type { InstanceState, Observed, ObservedInstance } from '../../domain/observed.js';
+import type { InstanceState, Observed, ObservedInstance, RunningConfig } from '../../domain/observed.js';
 import { instanceName } from '../../domain/spec.js';
-import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../ports/instance-runtime.js';
+import type { CreateRequest, InstanceRuntime, RuntimeEvent } from '../../ports/instance-runtime.js';
 import {
   addressesFile,
   allocateAddress,
@@ -66,7 +66,7 @@ const isAlive = (pid: number): boolean => {
   }
 };
 
-export class QemuRuntime implements ContainerRuntime {
+export class QemuRuntime implements InstanceRuntime {
   private readonly vms = new Map<string, VmRecord>();
   private readonly listeners = new Set<(e: RuntimeEvent) => void>();
   /** Ids last seen running, to tell the agent when one stops on its own. */
@@ -127,8 +127,9 @@ export class QemuRuntime implements ContainerRuntime {
     }
   }
 
-  private emit(type: RuntimeEvent['type'], rec: VmRecord): void {
-    for (const l of this.listeners) l({ type, name: rec.name, id: rec.id, managed: true });
+  /** `own`: the event follows this runtime's own stop or remove, not the VM's doing. */
+  private emit(type: RuntimeEvent['type'], rec: VmRecord, own = false): void {
+    for (const l of this.listeners) l({ type, name: rec.name, id: rec.id, managed: true, own });
   }
 
   private poll(): void {
@@ -287,8 +288,8 @@ export class QemuRuntime implements ContainerRuntime {
       await gone(2000);
     }
     this.running.delete(id);
-    this.emit('die', rec);
-    this.emit('stop', rec);
+    this.emit('die', rec, true);
+    this.emit('stop', rec, true);
   }
 
   async remove(id: string): Promise<void> {
@@ -299,7 +300,7 @@ export class QemuRuntime implements ContainerRuntime {
     await rm(this.dirOf(rec.name), { recursive: true, force: true });
     this.vms.delete(id);
     this.children.delete(id);
-    this.emit('remove', rec);
+    this.emit('remove', rec, true);
   }
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {
@@ -308,6 +309,11 @@ export class QemuRuntime implements ContainerRuntime {
   }
 
   /** Stops watching; the VMs keep running for the next agent to re-attach to. */
+  /** VMs are only ever MCP's own (found by their state directories): there is none to adopt. */
+  async inspect(id: string): Promise<RunningConfig> {
+    throw new McpError('NOT_FOUND', `VM ${id} cannot be adopted: only containers can`, { id });
+  }
+
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.listeners.clear();

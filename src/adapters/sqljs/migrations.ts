@@ -13,4 +13,6 @@ export const migrations: readonly string[] = [
      name TEXT, message TEXT NOT NULL, data TEXT);`,
   // 2: an inventory entry may be a claim recorded before its create, not yet confirmed
   'ALTER TABLE instances ADD COLUMN claimed INTEGER NOT NULL DEFAULT 0;',
+  // 3: a container adopted as it ran (`mcp adopt`) is known by its id, not by labels
+  'ALTER TABLE instances ADD COLUMN adopted_id TEXT;',
 ];

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import initSqlJs, { type Database, type SqlValue } from 'sql.js';
+import { McpError } from '../../domain/errors.js';
 import type { InventoryEntry } from '../../domain/observed.js';
 import type { Revision } from '../../domain/spec.js';
 import type { EventRecord, PassStatus, StateStore } from '../../ports/state-store.js';
@@ -18,16 +19,18 @@ const PASSES_KEPT = 100;
 /** Opens (or creates) the registry at `path`; without a path it lives only in memory. */
 export const openRegistry = async (path?: string): Promise<SqlRegistry> => {
   const SQL = await initSqlJs();
-  const bytes = path ? await readFile(path).catch(notFoundAsUndefined) : undefined;
+  const bytes = path ? await readFile(path).catch((err) => notFoundAsUndefined(err, path)) : undefined;
   const db = new SQL.Database(bytes);
   const registry = new SqlRegistry(db, path);
   registry.migrate();
   return registry;
 };
 
-const notFoundAsUndefined = (err: NodeJS.ErrnoException): undefined => {
+const notFoundAsUndefined = (err: NodeJS.ErrnoException, path: string): undefined => {
   if (err.code === 'ENOENT') return undefined;
-  throw err;
+  throw new McpError('INVALID_CONFIG', `cannot read the registry ${path}: ${err.code ?? err.message}`, {
+    path,
+  });
 };
 
 export class SqlRegistry implements StateStore {
@@ -58,7 +61,7 @@ export class SqlRegistry implements StateStore {
 
   private readInventory(): InventoryEntry[] {
     return this.rows(
-      'SELECT name, service, component, kind, spec_hash, spec, claimed FROM instances ORDER BY name',
+      'SELECT name, service, component, kind, spec_hash, spec, claimed, adopted_id FROM instances ORDER BY name',
     ).map((r) => ({
       name: String(r.name),
       service: String(r.service),
@@ -67,13 +70,14 @@ export class SqlRegistry implements StateStore {
       specHash: String(r.spec_hash),
       ...(r.spec ? { spec: JSON.parse(String(r.spec)) } : {}),
       ...(r.claimed ? { claimed: true } : {}),
+      ...(r.adopted_id ? { adoptedId: String(r.adopted_id) } : {}),
     }));
   }
 
   recordInstances(entries: InventoryEntry[]): void {
     if (entries.length) this.inventoryCache = undefined;
     for (const e of entries) {
-      this.run('INSERT OR REPLACE INTO instances VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      this.run('INSERT OR REPLACE INTO instances VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
         e.name,
         e.service,
         e.component,
@@ -81,6 +85,7 @@ export class SqlRegistry implements StateStore {
         e.specHash,
         e.spec ? JSON.stringify(e.spec) : null,
         e.claimed ? 1 : 0,
+        e.adoptedId ?? null,
       ]);
     }
   }
@@ -108,7 +113,11 @@ export class SqlRegistry implements StateStore {
     let next = PORT_MIN;
     for (const route of missing) {
       while (next <= PORT_MAX && (used.has(next) || avoid.has(next))) next++;
-      if (next > PORT_MAX) throw new Error(`no free route port left in ${PORT_MIN}-${PORT_MAX}`);
+      if (next > PORT_MAX)
+        throw new McpError('RUNTIME', `no free route port left in ${PORT_MIN}-${PORT_MAX}`, {
+          instance,
+          route,
+        });
       ports[route] = next++;
       this.run('INSERT INTO route_ports VALUES (?, ?, ?)', [instance, route, ports[route]]);
     }
@@ -157,16 +166,17 @@ export class SqlRegistry implements StateStore {
     this.run('DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?', [EVENTS_KEPT]);
   }
 
+  /** The latest `limit` events, newest first. */
   events(limit: number): EventRecord[] {
-    return this.rows('SELECT at, kind, name, message, data FROM events ORDER BY id DESC LIMIT ?', [limit])
-      .reverse()
-      .map((r) => ({
-        at: String(r.at),
-        kind: String(r.kind),
-        message: String(r.message),
-        ...(r.name ? { name: String(r.name) } : {}),
-        ...(r.data ? { data: JSON.parse(String(r.data)) } : {}),
-      }));
+    return this.rows('SELECT at, kind, name, message, data FROM events ORDER BY id DESC LIMIT ?', [
+      limit,
+    ]).map((r) => ({
+      at: String(r.at),
+      kind: String(r.kind) as EventRecord['kind'],
+      message: String(r.message),
+      ...(r.name ? { name: String(r.name) } : {}),
+      ...(r.data ? { data: JSON.parse(String(r.data)) } : {}),
+    }));
   }
 
   async flush(): Promise<void> {

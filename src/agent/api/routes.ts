@@ -5,10 +5,12 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { asMcpError, McpError } from '../../domain/errors.js';
-import { inventoryEntry, LABEL } from '../../domain/observed.js';
+import { LABEL } from '../../domain/observed.js';
+import type { ActionResult } from '../../domain/outcome.js';
 import { instanceName } from '../../domain/spec.js';
-import type { ContainerRuntime } from '../../ports/instance-runtime.js';
+import type { InstanceRuntime } from '../../ports/instance-runtime.js';
 import type { StateStore } from '../../ports/state-store.js';
+import type { AdoptAnswer, AdoptedInstance } from '../../wire/api.js';
 import type { Role } from './auth.js';
 import { fileTarget, pullFile, pushFile } from './files.js';
 
@@ -21,9 +23,11 @@ export interface ApiContext {
   branch?: string;
   store: StateStore;
   /** Every runtime of the node (containers, VMs). */
-  runtimes: readonly ContainerRuntime[];
+  runtimes: readonly InstanceRuntime[];
   /** Asks for a pass; resolves when a pass that started after the call has finished. */
   trigger(reason: string): Promise<void>;
+  /** Asks the next pass to adopt the unmanaged containers `names`; resolves with its results for them. */
+  adopt(names: readonly string[]): Promise<ActionResult[]>;
   /** File push / pull reaches `<filesRoot>/<service>/` only. */
   filesRoot: string;
 }
@@ -77,20 +81,36 @@ const observe = async (ctx: ApiContext, names: string[]) => {
 };
 
 /**
- * `mcp adopt`: MCP takes over the containers that hold the names of a service's components
- * without MCP's labels (each a standing conflict). They go into the inventory as MCP's, so the
- * next pass replaces them with containers made from the spec; nothing else is touched.
+ * `mcp adopt`: the containers holding the names of a service's components without being MCP's
+ * (each a standing conflict) are handed to the next pass, which keeps each one that already
+ * runs as the spec asks and replaces the others. Answers with what the pass did; anything
+ * short of adopted or replaced for every one is an error with the pass's reason.
  */
-const adopt = async (ctx: ApiContext, service: string): Promise<string[]> => {
+const adopt = async (ctx: ApiContext, service: string): Promise<AdoptAnswer> => {
   const spec = ctx.store.lastGood()?.services.find((s) => s.name === service && s.node === ctx.node);
   if (!spec) throw new McpError('NOT_FOUND', `no service ${service} on node ${ctx.node}`);
   const names = spec.components.map(instanceName);
   const view = await observe(ctx, names);
   if (view.error) throw new McpError('RUNTIME_UNAVAILABLE', view.error);
-  const held = new Set(view.instances.filter((i) => i.labels[LABEL.managed] !== 'true').map((i) => i.name));
-  const adopted = spec.components.filter((c) => held.has(instanceName(c)));
-  ctx.store.recordInstances(adopted.map((c) => inventoryEntry(c, '')));
-  return adopted.map(instanceName);
+  const inventory = new Map(ctx.store.inventory().map((e) => [e.name, e]));
+  const held = view.instances
+    .filter((i) => i.labels[LABEL.managed] !== 'true' && inventory.get(i.name)?.adoptedId !== i.id)
+    .map((i) => i.name);
+  if (held.length === 0) return { node: ctx.node, adopted: [], lastPass: null };
+  const results = await ctx.adopt(held);
+  const adopted: AdoptedInstance[] = [];
+  for (const name of held) {
+    const r = results.find((x) => x.name === name);
+    if (r?.outcome !== 'adopted' && r?.outcome !== 'recreated') {
+      const why = r ? `${r.outcome}: ${r.error?.message ?? r.reason}` : 'the pass did not plan it';
+      throw new McpError(r?.error?.code ?? 'CONFLICT', `${name} was not adopted (${why})`, {
+        name,
+        ...(r ? { outcome: r.outcome } : {}),
+      });
+    }
+    adopted.push({ name, outcome: r.outcome, reason: r.reason });
+  }
+  return { node: ctx.node, adopted, lastPass: ctx.store.lastPass() ?? null };
 };
 
 const webhook = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> => {
@@ -175,16 +195,17 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     handle: async () => {
       const view = await observe(ctx, []);
       if (view.error) throw new McpError('RUNTIME_UNAVAILABLE', view.error);
+      const adopted = new Map(ctx.store.inventory().flatMap((e) => (e.adoptedId ? [[e.adoptedId, e]] : [])));
       const instances = view.instances
-        .filter((i) => i.labels[LABEL.managed] === 'true')
+        .filter((i) => i.labels[LABEL.managed] === 'true' || adopted.has(i.id))
         .map((i) => ({
           name: i.name,
           id: i.id.slice(0, 12),
           kind: i.kind,
           state: i.state,
           image: i.image,
-          service: i.labels[LABEL.service] ?? null,
-          component: i.labels[LABEL.component] ?? null,
+          service: i.labels[LABEL.service] ?? adopted.get(i.id)?.service ?? null,
+          component: i.labels[LABEL.component] ?? adopted.get(i.id)?.component ?? null,
           revision: i.labels[LABEL.revision] ?? null,
         }))
         .sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -212,15 +233,7 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     method: 'POST',
     path: '/v1/adopt',
     auth: 'operate',
-    handle: async (req) => {
-      const adopted = await adopt(ctx, req.query.get('service') ?? '');
-      if (adopted.length) await ctx.trigger(`adopt ${adopted.join(' ')}`);
-      return ok({
-        node: ctx.node,
-        adopted,
-        lastPass: adopted.length ? (ctx.store.lastPass() ?? null) : null,
-      });
-    },
+    handle: async (req) => ok(await adopt(ctx, req.query.get('service') ?? '')),
   },
   { method: 'POST', path: '/v1/webhook', auth: 'webhook', handle: (req) => webhook(ctx, req) },
   {

@@ -1,6 +1,7 @@
 /**
  * The HTTP(S) server of the agent's API: routing, authentication, a size limit on bodies,
- * JSON in and out, McpError codes mapped to HTTP statuses. Handlers live in routes.ts.
+ * JSON in and out; every error, ours or HTTP's, an McpError sent as `{error: {code, message,
+ * data, hint}}` with the status the shared error table gives its code. Handlers live in routes.ts.
  */
 import { readFile } from 'node:fs/promises';
 import {
@@ -11,8 +12,10 @@ import {
 } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { asMcpError, type ErrorCode, McpError } from '../../domain/errors.js';
+import { httpStatusOf } from '../../domain/error-table.js';
+import { asMcpError, McpError } from '../../domain/errors.js';
 import type { Logger } from '../../log.js';
+import { errorBody } from '../../wire/api.js';
 import { type ApiToken, allows, authenticate, verifySignature } from './auth.js';
 import { type ApiContext, apiRoutes, type Route } from './routes.js';
 
@@ -34,24 +37,13 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  USAGE: 400,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  RUNTIME_UNAVAILABLE: 503,
-  SOURCE_UNAVAILABLE: 503,
-};
-
-/** An answer with a status of its own (auth, routing, size), as opposed to an McpError. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
+/** Headers HTTP asks for with some statuses: how to authenticate (401), which methods exist (405). */
+const headersFor = (error: McpError): Record<string, string> =>
+  error.code === 'UNAUTHORIZED'
+    ? { 'www-authenticate': 'Bearer' }
+    : error.code === 'METHOD_NOT_ALLOWED'
+      ? { allow: String(error.data.allow) }
+      : {};
 
 const parseListen = (listen: string): { host: string; port: number } => {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
@@ -62,12 +54,12 @@ const parseListen = (listen: string): { host: string; port: number } => {
 
 const readBody = async (req: IncomingMessage, limit: number): Promise<Buffer> => {
   if (Number(req.headers['content-length'] ?? 0) > limit)
-    throw new HttpError(413, `body over ${limit} bytes`);
+    throw new McpError('TOO_LARGE', `body over ${limit} bytes`, { limit });
   const parts: Buffer[] = [];
   let size = 0;
   for await (const part of req as AsyncIterable<Buffer>) {
     size += part.length;
-    if (size > limit) throw new HttpError(413, `body over ${limit} bytes`);
+    if (size > limit) throw new McpError('TOO_LARGE', `body over ${limit} bytes`, { limit });
     parts.push(part);
   }
   return Buffer.concat(parts);
@@ -90,15 +82,23 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
   const authorise = (route: Route, req: IncomingMessage, body: Buffer): void => {
     if (route.auth === 'none') return;
     if (route.auth === 'webhook') {
-      if (opts.webhookSecret === undefined) throw new HttpError(404, 'no webhook secret is configured');
+      if (opts.webhookSecret === undefined)
+        throw new McpError('NOT_FOUND', 'no webhook secret is configured');
       if (!verifySignature(opts.webhookSecret, body, req.headers))
-        throw new HttpError(401, 'missing or invalid webhook signature');
+        throw new McpError('UNAUTHORIZED', 'missing or invalid webhook signature');
       return;
     }
     const token = authenticate(req.headers.authorization, opts.tokens);
-    if (!token) throw new HttpError(401, 'missing or unknown bearer token', { 'www-authenticate': 'Bearer' });
+    if (!token) throw new McpError('UNAUTHORIZED', 'missing or unknown bearer token');
     if (!allows(token.role, route.auth))
-      throw new HttpError(403, `token ${token.name} has role ${token.role}; this needs ${route.auth}`);
+      throw new McpError(
+        'FORBIDDEN',
+        `token ${token.name} has role ${token.role}; this needs ${route.auth}`,
+        {
+          role: token.role,
+          needs: route.auth,
+        },
+      );
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -108,9 +108,9 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
         r.prefix ? url.pathname.startsWith(r.path) : r.path === url.pathname,
       );
       const route = onPath.find((r) => r.method === req.method);
-      if (!onPath.length) throw new HttpError(404, `no such endpoint: ${url.pathname}`);
+      if (!onPath.length) throw new McpError('NOT_FOUND', `no such endpoint: ${url.pathname}`);
       if (!route)
-        throw new HttpError(405, `${req.method} not allowed`, {
+        throw new McpError('METHOD_NOT_ALLOWED', `${req.method} not allowed`, {
           allow: onPath.map((r) => r.method).join(', '),
         });
       const body = await readBody(req, route.bodyLimit ?? limit);
@@ -129,15 +129,11 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
         res.end(answer.raw);
       } else send(res, answer.status, answer.body);
     } catch (err) {
-      if (err instanceof HttpError) {
-        send(res, err.status, { error: { code: 'HTTP', message: err.message } }, err.headers);
-        if (err.status === 413) req.destroy();
-        return;
-      }
       const error = asMcpError(err);
-      const status = STATUS[error.code] ?? 500;
+      const status = httpStatusOf(error.code);
       if (status === 500) log.error('api request failed', { path: url.pathname, error: error.toJSON() });
-      send(res, status, { error: { code: error.code, message: error.message } });
+      send(res, status, errorBody(error), headersFor(error));
+      if (error.code === 'TOO_LARGE') req.destroy();
     }
   };
 

@@ -1,4 +1,5 @@
 /** `mcp ps`: what runs on each node, live from its agent's view of the runtime. */
+import type { PsAnswer } from '../../wire/api.js';
 import type { CliContext } from '../context.js';
 import { askFromArgs, finish, NODE_HELP, printJson, table } from '../nodes.js';
 
@@ -9,12 +10,8 @@ that created them, from the agent's live view of podman.
 
 ${NODE_HELP}`;
 
-interface Ps {
-  instances: { name: string; state: string; image: string; revision: string | null }[];
-}
-
 export async function run(args: string[], ctx: CliContext): Promise<number> {
-  const { answers, json } = await askFromArgs<Ps>(args, ctx, help, '/v1/ps');
+  const { answers, json } = await askFromArgs<PsAnswer>(args, ctx, help, '/v1/ps');
   if (json) printJson(ctx, answers);
   else {
     const rows = answers.flatMap((a) =>

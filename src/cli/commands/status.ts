@@ -1,6 +1,7 @@
 /** `mcp status`: each node's last pass, as its agent reports it. */
-import type { PassStatus } from '../../ports/state-store.js';
+
 import { style } from '../../render/style.js';
+import type { StatusAnswer } from '../../wire/api.js';
 import type { CliContext } from '../context.js';
 import { ago, askFromArgs, finish, NODE_HELP, printJson, table } from '../nodes.js';
 
@@ -11,15 +12,8 @@ Asks each node's agent for its state: the revision it runs, the result of its la
 
 ${NODE_HELP}`;
 
-interface Status {
-  node: string;
-  source: string;
-  revision: string | null;
-  lastPass: PassStatus | null;
-}
-
 export async function run(args: string[], ctx: CliContext): Promise<number> {
-  const { answers, json } = await askFromArgs<Status>(args, ctx, help, '/v1/status');
+  const { answers, json } = await askFromArgs<StatusAnswer>(args, ctx, help, '/v1/status');
   if (json) printJson(ctx, answers);
   else {
     const s = style(ctx);

@@ -1,5 +1,5 @@
 /** `mcp sync`: each node's agent reconciles now, and the command waits for the pass. */
-import type { PassStatus } from '../../ports/state-store.js';
+import type { ReconcileAnswer } from '../../wire/api.js';
 import type { CliContext } from '../context.js';
 import { askFromArgs, finish, NODE_HELP, printJson, table } from '../nodes.js';
 
@@ -11,12 +11,8 @@ with the operate role. A pass takes as long as its actions: the wait is up to 10
 
 ${NODE_HELP}`;
 
-interface Synced {
-  lastPass: PassStatus | null;
-}
-
 export async function run(args: string[], ctx: CliContext): Promise<number> {
-  const { answers, json } = await askFromArgs<Synced>(args, ctx, help, '/v1/reconcile?wait=true', {
+  const { answers, json } = await askFromArgs<ReconcileAnswer>(args, ctx, help, '/v1/reconcile?wait=true', {
     method: 'POST',
     timeoutMs: 600_000,
   });

@@ -1,0 +1,105 @@
+/**
+ * The agent's API on the wire: the JSON each /v1 endpoint answers with, and the error body of
+ * every refusal. The agent's routes build these, the CLI reads them; neither side reaches into
+ * the other's modules (or the registry's port) for the shapes.
+ */
+import type { ErrorCode, McpError } from '../domain/errors.js';
+import type { InstanceState } from '../domain/observed.js';
+import type { Outcome } from '../domain/outcome.js';
+import type { EventRecord, PassStatus } from '../domain/pass.js';
+import type { ComponentKind } from '../domain/spec.js';
+
+export type { EventRecord, PassStatus } from '../domain/pass.js';
+
+/** Every refusal: a stable code, one line, its data, and what to do about it when known. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; data: Record<string, unknown>; hint?: string };
+}
+
+/** The error body of `error`; its `data.hint` (when a string) travels as `hint`. */
+export const errorBody = (error: McpError): ErrorBody => {
+  const { hint, ...data } = error.data;
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      data,
+      ...(typeof hint === 'string' ? { hint } : {}),
+    },
+  };
+};
+
+/** GET /v1/health */
+export interface HealthAnswer {
+  ok: true;
+  node: string;
+}
+
+/** GET /v1/status */
+export interface StatusAnswer {
+  node: string;
+  source: string;
+  revision: string | null;
+  lastPass: PassStatus | null;
+}
+
+/** One component of GET /v1/services, with its live state (`missing`, or `unknown` without a view). */
+export interface ServiceComponentAnswer {
+  name: string;
+  instance: string;
+  kind: ComponentKind;
+  image: string;
+  state: InstanceState | 'missing';
+}
+
+/** GET /v1/services */
+export interface ServicesAnswer {
+  node: string;
+  revision: string | null;
+  services: { name: string; active: boolean; dependsOn: string[]; components: ServiceComponentAnswer[] }[];
+  runtimeError: string | null;
+}
+
+/** One managed instance of GET /v1/ps. */
+export interface PsInstance {
+  name: string;
+  id: string;
+  kind: ComponentKind;
+  state: InstanceState;
+  image: string;
+  service: string | null;
+  component: string | null;
+  revision: string | null;
+}
+
+/** GET /v1/ps */
+export interface PsAnswer {
+  node: string;
+  instances: PsInstance[];
+}
+
+/** GET /v1/events, newest first. */
+export interface EventsAnswer {
+  node: string;
+  events: EventRecord[];
+}
+
+/** POST /v1/reconcile?wait=true (without wait: `{triggered: true}`). */
+export interface ReconcileAnswer {
+  node: string;
+  lastPass: PassStatus | null;
+}
+
+/** What the pass did with one adopted instance: taken over as it ran, or replaced from the spec. */
+export interface AdoptedInstance {
+  name: string;
+  outcome: Extract<Outcome, 'adopted' | 'recreated'>;
+  reason: string;
+}
+
+/** POST /v1/adopt?service=S */
+export interface AdoptAnswer {
+  node: string;
+  adopted: AdoptedInstance[];
+  lastPass: PassStatus | null;
+}
