@@ -265,3 +265,39 @@ test('route ports are allocated clear of the static host ports of the node’s s
   const { http } = h.store.routePorts('app-main', ['http']);
   assert.ok(http > 10000 && http <= 60000, `route port ${http}`);
 });
+
+test('a node with no services is converged, not failed', async () => {
+  const h = await harness('empty-node');
+  h.serve([service('web', ['main'], { node: 'other' })]);
+  const report = await h.pass();
+  assert.equal(report.status.result, 'converged');
+  assert.equal(report.status.summary, 'nothing to do');
+  assert.deepEqual(report.status.errors, []);
+});
+
+test('an empty revision is converged', async () => {
+  const h = await harness();
+  h.serve([]);
+  assert.equal((await h.pass()).status.result, 'converged');
+});
+
+test('adopt with heal off keeps a matching unmanaged container and replaces a differing one', async () => {
+  const h = await harness();
+  const web = service('web', ['same', component('web', 'other', { env: ['MODE=prod'] })]);
+  for (const c of web.components) h.runtime.addImage(c.image);
+  h.serve([web]);
+  const [same, other] = web.components;
+  const keptId = h.runtime.addUnmanaged('web-same', {
+    image: same.image,
+    running: { ports: same.ports, volumes: same.volumes, env: same.env, cmd: same.cmd },
+  });
+  const replacedId = h.runtime.addUnmanaged('web-other', { image: other.image });
+  assert.match((await h.pass({ heal: false })).status.summary, /2 conflict/);
+  const results = await h.adopt(['web-same', 'web-other'], { heal: false });
+  const outcome = Object.fromEntries(results.map((r) => [r.name, r.outcome]));
+  assert.deepEqual(outcome, { 'web-same': 'adopted', 'web-other': 'recreated' });
+  assert.equal(h.runtime.instance('web-same')?.id, keptId, 'kept, not recreated');
+  assert.notEqual(h.runtime.instance('web-other')?.id, replacedId);
+  const next = await h.pass({ heal: false });
+  assert.equal(next.status.result, 'converged', next.status.summary);
+});

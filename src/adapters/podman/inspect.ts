@@ -25,6 +25,9 @@ const volumes = (mounts: Docker.ContainerInspectInfo['Mounts']): VolumeMount[] =
     .filter((m) => m.Type === 'bind')
     .map((m) => ({ source: m.Source, target: m.Destination, readOnly: m.RW === false }));
 
+/** Variables podman sets in every container unless told otherwise: not the spec's doing. */
+const PODMAN_ENV = /^(HOME|HOSTNAME|TERM|container)=/;
+
 /** The one user network the container is on, if any (podman's default network is none). */
 const network = (info: Docker.ContainerInspectInfo): string | undefined =>
   Object.keys(info.NetworkSettings?.Networks ?? {}).find((n) => n !== 'podman' && n !== 'bridge');
@@ -54,7 +57,7 @@ export const inspectContainer = async (client: PodmanClient, id: string): Promis
     imageId: info.Image,
     ports: ports(info.HostConfig.PortBindings as Docker.PortMap | undefined),
     volumes: volumes(info.Mounts),
-    env: (info.Config.Env ?? []).filter((e) => !imageEnv.has(e) && !e.startsWith('container=')),
+    env: (info.Config.Env ?? []).filter((e) => !imageEnv.has(e) && !PODMAN_ENV.test(e)),
     cmd: JSON.stringify(cmd) === JSON.stringify(imageCmd) ? [] : cmd,
     ...(user ? { user } : {}),
     ...(net ? { network: net } : {}),

@@ -1,5 +1,5 @@
 /**
- * The isolated host-only bridge (DESIGN.md): when it exists, a VM's first NIC is a TAP device
+ * The isolated host-only bridge (README, "Unikernel VMs"): when it exists, a VM's first NIC is a TAP device
  * enslaved to it as an isolated port (VMs cannot reach each other, only the gateway), with a
  * static address from the bridge's subnet, the same for an instance name on every create.
  * The bridge itself, its gateway address and the host's forward-drop rules are set up once

@@ -7,7 +7,7 @@
  *   the kernel command line (`mcp.ip=`, `mcp.gw=`); published ports then come in through a
  *   second NIC in QEMU's user mode with `restrict=on` (no way out through it);
  * - without the bridge, QEMU's user mode is the only NIC and forwards the published ports
- *   (the fallback DESIGN.md names);
+ *   (the fallback the README's "Unikernel VMs" names);
  * - the MAC address is derived from the instance name, so it is the same on every boot;
  * - a disk image is opened with snapshot=on: a unikernel image is never written to.
  */
