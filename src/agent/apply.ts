@@ -17,6 +17,7 @@ import type { ComponentSpec } from '../domain/spec.js';
 import type { Logger } from '../log.js';
 import type { InstanceRuntime } from '../ports/instance-runtime.js';
 import type { StateStore } from '../ports/state-store.js';
+import type { GateDecision } from './health-gate.js';
 import { forEachLimited, type RetryPolicy, withRetry } from './retry.js';
 
 export interface ApplyDeps {
@@ -24,6 +25,8 @@ export interface ApplyDeps {
   runtimes: { container?: InstanceRuntime; unikernel?: InstanceRuntime };
   store: StateStore;
   log: Logger;
+  /** Health's say over an action before it runs (dependencies healthy, crash-loop back-off); none: no say. */
+  gate?: (action: Action) => GateDecision | undefined;
 }
 
 export interface ApplyOptions {
@@ -44,6 +47,7 @@ export interface ApplyOptions {
  */
 export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions): Promise<ChangeSet> => {
   const broken = new Set<string>();
+  const waiting = new Set<string>();
   const results: ActionResult[] = [];
   const actions = plan.stages.flat();
   const steps = new Steps(deps, opts, {
@@ -58,10 +62,21 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
     await deps.store.flush();
     await forEachLimited(stage, opts.concurrency, async (action) => {
       const blocker = blockerOf(action.dependsOn, broken);
+      const gate = blocker ? undefined : deps.gate?.(action);
       const result = blocker
-        ? skipped(action, `blocked: ${blocker} did not converge`)
-        : await steps.run(action);
-      if (result.outcome === 'failed' || result.outcome === 'conflict' || blocker) broken.add(action.name);
+        ? skipped(
+            action,
+            waiting.has(blocker) ? `waiting for ${blocker}` : `blocked: ${blocker} did not converge`,
+          )
+        : gate?.kind === 'skip'
+          ? skipped(action, gate.reason)
+          : gate?.kind === 'stop'
+            ? await steps.run({ ...action, kind: 'stop', reason: gate.reason })
+            : await steps.run(action);
+      if (result.outcome === 'failed' || result.outcome === 'conflict' || blocker || gate)
+        broken.add(action.name);
+      if ((gate?.kind === 'skip' && gate.waiting) || (blocker && waiting.has(blocker)))
+        waiting.add(action.name);
       results.push(result);
     });
     await deps.store.flush();

@@ -11,6 +11,8 @@ import { Adoptions } from './adoptions.js';
 import { type ApiServer, startApi } from './api/server.js';
 import type { ApplyOptions } from './apply.js';
 import type { ResolvedAgentConfig } from './config.js';
+import { HealthBoard } from './health-board.js';
+import { Prober } from './prober.js';
 import { reconcileOnce } from './reconcile.js';
 import type { Agent } from './runtime-wiring.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
@@ -32,6 +34,7 @@ const serveApi = async (
   agent: Agent,
   scheduler: Scheduler,
   adoptions: Adoptions,
+  board: HealthBoard,
   log: Logger,
 ): Promise<ApiServer> => {
   const { api } = config;
@@ -48,6 +51,7 @@ const serveApi = async (
         void scheduler.trigger(`adopt ${names.join(' ')}`);
         return results;
       },
+      retry: (name) => board.retry(name),
       filesRoot: api.files_root,
     },
     {
@@ -69,10 +73,14 @@ export const runDaemon = async (
 ): Promise<void> => {
   const interval = config.source.interval ?? 60;
   const adoptions = new Adoptions();
+  const board = new HealthBoard(agent.deps.store);
+  const prober = new Prober(board, agent.deps.runtimes, log);
   const scheduler = createScheduler(
     async (reasons) => {
-      const report = await reconcileOnce({ ...agent.deps, adoptions }, options);
+      const report = await reconcileOnce({ ...agent.deps, adoptions, health: board }, options);
+      prober.refresh();
       log.info(passLine(report.status, interval), { reasons: [...new Set(reasons)], ...report.status });
+      if (report.requeue) void scheduler.trigger('rollback');
     },
     {
       intervalMs: interval * 1000,
@@ -82,7 +90,7 @@ export const runDaemon = async (
   );
   let api: ApiServer;
   try {
-    api = await serveApi(config, agent, scheduler, adoptions, log);
+    api = await serveApi(config, agent, scheduler, adoptions, board, log);
   } catch (err) {
     await scheduler.stop();
     await agent.close();
@@ -90,8 +98,13 @@ export const runDaemon = async (
   }
   for (const runtime of [agent.deps.runtimes.container, agent.deps.runtimes.unikernel]) {
     runtime.onEvent((e) => {
-      // The agent's own stops and removes were planned by the pass that made them: no pass for those.
-      if (e.managed && !e.own && (e.type === 'die' || e.type === 'remove' || e.type === 'resync'))
+      if (!e.managed || e.own) return;
+      if (e.type === 'start') board.started(e.name);
+      // A death counts towards a crash loop; the board wakes a pass when its back-off ends, so an
+      // instance that podman restarts at once does not make the agent spin. The agent's own stops
+      // and removes were planned by the pass that made them: no pass for those.
+      if (e.type === 'die' && e.hash) board.died(e.name, e.hash);
+      else if (e.type === 'die' || e.type === 'remove' || e.type === 'resync')
         void scheduler.trigger(`runtime ${e.type} ${e.name}`);
     });
   }
@@ -108,6 +121,7 @@ export const runDaemon = async (
     interval,
     api: api.url,
   });
+  board.onWake((reason) => void scheduler.trigger(reason));
   void scheduler.trigger('start');
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
@@ -116,6 +130,8 @@ export const runDaemon = async (
   log.info('agent stopping', { node: config.node });
   await watcher?.close();
   await api.close();
+  prober.close();
+  board.close();
   await scheduler.stop();
   await agent.close();
 };

@@ -8,7 +8,7 @@ import { type AdoptCandidate, isManaged } from '../domain/decide.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import type { Observed } from '../domain/observed.js';
 import { type ChangeSet, countOutcomes, describeCounts, type Outcome } from '../domain/outcome.js';
-import type { PassResult, PassStatus } from '../domain/pass.js';
+import type { NotHealthy, PassResult, PassStatus } from '../domain/pass.js';
 import { plan } from '../domain/plan.js';
 import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
 import { formatSpecError } from '../domain/spec-error.js';
@@ -17,6 +17,9 @@ import type { RevisionSource } from '../ports/revision-source.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { Adoptions } from './adoptions.js';
 import { type ApplyDeps, type ApplyOptions, applyPlan } from './apply.js';
+import type { HealthBoard } from './health-board.js';
+import { healthGate } from './health-gate.js';
+import { afterApply, explainRollbacks, rolledBackServices } from './health-pass.js';
 
 export interface PassDeps extends ApplyDeps {
   node: string;
@@ -30,12 +33,16 @@ export interface PassDeps extends ApplyDeps {
   lastOutcome?: Map<string, string>;
   /** `mcp adopt` requests waiting for a pass. */
   adoptions?: Adoptions;
+  /** Instance health between passes; without it health is not looked at (no probes, no rollback). */
+  health?: HealthBoard;
 }
 
 /** What a pass did, for the API, the CLI and tests. */
 export interface PassReport {
   status: PassStatus;
   changes?: ChangeSet;
+  /** A rollback was decided: another pass should follow at once to apply it. */
+  requeue?: boolean;
 }
 
 export const reconcileOnce = async (deps: PassDeps, opts: ApplyOptions): Promise<PassReport> => {
@@ -57,7 +64,10 @@ const pass = async (deps: PassDeps, opts: ApplyOptions, adopt: ReadonlySet<strin
   const revision = await desiredRevision(deps, errors);
   if (!revision) return finish(deps, started, undefined, errors, 'no valid revision yet: nothing applied');
 
-  const services = revision.services;
+  const board = deps.health;
+  const { services, rolledBack } = board
+    ? rolledBackServices(deps.store, revision.services)
+    : { services: revision.services, rolledBack: new Map() };
   const mine = services.filter((s) => s.node === deps.node);
   const names = mine.flatMap((s) => s.components.map(instanceName));
   let observed: Observed;
@@ -71,7 +81,7 @@ const pass = async (deps: PassDeps, opts: ApplyOptions, adopt: ReadonlySet<strin
     return finish(deps, started, revision, errors, 'runtime not observable: nothing applied');
   }
 
-  const thePlan = plan({
+  const planned = plan({
     node: deps.node,
     revision: revision.commit,
     services,
@@ -80,13 +90,28 @@ const pass = async (deps: PassDeps, opts: ApplyOptions, adopt: ReadonlySet<strin
     override: opts.override,
     adopt: candidates,
   });
+  const thePlan = explainRollbacks(planned, rolledBack);
   if (thePlan.holdRemovals) {
     errors.push({
       code: 'NEEDS_OVERRIDE',
       message: 'the revision removes most services of this node; removals held',
     });
   }
-  const changes = await applyPlan(thePlan, deps, opts);
+  const specs = new Map(mine.flatMap((s) => s.components.map((c) => [instanceName(c), c] as const)));
+  const gate = board ? healthGate(board, specs) : undefined;
+  const changes = await applyPlan(thePlan, { ...deps, gate }, opts);
+  const health = board
+    ? afterApply({
+        store: deps.store,
+        board,
+        node: deps.node,
+        revision,
+        planned: services,
+        rolledBack,
+        observed,
+        results: changes.results,
+      })
+    : { unhealthy: [], requeue: false };
   forgetVanished(deps.store, new Set(names), new Set(observed.instances.map((i) => i.name)));
   for (const r of changes.results) {
     if (r.error) errors.push({ code: r.error.code, message: r.error.message, name: r.name });
@@ -102,9 +127,11 @@ const pass = async (deps: PassDeps, opts: ApplyOptions, adopt: ReadonlySet<strin
       data: { action: r.action, drift: r.drift, ...(r.error ? { error: r.error } : {}) },
     });
   }
+  const summary = describeCounts(changes.counts) + describeUnhealthy(health.unhealthy);
   return {
-    ...(await finish(deps, started, revision, errors, describeCounts(changes.counts), changes.counts)),
+    ...(await finish(deps, started, revision, errors, summary, changes.counts, health.unhealthy)),
     changes,
+    ...(health.requeue ? { requeue: true } : {}),
   };
 };
 
@@ -195,8 +222,9 @@ const finish = async (
   errors: PassStatus['errors'],
   summary: string,
   counts?: Record<Outcome, number>,
+  unhealthy: NotHealthy[] = [],
 ): Promise<PassReport> => {
-  const unconverged = counts ? counts.failed + counts.conflict + counts.skipped : 0;
+  const unconverged = counts ? counts.failed + counts.conflict + counts.skipped + unhealthy.length : 0;
   const result: PassResult = !counts
     ? 'failed'
     : unconverged > 0 || errors.length > 0
@@ -210,8 +238,13 @@ const finish = async (
     durationMs: Math.round(performance.now() - started),
     counts: counts ?? countOutcomes([]),
     errors,
+    ...(unhealthy.length > 0 ? { unhealthy } : {}),
   };
   deps.store.recordPass(status);
   await deps.store.flush();
   return { status };
 };
+
+/** "; not healthy: a-api starting, b-db unhealthy" for the pass summary; '' when all are healthy. */
+const describeUnhealthy = (list: readonly NotHealthy[]): string =>
+  list.length === 0 ? '' : `; not healthy: ${list.map((n) => `${n.name} ${n.state}`).join(', ')}`;

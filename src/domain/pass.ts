@@ -18,10 +18,22 @@ export interface PassStatus {
   /** Instances per outcome; all zero when the pass could not plan. */
   counts: Record<Outcome, number>;
   errors: { code: ErrorCode; message: string; name?: string }[];
+  /** Probed instances that are not healthy, restarting ones, and rolled-back ones: why the pass is not converged. */
+  unhealthy?: NotHealthy[];
 }
 
-/** What an event records: an outcome of the fixed vocabulary. */
-export type EventKind = Outcome;
+/** One instance that keeps a pass from converging although nothing failed. */
+export interface NotHealthy {
+  name: string;
+  state: 'starting' | 'unhealthy' | 'restarting' | 'crash-looping' | 'rolled-back';
+  reason?: string;
+}
+
+/** Events of health: a transition of an instance's state, a rollback, a crash loop given up on. */
+export type HealthEventKind = 'starting' | 'healthy' | 'unhealthy' | 'rolled-back' | 'crash-looping';
+
+/** What an event records: an outcome of the fixed vocabulary, or a health event. */
+export type EventKind = Outcome | HealthEventKind;
 
 /** One line of the event log: something found or done, in the fixed outcome vocabulary. */
 export interface EventRecord {

@@ -31,6 +31,22 @@ export interface Route {
   hostname?: string;
 }
 
+/** What a health probe checks: a command inside the container, an HTTP GET, or a TCP connect. */
+export type HealthProbe =
+  | { kind: 'cmd'; cmd: string[] }
+  | { kind: 'http'; port: number; path: string }
+  | { kind: 'tcp'; port: number };
+
+/** A component's `[components.health]` table, defaults filled; durations in seconds. */
+export interface HealthSpec {
+  probe: HealthProbe;
+  interval: number;
+  timeout: number;
+  retries: number;
+  startPeriod: number;
+  startTimeout: number;
+}
+
 /** One component of a service: a container or a unikernel VM. */
 export interface ComponentSpec {
   service: string;
@@ -48,6 +64,8 @@ export interface ComponentSpec {
   routes: Route[];
   memory?: number;
   cpus?: number;
+  /** Absent: no probe, so running is as good as it gets. */
+  health?: HealthSpec;
 }
 
 /** One service, as one file of the services repository defines it. */
@@ -56,6 +74,8 @@ export interface ServiceSpec {
   node: string;
   active: boolean;
   dependsOn: string[];
+  /** false: a new spec that never becomes healthy stays (degraded) instead of being rolled back. Absent: true. */
+  rollback?: false;
   components: ComponentSpec[];
   /** Path of the defining file relative to the repository root, for messages. */
   file: string;

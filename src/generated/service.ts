@@ -41,6 +41,10 @@ export interface ServiceFile {
    * @minItems 1
    */
   components: [Component, ...Component[]];
+  /**
+   * false: a new spec that never becomes healthy stays (degraded) instead of being rolled back to the last healthy one.
+   */
+  rollback?: boolean;
 }
 export interface Component {
   name: DnsLabel;
@@ -69,6 +73,7 @@ export interface Component {
    * Unikernel virtual CPUs.
    */
   cpus?: number;
+  health?: Health;
 }
 export interface Route {
   name: DnsLabel;
@@ -78,4 +83,47 @@ export interface Route {
   port: number;
   mode?: 'l4' | 'l7';
   hostname?: string;
+}
+/**
+ * How the agent tells a serving instance from a merely running one: exactly one of cmd, http or tcp.
+ */
+export interface Health {
+  /**
+   * Run inside the container (podman's own healthcheck): exit 0 is healthy. Containers only.
+   *
+   * @minItems 1
+   */
+  cmd?: [string, ...string[]];
+  /**
+   * A port the component listens on (container port, or the VM's guest port); GET must answer 2xx or 3xx.
+   */
+  http?: number;
+  /**
+   * The path the http probe asks for.
+   */
+  path?: string;
+  /**
+   * A port on which a connection must be accepted.
+   */
+  tcp?: number;
+  /**
+   * Seconds between probes.
+   */
+  interval?: number;
+  /**
+   * Seconds a probe may take.
+   */
+  timeout?: number;
+  /**
+   * Consecutive failures before unhealthy.
+   */
+  retries?: number;
+  /**
+   * Seconds after start when failures do not count.
+   */
+  start_period?: number;
+  /**
+   * Seconds for a new instance to become healthy, else its rollout failed.
+   */
+  start_timeout?: number;
 }

@@ -23,6 +23,8 @@ export interface RuntimeEvent {
   name: string;
   id: string;
   managed: boolean;
+  /** The `mcp.spec-hash` label of the instance, when it has one. */
+  hash?: string;
   /**
    * Caused by this runtime's own stop or remove (the agent's action, not drift): the pass that
    * asked for it already accounts for it, so it triggers no pass.
@@ -30,7 +32,18 @@ export interface RuntimeEvent {
   own: boolean;
 }
 
+/** What one run of a runtime's own health check says (podman counts retries and start period itself). */
+export interface ProbeOutcome {
+  state: 'starting' | 'healthy' | 'unhealthy';
+  error?: string;
+}
+
 export interface InstanceRuntime {
+  /**
+   * Runs the instance's own health check (a `cmd` probe, given to the runtime at create) once.
+   * Only runtimes that can run a command inside an instance have it.
+   */
+  healthcheck?(name: string, timeoutMs: number): Promise<ProbeOutcome>;
   /**
    * The current view of every managed instance and of every instance holding a name MCP
    * needs (`names`), plus the local ids of `imageRefs`. Served from a cache kept current by

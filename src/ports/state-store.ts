@@ -2,8 +2,10 @@
  * The agent's registry: what MCP created (the only things prune may remove), stable route
  * ports, the last good revision (desired state survives a git outage), pass status and events.
  */
+import type { HealthRecord } from '../domain/health.js';
 import type { InventoryEntry } from '../domain/observed.js';
 import type { EventRecord, PassStatus } from '../domain/pass.js';
+import type { FailedSpec, HealthySpec } from '../domain/rollback.js';
 import type { Revision } from '../domain/spec.js';
 
 export type { EventRecord, PassStatus } from '../domain/pass.js';
@@ -30,6 +32,17 @@ export interface StateStore {
   addEvent(event: EventRecord): void;
   /** The latest `limit` events, newest first. */
   events(limit: number): EventRecord[];
+  /** The health of every probed instance, as last recorded. */
+  health(): Map<string, HealthRecord>;
+  /** Records the health of one instance; undefined forgets it (no probe, or gone). */
+  recordHealth(name: string, record: HealthRecord | undefined): void;
+  /** The spec each component last ran healthy. */
+  lastHealthy(): Map<string, HealthySpec>;
+  setLastHealthy(spec: HealthySpec): void;
+  /** The (component, spec hash) marks of failed rollouts, one per component. */
+  failedSpecs(): Map<string, FailedSpec>;
+  markFailed(mark: FailedSpec): void;
+  clearFailed(name: string): void;
   /** Persists pending changes atomically (a crash leaves the old or the new file, never a torn one). */
   flush(): Promise<void>;
 }

@@ -45,11 +45,49 @@ function checkRoutes(f: LoadedFile, c: Component, base: KeyPath): SpecError[] {
   return errors;
 }
 
+const PROBES = ['cmd', 'http', 'tcp'] as const;
+
+/** A health table names exactly one probe; `cmd` runs inside a container, so not in a VM. */
+function checkHealth(f: LoadedFile, c: Component, base: KeyPath): SpecError[] {
+  const h = c.health;
+  if (!h) return [];
+  const at = [...base, 'health'];
+  const given = PROBES.filter((p) => h[p] !== undefined);
+  if (given.length === 0)
+    return [problem(f, at, 'health needs one probe: cmd, http or tcp', 'e.g. http = 8080')];
+  if (given.length > 1)
+    return [
+      problem(f, [...at, given[1]], `health has both '${given[0]}' and '${given[1]}'; give exactly one`),
+    ];
+  const errors: SpecError[] = [];
+  if (h.path !== undefined && h.http === undefined)
+    errors.push(problem(f, [...at, 'path'], "'path' applies only to an http probe"));
+  if (h.cmd && c.kind === 'unikernel')
+    errors.push(
+      problem(f, [...at, 'cmd'], "a 'cmd' probe runs inside a container; a unikernel needs http or tcp"),
+    );
+  const port = h.http ?? h.tcp;
+  const reachable =
+    port === undefined ||
+    (c.ports ?? []).some((p) => parsePortSpec(p).containerPort === port && !p.endsWith('/udp')) ||
+    (c.routes ?? []).some((r) => r.port === port);
+  if (!reachable)
+    errors.push(
+      problem(
+        f,
+        [...at, h.http !== undefined ? 'http' : 'tcp'],
+        `probe port ${port} is neither published in 'ports' nor a route's port, so the agent cannot reach it`,
+        `e.g. ports = ["127.0.0.1:18080:${port}"], or a [[components.routes]] with port = ${port}`,
+      ),
+    );
+  return errors;
+}
+
 /** Every problem of component `i` of a schema-valid file. */
 export function checkComponent(f: LoadedFile, i: number): SpecError[] {
   const c = f.service.components[i];
   const base = ['components', i];
-  const errors = [...checkPorts(f, c, base), ...checkRoutes(f, c, base)];
+  const errors = [...checkPorts(f, c, base), ...checkRoutes(f, c, base), ...checkHealth(f, c, base)];
   if (c.kind === 'unikernel') {
     if (!c.image.startsWith('/')) {
       errors.push(

@@ -6,6 +6,8 @@
 import { McpError } from '../domain/errors.js';
 import type {
   ComponentSpec,
+  HealthProbe,
+  HealthSpec,
   PortBinding,
   Protocol,
   Revision,
@@ -13,7 +15,7 @@ import type {
   ServiceSpec,
   VolumeMount,
 } from '../domain/spec.js';
-import type { Component, Route as RouteFile, ServiceFile } from '../generated/service.js';
+import type { Component, Health, Route as RouteFile, ServiceFile } from '../generated/service.js';
 
 /** Memory (MiB) and vCPUs a unikernel gets when its file does not say. */
 export const UNIKERNEL_DEFAULTS = { memory: 128, cpus: 1 } as const;
@@ -59,6 +61,33 @@ const normaliseRoute = (r: RouteFile): Route => ({
   ...(r.hostname !== undefined && { hostname: r.hostname }),
 });
 
+/** Probe timings a health table does not give (seconds), as the schema documents them. */
+export const HEALTH_DEFAULTS = {
+  interval: 10,
+  timeout: 5,
+  retries: 3,
+  startPeriod: 0,
+  startTimeout: 300,
+} as const;
+
+const probeOf = (h: Health): HealthProbe => {
+  if (h.cmd) return { kind: 'cmd', cmd: [...h.cmd] };
+  if (h.http !== undefined) return { kind: 'http', port: h.http, path: h.path ?? '/' };
+  return { kind: 'tcp', port: h.tcp! };
+};
+
+/** A health table with its defaults filled (validation has made sure it names exactly one probe). */
+export function normaliseHealth(h: Health): HealthSpec {
+  return {
+    probe: probeOf(h),
+    interval: h.interval ?? HEALTH_DEFAULTS.interval,
+    timeout: h.timeout ?? HEALTH_DEFAULTS.timeout,
+    retries: h.retries ?? HEALTH_DEFAULTS.retries,
+    startPeriod: h.start_period ?? HEALTH_DEFAULTS.startPeriod,
+    startTimeout: h.start_timeout ?? HEALTH_DEFAULTS.startTimeout,
+  };
+}
+
 /** One component with defaults filled and every list in canonical order. */
 export function normaliseComponent(service: string, c: Component): ComponentSpec {
   const kind = c.kind ?? 'container';
@@ -81,6 +110,7 @@ export function normaliseComponent(service: string, c: Component): ComponentSpec
       memory: c.memory ?? UNIKERNEL_DEFAULTS.memory,
       cpus: c.cpus ?? UNIKERNEL_DEFAULTS.cpus,
     }),
+    ...(c.health !== undefined && { health: normaliseHealth(c.health) }),
   };
 }
 
@@ -91,6 +121,7 @@ export function normaliseService(s: ServiceFile, file: string): ServiceSpec {
     node: s.node,
     active: s.active ?? true,
     dependsOn: [...(s.depends_on ?? [])].sort(byString),
+    ...(s.rollback === false && { rollback: false as const }),
     components: s.components
       .map((c) => normaliseComponent(s.name, c))
       .sort((a, b) => byString(a.name, b.name)),

@@ -4,6 +4,7 @@
  * the other's modules (or the registry's port) for the shapes.
  */
 import type { ErrorCode, McpError } from '../domain/errors.js';
+import type { HealthState } from '../domain/health.js';
 import type { InstanceState } from '../domain/observed.js';
 import type { Outcome } from '../domain/outcome.js';
 import type { EventRecord, PassStatus } from '../domain/pass.js';
@@ -50,6 +51,10 @@ export interface ServiceComponentAnswer {
   kind: ComponentKind;
   image: string;
   state: InstanceState | 'missing';
+  /** `none` without a probe. */
+  health: HealthState;
+  /** Why it is not serving as asked (unhealthy, restarting, crash-looping, rolled back), from the last pass. */
+  healthNote: string | null;
 }
 
 /** GET /v1/services */
@@ -70,6 +75,8 @@ export interface PsInstance {
   service: string | null;
   component: string | null;
   revision: string | null;
+  /** `none` without a probe. */
+  health: HealthState;
 }
 
 /** GET /v1/ps */
@@ -84,7 +91,7 @@ export interface EventsAnswer {
   events: EventRecord[];
 }
 
-/** POST /v1/reconcile?wait=true (without wait: `{triggered: true}`). */
+/** POST /v1/reconcile?wait=true (without wait: `{triggered: true}`); `retry=NAME` also forgets NAME's crash loop. */
 export interface ReconcileAnswer {
   node: string;
   lastPass: PassStatus | null;

@@ -24,6 +24,24 @@ export const routeEnv = (req: CreateRequest): string[] => {
   return [`PORT=${routes[0].port}`, ...routes.map((r) => `${routeEnvName(r.name)}=${r.port}`)];
 };
 
+const NS_PER_S = 1_000_000_000;
+
+/**
+ * podman's own healthcheck for a `cmd` probe, so `podman ps` and `podman healthcheck run`
+ * agree with MCP; http and tcp probes run from the host and give podman nothing.
+ */
+export const healthConfig = (req: CreateRequest): Docker.HealthConfig | undefined => {
+  const health = req.spec.health;
+  if (health?.probe.kind !== 'cmd') return undefined;
+  return {
+    Test: ['CMD', ...health.probe.cmd],
+    Interval: health.interval * NS_PER_S,
+    Timeout: health.timeout * NS_PER_S,
+    Retries: health.retries,
+    StartPeriod: health.startPeriod * NS_PER_S,
+  };
+};
+
 /** The body of `POST /containers/create` for `req`. */
 export const toCreateOptions = (
   req: CreateRequest,
@@ -37,6 +55,7 @@ export const toCreateOptions = (
     exposed[key] = {};
     bindings[key] = [...(bindings[key] ?? []), { HostIp: p.hostIp, HostPort: String(p.hostPort) }];
   }
+  const healthcheck = healthConfig(req);
   return {
     name: instanceName(spec),
     Image: spec.image,
@@ -45,6 +64,7 @@ export const toCreateOptions = (
     ...(spec.user ? { User: spec.user } : {}),
     Labels: managedLabels(req.spec, req.hash, req.revision),
     ...(stopTimeoutSeconds !== undefined ? { StopTimeout: stopTimeoutSeconds } : {}),
+    ...(healthcheck ? { Healthcheck: healthcheck } : {}),
     ExposedPorts: exposed,
     HostConfig: {
       Init: true,

@@ -284,7 +284,9 @@ export class Informer {
       const own = this.own.has(event.id) && (type === 'die' || type === 'stop' || type === 'remove');
       if (type === 'remove') this.own.delete(event.id);
       const queued = this.pending.get(event.id) ?? [];
-      this.pending.set(event.id, [...queued, { type, name: event.name, id: event.id, managed, own }]);
+      const hash = event.attributes[LABEL.specHash];
+      const record = { type, name: event.name, id: event.id, managed, own, ...(hash ? { hash } : {}) };
+      this.pending.set(event.id, [...queued, record]);
     }
     const cached = this.cache.containers.get(event.id);
     const patch = PATCH[event.action];

@@ -6,10 +6,16 @@
  */
 import { McpError } from '../../domain/errors.js';
 import type { Observed, RunningConfig } from '../../domain/observed.js';
-import type { CreateRequest, InstanceRuntime, RuntimeEvent } from '../../ports/instance-runtime.js';
+import type {
+  CreateRequest,
+  InstanceRuntime,
+  ProbeOutcome,
+  RuntimeEvent,
+} from '../../ports/instance-runtime.js';
 import { createClient, deadline, type PodmanClient, TIMEOUT_MS } from './client.js';
 import { toCreateOptions } from './create-options.js';
 import { podmanMessage, statusOf, toMcpError } from './errors.js';
+import { runHealthcheck } from './healthcheck.js';
 import { ensureImage } from './images.js';
 import { Informer } from './informer.js';
 import { inspectContainer } from './inspect.js';
@@ -116,6 +122,10 @@ export class PodmanRuntime implements InstanceRuntime {
     };
     this.informer.local(id, since, () => ({ ...created, imageId, labels }));
     return id;
+  }
+
+  healthcheck(name: string, timeoutMs: number): Promise<ProbeOutcome> {
+    return runHealthcheck(this.client, name, timeoutMs);
   }
 
   inspect(id: string): Promise<RunningConfig> {

@@ -15,4 +15,11 @@ export const migrations: readonly string[] = [
   'ALTER TABLE instances ADD COLUMN claimed INTEGER NOT NULL DEFAULT 0;',
   // 3: a container adopted as it ran (`mcp adopt`) is known by its id, not by labels
   'ALTER TABLE instances ADD COLUMN adopted_id TEXT;',
+  // 4: health per instance, the last healthy spec per component, specs whose rollout failed
+  `CREATE TABLE health (name TEXT PRIMARY KEY, state TEXT NOT NULL, since TEXT NOT NULL,
+     hash TEXT, reason TEXT);
+   CREATE TABLE last_healthy (name TEXT PRIMARY KEY, hash TEXT NOT NULL, spec TEXT NOT NULL,
+     image_id TEXT, revision TEXT);
+   CREATE TABLE failed_specs (name TEXT PRIMARY KEY, hash TEXT NOT NULL, reason TEXT NOT NULL,
+     revision TEXT, at TEXT NOT NULL);`,
 ];

@@ -5,7 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import initSqlJs, { type Database, type SqlValue } from 'sql.js';
 import { McpError } from '../../domain/errors.js';
+import type { HealthRecord, HealthState } from '../../domain/health.js';
 import type { InventoryEntry } from '../../domain/observed.js';
+import type { FailedSpec, HealthySpec } from '../../domain/rollback.js';
 import type { Revision } from '../../domain/spec.js';
 import type { EventRecord, PassStatus, StateStore } from '../../ports/state-store.js';
 import { writeFileAtomic } from './file.js';
@@ -177,6 +179,91 @@ export class SqlRegistry implements StateStore {
       ...(r.name ? { name: String(r.name) } : {}),
       ...(r.data ? { data: JSON.parse(String(r.data)) } : {}),
     }));
+  }
+
+  health(): Map<string, HealthRecord> {
+    const rows = this.rows('SELECT name, state, since, hash, reason FROM health');
+    return new Map(
+      rows.map((r) => [
+        String(r.name),
+        {
+          state: String(r.state) as HealthState,
+          since: String(r.since),
+          ...(r.hash ? { hash: String(r.hash) } : {}),
+          ...(r.reason ? { reason: String(r.reason) } : {}),
+        },
+      ]),
+    );
+  }
+
+  recordHealth(name: string, record: HealthRecord | undefined): void {
+    if (!record) {
+      this.run('DELETE FROM health WHERE name = ?', [name]);
+      return;
+    }
+    this.run('INSERT OR REPLACE INTO health VALUES (?, ?, ?, ?, ?)', [
+      name,
+      record.state,
+      record.since,
+      record.hash ?? null,
+      record.reason ?? null,
+    ]);
+  }
+
+  lastHealthy(): Map<string, HealthySpec> {
+    const rows = this.rows('SELECT name, hash, spec, image_id, revision FROM last_healthy');
+    return new Map(
+      rows.map((r) => [
+        String(r.name),
+        {
+          name: String(r.name),
+          hash: String(r.hash),
+          spec: JSON.parse(String(r.spec)),
+          ...(r.image_id ? { imageId: String(r.image_id) } : {}),
+          ...(r.revision ? { revision: String(r.revision) } : {}),
+        },
+      ]),
+    );
+  }
+
+  setLastHealthy(h: HealthySpec): void {
+    this.run('INSERT OR REPLACE INTO last_healthy VALUES (?, ?, ?, ?, ?)', [
+      h.name,
+      h.hash,
+      JSON.stringify(h.spec),
+      h.imageId ?? null,
+      h.revision ?? null,
+    ]);
+  }
+
+  failedSpecs(): Map<string, FailedSpec> {
+    const rows = this.rows('SELECT name, hash, reason, revision, at FROM failed_specs');
+    return new Map(
+      rows.map((r) => [
+        String(r.name),
+        {
+          name: String(r.name),
+          hash: String(r.hash),
+          reason: String(r.reason),
+          at: String(r.at),
+          ...(r.revision ? { revision: String(r.revision) } : {}),
+        },
+      ]),
+    );
+  }
+
+  markFailed(f: FailedSpec): void {
+    this.run('INSERT OR REPLACE INTO failed_specs VALUES (?, ?, ?, ?, ?)', [
+      f.name,
+      f.hash,
+      f.reason,
+      f.revision ?? null,
+      f.at,
+    ]);
+  }
+
+  clearFailed(name: string): void {
+    this.run('DELETE FROM failed_specs WHERE name = ?', [name]);
   }
 
   async flush(): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { asMcpError, McpError } from '../../domain/errors.js';
+import type { HealthRecord, HealthState } from '../../domain/health.js';
 import { LABEL } from '../../domain/observed.js';
 import type { ActionResult } from '../../domain/outcome.js';
 import { instanceName } from '../../domain/spec.js';
@@ -28,6 +29,8 @@ export interface ApiContext {
   trigger(reason: string): Promise<void>;
   /** Asks the next pass to adopt the unmanaged containers `names`; resolves with its results for them. */
   adopt(names: readonly string[]): Promise<ActionResult[]>;
+  /** Forgets the crash loop of instance `name` so the next pass starts it; false when it had none. */
+  retry?(name: string): boolean;
   /** File push / pull reaches `<filesRoot>/<service>/` only. */
   filesRoot: string;
 }
@@ -61,6 +64,10 @@ export interface Route {
 }
 
 const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
+
+/** The recorded health of an instance, when it is about the spec the instance runs. */
+const healthOf = (record: HealthRecord | undefined, hash: string | undefined): HealthState =>
+  record && (hash === undefined || record.hash === hash) ? record.state : 'none';
 
 const limitOf = (query: URLSearchParams): number => {
   const raw = query.get('limit') ?? '100';
@@ -165,18 +172,24 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
         mine.flatMap((s) => s.components.map(instanceName)),
       );
       const byName = new Map(view.instances.map((i) => [i.name, i]));
+      const health = ctx.store.health();
+      const notes = new Map((ctx.store.lastPass()?.unhealthy ?? []).map((n) => [n.name, n]));
       const services = mine.map((s) => ({
         name: s.name,
         active: s.active,
         dependsOn: s.dependsOn,
         components: s.components.map((c) => {
-          const seen = byName.get(instanceName(c));
+          const name = instanceName(c);
+          const seen = byName.get(name);
+          const note = notes.get(name);
           return {
             name: c.name,
-            instance: instanceName(c),
+            instance: name,
             kind: c.kind,
             image: c.image,
             state: view.error ? 'unknown' : (seen?.state ?? 'missing'),
+            health: c.health ? (health.get(name)?.state ?? 'starting') : 'none',
+            healthNote: note ? `${note.state}${note.reason ? `: ${note.reason}` : ''}` : null,
           };
         }),
       }));
@@ -196,6 +209,7 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
       const view = await observe(ctx, []);
       if (view.error) throw new McpError('RUNTIME_UNAVAILABLE', view.error);
       const adopted = new Map(ctx.store.inventory().flatMap((e) => (e.adoptedId ? [[e.adoptedId, e]] : [])));
+      const health = ctx.store.health();
       const instances = view.instances
         .filter((i) => i.labels[LABEL.managed] === 'true' || adopted.has(i.id))
         .map((i) => ({
@@ -207,6 +221,7 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
           service: i.labels[LABEL.service] ?? adopted.get(i.id)?.service ?? null,
           component: i.labels[LABEL.component] ?? adopted.get(i.id)?.component ?? null,
           revision: i.labels[LABEL.revision] ?? null,
+          health: healthOf(health.get(i.name), i.labels[LABEL.specHash]),
         }))
         .sort((a, b) => (a.name < b.name ? -1 : 1));
       return ok({ node: ctx.node, instances });
@@ -223,7 +238,10 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     path: '/v1/reconcile',
     auth: 'operate',
     handle: async (req) => {
-      const pass = ctx.trigger('api');
+      const retry = req.query.get('retry');
+      if (retry !== null && !ctx.retry?.(retry))
+        throw new McpError('NOT_FOUND', `${retry} is not crash-looping or backing off`, { name: retry });
+      const pass = ctx.trigger(retry ? `retry ${retry}` : 'api');
       if (req.query.get('wait') !== 'true') return ok({ triggered: true }, 202);
       await pass;
       return ok({ node: ctx.node, lastPass: ctx.store.lastPass() ?? null });

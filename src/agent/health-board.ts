@@ -1,0 +1,222 @@
+/**
+ * The agent's view of instance health, kept between passes: which instances have a probe
+ * (told by each pass), the state of each (told by the prober, or reset when an instance
+ * starts), crash-loop deaths, and timers for the moments a pass must look again (a
+ * `start_timeout` running out, a back-off ending). A pass reads it without any runtime call.
+ * Every transition is recorded in the registry and as an event, and wakes the scheduler.
+ */
+import {
+  backoffMs,
+  type DeathRecord,
+  noteDeath,
+  type RestartGate,
+  restartGate,
+} from '../domain/crash-loop.js';
+import {
+  freshRecord,
+  type HealthRecord,
+  type HealthState,
+  nextRecord,
+  type ProbeRecord,
+} from '../domain/health.js';
+import type { ComponentSpec } from '../domain/spec.js';
+import type { StateStore } from '../ports/state-store.js';
+
+/** One probed instance, as the last pass desired it. */
+export interface ProbeTarget {
+  name: string;
+  spec: ComponentSpec;
+  hash: string;
+  revision?: string;
+  imageId?: string;
+  /** The host address of an http or tcp probe; absent for cmd. */
+  address?: { host: string; port: number };
+}
+
+interface Tracked {
+  target: ProbeTarget;
+  record: ProbeRecord;
+}
+
+/** Why the board wants a pass: a state changed, a start_timeout ran out, a back-off ended. */
+export type Wake = (reason: string) => void;
+
+export class HealthBoard {
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly deaths = new Map<string, DeathRecord>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private wake: Wake = () => {};
+  /** The states the registry recorded before this agent started: kept for instances still running that spec. */
+  private readonly saved: Map<string, HealthRecord>;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.saved = store.health();
+  }
+
+  /** Whom to tell when a pass should look again (the scheduler). */
+  onWake(wake: Wake): void {
+    this.wake = wake;
+  }
+
+  /** The health of `name`: `none` when it has no probe. */
+  state(name: string): HealthState {
+    return this.tracked.get(name)?.record.state ?? 'none';
+  }
+
+  /** The tracked record of `name` (state, when this start began, last error), if probed. */
+  record(name: string): (ProbeRecord & { hash: string }) | undefined {
+    const t = this.tracked.get(name);
+    return t && { ...t.record, hash: t.target.hash };
+  }
+
+  /** Every probed instance, for the prober. */
+  targets(): ProbeTarget[] {
+    return [...this.tracked.values()].map((t) => t.target);
+  }
+
+  /**
+   * Told by each pass: the instances that now have a probe, and those it (re)created or
+   * started (their state starts afresh). Instances no longer probed are forgotten.
+   */
+  track(targets: readonly ProbeTarget[], restarted: ReadonlySet<string>): void {
+    const keep = new Set(targets.map((t) => t.name));
+    for (const name of [...this.tracked.keys()]) {
+      if (keep.has(name)) continue;
+      this.tracked.delete(name);
+      this.clearTimer(name);
+      this.store.recordHealth(name, undefined);
+    }
+    for (const target of targets) {
+      const known = this.tracked.get(target.name);
+      if (known && known.target.hash === target.hash && !restarted.has(target.name)) {
+        known.target = target;
+        continue;
+      }
+      const saved = this.saved.get(target.name);
+      this.saved.delete(target.name);
+      if (!known && saved?.hash === target.hash && !restarted.has(target.name)) this.resume(target, saved);
+      else this.begin(target);
+    }
+  }
+
+  /** Tracks an instance the registry knew from before a restart of the agent, in its recorded state. */
+  private resume(target: ProbeTarget, saved: HealthRecord): void {
+    const startedAt = Date.parse(saved.since);
+    const state = saved.state === 'none' ? 'starting' : saved.state;
+    this.tracked.set(target.name, { target, record: { state, failures: 0, startedAt } });
+    if (state === 'healthy') return;
+    const left = startedAt + target.spec.health!.startTimeout * 1000 - this.now();
+    this.schedule(target.name, Math.max(0, left) + 50, `start_timeout of ${target.name}`);
+  }
+
+  /** The runtime says `name` started again (a restart policy, an operator): its state starts afresh. */
+  started(name: string): void {
+    const t = this.tracked.get(name);
+    if (t) this.begin(t.target);
+  }
+
+  /** One probe result of `name` (undefined error: success) for the instance running `hash`. */
+  report(name: string, hash: string, error: string | undefined): void {
+    const t = this.tracked.get(name);
+    if (!t || t.target.hash !== hash) return;
+    this.set(t, nextRecord(t.record, t.target.spec.health!, this.now(), error));
+  }
+
+  /** A state podman computed itself (a `cmd` probe: it counts retries and start period). */
+  reportState(name: string, hash: string, state: 'starting' | 'healthy' | 'unhealthy', error?: string): void {
+    const t = this.tracked.get(name);
+    if (!t || t.target.hash !== hash) return;
+    const failures = state === 'unhealthy' ? t.target.spec.health!.retries : 0;
+    this.set(t, { state, failures, startedAt: t.record.startedAt, ...(error ? { lastError: error } : {}) });
+  }
+
+  /** An instance running `hash` died on its own: counts towards a crash loop; wakes a pass after the back-off. */
+  died(name: string, hash: string): void {
+    const record = noteDeath(this.deaths.get(name), hash, this.now());
+    this.deaths.set(name, record);
+    if (record.loopingSince !== undefined) {
+      this.wake(`crash-looping ${name}`);
+      return;
+    }
+    this.schedule(`backoff:${name}`, backoffMs(record.deaths.length), `back-off ended ${name}`);
+  }
+
+  /** What a pass may do with `name`, which should run `hash`, after its deaths. */
+  gate(name: string, hash: string): RestartGate {
+    return restartGate(this.deaths.get(name), hash, this.now());
+  }
+
+  /** Forgets the deaths of `name` (a retry asked by an operator): it is started again. */
+  retry(name: string): boolean {
+    return this.deaths.delete(name);
+  }
+
+  /** Stops every timer (the agent is stopping). */
+  close(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private begin(target: ProbeTarget): void {
+    const record = freshRecord(this.now());
+    const previous = this.tracked.get(target.name);
+    this.tracked.set(target.name, { target, record });
+    if (previous?.record.state !== 'starting' || previous.target.hash !== target.hash)
+      this.persist(target, record);
+    const timeout = target.spec.health!.startTimeout * 1000;
+    this.schedule(target.name, timeout + 50, `start_timeout of ${target.name}`);
+  }
+
+  private set(t: Tracked, next: ProbeRecord): void {
+    const before = t.record.state;
+    t.record = next;
+    if (next.state === before) return;
+    this.persist(t.target, next);
+    if (next.state === 'healthy') {
+      this.clearTimer(t.target.name);
+      this.store.setLastHealthy({
+        name: t.target.name,
+        spec: t.target.spec,
+        hash: t.target.hash,
+        ...(t.target.imageId ? { imageId: t.target.imageId } : {}),
+        ...(t.target.revision ? { revision: t.target.revision } : {}),
+      });
+    }
+    this.wake(`health ${t.target.name} ${next.state}`);
+  }
+
+  private persist(target: ProbeTarget, record: ProbeRecord): void {
+    const health: HealthRecord = {
+      state: record.state,
+      since: new Date(this.now()).toISOString(),
+      hash: target.hash,
+      ...(record.lastError ? { reason: record.lastError } : {}),
+    };
+    this.store.recordHealth(target.name, health);
+    this.store.addEvent({
+      at: health.since,
+      kind: record.state === 'none' ? 'starting' : record.state,
+      name: target.name,
+      message: record.lastError ? `${record.state}: ${record.lastError}` : record.state,
+      data: { hash: target.hash, ...(target.revision ? { revision: target.revision } : {}) },
+    });
+  }
+
+  private schedule(key: string, ms: number, reason: string): void {
+    this.clearTimer(key);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.wake(reason);
+    }, ms);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  private clearTimer(key: string): void {
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The parts of a pass that health adds, around plan and apply: before planning, a component
+ * whose desired spec failed its rollout is given its last healthy spec; after applying, the
+ * health board learns which instances are probed, a rollout that ran out of start_timeout or
+ * crash-loops is rolled back, and what is not healthy is listed (the pass is then degraded).
+ */
+
+import { specHash } from '../domain/hash.js';
+import { probeAddress } from '../domain/health.js';
+import type { Observed } from '../domain/observed.js';
+import type { ActionResult } from '../domain/outcome.js';
+import type { NotHealthy } from '../domain/pass.js';
+import type { Plan } from '../domain/plan-types.js';
+import { type RolledBack, rollbackMessage, staleMarks, withRollbacks } from '../domain/rollback.js';
+import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
+import type { StateStore } from '../ports/state-store.js';
+import type { HealthBoard, ProbeTarget } from './health-board.js';
+
+/** The revision's services with failed specs replaced by their last healthy ones; stale marks cleared. */
+export function rolledBackServices(
+  store: StateStore,
+  services: readonly ServiceSpec[],
+): { services: ServiceSpec[]; rolledBack: Map<string, RolledBack> } {
+  const failed = store.failedSpecs();
+  if (failed.size === 0) return { services: [...services], rolledBack: new Map() };
+  for (const name of staleMarks(services, failed)) {
+    store.clearFailed(name);
+    failed.delete(name);
+  }
+  return withRollbacks(services, failed, failed.size > 0 ? store.lastHealthy() : new Map());
+}
+
+/** The plan with each rolled-back component's action saying so (status shows why the old spec runs). */
+export const explainRollbacks = (plan: Plan, rolledBack: ReadonlyMap<string, RolledBack>): Plan =>
+  rolledBack.size === 0
+    ? plan
+    : {
+        ...plan,
+        stages: plan.stages.map((stage) =>
+          stage.map((a) => {
+            const rb = rolledBack.get(a.name);
+            return rb && (a.kind === 'recreate' || a.kind === 'unchanged') ? { ...a, reason: rb.message } : a;
+          }),
+        ),
+      };
+
+/** Everything the pass hands over after apply. */
+export interface AfterApply {
+  store: StateStore;
+  board: HealthBoard;
+  node: string;
+  revision: Revision;
+  /** The services as planned (rolled-back specs substituted). */
+  planned: readonly ServiceSpec[];
+  rolledBack: ReadonlyMap<string, RolledBack>;
+  observed: Observed;
+  results: readonly ActionResult[];
+  now?: number;
+}
+
+/**
+ * Tells the board what is probed now, rolls back failed rollouts (true in `requeue` when it
+ * did: the next pass recreates the old spec) and lists what keeps the pass from converging.
+ */
+export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: boolean } {
+  const now = a.now ?? Date.now();
+  const mine = a.planned.filter((s) => s.node === a.node && s.active);
+  const done = new Map(a.results.map((r) => [r.name, r]));
+  const restarted = new Set(
+    a.results
+      .filter((r) => r.outcome === 'created' || r.outcome === 'recreated' || r.outcome === 'started')
+      .map((r) => r.name),
+  );
+  const present = new Set(a.observed.instances.map((i) => i.name));
+  const targets: ProbeTarget[] = [];
+  for (const spec of mine.flatMap((s) => s.components)) {
+    const name = instanceName(spec);
+    if (!spec.health || !(present.has(name) || restarted.has(name))) continue;
+    if (done.get(name)?.outcome === 'skipped' || done.get(name)?.outcome === 'stopped') continue;
+    const routes = spec.routes.map((r) => r.name);
+    const address = probeAddress(spec, routes.length > 0 ? a.store.routePorts(name, routes) : {});
+    const imageId = a.observed.images[spec.image];
+    targets.push({
+      name,
+      spec,
+      hash: specHash(spec),
+      ...(a.revision.commit ? { revision: a.revision.commit } : {}),
+      ...(imageId ? { imageId } : {}),
+      ...(address ? { address } : {}),
+    });
+  }
+  a.board.track(targets, restarted);
+
+  const unhealthy: NotHealthy[] = [];
+  let requeue = false;
+  const services = new Map(mine.map((s) => [s.name, s]));
+  for (const t of targets) {
+    const state = a.board.state(t.name);
+    const rb = a.rolledBack.get(t.name);
+    if (rb) unhealthy.push({ name: t.name, state: 'rolled-back', reason: rb.message });
+    if (state === 'healthy') continue;
+    const record = a.board.record(t.name)!;
+    const waited = (now - record.startedAt) / 1000;
+    const gate = a.board.gate(t.name, t.hash);
+    const failure =
+      gate.kind === 'looping'
+        ? 'crash-looping'
+        : waited >= t.spec.health!.startTimeout
+          ? `${state} after ${t.spec.health!.startTimeout} s`
+          : undefined;
+    if (failure && !rb && rollBack(a, services.get(t.spec.service)!, t, failure, now)) {
+      requeue = true;
+      unhealthy.push({ name: t.name, state: 'rolled-back', reason: failure });
+      continue;
+    }
+    if (state === 'starting' || state === 'unhealthy')
+      unhealthy.push({ name: t.name, state, ...(record.lastError ? { reason: record.lastError } : {}) });
+  }
+  for (const spec of mine.flatMap((s) => s.components)) {
+    const name = instanceName(spec);
+    const gate = a.board.gate(name, specHash(spec));
+    if (gate.kind === 'looping') unhealthy.push({ name, state: 'crash-looping', reason: gate.reason });
+    else if (gate.kind === 'wait' && done.get(name)?.outcome === 'unchanged')
+      unhealthy.push({ name, state: 'restarting', reason: gate.reason });
+  }
+  return { unhealthy: dedupe(unhealthy), requeue };
+}
+
+/** Marks the target's spec failed and records the rollback, when its service allows and a healthy spec exists. */
+function rollBack(a: AfterApply, service: ServiceSpec, t: ProbeTarget, reason: string, now: number): boolean {
+  if (service.rollback === false) return false;
+  const good = a.store.lastHealthy().get(t.name);
+  if (!good || good.hash === t.hash) return false;
+  const mark = {
+    name: t.name,
+    hash: t.hash,
+    reason,
+    at: new Date(now).toISOString(),
+    ...(t.revision ? { revision: t.revision } : {}),
+  };
+  a.store.markFailed(mark);
+  a.board.retry(t.name);
+  a.store.addEvent({
+    at: mark.at,
+    kind: 'rolled-back',
+    name: t.name,
+    message: rollbackMessage(t.spec, mark, good),
+    data: {
+      from: t.revision ?? null,
+      to: good.revision ?? null,
+      fromHash: t.hash,
+      toHash: good.hash,
+      reason,
+    },
+  });
+  return true;
+}
+
+const dedupe = (list: NotHealthy[]): NotHealthy[] => {
+  const seen = new Set<string>();
+  return list.filter((n) => {
+    const key = `${n.name} ${n.state}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+};
