@@ -5,18 +5,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { watch } from 'chokidar';
-import { asMcpError, McpError } from '../domain/errors.js';
+import { McpError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import { Adoptions } from './adoptions.js';
 import { type ApiServer, startApi } from './api/server.js';
 import type { ApplyOptions } from './apply.js';
 import type { ResolvedAgentConfig } from './config.js';
-import { HealthBoard } from './health-board.js';
-import { Prober } from './prober.js';
-import { reconcileOnce } from './reconcile.js';
+import type { HealthBoard } from './health-board.js';
+import { startLoop } from './loop.js';
 import type { Agent } from './runtime-wiring.js';
-import { createScheduler, type Scheduler } from './scheduler.js';
-import { passLine } from './summary.js';
+import type { Scheduler } from './scheduler.js';
 
 const readSecret = async (path: string): Promise<string> => {
   try {
@@ -73,40 +71,15 @@ export const runDaemon = async (
 ): Promise<void> => {
   const interval = config.source.interval ?? 60;
   const adoptions = new Adoptions();
-  const board = new HealthBoard(agent.deps.store);
-  const prober = new Prober(board, agent.deps.runtimes, log);
-  const scheduler = createScheduler(
-    async (reasons) => {
-      const report = await reconcileOnce({ ...agent.deps, adoptions, health: board }, options);
-      prober.refresh();
-      log.info(passLine(report.status, interval), { reasons: [...new Set(reasons)], ...report.status });
-      if (report.requeue) void scheduler.trigger('rollback');
-    },
-    {
-      intervalMs: interval * 1000,
-      debounceMs: 100,
-      onError: (err) => log.error('pass crashed', { error: asMcpError(err).toJSON() }),
-    },
-  );
+  const loop = startLoop({ ...agent.deps, adoptions }, options, log, { interval });
+  const { scheduler, board } = loop;
   let api: ApiServer;
   try {
     api = await serveApi(config, agent, scheduler, adoptions, board, log);
   } catch (err) {
-    await scheduler.stop();
+    await loop.stop();
     await agent.close();
     throw err;
-  }
-  for (const runtime of [agent.deps.runtimes.container, agent.deps.runtimes.unikernel]) {
-    runtime.onEvent((e) => {
-      if (!e.managed || e.own) return;
-      if (e.type === 'start') board.started(e.name);
-      // A death counts towards a crash loop; the board wakes a pass when its back-off ends, so an
-      // instance that podman restarts at once does not make the agent spin. The agent's own stops
-      // and removes were planned by the pass that made them: no pass for those.
-      if (e.type === 'die' && e.hash) board.died(e.name, e.hash);
-      else if (e.type === 'die' || e.type === 'remove' || e.type === 'resync')
-        void scheduler.trigger(`runtime ${e.type} ${e.name}`);
-    });
   }
   const watcher =
     !config.source.url && config.source.path
@@ -121,7 +94,6 @@ export const runDaemon = async (
     interval,
     api: api.url,
   });
-  board.onWake((reason) => void scheduler.trigger(reason));
   void scheduler.trigger('start');
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
@@ -130,8 +102,6 @@ export const runDaemon = async (
   log.info('agent stopping', { node: config.node });
   await watcher?.close();
   await api.close();
-  prober.close();
-  board.close();
-  await scheduler.stop();
+  await loop.stop();
   await agent.close();
 };

@@ -39,7 +39,7 @@ export const healthGate =
           reason: `blocked: ${dep} not healthy after ${health.startTimeout} s`,
           waiting: false,
         };
-      return { kind: 'skip', reason: `waiting: ${dep} is ${record?.state ?? 'not started'}`, waiting: true };
+      return { kind: 'skip', reason: `waiting: ${dep} is ${record?.state ?? 'starting'}`, waiting: true };
     }
     return undefined;
   };

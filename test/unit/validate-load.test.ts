@@ -186,7 +186,10 @@ describe('loadRevisionFromFiles: syntax and schema', () => {
       loadRevisionFromFiles([{ path: 'services/a.toml', text: service('a', 'owner = "me"') }]),
     );
     assert.equal(e.message, "unknown key 'owner'");
-    assert.match(e.hint ?? '', /^keys of the top level: name, node, active, depends_on, components, rollback$/);
+    assert.match(
+      e.hint ?? '',
+      /^keys of the top level: name, node, active, depends_on, components, rollback$/,
+    );
   });
 
   it('says what form a port spec must have, at the element', () => {

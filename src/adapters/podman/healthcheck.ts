@@ -49,6 +49,8 @@ export const runHealthcheck = async (
   const error =
     state === 'healthy'
       ? undefined
-      : `healthcheck exited ${last?.ExitCode ?? '?'}: ${last?.Output?.trim() ?? ''}`.trim();
+      : !last
+        ? `podman healthcheck says ${state}`
+        : `healthcheck exited ${last?.ExitCode ?? '?'}: ${last?.Output?.trim() ?? ''}`.trim();
   return error ? { state, error } : { state };
 };
