@@ -184,3 +184,99 @@ test('a dependent is started only after its dependency is healthy, and waiting h
   assert.ok(Date.parse(started) > Date.parse(healthy.at), `api started ${started}, db healthy ${healthy.at}`);
   await a.until('converged', () => a.last()?.result === 'converged');
 });
+
+test('a rollout that never becomes healthy is rolled back to the last healthy spec, stays so, and a healthy commit rolls forward', async () => {
+  const port = await closedPort();
+  const health = probe(['http = 8080', 'interval = 1', 'timeout = 1', 'retries = 1', 'start_timeout = 3']);
+  const a = await agent([service('app', [...httpd(port), ...health])]);
+  await a.until(
+    'v1 healthy',
+    () => a.last()?.result === 'converged' && a.loop.board.state(`${P}-app-main`) === 'healthy',
+  );
+  const v1 = await inspect('app');
+
+  // v2 listens on the wrong port: never healthy.
+  await a.write([service('app', [...httpd(port, 9090, IMAGE_V2), ...health])]);
+  const asked = Date.now();
+  await a.loop.scheduler.trigger('v2');
+  await a.until('rolled back', () => a.events('app').some((e) => e.kind === 'rolled-back'));
+  const rolled = a.events('app').find((e) => e.kind === 'rolled-back')!;
+  assert.ok(
+    Date.parse(rolled.at) - asked < (3 + 1 + 2) * 1000,
+    'within start_timeout plus a probe interval (and a pass)',
+  );
+  assert.match(rolled.message, /^rolled back: main [0-9a-f]+ unhealthy after 3 s; running [0-9a-f]+/);
+  await a.until(
+    'v1 serving again',
+    () =>
+      a.loop.board.state(`${P}-app-main`) === 'healthy' && a.last()?.unhealthy?.[0]?.state === 'rolled-back',
+  );
+  const back = await inspect('app');
+  assert.equal(back.Config.Labels['mcp.spec-hash'], v1.Config.Labels['mcp.spec-hash']);
+  assert.equal(back.Image, v1.Image);
+  assert.equal(await probeHttp('127.0.0.1', port, '/', 2000), undefined, 'v1 serves');
+  assert.equal(a.last()?.result, 'degraded');
+  assert.match(a.last()!.unhealthy![0].reason!, /^rolled back: main/);
+
+  for (let i = 0; i < 3; i++) await a.loop.scheduler.trigger(`again ${i}`);
+  assert.equal((await inspect('app')).Id, back.Id, 'the next passes leave the rolled-back instance alone');
+  assert.ok(a.passes.slice(-3).every((p) => p.changes?.results.every((r) => r.outcome === 'unchanged')));
+
+  // v3: v2's image on the right port.
+  await a.write([service('app', [...httpd(port, 8080, IMAGE_V2), ...health])]);
+  await a.loop.scheduler.trigger('v3');
+  await a.until(
+    'v3 healthy and converged',
+    () => a.last()?.result === 'converged' && a.loop.board.state(`${P}-app-main`) === 'healthy',
+  );
+  assert.notEqual((await inspect('app')).Image, v1.Image, 'rolled forward to the new image');
+  assert.equal(a.store.failedSpecs().size, 0, 'the failed mark is cleared by the new spec');
+});
+
+test('a container that exits at once is restarted with back-off, then left crash-looping: no busy loop', async () => {
+  const a = await agent([
+    service('crash', [`image = "${IMAGE_V1}"`, 'cmd = ["sh", "-c", "exit 3"]', 'restart = "no"']),
+  ]);
+  await a.until(
+    'crash-looping',
+    () => a.last()?.unhealthy?.some((u) => u.state === 'crash-looping') ?? false,
+    120_000,
+  );
+  const status = a.last()!;
+  assert.equal(status.result, 'degraded');
+  const creates = a.passes
+    .flatMap((p) => p.changes?.results ?? [])
+    .filter((r) => r.name === `${P}-crash-main` && r.outcome === 'created');
+  assert.equal(creates.length, 1, 'created once, then only started again');
+  const starts = a.passes
+    .flatMap((p) => p.changes?.results ?? [])
+    .filter((r) => r.name === `${P}-crash-main` && r.outcome === 'started');
+  assert.equal(starts.length, 4, 'four restarts after the first start: five deaths in all');
+  const passesBefore = a.passes.length;
+  for (let i = 0; i < 2; i++) await a.loop.scheduler.trigger(`again ${i}`);
+  assert.equal(a.passes.length, passesBefore + 2, 'no pass but those asked for');
+  assert.match((await inspect('crash')).State.Status, /^(exited|stopped)$/, 'left stopped');
+  const skip = a.passes.at(-1)!.changes!.results.find((r) => r.name === `${P}-crash-main`)!;
+  assert.equal(skip.outcome, 'skipped');
+  assert.match(skip.reason, /^crash-looping: 5 restarts in 10 min/);
+});
+
+test("a container podman's restart policy keeps bringing back is stopped once crash-looping, and the agent does not spin on its deaths", async () => {
+  const a = await agent([service('loop', [`image = "${IMAGE_V1}"`, 'cmd = ["sh", "-c", "exit 3"]'])]);
+  await a.until(
+    'crash-looping',
+    () => a.last()?.unhealthy?.some((u) => u.state === 'crash-looping') ?? false,
+    120_000,
+  );
+  await a.until('stopped', () =>
+    a.passes.some((p) =>
+      p.changes?.results.some((r) => r.name === `${P}-loop-main` && r.outcome === 'stopped'),
+    ),
+  );
+  assert.match((await inspect('loop')).State.Status, /^(exited|stopped)$/, 'left stopped');
+  const creates = a.passes
+    .flatMap((p) => p.changes?.results ?? [])
+    .filter((r) => r.name === `${P}-loop-main` && r.outcome === 'created');
+  assert.equal(creates.length, 1);
+  assert.ok(a.passes.length <= 6, `passes: ${a.passes.length} (a pass per death would be one per restart)`);
+});
