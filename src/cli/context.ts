@@ -10,6 +10,8 @@ export interface CliContext {
   err: (text: string) => void;
   /** False under NO_COLOR or when stdout is not a TTY. */
   color: boolean;
+  /** stdout is a terminal: progress lines are worth printing (`mcp deploy`). */
+  tty?: boolean;
 }
 
 /** One command module per file in src/cli/commands/, loaded lazily by src/cli/main.ts. */

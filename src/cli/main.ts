@@ -57,6 +57,7 @@ export function processContext(): CliContext {
     out: line(process.stdout),
     err: line(process.stderr),
     color: !noColor && (forced || process.stdout.isTTY === true),
+    tty: process.stdout.isTTY === true,
   };
 }
 

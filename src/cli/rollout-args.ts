@@ -22,7 +22,10 @@ export const ROLLOUT_HELP = `  --repo DIR      the services clone (default: serv
 Pushing uses services.remote (default: the clone's origin), services.username and the
 token in services.token_path (or $MCP_GIT_TOKEN); waiting asks the agents with the API
 token (auth.token_path or $MCP_TOKEN), and nudges them with a reconcile when it may.
-exit codes: 0 every node converged at the pushed commit, 4 a node did not (in time),
+It waits until every component with a health probe is healthy, not only running; on a
+terminal it prints a line per component as its state or health changes.
+exit codes: 0 every node converged (healthy) at the pushed commit, 4 a node did not (in
+time), or rolled a component back to its last healthy spec (named in the output),
 1 the clone is invalid (nothing committed), 3 the remote has commits the clone lacks,
 69 the remote cannot be reached, 66 unknown service, 64 bad usage.`;
 

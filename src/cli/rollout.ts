@@ -12,11 +12,12 @@ import { McpError } from '../domain/errors.js';
 import { formatSpecError } from '../domain/spec-error.js';
 import type { CliConfig } from '../generated/cli.js';
 import { style } from '../render/style.js';
-import type { PassStatus, StatusAnswer } from '../wire/api.js';
+import type { PassStatus, ServicesAnswer, StatusAnswer } from '../wire/api.js';
 import { askNodes } from './agent-client.js';
 import { type Node, readToken } from './config.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
+import { progressLines, rollbackLines, settled } from './rollout-progress.js';
 
 export interface RolloutOptions {
   repo?: string;
@@ -39,14 +40,20 @@ const loadValid = async (dir: string, ctx: CliContext) => {
   throw new McpError('INVALID_SPEC', `the services clone ${dir} is invalid: nothing committed`);
 };
 
-/** Waits for one node's agent to report `commit` with a finished pass; returns that pass. */
+/**
+ * Waits for one node's agent to report `commit` with a settled pass (converged, or nothing of
+ * it still starting: healthy, not only running); returns that pass. On a terminal, prints a
+ * line per component of `services` as its state or health changes.
+ */
 const awaitNode = async (
   node: Node,
   commit: string,
   token: string | undefined,
   until: number,
   ctx: CliContext,
+  services: ReadonlySet<string>,
 ) => {
+  const seen = new Map<string, string>();
   const nudge = (
     await askNodes<unknown>([node], '/v1/reconcile?wait=true', {
       method: 'POST',
@@ -59,7 +66,11 @@ const awaitNode = async (
   for (;;) {
     const [answer] = await askNodes<StatusAnswer>([node], '/v1/status', { token });
     const pass = answer.ok ? answer.body.lastPass : null;
-    if (pass?.revision === commit) return pass;
+    if (ctx.tty) {
+      const [view] = await askNodes<ServicesAnswer>([node], '/v1/services', { token });
+      if (view.ok) for (const line of progressLines(node.name, view.body, services, seen)) ctx.out(line);
+    }
+    if (pass?.revision === commit && settled(pass)) return pass;
     if (Date.now() > until) return undefined;
     await sleep(1000);
   }
@@ -103,7 +114,10 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
   });
   const apiToken = await readToken(config, ctx);
   const until = Date.now() + opts.timeoutSeconds * 1000;
-  const passes = await Promise.all(nodes.map((n) => awaitNode(n, pushed.commit, apiToken, until, ctx)));
+  const deployed = new Set(opts.services);
+  const passes = await Promise.all(
+    nodes.map((n) => awaitNode(n, pushed.commit, apiToken, until, ctx, deployed)),
+  );
   let code: number = EXIT.ok;
   nodes.forEach((node, i) => {
     const pass = passes[i];
@@ -113,6 +127,7 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
       return;
     }
     ctx.out(`${node.name}: ${pass.result} ${short} in ${pass.durationMs} ms: ${pass.summary}`);
+    for (const line of rollbackLines(node.name, pass)) ctx.out(line);
     if (pass.result !== 'converged') code = EXIT.notConverged;
   });
   return code;

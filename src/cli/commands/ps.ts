@@ -5,8 +5,9 @@ import { askFromArgs, finish, NODE_HELP, printJson, table } from '../nodes.js';
 
 export const help = `usage: mcp ps [NODE...] [--config FILE] [--json]
 
-Lists the instances MCP manages on each node: name, state, image and the revision
-that created them, from the agent's live view of podman.
+Lists the instances MCP manages on each node: name, state, health (none without a
+probe, starting, healthy, unhealthy), image and the revision that created them, from
+the agent's live view of podman.
 
 ${NODE_HELP}`;
 
@@ -16,10 +17,17 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   else {
     const rows = answers.flatMap((a) =>
       a.ok
-        ? a.body.instances.map((i) => [a.node.name, i.name, i.state, i.image, i.revision?.slice(0, 7) ?? '-'])
+        ? a.body.instances.map((i) => [
+            a.node.name,
+            i.name,
+            i.state,
+            i.health ?? 'none',
+            i.image,
+            i.revision?.slice(0, 7) ?? '-',
+          ])
         : [],
     );
-    ctx.out(table([['NODE', 'NAME', 'STATE', 'IMAGE', 'REVISION'], ...rows]));
+    ctx.out(table([['NODE', 'NAME', 'STATE', 'HEALTH', 'IMAGE', 'REVISION'], ...rows]));
   }
   return finish(ctx, answers);
 }

@@ -8,7 +8,9 @@ import { ago, askFromArgs, finish, NODE_HELP, printJson, table } from '../nodes.
 export const help = `usage: mcp status [NODE...] [--config FILE] [--json]
 
 Asks each node's agent for its state: the revision it runs, the result of its last pass
-(converged, degraded, failed), when that was and what it did.
+(converged, degraded, failed), when that was and what it did. Below the table, one line
+per instance that keeps a node from converging although nothing failed: not healthy yet,
+unhealthy, restarting, crash-looping or rolled back, and why.
 
 ${NODE_HELP}`;
 
@@ -30,6 +32,11 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       ];
     });
     ctx.out(table([['NODE', 'RESULT', 'REVISION', 'LAST PASS', 'SUMMARY'], ...rows]));
+    for (const a of answers) {
+      if (!a.ok) continue;
+      for (const u of a.body.lastPass?.unhealthy ?? [])
+        ctx.out(`${a.node.name}: ${u.name} ${s.yellow(u.state)}${u.reason ? `: ${u.reason}` : ''}`);
+    }
   }
   return finish(ctx, answers);
 }

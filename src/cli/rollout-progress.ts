@@ -1,0 +1,41 @@
+/**
+ * What `mcp deploy` waits for and shows while it waits: a node is done with a commit once its
+ * pass at that commit is converged or settled (nothing is still starting or restarting); on a
+ * terminal, one line per component of the deployed services each time its state or health
+ * changes; at the end, each rolled-back component by name.
+ */
+import type { PassStatus, ServicesAnswer } from '../wire/api.js';
+
+/** True when the pass at the awaited commit will not get better by waiting: converged, or nothing still starting. */
+export const settled = (pass: PassStatus): boolean =>
+  pass.result !== 'degraded' ||
+  !(pass.unhealthy ?? []).some((u) => u.state === 'starting' || u.state === 'restarting');
+
+/**
+ * Lines for the components of `services` whose state or health changed since `seen` (updated
+ * in place): "rift: wiki-main running, starting".
+ */
+export const progressLines = (
+  node: string,
+  answer: ServicesAnswer,
+  services: ReadonlySet<string>,
+  seen: Map<string, string>,
+): string[] => {
+  const lines: string[] = [];
+  for (const s of answer.services) {
+    if (!services.has(s.name)) continue;
+    for (const c of s.components) {
+      const now = c.health === 'none' ? c.state : `${c.state}, ${c.health}`;
+      if (seen.get(c.instance) === now) continue;
+      seen.set(c.instance, now);
+      lines.push(`${node}: ${c.instance} ${now}${c.healthNote ? ` (${c.healthNote})` : ''}`);
+    }
+  }
+  return lines;
+};
+
+/** "rolled back: rift wiki-main: rolled back: main ..." for each rolled-back instance of the pass. */
+export const rollbackLines = (node: string, pass: PassStatus): string[] =>
+  (pass.unhealthy ?? [])
+    .filter((u) => u.state === 'rolled-back')
+    .map((u) => `${node}: ${u.name} rolled back${u.reason ? `: ${u.reason}` : ''}`);
