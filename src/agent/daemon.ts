@@ -12,6 +12,7 @@ import { type ApiServer, startApi } from './api/server.js';
 import type { ApplyOptions } from './apply.js';
 import type { ResolvedAgentConfig } from './config.js';
 import { reconcileOnce } from './reconcile.js';
+import { passReasonOf } from './runtime-trigger.js';
 import type { Agent } from './runtime-wiring.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { passLine } from './summary.js';
@@ -90,9 +91,8 @@ export const runDaemon = async (
   }
   for (const runtime of [agent.deps.runtimes.container, agent.deps.runtimes.unikernel]) {
     runtime.onEvent((e) => {
-      // The agent's own stops and removes were planned by the pass that made them: no pass for those.
-      if (e.managed && !e.own && (e.type === 'die' || e.type === 'remove' || e.type === 'resync'))
-        void scheduler.trigger(`runtime ${e.type} ${e.name}`);
+      const reason = passReasonOf(e);
+      if (reason) void scheduler.trigger(reason);
     });
   }
   const watcher =
