@@ -15,11 +15,13 @@ import type { RevisionSource } from '../ports/revision-source.js';
 import type { ApplyOptions } from './apply.js';
 import type { ResolvedAgentConfig } from './config.js';
 import { lockStateDir } from './lock.js';
+import { OverrideLatch } from './override.js';
 import type { PassDeps } from './reconcile.js';
 
 export interface Agent {
   deps: PassDeps & {
     store: SqlRegistry;
+    overrides: OverrideLatch;
     runtimes: { container: ContainerRuntime; unikernel: ContainerRuntime };
   };
   options: ApplyOptions;
@@ -56,6 +58,7 @@ export const wireAgent = async (
       store,
       log,
       lastOutcome: new Map(),
+      overrides: new OverrideLatch(),
     },
     options,
     async close() {
