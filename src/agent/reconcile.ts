@@ -212,6 +212,8 @@ const desiredRevision = async (deps: PassDeps, errors: Problem[]): Promise<Targe
   try {
     const fetched = await deps.source.fetch();
     if (fetched.ok) {
+      for (const warning of fetched.warnings ?? [])
+        deps.log.warn('revision warning', { warning, commit: fetched.revision.commit });
       deps.store.setLastGood(fetched.revision);
       return { revision: fetched.revision, fresh: true };
     }
