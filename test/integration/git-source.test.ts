@@ -112,7 +112,10 @@ describe('git source over HTTP', () => {
     assert.ok(none.ok, JSON.stringify(none));
     assert.equal(none.revision.commit, empty);
     assert.deepEqual(none.revision.services, []);
-    assert.match(none.warnings?.[0] ?? '', /^no services\/ directory at [0-9a-f]{40} \([0-9a-f]{7}\): the revision has zero services$/);
+    assert.match(
+      none.warnings?.[0] ?? '',
+      /^no services\/ directory at [0-9a-f]{40} \([0-9a-f]{7}\): the revision has zero services$/,
+    );
     commit({ 'services/dns.toml': service('dns', 'v1'), 'services/wiki.toml': service('wiki', 'v1') });
   });
 
