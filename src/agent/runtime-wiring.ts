@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dirSource } from '../adapters/dir/source.js';
 import { gitSource } from '../adapters/git/source.js';
+import { hostPortProbe } from '../adapters/net/port-probe.js';
 import { createPodmanRuntime } from '../adapters/podman/runtime.js';
 import { createQemuRuntime } from '../adapters/qemu/runtime.js';
 import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
@@ -58,6 +59,7 @@ export const wireAgent = async (
       store,
       log,
       lastOutcome: new Map(),
+      ports: hostPortProbe,
       overrides: new OverrideLatch(),
     },
     options,
