@@ -19,8 +19,8 @@ import type { PortProbe } from '../ports/port-probe.js';
 import type { StateStore } from '../ports/state-store.js';
 import { instanceDependencies } from './dependencies.js';
 import { type ActionResult, type ChangeSet, countOutcomes, doneOutcome } from './outcome.js';
-import { RoutePorts } from './route-ports.js';
 import { forEachLimited, type RetryPolicy, withRetry } from './retry.js';
+import { RoutePorts } from './route-ports.js';
 
 export interface ApplyDeps {
   /** One runtime per kind; a kind without one is skipped with a reason. */
@@ -170,7 +170,14 @@ class Steps {
     const spec = this.pass.desired.get(action.name);
     if (!spec) return undefined;
     const { id: _gone, ...rest } = action;
-    return { ...rest, kind: 'create', spec, hash: specHash(spec), reason: 'removed outside MCP', drift: true };
+    return {
+      ...rest,
+      kind: 'create',
+      spec,
+      hash: specHash(spec),
+      reason: 'removed outside MCP',
+      drift: true,
+    };
   }
 
   private policySkip(action: Action): string | undefined {

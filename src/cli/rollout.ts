@@ -6,6 +6,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { resolveIdentities } from '../adapters/git/identity.js';
 import { commitAndPush } from '../adapters/git/push.js';
 import { McpError } from '../domain/errors.js';
 import type { CliConfig } from '../generated/cli.js';
@@ -77,6 +78,10 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     return spec;
   });
   const files = specs.map((s) => s.file);
+  const who = await resolveIdentities(dir, ctx.env, {
+    name: config.services?.author_name,
+    email: config.services?.author_email,
+  });
   if (opts.edit) {
     for (const file of files)
       await writeFile(join(dir, file), opts.edit(await readFile(join(dir, file), 'utf8')));
@@ -93,6 +98,7 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     url: config.services?.remote,
     username: config.services?.username,
     token,
+    ...who,
   });
   const short = pushed.commit.slice(0, 7);
   ctx.out(`${pushed.committed ? 'committed and pushed' : 'nothing to commit; pushed'} ${short}`);

@@ -41,12 +41,14 @@ describe('mcp deploy, stop and start', () => {
       encoding: 'utf8',
     }).trim();
 
+  /** The operator's environment: no HOME of the machine's, only what a test gives. */
+  let operatorEnv: Record<string, string> = {};
   const mcp = async (...args: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
     const ctx: CliContext = {
       cwd: dir,
-      env: { MCP_CONFIG: join(dir, 'mcp.toml') },
+      env: { MCP_CONFIG: join(dir, 'mcp.toml'), GIT_CONFIG_NOSYSTEM: '1', ...operatorEnv },
       out: (t) => out.push(t),
       err: (t) => err.push(t),
       color: false,
@@ -169,5 +171,38 @@ describe('mcp deploy, stop and start', () => {
     const quick = await mcp('deploy', 'dns', '--no-wait');
     assert.equal(quick.code, EXIT.ok);
     assert.match(quick.out, /^nothing to commit; pushed \w{7}$/);
+  });
+
+  it('commits as the operator git names (~/.gitconfig of the HOME given), and refuses when nobody is named', async () => {
+    const home = join(dir, 'operator-home');
+    execFileSync('mkdir', ['-p', home]);
+    writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Grace Operator\n\temail = grace@ops.example\n');
+    git(clone, 'config', '--unset', 'user.name');
+    git(clone, 'config', '--unset', 'user.email');
+    operatorEnv = { HOME: home };
+    try {
+      writeFileSync(join(clone, 'services', 'wiki.toml'), service('wiki', 'v1'));
+      const r = await mcp('deploy', 'wiki', '--no-wait');
+      assert.equal(r.code, EXIT.ok, r.err);
+      assert.equal(
+        git(clone, 'log', '-1', '--format=%an <%ae>|%cn <%ce>'),
+        'Grace Operator <grace@ops.example>|Grace Operator <grace@ops.example>',
+      );
+
+      operatorEnv = { HOME: join(dir, 'nobody-home') };
+      const head = git(clone, 'rev-parse', 'HEAD');
+      writeFileSync(join(clone, 'services', 'wiki.toml'), service('wiki', 'v2'));
+      const refused = await mcp('deploy', 'wiki', '--no-wait');
+      assert.equal(refused.code, EXIT.config);
+      assert.match(
+        refused.err,
+        /no author identity for the commit[^\n]*\nhint: git config --global user\.name/,
+      );
+      assert.equal(git(clone, 'rev-parse', 'HEAD'), head, 'nothing committed');
+    } finally {
+      operatorEnv = {};
+      git(clone, 'config', 'user.name', 'op');
+      git(clone, 'config', 'user.email', 'op@example');
+    }
   });
 });
