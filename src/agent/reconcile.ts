@@ -67,31 +67,18 @@ const applyTarget = async (
   errors: Problem[],
 ): Promise<PassReport> => {
   const commit = newest.commit ?? null;
-  let revision = newest;
-  let observed: Observed;
-  let thePlan: Plan;
-  let held: string[] = [];
   const grant = deps.overrides?.take(commit);
   const override = opts.override || grant !== undefined;
+  let decision: Decision;
   try {
-    observed = await observeRevision(deps, revision);
-    thePlan = planFor(deps, revision, observed);
-    if (thePlan.needsOverride && !override) {
-      held = removalsOf(thePlan);
-      errors.push(heldProblem(commit, held));
-      const applied = deps.store.applied();
-      if (applied && applied.commit !== commit) {
-        revision = { ...(applied.commit ? { commit: applied.commit } : {}), services: applied.services };
-        observed = await observeRevision(deps, revision);
-        thePlan = planFor(deps, revision, observed);
-      }
-    }
+    decision = await decide(deps, newest, override);
   } catch (err) {
     const error = asMcpError(err);
     errors.push({ code: error.code, message: error.message });
-    settleSeen(deps.store, commit, 'pending', []);
-    return finish(deps, started, revision, errors, 'runtime not observable: nothing applied');
+    return finish(deps, started, newest, errors, 'runtime not observable: nothing applied');
   }
+  const { revision, observed, plan: thePlan, held } = decision;
+  if (held.length) errors.push(heldProblem(commit, held));
   if (grant && thePlan.needsOverride) recordOverride(deps.store, grant, removalsOf(thePlan));
   const changes = await applyPlan(thePlan, revision.services, deps, { ...opts, override });
   const names = revisionInstances(deps.node, revision);
@@ -110,6 +97,37 @@ const applyTarget = async (
     },
   );
   return { ...report, changes };
+};
+
+/** What a pass applies: the revision, the view it was planned on, the plan, and the removals held. */
+interface Decision {
+  revision: Revision;
+  observed: Observed;
+  plan: Plan;
+  held: string[];
+}
+
+/**
+ * The plan for `newest`; when it removes most of the node's services and nobody released it,
+ * the plan that keeps the last applied revision instead (so its services stay desired and are
+ * healed), with the removals `newest` would make. Before any revision was applied, only the
+ * removals are held.
+ */
+const decide = async (deps: PassDeps, newest: Revision, override: boolean): Promise<Decision> => {
+  const observed = await observeRevision(deps, newest);
+  const planned = planFor(deps, newest, observed);
+  if (!planned.needsOverride || override) return { revision: newest, observed, plan: planned, held: [] };
+  const held = removalsOf(planned);
+  const applied = deps.store.applied();
+  if (!applied || applied.commit === (newest.commit ?? null))
+    return { revision: newest, observed, plan: planned, held };
+  const revision = { ...(applied.commit ? { commit: applied.commit } : {}), services: applied.services };
+  deps.store.setApplying({
+    commit: applied.commit,
+    since: deps.store.applying()?.since ?? new Date().toISOString(),
+  });
+  const kept = await observeRevision(deps, revision);
+  return { revision, observed: kept, plan: planFor(deps, revision, kept), held };
 };
 
 const revisionInstances = (node: string, revision: Revision): string[] =>

@@ -205,4 +205,21 @@ describe('mcp deploy, stop and start', () => {
       git(clone, 'config', 'user.email', 'op@example');
     }
   });
+
+  it('deploy stops waiting when the node holds the pushed commit, and says what it would remove', async () => {
+    runtime.addImage(image('cache', 'v1'));
+    writeFileSync(join(clone, 'services', 'cache.toml'), service('cache', 'v1'));
+    git(clone, 'add', 'services/cache.toml');
+    assert.equal((await mcp('deploy', 'cache')).code, EXIT.ok);
+    git(clone, 'rm', '-q', '-f', 'services/wiki.toml', 'services/cache.toml');
+    git(clone, 'commit', '-q', '-m', 'retire wiki and cache');
+    writeFileSync(join(clone, 'services', 'dns.toml'), service('dns', 'v2'));
+    const r = await mcp('deploy', 'dns', '--timeout', '60');
+    assert.equal(r.code, EXIT.notConverged);
+    assert.match(
+      r.out,
+      /^rift: \w{7} held: it would remove cache-main, wiki-main; release it with mcp sync --override rift$/m,
+    );
+    assert.equal(state('wiki-main'), 'running', 'the applied revision stays desired');
+  });
 });

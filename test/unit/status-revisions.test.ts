@@ -58,6 +58,17 @@ const withImages = async (services = five()) => {
   return h;
 };
 
+/** Five services applied at OLD, then NEW removes four of them: held. */
+const heldOnNew = async () => {
+  const h = await withImages();
+  const call = await serveApi(h);
+  h.serve(five(), OLD);
+  await h.pass();
+  h.serve(five().slice(0, 1), NEW);
+  await h.pass();
+  return { h, call };
+};
+
 test('during a pass, status names the applied revision, the one being applied and since when', async () => {
   const h = await withImages();
   const call = await serveApi(h);
@@ -127,12 +138,7 @@ test('an invalid newest revision is rejected with every located error; the appli
 });
 
 test('a held mass removal keeps the applied services desired, heals them, and says what it would remove', async () => {
-  const h = await withImages();
-  const call = await serveApi(h);
-  h.serve(five(), OLD);
-  await h.pass();
-  h.serve(five().slice(0, 1), NEW);
-  await h.pass();
+  const { h, call } = await heldOnNew();
   h.runtime.stopByHand('c-app');
   const report = await h.pass();
 
@@ -148,12 +154,7 @@ test('a held mass removal keeps the applied services desired, heals them, and sa
 });
 
 test('POST /v1/reconcile?override=true releases the held revision, as an event naming the token', async () => {
-  const h = await withImages();
-  const call = await serveApi(h);
-  h.serve(five(), OLD);
-  await h.pass();
-  h.serve(five().slice(0, 1), NEW);
-  await h.pass();
+  const { h, call } = await heldOnNew();
 
   const byReader = await call('/v1/reconcile?override=true&wait=true', { method: 'POST' });
   assert.equal(byReader.status, 403);
