@@ -50,6 +50,7 @@ const serveApi = async (
         return results;
       },
       filesRoot: api.files_root,
+      overrides: agent.deps.overrides,
     },
     {
       listen: api.listen,

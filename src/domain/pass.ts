@@ -1,6 +1,7 @@
 /**
  * What a reconcile pass leaves behind for operators: how it ended, and the events it recorded.
- * Stored by the registry, served by the API, read by the CLI: one shape for all three.
+ * Stored by the registry, served by the API, read by the CLI: one shape for all three. Also
+ * the revisions a node's status tells apart: applied, applying, and the newest seen.
  */
 import type { ErrorCode } from './errors.js';
 import type { Outcome } from './outcome.js';
@@ -17,11 +18,11 @@ export interface PassStatus {
   durationMs: number;
   /** Instances per outcome; all zero when the pass could not plan. */
   counts: Record<Outcome, number>;
-  errors: { code: ErrorCode; message: string; name?: string }[];
+  errors: Problem[];
 }
 
-/** What an event records: an outcome of the fixed vocabulary. */
-export type EventKind = Outcome;
+/** What an event records: an outcome of the fixed vocabulary, or an operator's release of a held revision. */
+export type EventKind = Outcome | 'override';
 
 /** One line of the event log: something found or done, in the fixed outcome vocabulary. */
 export interface EventRecord {
@@ -30,4 +31,41 @@ export interface EventRecord {
   name?: string;
   message: string;
   data?: Record<string, unknown>;
+}
+
+/** One reason a pass or a revision did not simply converge: a stable code and one line. */
+export interface Problem {
+  code: ErrorCode;
+  message: string;
+  name?: string;
+}
+
+/** The revision the last finished pass applied: its commit, when it was first applied, how that pass ended. */
+export interface AppliedRevision {
+  commit: string | null;
+  at: string;
+  result: PassStatus['result'];
+}
+
+/** A pass in progress: the commit it works towards and since when. Never persisted. */
+export interface ApplyingRevision {
+  commit: string | null;
+  since: string;
+}
+
+/**
+ * What became of the newest revision the source returned: applied; applying (a pass is on
+ * it); pending (a pass could not apply it, see the last pass's errors); rejected (invalid,
+ * `errors` locates every fault); held (it removes most of the node's services and waits for
+ * an override; `wouldRemove` lists the instances it removes).
+ */
+export type RevisionFate = 'applied' | 'applying' | 'pending' | 'rejected' | 'held';
+
+/** The newest revision seen, first seen at `at`, and its fate. */
+export interface SeenRevision {
+  commit: string | null;
+  at: string;
+  fate: RevisionFate;
+  errors: Problem[];
+  wouldRemove: string[];
 }

@@ -62,7 +62,8 @@ const agent = async () => {
   const sees = async (name: string) => {
     for (let i = 0; i < 200; i++) {
       const { instances } = await runtime.observe([name], []);
-      if (instances.some((x) => x.name === name && x.state === 'running')) return;
+      // Then a full relist, so the view is podman's own list, not only what the events told.
+      if (instances.some((x) => x.name === name && x.state === 'running')) return runtime.resync();
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`the runtime never saw ${name}`);
