@@ -3,12 +3,14 @@
  * Import direction as a checked fact: every import (static or dynamic) of a file under src/
  * must stay inside its own part or point to a part that src/layers.json allows. Exits 1 and
  * names file, line and import for every one that points up or across.
+ * Usage: node scripts/check-imports.mjs [REPOSITORY]
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
-const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+/** The repository to check: the argument, else the one this script lives in. */
+const root = resolve(process.argv[2] ?? join(dirname(new URL(import.meta.url).pathname), '..'));
 const src = join(root, 'src');
 const rules = JSON.parse(readFileSync(join(src, 'layers.json'), 'utf8'));
 delete rules.$comment;

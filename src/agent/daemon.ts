@@ -51,6 +51,7 @@ const serveApi = async (
       },
       retry: (name) => board.retry(name),
       filesRoot: api.files_root,
+      overrides: agent.deps.overrides,
     },
     {
       listen: api.listen,

@@ -9,6 +9,7 @@ import type { ApplyOptions } from './apply.js';
 import { HealthBoard } from './health-board.js';
 import { Prober, type ProberOptions } from './prober.js';
 import { type PassDeps, type PassReport, reconcileOnce } from './reconcile.js';
+import { healthSignalOf, passReasonOf } from './runtime-trigger.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { passLine } from './summary.js';
 
@@ -51,14 +52,11 @@ export const startLoop = (deps: PassDeps, options: ApplyOptions, log: Logger, op
     runtime
       ? [
           runtime.onEvent((e) => {
-            if (!e.managed || e.own) return;
-            if (e.type === 'start') board.started(e.name);
-            // A death counts towards a crash loop; the board wakes a pass when its back-off ends,
-            // so an instance that podman restarts at once does not make the agent spin. The
-            // agent's own stops and removes were planned by the pass that made them: no pass.
-            if (e.type === 'die' && e.hash) board.died(e.name, e.hash);
-            else if (e.type === 'die' || e.type === 'remove' || e.type === 'resync')
-              void scheduler.trigger(`runtime ${e.type} ${e.name}`);
+            const signal = healthSignalOf(e);
+            if (signal === 'started') board.started(e.name);
+            if (signal === 'died') return board.died(e.name, e.hash!);
+            const reason = passReasonOf(e);
+            if (reason) void scheduler.trigger(reason);
           }),
         ]
       : [],

@@ -10,16 +10,18 @@ import type { Observed } from '../domain/observed.js';
 import { type ChangeSet, countOutcomes, describeCounts, type Outcome } from '../domain/outcome.js';
 import type { NotHealthy, PassResult, PassStatus } from '../domain/pass.js';
 import { plan } from '../domain/plan.js';
+import type { Plan } from '../domain/plan-types.js';
 import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
 import { formatSpecError } from '../domain/spec-error.js';
 import type { Logger } from '../log.js';
 import type { RevisionSource } from '../ports/revision-source.js';
-import type { StateStore } from '../ports/state-store.js';
+import type { Problem, RevisionFate, StateStore } from '../ports/state-store.js';
 import type { Adoptions } from './adoptions.js';
 import { type ApplyDeps, type ApplyOptions, applyPlan } from './apply.js';
 import type { HealthBoard } from './health-board.js';
 import { healthGate } from './health-gate.js';
 import { afterApply, explainRollbacks, rolledBackServices } from './health-pass.js';
+import type { OverrideGrant, OverrideLatch } from './override.js';
 
 export interface PassDeps extends ApplyDeps {
   node: string;
@@ -33,6 +35,8 @@ export interface PassDeps extends ApplyDeps {
   lastOutcome?: Map<string, string>;
   /** `mcp adopt` requests waiting for a pass. */
   adoptions?: Adoptions;
+  /** Releases of held revisions an operator granted through the API. */
+  overrides?: OverrideLatch;
   /** Instance health between passes; without it health is not looked at (no probes, no rollback). */
   health?: HealthBoard;
 }
@@ -43,6 +47,12 @@ export interface PassReport {
   changes?: ChangeSet;
   /** A rollback was decided: another pass should follow at once to apply it. */
   requeue?: boolean;
+}
+
+/** The revision a pass sets out to apply; `fresh` when the source returned it just now. */
+interface Target {
+  revision: Revision;
+  fresh: boolean;
 }
 
 export const reconcileOnce = async (deps: PassDeps, opts: ApplyOptions): Promise<PassReport> => {
@@ -60,59 +70,172 @@ export const reconcileOnce = async (deps: PassDeps, opts: ApplyOptions): Promise
 
 const pass = async (deps: PassDeps, opts: ApplyOptions, adopt: ReadonlySet<string>): Promise<PassReport> => {
   const started = performance.now();
-  const errors: PassStatus['errors'] = [];
-  const revision = await desiredRevision(deps, errors);
-  if (!revision) return finish(deps, started, undefined, errors, 'no valid revision yet: nothing applied');
-
-  const board = deps.health;
-  const { services, rolledBack } = board
-    ? rolledBackServices(deps.store, revision.services)
-    : { services: revision.services, rolledBack: new Map() };
-  const mine = services.filter((s) => s.node === deps.node);
-  const names = mine.flatMap((s) => s.components.map(instanceName));
-  let observed: Observed;
-  let candidates: Map<string, AdoptCandidate>;
+  const errors: Problem[] = [];
+  const target = await desiredRevision(deps, errors);
+  if (!target) return finish(deps, started, undefined, errors, 'no valid revision yet: nothing applied');
+  const commit = target.revision.commit ?? null;
+  if (target.fresh) noteSeen(deps.store, commit);
+  deps.store.setApplying({ commit, since: new Date().toISOString() });
   try {
-    observed = await observeAll(deps, mine, names);
-    candidates = await adoptCandidates(deps, observed, adopt);
+    return await applyTarget(deps, opts, target.revision, started, errors, adopt);
+  } finally {
+    deps.store.setApplying(undefined);
+  }
+};
+
+/** Observe, plan (holding a mass removal unless released), apply, record the fates. */
+const applyTarget = async (
+  deps: PassDeps,
+  opts: ApplyOptions,
+  newest: Revision,
+  started: number,
+  errors: Problem[],
+  adopt: ReadonlySet<string>,
+): Promise<PassReport> => {
+  const commit = newest.commit ?? null;
+  const grant = deps.overrides?.take(commit);
+  const override = opts.override || grant !== undefined;
+  const board = deps.health;
+  // Components whose desired spec failed its rollout are planned on their last healthy spec.
+  const { services, rolledBack } = board
+    ? rolledBackServices(deps.store, newest.services)
+    : { services: newest.services, rolledBack: new Map() };
+  let decision: Decision;
+  try {
+    decision = await decide(deps, rolledBack.size ? { ...newest, services } : newest, override, adopt);
   } catch (err) {
     const error = asMcpError(err);
     errors.push({ code: error.code, message: error.message });
-    return finish(deps, started, revision, errors, 'runtime not observable: nothing applied');
+    return finish(deps, started, newest, errors, 'runtime not observable: nothing applied');
   }
-
-  const planned = plan({
-    node: deps.node,
-    revision: revision.commit,
-    services,
-    observed,
-    inventory: deps.store.inventory(),
-    override: opts.override,
-    adopt: candidates,
-  });
-  const thePlan = explainRollbacks(planned, rolledBack);
-  if (thePlan.holdRemovals) {
-    errors.push({
-      code: 'NEEDS_OVERRIDE',
-      message: 'the revision removes most services of this node; removals held',
-    });
-  }
+  const { revision, observed, held } = decision;
+  const thePlan = explainRollbacks(decision.plan, rolledBack);
+  if (held.length) errors.push(heldProblem(commit, held));
+  if (grant && thePlan.needsOverride) recordOverride(deps.store, grant, removalsOf(thePlan));
+  const mine = revision.services.filter((s) => s.node === deps.node);
   const specs = new Map(mine.flatMap((s) => s.components.map((c) => [instanceName(c), c] as const)));
   const gate = board ? healthGate(board, specs) : undefined;
   const changes = await applyPlan(thePlan, { ...deps, gate }, opts);
-  const health = board
+  const { unhealthy, requeue } = board
     ? afterApply({
         store: deps.store,
         board,
         node: deps.node,
         revision,
-        planned: services,
+        planned: revision.services,
         rolledBack,
         observed,
         results: changes.results,
       })
     : { unhealthy: [], requeue: false };
+  const names = revisionInstances(deps.node, revision);
   forgetVanished(deps.store, new Set(names), new Set(observed.instances.map((i) => i.name)));
+  recordResults(deps, changes, errors);
+  const report = await finish(
+    deps,
+    started,
+    revision,
+    errors,
+    describeCounts(changes.counts) + describeUnhealthy(unhealthy),
+    changes.counts,
+    () => {
+      deps.store.setApplied(revision, resultOf(changes.counts, errors, unhealthy), new Date().toISOString());
+      settleSeen(deps.store, commit, held.length ? 'held' : 'applied', held);
+    },
+    unhealthy,
+  );
+  return { ...report, changes, ...(requeue ? { requeue: true } : {}) };
+};
+
+/** What a pass applies: the revision, the view it was planned on, the plan, and the removals held. */
+interface Decision {
+  revision: Revision;
+  observed: Observed;
+  plan: Plan;
+  held: string[];
+}
+
+/**
+ * The plan for `newest`; when it removes most of the node's services and nobody released it,
+ * the plan that keeps the last applied revision instead (so its services stay desired and are
+ * healed), with the removals `newest` would make. Before any revision was applied, only the
+ * removals are held.
+ */
+const decide = async (
+  deps: PassDeps,
+  newest: Revision,
+  override: boolean,
+  adopt: ReadonlySet<string>,
+): Promise<Decision> => {
+  const observed = await observeRevision(deps, newest);
+  const planned = await planFor(deps, newest, observed, override, adopt);
+  if (!planned.needsOverride || override) return { revision: newest, observed, plan: planned, held: [] };
+  const held = removalsOf(planned);
+  const applied = deps.store.applied();
+  if (!applied || applied.commit === (newest.commit ?? null))
+    return { revision: newest, observed, plan: planned, held };
+  const revision = { ...(applied.commit ? { commit: applied.commit } : {}), services: applied.services };
+  deps.store.setApplying({
+    commit: applied.commit,
+    since: deps.store.applying()?.since ?? new Date().toISOString(),
+  });
+  const kept = await observeRevision(deps, revision);
+  return { revision, observed: kept, plan: await planFor(deps, revision, kept, override, adopt), held };
+};
+
+const revisionInstances = (node: string, revision: Revision): string[] =>
+  revision.services.filter((s) => s.node === node).flatMap((s) => s.components.map(instanceName));
+
+/** The node's view for the services `revision` puts on it. */
+const observeRevision = (deps: PassDeps, revision: Revision): Promise<Observed> =>
+  observeAll(
+    deps,
+    revision.services.filter((s) => s.node === deps.node),
+    revisionInstances(deps.node, revision),
+  );
+
+/** The plan of `revision` on `observed`, with the containers `mcp adopt` asked for inspected. */
+const planFor = async (
+  deps: PassDeps,
+  revision: Revision,
+  observed: Observed,
+  override: boolean,
+  adopt: ReadonlySet<string>,
+): Promise<Plan> =>
+  plan({
+    node: deps.node,
+    revision: revision.commit,
+    services: revision.services,
+    observed,
+    inventory: deps.store.inventory(),
+    override,
+    adopt: await adoptCandidates(deps, observed, adopt),
+  });
+
+/** The instances a plan removes. */
+const removalsOf = (p: Plan): string[] =>
+  p.stages
+    .flat()
+    .filter((a) => a.kind === 'remove')
+    .map((a) => a.name)
+    .sort();
+
+const heldProblem = (commit: string | null, held: readonly string[]): Problem => ({
+  code: 'NEEDS_OVERRIDE',
+  message: `revision ${commit?.slice(0, 7) ?? '(directory)'} removes most services of this node (${held.join(', ')}); held until an override (mcp sync --override NODE)`,
+});
+
+/** The event that says who released a held removal: the token's name and role, never the token. */
+const recordOverride = (store: StateStore, grant: OverrideGrant, removes: string[]): void =>
+  store.addEvent({
+    at: new Date().toISOString(),
+    kind: 'override',
+    message: `held removals of ${grant.commit?.slice(0, 7) ?? '(directory)'} released by token ${grant.token} (${grant.role})`,
+    data: { commit: grant.commit, token: grant.token, role: grant.role, grantedAt: grant.at, removes },
+  });
+
+/** Events for what changed; a standing condition is recorded once, a failure every time. */
+const recordResults = (deps: PassDeps, changes: ChangeSet, errors: Problem[]): void => {
   for (const r of changes.results) {
     if (r.error) errors.push({ code: r.error.code, message: r.error.message, name: r.name });
     const key = `${r.outcome} ${r.reason}`;
@@ -127,12 +250,20 @@ const pass = async (deps: PassDeps, opts: ApplyOptions, adopt: ReadonlySet<strin
       data: { action: r.action, drift: r.drift, ...(r.error ? { error: r.error } : {}) },
     });
   }
-  const summary = describeCounts(changes.counts) + describeUnhealthy(health.unhealthy);
-  return {
-    ...(await finish(deps, started, revision, errors, summary, changes.counts, health.unhealthy)),
-    changes,
-    ...(health.requeue ? { requeue: true } : {}),
-  };
+};
+
+/** A commit the source returned for the first time becomes the newest seen, pending. */
+const noteSeen = (store: StateStore, commit: string | null): void => {
+  const seen = store.seen();
+  if (seen && seen.commit === commit && seen.fate !== 'rejected') return;
+  store.setSeen({ commit, at: new Date().toISOString(), fate: 'pending', errors: [], wouldRemove: [] });
+};
+
+/** The fate of the newest seen revision, when this pass was about it. */
+const settleSeen = (store: StateStore, commit: string | null, fate: RevisionFate, wouldRemove: string[]) => {
+  const seen = store.seen();
+  if (!seen || seen.commit !== commit) return;
+  store.setSeen({ ...seen, fate, errors: [], wouldRemove });
 };
 
 /**
@@ -178,17 +309,21 @@ const adoptCandidates = async (
 };
 
 /** The revision to converge to: the source's when valid, else the last good one (and why). */
-const desiredRevision = async (
-  deps: PassDeps,
-  errors: PassStatus['errors'],
-): Promise<Revision | undefined> => {
+const desiredRevision = async (deps: PassDeps, errors: Problem[]): Promise<Target | undefined> => {
   try {
     const fetched = await deps.source.fetch();
     if (fetched.ok) {
+      for (const warning of fetched.warnings ?? [])
+        deps.log.warn('revision warning', { warning, commit: fetched.revision.commit });
       deps.store.setLastGood(fetched.revision);
-      return fetched.revision;
+      return { revision: fetched.revision, fresh: true };
     }
-    for (const e of fetched.errors) errors.push({ code: 'INVALID_SPEC', message: formatSpecError(e) });
+    const rejected: Problem[] = fetched.errors.map((e) => ({
+      code: 'INVALID_SPEC',
+      message: formatSpecError(e),
+    }));
+    errors.push(...rejected);
+    noteRejected(deps.store, fetched.commit ?? null, rejected);
     deps.log.warn('revision invalid; keeping last good', {
       commit: fetched.commit,
       errors: fetched.errors.length,
@@ -201,7 +336,15 @@ const desiredRevision = async (
       error: error.message,
     });
   }
-  return deps.store.lastGood();
+  const lastGood = deps.store.lastGood();
+  return lastGood && { revision: lastGood, fresh: false };
+};
+
+/** An invalid commit becomes the newest seen, rejected with every located error. */
+const noteRejected = (store: StateStore, commit: string | null, errors: Problem[]): void => {
+  const seen = store.seen();
+  const at = seen?.commit === commit ? seen.at : new Date().toISOString();
+  store.setSeen({ commit, at, fate: 'rejected', errors, wouldRemove: [] });
 };
 
 /** Inventory entries whose instance is neither desired nor present any more (removed by hand, then undefined). */
@@ -211,35 +354,42 @@ const forgetVanished = (store: StateStore, desired: Set<string>, present: Set<st
 };
 
 /**
- * Records how the pass ended. Without `counts` nothing could be planned (no revision, no view
- * of the runtime): failed. With them, converged unless something failed, conflicted or was
- * skipped, or an error was met: a node with no services at all is converged.
+ * converged: all done and every probed instance healthy; degraded: something failed,
+ * conflicted or was skipped, a reason stands, or an instance is not healthy (starting,
+ * unhealthy, restarting, crash-looping, rolled back); failed: nothing could be planned (no revision, no view of the runtime), which is
+ * said by the absence of counts, not by their being zero: a node with no services converges.
  */
+const resultOf = (
+  counts: Record<Outcome, number> | undefined,
+  errors: readonly Problem[],
+  unhealthy: readonly NotHealthy[] = [],
+): PassResult => {
+  if (!counts) return 'failed';
+  const unconverged = counts.failed + counts.conflict + counts.skipped + unhealthy.length;
+  return unconverged > 0 || errors.length > 0 ? 'degraded' : 'converged';
+};
+
 const finish = async (
   deps: PassDeps,
   started: number,
   revision: Revision | undefined,
-  errors: PassStatus['errors'],
+  errors: Problem[],
   summary: string,
   counts?: Record<Outcome, number>,
+  record?: () => void,
   unhealthy: NotHealthy[] = [],
 ): Promise<PassReport> => {
-  const unconverged = counts ? counts.failed + counts.conflict + counts.skipped + unhealthy.length : 0;
-  const result: PassResult = !counts
-    ? 'failed'
-    : unconverged > 0 || errors.length > 0
-      ? 'degraded'
-      : 'converged';
   const status: PassStatus = {
     at: new Date().toISOString(),
     ...(revision?.commit ? { revision: revision.commit } : {}),
-    result,
+    result: resultOf(counts, errors, unhealthy),
     summary,
     durationMs: Math.round(performance.now() - started),
     counts: counts ?? countOutcomes([]),
     errors,
     ...(unhealthy.length > 0 ? { unhealthy } : {}),
   };
+  record?.();
   deps.store.recordPass(status);
   await deps.store.flush();
   return { status };

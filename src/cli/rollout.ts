@@ -7,12 +7,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadRevisionFromDir } from '../adapters/dir/load.js';
+import { resolveIdentities } from '../adapters/git/identity.js';
 import { commitAndPush } from '../adapters/git/push.js';
 import { McpError } from '../domain/errors.js';
 import { formatSpecError } from '../domain/spec-error.js';
 import type { CliConfig } from '../generated/cli.js';
 import { style } from '../render/style.js';
-import type { PassStatus, ServicesAnswer, StatusAnswer } from '../wire/api.js';
+import type { PassStatus, SeenRevision, ServicesAnswer, StatusAnswer } from '../wire/api.js';
 import { askNodes } from './agent-client.js';
 import { type Node, readToken } from './config.js';
 import type { CliContext } from './context.js';
@@ -40,10 +41,18 @@ const loadValid = async (dir: string, ctx: CliContext) => {
   throw new McpError('INVALID_SPEC', `the services clone ${dir} is invalid: nothing committed`);
 };
 
+/** The node's verdict when it will not apply `commit` without help: rejected (invalid) or held. */
+const refusedAt = (status: StatusAnswer, commit: string): SeenRevision | undefined => {
+  const newest = status.newest;
+  return newest?.commit === commit && (newest.fate === 'rejected' || newest.fate === 'held')
+    ? newest
+    : undefined;
+};
+
 /**
  * Waits for one node's agent to report `commit` with a settled pass (converged, or nothing of
- * it still starting: healthy, not only running); returns that pass. On a terminal, prints a
- * line per component of `services` as its state or health changes.
+ * it still starting: healthy, not only running), or to refuse it; returns that pass or
+ * verdict. On a terminal, prints a line per component of `services` as its state or health changes.
  */
 const awaitNode = async (
   node: Node,
@@ -71,6 +80,8 @@ const awaitNode = async (
       if (view.ok) for (const line of progressLines(node.name, view.body, services, seen)) ctx.out(line);
     }
     if (pass?.revision === commit && settled(pass)) return pass;
+    const stopped = answer.ok ? refusedAt(answer.body, commit) : undefined;
+    if (stopped) return stopped;
     if (Date.now() > until) return undefined;
     await sleep(1000);
   }
@@ -85,6 +96,10 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     return spec;
   });
   const files = specs.map((s) => s.file);
+  const who = await resolveIdentities(dir, ctx.env, {
+    name: config.services?.author_name,
+    email: config.services?.author_email,
+  });
   if (opts.edit) {
     for (const file of files)
       await writeFile(join(dir, file), opts.edit(await readFile(join(dir, file), 'utf8')));
@@ -101,6 +116,7 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     url: config.services?.remote,
     username: config.services?.username,
     token,
+    ...who,
   });
   const short = pushed.commit.slice(0, 7);
   ctx.out(`${pushed.committed ? 'committed and pushed' : 'nothing to commit; pushed'} ${short}`);
@@ -123,6 +139,15 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     const pass = passes[i];
     if (!pass) {
       ctx.out(`${node.name}: not at ${short} within ${opts.timeoutSeconds} s`);
+      code = EXIT.notConverged;
+      return;
+    }
+    if ('fate' in pass) {
+      const why =
+        pass.fate === 'held'
+          ? `it would remove ${pass.wouldRemove.join(', ')}; release it with mcp sync --override ${node.name}`
+          : (pass.errors[0]?.message ?? 'invalid');
+      ctx.out(`${node.name}: ${short} ${pass.fate}: ${why}`);
       code = EXIT.notConverged;
       return;
     }

@@ -1,6 +1,7 @@
 /**
  * What a reconcile pass leaves behind for operators: how it ended, and the events it recorded.
- * Stored by the registry, served by the API, read by the CLI: one shape for all three.
+ * Stored by the registry, served by the API, read by the CLI: one shape for all three. Also
+ * the revisions a node's status tells apart: applied, applying, and the newest seen.
  */
 import type { ErrorCode } from './errors.js';
 import type { Outcome } from './outcome.js';
@@ -17,7 +18,7 @@ export interface PassStatus {
   durationMs: number;
   /** Instances per outcome; all zero when the pass could not plan. */
   counts: Record<Outcome, number>;
-  errors: { code: ErrorCode; message: string; name?: string }[];
+  errors: Problem[];
   /** Probed instances that are not healthy, restarting ones, and rolled-back ones: why the pass is not converged. */
   unhealthy?: NotHealthy[];
 }
@@ -32,8 +33,11 @@ export interface NotHealthy {
 /** Events of health: a transition of an instance's state, a rollback, a crash loop given up on. */
 export type HealthEventKind = 'starting' | 'healthy' | 'unhealthy' | 'rolled-back' | 'crash-looping';
 
-/** What an event records: an outcome of the fixed vocabulary, or a health event. */
-export type EventKind = Outcome | HealthEventKind;
+/**
+ * What an event records: an outcome of the fixed vocabulary, an operator's release of a held
+ * revision, or a health event.
+ */
+export type EventKind = Outcome | 'override' | HealthEventKind;
 
 /** One line of the event log: something found or done, in the fixed outcome vocabulary. */
 export interface EventRecord {
@@ -42,4 +46,41 @@ export interface EventRecord {
   name?: string;
   message: string;
   data?: Record<string, unknown>;
+}
+
+/** One reason a pass or a revision did not simply converge: a stable code and one line. */
+export interface Problem {
+  code: ErrorCode;
+  message: string;
+  name?: string;
+}
+
+/** The revision the last finished pass applied: its commit, when it was first applied, how that pass ended. */
+export interface AppliedRevision {
+  commit: string | null;
+  at: string;
+  result: PassStatus['result'];
+}
+
+/** A pass in progress: the commit it works towards and since when. Never persisted. */
+export interface ApplyingRevision {
+  commit: string | null;
+  since: string;
+}
+
+/**
+ * What became of the newest revision the source returned: applied; applying (a pass is on
+ * it); pending (a pass could not apply it, see the last pass's errors); rejected (invalid,
+ * `errors` locates every fault); held (it removes most of the node's services and waits for
+ * an override; `wouldRemove` lists the instances it removes).
+ */
+export type RevisionFate = 'applied' | 'applying' | 'pending' | 'rejected' | 'held';
+
+/** The newest revision seen, first seen at `at`, and its fate. */
+export interface SeenRevision {
+  commit: string | null;
+  at: string;
+  fate: RevisionFate;
+  errors: Problem[];
+  wouldRemove: string[];
 }

@@ -4,11 +4,25 @@
  */
 import type { HealthRecord } from '../domain/health.js';
 import type { InventoryEntry } from '../domain/observed.js';
-import type { EventRecord, PassStatus } from '../domain/pass.js';
+import type {
+  AppliedRevision,
+  ApplyingRevision,
+  EventRecord,
+  PassStatus,
+  SeenRevision,
+} from '../domain/pass.js';
 import type { FailedSpec, HealthySpec } from '../domain/rollback.js';
 import type { Revision } from '../domain/spec.js';
 
-export type { EventRecord, PassStatus } from '../domain/pass.js';
+export type {
+  AppliedRevision,
+  ApplyingRevision,
+  EventRecord,
+  PassStatus,
+  Problem,
+  RevisionFate,
+  SeenRevision,
+} from '../domain/pass.js';
 
 export interface StateStore {
   inventory(): InventoryEntry[];
@@ -27,6 +41,15 @@ export interface StateStore {
   releasePorts(instance: string): void;
   lastGood(): Revision | undefined;
   setLastGood(revision: Revision): void;
+  /** The revision the last finished pass applied, with its services (desired while a newer one is held). */
+  applied(): (AppliedRevision & { services: Revision['services'] }) | undefined;
+  setApplied(revision: Revision, result: PassStatus['result'], at: string): void;
+  /** The newest revision seen and its fate. */
+  seen(): SeenRevision | undefined;
+  setSeen(seen: SeenRevision): void;
+  /** The pass in progress, if any: kept in memory only (a restarted agent applies nothing yet). */
+  applying(): ApplyingRevision | undefined;
+  setApplying(applying: ApplyingRevision | undefined): void;
   lastPass(): PassStatus | undefined;
   recordPass(status: PassStatus): void;
   addEvent(event: EventRecord): void;

@@ -15,8 +15,24 @@ import type { LoadedFile, SourceFile, SpecError } from './types.js';
 
 export type { SourceFile, SpecError } from './types.js';
 
-/** A valid revision, or every error that makes it invalid. */
-export type LoadResult = { ok: true; revision: Revision } | { ok: false; errors: SpecError[] };
+/**
+ * A valid revision (with warnings worth a look, e.g. no services/ directory at all), or every
+ * error that makes it invalid.
+ */
+export type LoadResult =
+  | { ok: true; revision: Revision; warnings?: string[] }
+  | { ok: false; errors: SpecError[] };
+
+/**
+ * The one rule for a revision without service files: valid, with zero services (the agent's
+ * mass-removal guard then decides); without the directory at all, the same with a warning.
+ */
+export const withWarnings = (result: LoadResult, warnings: string[]): LoadResult =>
+  result.ok && warnings.length ? { ...result, warnings } : result;
+
+/** The warning for a revision that has no services directory at all. */
+export const noDirectoryWarning = (dir: string, where: string): string =>
+  `no ${dir}/ directory ${where}: the revision has zero services`;
 
 const byPosition = (a: SpecError, b: SpecError): number =>
   (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||

@@ -7,10 +7,16 @@ import type { ErrorCode, McpError } from '../domain/errors.js';
 import type { HealthState } from '../domain/health.js';
 import type { InstanceState } from '../domain/observed.js';
 import type { Outcome } from '../domain/outcome.js';
-import type { EventRecord, PassStatus } from '../domain/pass.js';
+import type {
+  AppliedRevision,
+  ApplyingRevision,
+  EventRecord,
+  PassStatus,
+  SeenRevision,
+} from '../domain/pass.js';
 import type { ComponentKind } from '../domain/spec.js';
 
-export type { EventRecord, PassStatus } from '../domain/pass.js';
+export type { EventRecord, PassStatus, Problem, SeenRevision } from '../domain/pass.js';
 
 /** Every refusal: a stable code, one line, its data, and what to do about it when known. */
 export interface ErrorBody {
@@ -36,11 +42,18 @@ export interface HealthAnswer {
   node: string;
 }
 
-/** GET /v1/status */
+/**
+ * GET /v1/status: three revisions kept apart so a reader never takes "seen" for "done": the
+ * one the last finished pass applied, the one a pass is applying now (and since when), and
+ * the newest the source returned with its fate. `revision` is the applied commit.
+ */
 export interface StatusAnswer {
   node: string;
   source: string;
   revision: string | null;
+  applied: AppliedRevision | null;
+  applying: ApplyingRevision | null;
+  newest: SeenRevision | null;
   lastPass: PassStatus | null;
 }
 

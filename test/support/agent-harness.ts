@@ -6,6 +6,7 @@
 import { openRegistry, type SqlRegistry } from '../../src/adapters/sqljs/registry.js';
 import { Adoptions } from '../../src/agent/adoptions.js';
 import type { ApplyOptions } from '../../src/agent/apply.js';
+import { OverrideLatch } from '../../src/agent/override.js';
 import { type PassReport, reconcileOnce } from '../../src/agent/reconcile.js';
 import { McpError } from '../../src/domain/errors.js';
 import type { ActionResult } from '../../src/domain/outcome.js';
@@ -26,6 +27,8 @@ export const defaultOptions: ApplyOptions = {
 export interface Harness {
   runtime: MemoryRuntime;
   store: SqlRegistry;
+  /** Releases of held revisions, as the API grants them. */
+  overrides: OverrideLatch;
   /** What the source returns next: a revision, invalid files, or unreachable (undefined). */
   serve(next: ServiceSpec[] | FetchResult | undefined, commit?: string): void;
   pass(opts?: Partial<ApplyOptions>): Promise<PassReport>;
@@ -39,6 +42,7 @@ export const harness = async (node = 'rift'): Promise<Harness> => {
   let next: FetchResult | undefined;
   const lastOutcome = new Map<string, string>();
   const adoptions = new Adoptions();
+  const overrides = new OverrideLatch();
   const source = {
     description: 'test',
     fetch: async (): Promise<FetchResult> => {
@@ -48,12 +52,22 @@ export const harness = async (node = 'rift'): Promise<Harness> => {
   };
   const pass = (opts: Partial<ApplyOptions> = {}) =>
     reconcileOnce(
-      { node, source, runtimes: { container: runtime }, store, log: silentLogger, lastOutcome, adoptions },
+      {
+        node,
+        source,
+        runtimes: { container: runtime },
+        store,
+        log: silentLogger,
+        lastOutcome,
+        adoptions,
+        overrides,
+      },
       { ...defaultOptions, ...opts },
     );
   return {
     runtime,
     store,
+    overrides,
     serve(value, commit = 'c0ffee') {
       next = Array.isArray(value) ? { ok: true, revision: { commit, services: value } } : value;
     },

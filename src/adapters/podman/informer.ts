@@ -6,13 +6,15 @@
  */
 import type Docker from 'dockerode';
 import { McpError } from '../../domain/errors.js';
-import { LABEL, type Observed, type ObservedInstance } from '../../domain/observed.js';
+import type { Observed, ObservedInstance } from '../../domain/observed.js';
 import type { RuntimeEvent } from '../../ports/instance-runtime.js';
 import { ContainerCache } from './cache.js';
 import { deadline, type PodmanClient, TIMEOUT_MS } from './client.js';
 import { podmanMessage } from './errors.js';
+import { EventRelay } from './event-relay.js';
 import { type EventStream, openEventStream, type PodmanEvent } from './event-stream.js';
 import { EMIT, PATCH, REFRESH } from './event-table.js';
+import { ImageRefresh } from './image-refresh.js';
 import type { Log } from './log.js';
 import { RefreshQueue } from './refresh-queue.js';
 import { indexImages, toInstance } from './translate.js';
@@ -23,8 +25,8 @@ const BACKOFF_MAX_MS = 5_000;
 /** The observed-state cache of one podman socket. */
 export class Informer {
   private readonly cache = new ContainerCache();
-  private readonly listeners = new Set<(event: RuntimeEvent) => void>();
-  private readonly pending = new Map<string, RuntimeEvent[]>();
+  private readonly events: EventRelay;
+  private readonly images: ImageRefresh;
   private readonly refreshes: RefreshQueue;
   private stream?: EventStream;
   private connecting?: Promise<boolean>;
@@ -38,21 +40,22 @@ export class Informer {
   private backoffMs = BACKOFF_MIN_MS;
   private reconnectTimer?: NodeJS.Timeout;
   private relistTimer?: NodeJS.Timeout;
-  private imagesBusy = false;
-  private imagesDirty = false;
   private waiters: (() => void)[] = [];
-  /** Containers this runtime itself stopped or removed: their die / stop / remove events are `own`. */
-  private readonly own = new Set<string>();
 
   constructor(
     private readonly client: PodmanClient,
     private readonly opts: { relistIntervalMs: number; streamOpenTimeoutMs: number; log: Log },
   ) {
+    this.events = new EventRelay(opts.log);
+    this.images = new ImageRefresh(client, this.cache, {
+      isClosed: () => this.closed,
+      failed: (err) => this.teardown(podmanMessage(err)),
+    });
     this.refreshes = new RefreshQueue({
       cache: this.cache,
       client,
       isClosed: () => this.closed,
-      settled: (id) => this.flush(id),
+      settled: (id) => this.events.flush(id),
       failed: (err) => this.teardown(podmanMessage(err)),
     });
   }
@@ -91,7 +94,7 @@ export class Informer {
   }
 
   /** The cached image index, for ensureImage's zero-call fast path. */
-  images(): Map<string, string> | undefined {
+  imageIndex(): Map<string, string> | undefined {
     return this.synced ? this.cache.images : undefined;
   }
 
@@ -144,18 +147,13 @@ export class Informer {
     if (!applied) await this.resync();
   }
 
-  /**
-   * Marks `id` as stopped or removed by this runtime (call before asking podman): its die,
-   * stop and remove events are then the agent's own. A start by this runtime clears the mark.
-   */
+  /** See EventRelay.ownStop: the die / stop / remove events of our own stop or remove are `own`. */
   ownStop(id: string, stopping: boolean): void {
-    if (stopping) this.own.add(id);
-    else this.own.delete(id);
+    this.events.ownStop(id, stopping);
   }
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.onEvent(listener);
   }
 
   close(): void {
@@ -165,7 +163,7 @@ export class Informer {
     clearTimeout(this.reconnectTimer);
     this.stream?.close();
     this.stream = undefined;
-    this.listeners.clear();
+    this.events.clear();
   }
 
   private connect(): Promise<boolean> {
@@ -248,7 +246,7 @@ export class Informer {
     if (!current()) return false;
     const result = this.cache.replace(since, containers.map(toInstance), indexImages(images));
     for (const id of result.stale) this.refreshes.add(id);
-    if (result.imagesStale) void this.refreshImages();
+    if (result.imagesStale) void this.images.refresh();
     this.synced = true;
     const recovered = this.recovering;
     this.recovering = false;
@@ -256,7 +254,7 @@ export class Informer {
     const ms = Math.round(performance.now() - started);
     this.opts.log('debug', 'podman relisted', { containers: containers.length, images: images.length, ms });
     if (recovered || (!afterConnect && result.changed)) {
-      this.emit({ type: 'resync', name: '', id: '', managed: true, own: false });
+      this.events.emit({ type: 'resync', name: '', id: '', managed: true, own: false });
     }
     return true;
   }
@@ -273,26 +271,18 @@ export class Informer {
   private onPodmanEvent(event: PodmanEvent): void {
     if (event.type === 'image') {
       this.cache.touch();
-      void this.refreshImages();
+      void this.images.refresh();
       return;
     }
     if (event.type !== 'container' || !event.id || !REFRESH.has(event.action)) return;
     this.cache.touch(event.id);
     const type = EMIT[event.action];
-    if (type) {
-      const managed = event.attributes[LABEL.managed] === 'true';
-      const own = this.own.has(event.id) && (type === 'die' || type === 'stop' || type === 'remove');
-      if (type === 'remove') this.own.delete(event.id);
-      const queued = this.pending.get(event.id) ?? [];
-      const hash = event.attributes[LABEL.specHash];
-      const record = { type, name: event.name, id: event.id, managed, own, ...(hash ? { hash } : {}) };
-      this.pending.set(event.id, [...queued, record]);
-    }
+    if (type) this.events.queue(event, type);
     const cached = this.cache.containers.get(event.id);
     const patch = PATCH[event.action];
     if (type !== 'remove' && cached && patch !== undefined) {
       if (patch) this.cache.containers.set(event.id, { ...cached, state: patch });
-      if (!this.refreshes.has(event.id)) this.flush(event.id);
+      if (!this.refreshes.has(event.id)) this.events.flush(event.id);
       return;
     }
     if (type !== 'remove') {
@@ -300,41 +290,6 @@ export class Informer {
       return;
     }
     this.cache.containers.delete(event.id);
-    if (!this.refreshes.has(event.id)) this.flush(event.id);
-  }
-
-  private async refreshImages(): Promise<void> {
-    if (this.imagesBusy) {
-      this.imagesDirty = true;
-      return;
-    }
-    this.imagesBusy = true;
-    try {
-      do {
-        this.imagesDirty = false;
-        const images = await this.client.api.listImages({ abortSignal: deadline(TIMEOUT_MS.list) });
-        this.cache.images = indexImages(images);
-      } while (this.imagesDirty && !this.closed);
-    } catch (err) {
-      this.teardown(podmanMessage(err));
-    } finally {
-      this.imagesBusy = false;
-    }
-  }
-
-  private flush(id: string): void {
-    const events = this.pending.get(id) ?? [];
-    this.pending.delete(id);
-    for (const event of events) this.emit(event);
-  }
-
-  private emit(event: RuntimeEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (err) {
-        this.opts.log('error', 'runtime event listener failed', { error: podmanMessage(err), event });
-      }
-    }
+    if (!this.refreshes.has(event.id)) this.events.flush(event.id);
   }
 }

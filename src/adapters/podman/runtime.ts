@@ -88,7 +88,7 @@ export class PodmanRuntime implements InstanceRuntime {
   }
 
   async ensureImage(ref: string): Promise<string> {
-    const id = await ensureImage(this.client.api, this.informer.images(), ref);
+    const id = await ensureImage(this.client.api, this.informer.imageIndex(), ref);
     this.informer.noteImage(ref, id);
     return id;
   }
@@ -109,7 +109,7 @@ export class PodmanRuntime implements InstanceRuntime {
     } catch (err) {
       throw this.createError(err, req, body.name ?? '');
     }
-    const images = this.informer.images();
+    const images = this.informer.imageIndex();
     const imageId = images && lookupImage(images, req.spec.image);
     const labels = { ...body.Labels };
     const name = body.name ?? '';

@@ -308,12 +308,12 @@ export class QemuRuntime implements InstanceRuntime {
     return () => this.listeners.delete(listener);
   }
 
-  /** Stops watching; the VMs keep running for the next agent to re-attach to. */
   /** VMs are only ever MCP's own (found by their state directories): there is none to adopt. */
   async inspect(id: string): Promise<RunningConfig> {
     throw new McpError('NOT_FOUND', `VM ${id} cannot be adopted: only containers can`, { id });
   }
 
+  /** Stops watching; the VMs keep running for the next agent to re-attach to. */
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.listeners.clear();

@@ -13,9 +13,12 @@ export const migrations: readonly string[] = [
      name TEXT, message TEXT NOT NULL, data TEXT);`,
   // 2: an inventory entry may be a claim recorded before its create, not yet confirmed
   'ALTER TABLE instances ADD COLUMN claimed INTEGER NOT NULL DEFAULT 0;',
-  // 3: a container adopted as it ran (`mcp adopt`) is known by its id, not by labels
+  // 3: the revision last applied (with its services) and the newest seen, with its fate
+  `CREATE TABLE applied (id INTEGER PRIMARY KEY CHECK (id = 1), status TEXT NOT NULL, services TEXT NOT NULL);
+   CREATE TABLE seen (id INTEGER PRIMARY KEY CHECK (id = 1), status TEXT NOT NULL);`,
+  // 4: a container adopted as it ran (`mcp adopt`) is known by its id, not by labels
   'ALTER TABLE instances ADD COLUMN adopted_id TEXT;',
-  // 4: health per instance, the last healthy spec per component, specs whose rollout failed
+  // 5: health per instance, the last healthy spec per component, specs whose rollout failed
   `CREATE TABLE health (name TEXT PRIMARY KEY, state TEXT NOT NULL, since TEXT NOT NULL,
      hash TEXT, reason TEXT);
    CREATE TABLE last_healthy (name TEXT PRIMARY KEY, hash TEXT NOT NULL, spec TEXT NOT NULL,

@@ -12,8 +12,10 @@ import { instanceName } from '../../domain/spec.js';
 import type { InstanceRuntime } from '../../ports/instance-runtime.js';
 import type { StateStore } from '../../ports/state-store.js';
 import type { AdoptAnswer, AdoptedInstance } from '../../wire/api.js';
+import type { OverrideLatch } from '../override.js';
 import type { Role } from './auth.js';
 import { fileTarget, pullFile, pushFile } from './files.js';
+import { statusBody } from './status.js';
 
 /** What the API needs of a running agent. */
 export interface ApiContext {
@@ -33,6 +35,8 @@ export interface ApiContext {
   retry?(name: string): boolean;
   /** File push / pull reaches `<filesRoot>/<service>/` only. */
   filesRoot: string;
+  /** Where a release of a held revision waits for the pass that takes it. */
+  overrides?: OverrideLatch;
 }
 
 export interface ApiRequest {
@@ -41,6 +45,8 @@ export interface ApiRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** The token that authenticated the request: its name and role, never the secret. */
+  caller?: { name: string; role: Role };
 }
 
 export interface ApiResponse {
@@ -94,7 +100,7 @@ const observe = async (ctx: ApiContext, names: string[]) => {
  * short of adopted or replaced for every one is an error with the pass's reason.
  */
 const adopt = async (ctx: ApiContext, service: string): Promise<AdoptAnswer> => {
-  const spec = ctx.store.lastGood()?.services.find((s) => s.name === service && s.node === ctx.node);
+  const spec = desiredNow(ctx.store)?.services.find((s) => s.name === service && s.node === ctx.node);
   if (!spec) throw new McpError('NOT_FOUND', `no service ${service} on node ${ctx.node}`);
   const names = spec.components.map(instanceName);
   const view = await observe(ctx, names);
@@ -118,6 +124,25 @@ const adopt = async (ctx: ApiContext, service: string): Promise<AdoptAnswer> => 
     adopted.push({ name, outcome: r.outcome, reason: r.reason });
   }
   return { node: ctx.node, adopted, lastPass: ctx.store.lastPass() ?? null };
+};
+
+/** What the node runs towards: the revision last applied, else the last good one not yet applied. */
+const desiredNow = (store: StateStore) => store.applied() ?? store.lastGood();
+
+/**
+ * Releases the held revision for the next pass, in the name of the calling token. Refused
+ * (CONFLICT) when no revision is held: an override never waits for a future commit.
+ */
+const grantOverride = (ctx: ApiContext, req: ApiRequest): void => {
+  const seen = ctx.store.seen();
+  if (!ctx.overrides || seen?.fate !== 'held')
+    throw new McpError('CONFLICT', `no revision is held on node ${ctx.node}: nothing to override`);
+  ctx.overrides.give({
+    commit: seen.commit,
+    token: req.caller?.name ?? 'unknown',
+    role: req.caller?.role ?? 'operate',
+    at: new Date().toISOString(),
+  });
 };
 
 const webhook = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> => {
@@ -150,22 +175,14 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     method: 'GET',
     path: '/v1/status',
     auth: 'read',
-    handle: async () => {
-      const lastGood = ctx.store.lastGood();
-      return ok({
-        node: ctx.node,
-        source: ctx.source,
-        revision: lastGood?.commit ?? null,
-        lastPass: ctx.store.lastPass() ?? null,
-      });
-    },
+    handle: async () => ok(statusBody(ctx.node, ctx.source, ctx.store)),
   },
   {
     method: 'GET',
     path: '/v1/services',
     auth: 'read',
     handle: async () => {
-      const revision = ctx.store.lastGood();
+      const revision = desiredNow(ctx.store);
       const mine = (revision?.services ?? []).filter((s) => s.node === ctx.node);
       const view = await observe(
         ctx,
@@ -241,7 +258,10 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
       const retry = req.query.get('retry');
       if (retry !== null && !ctx.retry?.(retry))
         throw new McpError('NOT_FOUND', `${retry} is not crash-looping or backing off`, { name: retry });
-      const pass = ctx.trigger(retry ? `retry ${retry}` : 'api');
+      const override = req.query.get('override') === 'true';
+      if (override) grantOverride(ctx, req);
+      const reason = override ? `api override by ${req.caller?.name ?? 'unknown'}` : 'api';
+      const pass = ctx.trigger(retry ? `${reason}, retry ${retry}` : reason);
       if (req.query.get('wait') !== 'true') return ok({ triggered: true }, 202);
       await pass;
       return ok({ node: ctx.node, lastPass: ctx.store.lastPass() ?? null });

@@ -1,0 +1,66 @@
+/**
+ * podman's container events as the port's RuntimeEvents: queued per container until the
+ * cache entry they concern is settled (a listener that observes then sees what the event
+ * says), marked `own` when they follow this runtime's own stop or remove, and delivered to
+ * every listener, one failing listener not stopping the others.
+ */
+import { LABEL } from '../../domain/observed.js';
+import type { RuntimeEvent } from '../../ports/instance-runtime.js';
+import { podmanMessage } from './errors.js';
+import type { PodmanEvent } from './event-stream.js';
+import type { Log } from './log.js';
+
+export class EventRelay {
+  private readonly listeners = new Set<(event: RuntimeEvent) => void>();
+  private readonly pending = new Map<string, RuntimeEvent[]>();
+  /** Containers this runtime itself stopped or removed: their die / stop / remove events are `own`. */
+  private readonly own = new Set<string>();
+
+  constructor(private readonly log: Log) {}
+
+  /**
+   * Marks `id` as stopped or removed by this runtime (call before asking podman): its die,
+   * stop and remove events are then the agent's own. A start by this runtime clears the mark.
+   */
+  ownStop(id: string, stopping: boolean): void {
+    if (stopping) this.own.add(id);
+    else this.own.delete(id);
+  }
+
+  /** Queues the event `type` of a podman container event, to be delivered by `flush(id)`. */
+  queue(event: PodmanEvent, type: RuntimeEvent['type']): void {
+    const managed = event.attributes[LABEL.managed] === 'true';
+    const own = this.own.has(event.id) && (type === 'die' || type === 'stop' || type === 'remove');
+    if (type === 'remove') this.own.delete(event.id);
+    const queued = this.pending.get(event.id) ?? [];
+    const hash = event.attributes[LABEL.specHash];
+    const record = { type, name: event.name, id: event.id, managed, own, ...(hash ? { hash } : {}) };
+    this.pending.set(event.id, [...queued, record]);
+  }
+
+  /** Delivers the events queued for container `id`, in order. */
+  flush(id: string): void {
+    const events = this.pending.get(id) ?? [];
+    this.pending.delete(id);
+    for (const event of events) this.emit(event);
+  }
+
+  emit(event: RuntimeEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.log('error', 'runtime event listener failed', { error: podmanMessage(err), event });
+      }
+    }
+  }
+
+  onEvent(listener: (event: RuntimeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  clear(): void {
+    this.listeners.clear();
+  }
+}

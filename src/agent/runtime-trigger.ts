@@ -1,0 +1,25 @@
+/** Which runtime events call for a pass: drift of MCP's instances, never the agent's own doing. */
+import type { RuntimeEvent } from '../ports/instance-runtime.js';
+
+/**
+ * The reason for a pass that `event` gives, or undefined when it gives none: a managed
+ * instance died or vanished, or the runtime's view was rebuilt. The stops and removes the
+ * agent made itself (`own`) were planned by the pass that made them, so they give none.
+ */
+export const passReasonOf = (event: RuntimeEvent): string | undefined => {
+  if (!event.managed || event.own) return undefined;
+  if (event.type !== 'die' && event.type !== 'remove' && event.type !== 'resync') return undefined;
+  return `runtime ${event.type} ${event.name}`;
+};
+
+/**
+ * What `event` tells the health board: a managed instance died on its own (counted towards a
+ * crash loop; the board then wakes a pass when the back-off ends, instead of a pass per death),
+ * or started again (its health starts afresh). Undefined for the agent's own stops and removes.
+ */
+export const healthSignalOf = (event: RuntimeEvent): 'died' | 'started' | undefined => {
+  if (!event.managed || event.own) return undefined;
+  if (event.type === 'die' && event.hash) return 'died';
+  if (event.type === 'start') return 'started';
+  return undefined;
+};

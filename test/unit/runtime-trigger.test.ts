@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { passReasonOf } from '../../src/agent/runtime-trigger.js';
+import type { RuntimeEvent } from '../../src/ports/instance-runtime.js';
+import { harness } from '../support/agent-harness.js';
+import { service } from '../support/plan-builders.js';
+
+test('a managed instance dying or vanishing by itself calls for a pass; the agent’s own stops and removes do not', () => {
+  const event = (over: Partial<RuntimeEvent>): RuntimeEvent => ({
+    type: 'die',
+    name: 'web-main',
+    id: 'abc',
+    managed: true,
+    own: false,
+    ...over,
+  });
+  assert.equal(passReasonOf(event({})), 'runtime die web-main');
+  assert.equal(passReasonOf(event({ type: 'remove' })), 'runtime remove web-main');
+  assert.equal(passReasonOf(event({ type: 'resync', name: '' })), 'runtime resync ');
+  assert.equal(passReasonOf(event({ own: true })), undefined);
+  assert.equal(passReasonOf(event({ type: 'remove', own: true })), undefined);
+  assert.equal(passReasonOf(event({ managed: false })), undefined);
+  assert.equal(passReasonOf(event({ type: 'start' })), undefined);
+});
+
+test('a pass that removes and stops gives no runtime event that calls for another pass', async () => {
+  const h = await harness();
+  const [old, web, keep] = [service('old', ['main']), service('web', ['main']), service('keep', ['main'])];
+  for (const s of [old, web, keep]) h.runtime.addImage(s.components[0].image);
+  h.serve([old, web, keep]);
+  await h.pass();
+  const reasons: string[] = [];
+  h.runtime.onEvent((e) => {
+    const reason = passReasonOf(e);
+    if (reason) reasons.push(reason);
+  });
+  h.serve([{ ...web, active: false }, keep]);
+  const report = await h.pass();
+  assert.match(report.status.summary, /1 stopped, 1 removed/);
+  assert.deepEqual(reasons, [], 'the agent’s own stop and remove');
+  h.runtime.removeByHand('keep-main');
+  assert.deepEqual(
+    reasons,
+    ['runtime die keep-main', 'runtime remove keep-main'],
+    'a removal by hand is drift',
+  );
+});
