@@ -31,7 +31,9 @@ export class EventRelay {
   queue(event: PodmanEvent, type: RuntimeEvent['type']): void {
     const managed = event.attributes[LABEL.managed] === 'true';
     const own = this.own.has(event.id) && (type === 'die' || type === 'stop' || type === 'remove');
-    if (type === 'remove') this.own.delete(event.id);
+    // After any start (podman's restart policy may restart what this runtime just stopped),
+    // the next death is not the agent's doing.
+    if (type === 'remove' || type === 'start') this.own.delete(event.id);
     const queued = this.pending.get(event.id) ?? [];
     const hash = event.attributes[LABEL.specHash];
     const record = { type, name: event.name, id: event.id, managed, own, ...(hash ? { hash } : {}) };
