@@ -73,6 +73,7 @@ describe('agent API', () => {
           triggers.push(`adopt ${names.join(' ')}`);
           return h.adopt(names);
         },
+        retry: (name) => name === 'wiki-api',
       },
       { listen: '127.0.0.1:0', tokens, webhookSecret: SECRET, bodyLimit: 4096 },
       silentLogger,
@@ -139,6 +140,51 @@ describe('agent API', () => {
     assert.equal(body.lastPass.result, 'converged');
     assert.match(body.lastPass.summary, /1 started/, 'the stopped wiki-web was healed by that pass');
     assert.equal(triggers.at(-1), 'api');
+  });
+
+  it('shows each component’s health as recorded (none without a probe) in services and ps', async () => {
+    const ps0 = await call('/v1/ps', { token: 'read-token' });
+    const hash = ps0.body.instances.find((i: { name: string }) => i.name === 'dns-server');
+    assert.equal(hash.health, 'none');
+    const label = h.runtime.list().find((i) => i.name === 'dns-server')!.labels['mcp.spec-hash'];
+    h.store.recordHealth('dns-server', { state: 'unhealthy', since: '2026-11-29T00:00:00Z', hash: label });
+    const ps = await call('/v1/ps', { token: 'read-token' });
+    assert.deepEqual(
+      ps.body.instances.map((i: { name: string; health: string }) => `${i.name} ${i.health}`),
+      ['dns-server unhealthy', 'wiki-api none', 'wiki-web none'],
+    );
+    h.store.recordHealth('dns-server', {
+      state: 'healthy',
+      since: '2026-11-29T00:00:00Z',
+      hash: 'older-spec',
+    });
+    const stale = await call('/v1/ps', { token: 'read-token' });
+    assert.equal(
+      stale.body.instances[0].health,
+      'none',
+      'a record about another spec says nothing of this one',
+    );
+    h.store.recordHealth('dns-server', undefined);
+    const services = await call('/v1/services', { token: 'read-token' });
+    assert.deepEqual(
+      services.body.services[0].components.map((c: { health: string; healthNote: string | null }) => [
+        c.health,
+        c.healthNote,
+      ]),
+      [['none', null]],
+    );
+  });
+
+  it('retries a crash-looping instance on request, and says when there is nothing to retry', async () => {
+    const { status } = await call('/v1/reconcile?retry=wiki-api&wait=true', {
+      method: 'POST',
+      token: 'operate-token',
+    });
+    assert.equal(status, 200);
+    assert.equal(triggers.at(-1), 'api, retry wiki-api');
+    const none = await call('/v1/reconcile?retry=dns-server', { method: 'POST', token: 'operate-token' });
+    assert.equal(none.status, 404);
+    assert.match(none.body.error.message, /dns-server is not crash-looping or backing off/);
   });
 
   it('takes a signed push webhook for its branch, acknowledges others, and refuses a bad signature', async () => {
