@@ -118,7 +118,8 @@ const desiredRevision = async (
       deps.store.setLastGood(fetched.revision);
       return fetched.revision;
     }
-    for (const e of fetched.errors) errors.push({ code: 'INVALID_SPEC', message: formatSpecError(e) });
+    for (const e of fetched.errors)
+      errors.push({ code: e.rule ? 'POLICY_VIOLATION' : 'INVALID_SPEC', message: formatSpecError(e) });
     deps.log.warn('revision invalid; keeping last good', {
       commit: fetched.commit,
       errors: fetched.errors.length,
