@@ -67,15 +67,16 @@ function checkPath(
   if (never) return violation(at, 'never_special', `${shown} is under ${never}`);
   if (SPECIAL.has(r.kind))
     return violation(at, 'never_special', `${shown} is a ${r.kind === 'other' ? 'special file' : r.kind}`);
-  // Images are only read by QEMU; a volume hands the path to a container.
-  const guarded =
-    what === 'volume source' && ctx.protectedPaths.find((p) => under(p, r.real) || under(r.real, p));
-  if (guarded)
-    return violation(at, 'protected_paths', `${shown} is or holds ${guarded}, which controls the node`);
   if (r.kind === 'unresolvable')
     return violation(at, rootsRule, `${shown} cannot be resolved on this node (${r.reason ?? 'unknown'})`);
   const realRoots = roots.map((root) => ctx.resolved.get(posix.normalize(root))?.real ?? root);
-  if (realRoots.some((root) => under(r.real, root))) return undefined;
+  // Images are only read by QEMU; a volume hands the path to a container.
+  const guarded =
+    what === 'volume source' && ctx.protectedPaths.find((p) => under(p, r.real) || under(r.real, p));
+  if (realRoots.some((root) => under(r.real, root)))
+    return guarded
+      ? violation(at, 'protected_paths', `${shown} is or holds ${guarded}, which controls the node`)
+      : undefined;
   return violation(
     at,
     rootsRule,
