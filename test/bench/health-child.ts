@@ -1,0 +1,38 @@
+/**
+ * The loading side of the health benchmark: an HTTP health endpoint on this process's event
+ * loop (as the agent's API is) while it loads a revision, on the main thread ("inline", as
+ * before) or through the agent's loader thread ("worker").
+ * Usage: node health-child.js inline|worker REPO; prints {"port"} then {"loadMs", "ok"}.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirSource } from '../../src/adapters/dir/source.js';
+import { workerLoader } from '../../src/agent/revision-loader.js';
+
+const [mode, repo] = process.argv.slice(2);
+const server = createServer((_req, res) => res.end('{"ok":true}'));
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+console.log(JSON.stringify({ port: (server.address() as AddressInfo).port }));
+const loader =
+  mode === 'worker'
+    ? workerLoader({
+        node: 'bench',
+        protectedPaths: [],
+        policy: {
+          allowed_volume_roots: ['/srv'],
+          allowed_networks: ['mcpnet', 'none'],
+          allowed_host_ips: ['127.0.0.1', '::1'],
+          host_ports: { min: 1024, max: 65535 },
+          allowed_image_roots: ['/var/lib/mcp/images'],
+          require_non_root: false,
+        },
+      })
+    : undefined;
+await new Promise((r) => setTimeout(r, 500)); // the parent's first probes see an idle loop
+const t0 = performance.now();
+const result = await dirSource(repo, loader).fetch();
+const loadMs = performance.now() - t0;
+await new Promise((r) => setTimeout(r, 300)); // probes after the load, for the record
+console.log(JSON.stringify({ loadMs, ok: result.ok }));
+await loader?.close();
+server.close();
