@@ -15,7 +15,10 @@ const loader = inProcessLoader({
 
 parentPort?.on('message', async ({ id, kind, args }: LoaderRequest) => {
   try {
-    const result = kind === 'dir' ? await loader.fromDir(args[0]) : await loader.fromGit(args[0], args[1] ?? "HEAD", args[2]);
+    const result =
+      kind === 'dir'
+        ? await loader.fromDir(args[0])
+        : await loader.fromGit(args[0], args[1] ?? 'HEAD', args[2]);
     parentPort?.postMessage({ id, result });
   } catch (err) {
     parentPort?.postMessage({ id, error: asMcpError(err).toJSON() });

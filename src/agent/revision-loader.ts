@@ -40,7 +40,10 @@ export const workerLoader = (settings: LoaderSettings): RevisionLoader & { close
 
   const failAll = (why: string): void => {
     for (const { resolve } of pending.values())
-      resolve({ ok: false, errors: [{ file: 'services', path: '', message: `the revision could not be loaded: ${why}` }] });
+      resolve({
+        ok: false,
+        errors: [{ file: 'services', path: '', message: `the revision could not be loaded: ${why}` }],
+      });
     pending.clear();
   };
 
@@ -55,7 +58,8 @@ export const workerLoader = (settings: LoaderSettings): RevisionLoader & { close
       if (pending.size === 0) w.unref();
       if (!call) return;
       if (result) call.resolve(result);
-      else call.reject(new McpError(error?.code ?? 'INTERNAL', error?.message ?? 'loader failed', error?.data));
+      else
+        call.reject(new McpError(error?.code ?? 'INTERNAL', error?.message ?? 'loader failed', error?.data));
     });
     w.on('error', (err) => failAll(err.message));
     w.on('exit', (code) => {

@@ -8,7 +8,7 @@ import { parsePortSpec, parseVolumeSpec } from '../domain/normalise.js';
 import type { Component } from '../generated/service.js';
 import { problem } from '../spec/problem.js';
 import type { KeyPath, LoadedFile, SpecError } from '../spec/types.js';
-import type { AdmissionPolicy, ResolvedPath, Resolutions } from './types.js';
+import type { AdmissionPolicy, Resolutions, ResolvedPath } from './types.js';
 
 /** Never mounted, whatever the roots: the kernel's and the devices' own trees. */
 export const NEVER_MOUNTED = ['/proc', '/sys', '/dev'] as const;
@@ -88,7 +88,6 @@ function checkPath(
 const NUMERIC_USER = /^(\d+)(?::\d+)?$/;
 
 function checkComponent(
-  f: LoadedFile,
   c: Component,
   i: number,
   policy: AdmissionPolicy,
@@ -102,19 +101,47 @@ function checkComponent(
   };
   if (c.kind === 'unikernel') {
     const at = [...base, 'image'];
-    add(checkPath('unikernel image', c.image, policy.allowed_image_roots, 'allowed_image_roots', ctx, at, violation));
+    add(
+      checkPath(
+        'unikernel image',
+        c.image,
+        policy.allowed_image_roots,
+        'allowed_image_roots',
+        ctx,
+        at,
+        violation,
+      ),
+    );
     if (errors.length === 0)
       for (const part of ['vmlinuz', 'initrd.img']) {
         const path = posix.join(c.image, part);
         const kind = ctx.resolved.get(posix.normalize(path))?.kind;
         if (kind === 'missing' || kind === 'unknown' || kind === undefined) continue;
-        add(checkPath('unikernel image', path, policy.allowed_image_roots, 'allowed_image_roots', ctx, at, violation));
+        add(
+          checkPath(
+            'unikernel image',
+            path,
+            policy.allowed_image_roots,
+            'allowed_image_roots',
+            ctx,
+            at,
+            violation,
+          ),
+        );
       }
   }
   (c.volumes ?? []).forEach((spec, j) => {
     const { source } = parseVolumeSpec(spec);
     add(
-      checkPath('volume source', source, policy.allowed_volume_roots, 'allowed_volume_roots', ctx, [...base, 'volumes', j], violation),
+      checkPath(
+        'volume source',
+        source,
+        policy.allowed_volume_roots,
+        'allowed_volume_roots',
+        ctx,
+        [...base, 'volumes', j],
+        violation,
+      ),
     );
   });
   if (c.network !== undefined && !policy.allowed_networks.includes(c.network))
@@ -123,7 +150,9 @@ function checkComponent(
         [...base, 'network'],
         'allowed_networks',
         `network '${c.network}' is not allowed on this node (allowed: ${policy.allowed_networks.join(', ') || 'none listed'})`,
-        c.network === 'host' ? "'host' shares the node's own network stack; list it only for services that must" : undefined,
+        c.network === 'host'
+          ? "'host' shares the node's own network stack; list it only for services that must"
+          : undefined,
       ),
     );
   (c.ports ?? []).forEach((spec, j) => {
@@ -171,6 +200,6 @@ export function checkAdmission(
       ...problem(f, path, `${message} (policy: ${rule})`, hint),
       rule: `admission.${rule}`,
     });
-    return f.service.components.flatMap((c, i) => checkComponent(f, c, i, policy, ctx, violation));
+    return f.service.components.flatMap((c, i) => checkComponent(c, i, policy, ctx, violation));
   });
 }

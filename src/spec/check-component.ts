@@ -79,7 +79,9 @@ function checkNetwork(f: LoadedFile, c: Component, base: KeyPath): SpecError[] {
 function checkNul(f: LoadedFile, c: Component, base: KeyPath): SpecError[] {
   return (['cmd', 'env', 'volumes'] as const).flatMap((key) =>
     (c[key] ?? []).flatMap((s, j) =>
-      s.includes('\0') ? [problem(f, [...base, key, j], `${key} entry contains a NUL character (\\u0000)`)] : [],
+      s.includes('\0')
+        ? [problem(f, [...base, key, j], `${key} entry contains a NUL character (\\u0000)`)]
+        : [],
     ),
   );
 }
@@ -109,7 +111,8 @@ export function checkComponent(f: LoadedFile, i: number): SpecError[] {
   errors.push(...checkNetwork(f, c, base));
   const unpinned = unpinnedImage(c.image);
   // A malformed digest is better told as such, with the hint to pin.
-  const parsed = c.image.startsWith('/') || (unpinned && c.image.includes('@')) ? undefined : parseImageReference(c.image);
+  const parsed =
+    c.image.startsWith('/') || (unpinned && c.image.includes('@')) ? undefined : parseImageReference(c.image);
   if (parsed && !parsed.ok)
     errors.push(
       problem(

@@ -9,9 +9,9 @@ import { normaliseRevision } from '../domain/normalise.js';
 import type { Revision } from '../domain/spec.js';
 import { checkRevision } from './check-revision.js';
 import { checkService } from './check-service.js';
+import { fileTooLarge, REVISION_LIMIT_BYTES, revisionTooLarge, tooDeep } from './limits.js';
 import { locator } from './locate.js';
 import { parseTomlShared } from './parse.js';
-import { fileTooLarge, REVISION_LIMIT_BYTES, revisionTooLarge, tooDeep } from './limits.js';
 import { readServiceFiles, sourceFile } from './read-dir.js';
 import { validateServiceFile } from './schema.js';
 import type { LoadedFile, SourceFile, SpecError } from './types.js';
@@ -104,7 +104,11 @@ const result = ({ errors, loaded }: Checked, commit: string | undefined): LoadRe
     : { ok: true, revision: normaliseRevision(loaded, commit) };
 
 /** The revision after `opts.admit`, which sees only a revision valid in itself. */
-async function admitted(checked: Checked, opts: LoadOptions, commit: string | undefined): Promise<LoadResult> {
+async function admitted(
+  checked: Checked,
+  opts: LoadOptions,
+  commit: string | undefined,
+): Promise<LoadResult> {
   if (checked.errors.length === 0 && opts.admit) checked.errors.push(...(await opts.admit(checked.loaded)));
   return result(checked, commit);
 }

@@ -103,12 +103,18 @@ async function withinRevisionLimit(
 ): Promise<{ names: Dirent[]; error?: SpecError }> {
   const sorted = [...names].sort((a, b) => (a.name < b.name ? -1 : 1));
   const sizes = await Promise.all(
-    sorted.map((e) => stat(join(dir, prefix, e.name)).then((s) => Math.min(s.size, FILE_LIMIT_BYTES + 1), () => 0)),
+    sorted.map((e) =>
+      stat(join(dir, prefix, e.name)).then(
+        (s) => Math.min(s.size, FILE_LIMIT_BYTES + 1),
+        () => 0,
+      ),
+    ),
   );
   let total = 0;
   for (let k = 0; k < sorted.length; k++) {
     total += sizes[k];
-    if (total > REVISION_LIMIT_BYTES) return { names: [], error: revisionTooLarge(prefix + sorted[k].name, total) };
+    if (total > REVISION_LIMIT_BYTES)
+      return { names: [], error: revisionTooLarge(prefix + sorted[k].name, total) };
   }
   return { names: sorted };
 }

@@ -54,14 +54,17 @@ const measure = async (mode: 'inline' | 'worker', repo: string) => {
 const dir = await mkdtemp(join(tmpdir(), 'mcp-bench-health-'));
 try {
   await mkdir(join(dir, 'services'));
-  for (let k = 0; k < files; k++) await writeFile(join(dir, 'services', `big${k}.toml`), serviceFile(`big${k}`));
+  for (let k = 0; k < files; k++)
+    await writeFile(join(dir, 'services', `big${k}.toml`), serviceFile(`big${k}`));
   console.log(`revision: ${files} files of ${kib} KiB (${files * kib} KiB)\n`);
   console.log('| loading | revision load | health probes during it | median latency | worst latency |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const mode of ['inline', 'worker'] as const) {
     const r = await measure(mode, dir);
     if (!r.ok) throw new Error(`${mode}: the revision did not load`);
-    console.log(`| ${mode === 'inline' ? 'main thread (before)' : 'loader thread (now)'} | ${fmtMs(r.loadMs)} | ${r.probes} | ${fmtMs(r.median)} | ${fmtMs(r.max)} |`);
+    console.log(
+      `| ${mode === 'inline' ? 'main thread (before)' : 'loader thread (now)'} | ${fmtMs(r.loadMs)} | ${r.probes} | ${fmtMs(r.median)} | ${fmtMs(r.max)} |`,
+    );
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

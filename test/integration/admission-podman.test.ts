@@ -16,7 +16,13 @@ import { reconcileOnce } from '../../src/agent/reconcile.js';
 import { type Agent, wireAgent } from '../../src/agent/runtime-wiring.js';
 import { silentLogger } from '../../src/log.js';
 import { defaultOptions } from '../support/agent-harness.js';
-import { containerStates, IMAGE_V1, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
+import {
+  containerStates,
+  IMAGE_V1,
+  podmanSocket,
+  removeContainers,
+  requirePodman,
+} from '../support/podman.js';
 
 const P = 'i8a-adm';
 let dir = '';
@@ -127,7 +133,9 @@ describe('the daemon survives an error thrown outside every promise', () => {
     const seen: Record<string, unknown>[] = [];
     let api = '';
     const done = new Promise<void>((resolve, reject) => {
-      child.on('exit', (code) => reject(new Error(`the agent exited (${code}): ${JSON.stringify(seen.slice(-3))}`)));
+      child.on('exit', (code) =>
+        reject(new Error(`the agent exited (${code}): ${JSON.stringify(seen.slice(-3))}`)),
+      );
       createInterface({ input: child.stderr! }).on('line', (text) => {
         let line: Record<string, unknown>;
         try {
@@ -140,7 +148,9 @@ describe('the daemon survives an error thrown outside every promise', () => {
           api = String(line.api);
           process.kill(child.pid!, 'SIGUSR2'); // the injected module throws on this signal
         }
-        const kinds = seen.filter((l) => l.message === 'uncaught error; the agent keeps running').map((l) => l.kind);
+        const kinds = seen
+          .filter((l) => l.message === 'uncaught error; the agent keeps running')
+          .map((l) => l.kind);
         if (kinds.includes('exception') && kinds.includes('rejection')) resolve();
       });
     });

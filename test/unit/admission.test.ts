@@ -10,8 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseAgentConfig } from '../../src/agent/config.js';
-import { admissionPolicy } from '../../src/agent/config.js';
+import { admissionPolicy, parseAgentConfig } from '../../src/agent/config.js';
 import { run as validate } from '../../src/cli/commands/validate.js';
 import { admitter } from '../../src/policy/admit.js';
 import type { AdmissionPolicy } from '../../src/policy/types.js';
@@ -20,7 +19,9 @@ import { formatSpecError, loadRevisionFromDir } from '../../src/spec/load.js';
 let dir = '';
 let sock: Server;
 const defaults = (extra = ''): AdmissionPolicy =>
-  admissionPolicy(parseAgentConfig('/etc/mcp/mcp-agent.toml', `node = "rift"\n[source]\npath = "/x"\n${extra}`));
+  admissionPolicy(
+    parseAgentConfig('/etc/mcp/mcp-agent.toml', `node = "rift"\n[source]\npath = "/x"\n${extra}`),
+  );
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'i8a-admission-'));
@@ -59,14 +60,20 @@ const image = 'image = "localhost/app:v1"';
 describe('admission under the default policy', () => {
   it('accepts a service that keeps to it', async () => {
     clear();
-    write('fine', `${image}\nnetwork = "mcpnet"\nports = ["127.0.0.1:8080:80"]\nvolumes = ["/srv/fine:/data"]`);
+    write(
+      'fine',
+      `${image}\nnetwork = "mcpnet"\nports = ["127.0.0.1:8080:80"]\nvolumes = ["/srv/fine:/data"]`,
+    );
     assert.deepEqual(await admit(defaults()), []);
   });
 
   it('rejects each way out, located and naming its rule', async () => {
     clear();
     write('host', `${image}\nnetwork = "host"`);
-    write('mounts', `${image}\nvolumes = ["/:/host", "/etc:/etc", "/proc:/p", "/dev/sda:/d", "/srv/../etc:/e"]`);
+    write(
+      'mounts',
+      `${image}\nvolumes = ["/:/host", "/etc:/etc", "/proc:/p", "/dev/sda:/d", "/srv/../etc:/e"]`,
+    );
     write('ports', `${image}\nports = ["8080:80", "0.0.0.0:8081:81", "127.0.0.1:80:80"]`);
     write('vm', 'kind = "unikernel"\nimage = "/etc/shadow"');
     assert.deepEqual(
@@ -114,14 +121,20 @@ describe('admission resolves paths on the node', () => {
     clear();
     write('holder', `${image}\nvolumes = ["${dir}:/all"]`);
     const [line] = await admit(wide());
-    assert.match(line, /volume source '.*' is or holds .*runtime\.sock, which controls the node \(policy: protected_paths\)/);
+    assert.match(
+      line,
+      /volume source '.*' is or holds .*runtime\.sock, which controls the node \(policy: protected_paths\)/,
+    );
   });
 
   it('follows a link out of an allowed root', async () => {
     clear();
     write('escape', `${image}\nvolumes = ["${dir}/srv/etc/passwd:/p"]`);
     const [line] = await admit(defaults(`[admission]\nallowed_volume_roots = ["${dir}/srv"]\n`));
-    assert.match(line, /volume source '.*\/srv\/etc\/passwd' \(resolves to \/etc\/passwd\) is outside the allowed roots/);
+    assert.match(
+      line,
+      /volume source '.*\/srv\/etc\/passwd' \(resolves to \/etc\/passwd\) is outside the allowed roots/,
+    );
   });
 });
 
@@ -161,7 +174,10 @@ describe('mcp validate --policy', () => {
     const err: string[] = [];
     const ctx = { cwd: dir, env: {}, out: () => {}, err: (t: string) => err.push(t), color: false };
     assert.equal(await validate(['repo', '--policy', 'agent.toml'], ctx), 1);
-    assert.match(err[0], /^services\/web\.toml:6:12 components\[0\]\.volumes\[0\]: volume source '\/var\/run\/docker\.sock' is outside the allowed roots \(\/srv\) \(policy: allowed_volume_roots\)/);
+    assert.match(
+      err[0],
+      /^services\/web\.toml:6:12 components\[0\]\.volumes\[0\]: volume source '\/var\/run\/docker\.sock' is outside the allowed roots \(\/srv\) \(policy: allowed_volume_roots\)/,
+    );
     assert.deepEqual(err.slice(1), ['invalid: 1 error in 1 file']);
     writeFileSync(join(dir, 'policy.toml'), '[admission]\nallowed_networks = ["mcpnet"]\n');
     err.length = 0;

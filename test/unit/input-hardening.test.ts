@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseImageReference } from '../../src/spec/image-reference.js';
 import { FILE_LIMIT_BYTES, NESTING_LIMIT, REVISION_LIMIT_BYTES } from '../../src/spec/limits.js';
-import { formatSpecError, type LoadResult, loadRevisionFromDir, loadRevisionFromFiles } from '../../src/spec/load.js';
+import {
+  formatSpecError,
+  type LoadResult,
+  loadRevisionFromDir,
+  loadRevisionFromFiles,
+} from '../../src/spec/load.js';
 
 const svc = (component: string, name = 'a') =>
   `name = "${name}"\nnode = "rift"\n[[components]]\nname = "c"\n${component}\n`;
@@ -44,7 +49,10 @@ describe('image references', () => {
       ['reg.example:port/app:v1', "registry port 'port'"],
     ]) {
       const [line] = lines(load(svc(`image = "${image}"`)));
-      assert.match(line, /^services\/a\.toml:5:1 components\[0\]\.image: image '.*' is not a valid reference: /);
+      assert.match(
+        line,
+        /^services\/a\.toml:5:1 components\[0\]\.image: image '.*' is not a valid reference: /,
+      );
       assert.ok(line.includes(why), `${image}: ${line}`);
     }
   });
@@ -84,7 +92,10 @@ describe('size and nesting limits', () => {
       writeFileSync(join(dir, 'services', `s${String(k).padStart(3, '0')}.toml`), chunk);
     const errors = lines(await loadRevisionFromDir(dir));
     assert.equal(errors.length, 1);
-    assert.match(errors[0], /^services\/s064\.toml: the revision's service files reach \d+ KiB here, over the limit of 16384 KiB/);
+    assert.match(
+      errors[0],
+      /^services\/s064\.toml: the revision's service files reach \d+ KiB here, over the limit of 16384 KiB/,
+    );
   });
 
   it('rejects arrays nested past the limit at the bracket, instead of overflowing the stack', () => {
@@ -95,7 +106,9 @@ describe('size and nesting limits', () => {
   });
 
   it('does not count brackets inside strings and comments', () => {
-    const text = svc(`image = "x.example/a:v1"\ncmd = ["${'['.repeat(100)}", '''${'{'.repeat(100)}''']\n# ${'['.repeat(100)}`);
+    const text = svc(
+      `image = "x.example/a:v1"\ncmd = ["${'['.repeat(100)}", '''${'{'.repeat(100)}''']\n# ${'['.repeat(100)}`,
+    );
     assert.equal(load(text).ok, true);
   });
 });
@@ -119,7 +132,13 @@ describe('bytes that cannot run', () => {
 
   it('rejects a NUL in env, cmd and volumes as a validation error', () => {
     assert.deepEqual(
-      lines(load(svc('image = "x.example/a:v1"\nenv = ["A=x\\u0000y"]\ncmd = ["a\\u0000"]\nvolumes = ["/srv/a\\u0000:/a"]'))),
+      lines(
+        load(
+          svc(
+            'image = "x.example/a:v1"\nenv = ["A=x\\u0000y"]\ncmd = ["a\\u0000"]\nvolumes = ["/srv/a\\u0000:/a"]',
+          ),
+        ),
+      ),
       [
         'services/a.toml:6:8 components[0].env[0]: env entry contains a NUL character (\\u0000)',
         'services/a.toml:7:8 components[0].cmd[0]: cmd entry contains a NUL character (\\u0000)',
@@ -133,7 +152,12 @@ describe('network modes', () => {
   it('rejects podman modes MCP does not run, with what to use instead', () => {
     for (const mode of ['slirp4netns', 'pasta', 'bridge', 'private']) {
       const [line] = lines(load(svc(`image = "x.example/a:v1"\nnetwork = "${mode}"`)));
-      assert.match(line, new RegExp(`^services/a\\.toml:6:1 components\\[0\\]\\.network: network '${mode}' is a podman network mode MCP does not run; hint: `));
+      assert.match(
+        line,
+        new RegExp(
+          `^services/a\\.toml:6:1 components\\[0\\]\\.network: network '${mode}' is a podman network mode MCP does not run; hint: `,
+        ),
+      );
     }
   });
 
@@ -141,7 +165,9 @@ describe('network modes', () => {
     for (const mode of ['none', 'host']) {
       assert.equal(load(svc(`image = "x.example/a:v1"\nnetwork = "${mode}"`)).ok, true);
       assert.deepEqual(
-        lines(load(svc(`image = "x.example/a:v1"\nnetwork = "${mode}"\nports = ["127.0.0.1:8080:80"]`))).map((l) => l.split(';')[0]),
+        lines(load(svc(`image = "x.example/a:v1"\nnetwork = "${mode}"\nports = ["127.0.0.1:8080:80"]`))).map(
+          (l) => l.split(';')[0],
+        ),
         [`services/a.toml:7:1 components[0].ports: ports cannot be published with network '${mode}'`],
       );
     }

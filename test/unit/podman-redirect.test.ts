@@ -34,7 +34,10 @@ after(() => {
 
 describe('the runtime socket redirects', () => {
   for (const [what, call] of [
-    ['an image inspect', (c: ReturnType<typeof createClient>) => c.api.getImage('localhost/../../x:v1').inspect()],
+    [
+      'an image inspect',
+      (c: ReturnType<typeof createClient>) => c.api.getImage('localhost/../../x:v1').inspect(),
+    ],
     ['a container list', (c: ReturnType<typeof createClient>) => c.api.listContainers({ all: true })],
   ] as const) {
     it(`fails ${what} with the 301 as a runtime error, one request, nothing thrown outside the promise`, async () => {

@@ -37,7 +37,11 @@ const OPTIONS = {
 } as const;
 
 /** The admission step for --policy: paths as written, since CI is not the node. */
-const policyOptions = async (file: string | undefined, node: string | undefined, cwd: string): Promise<LoadOptions> => {
+const policyOptions = async (
+  file: string | undefined,
+  node: string | undefined,
+  cwd: string,
+): Promise<LoadOptions> => {
   if (file === undefined) return {};
   const read = await readPolicyFile(resolve(cwd, file));
   return { admit: admitter(read.policy, { node: node ?? read.node, resolve: false }) };
