@@ -32,7 +32,7 @@ await new Promise((r) => setTimeout(r, 500)); // the parent's first probes see a
 const t0 = performance.now();
 const result = await dirSource(repo, loader).fetch();
 const loadMs = performance.now() - t0;
-await new Promise((r) => setTimeout(r, 300)); // probes after the load, for the record
+await new Promise((r) => setTimeout(r, 1000)); // the parent collects the probe the load held up
 console.log(JSON.stringify({ loadMs, ok: result.ok }));
 await loader?.close();
 server.close();
