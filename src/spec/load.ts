@@ -18,8 +18,24 @@ import type { LoadedFile, SourceFile, SpecError } from './types.js';
 
 export type { SourceFile, SpecError } from './types.js';
 
-/** A valid revision, or every error that makes it invalid. */
-export type LoadResult = { ok: true; revision: Revision } | { ok: false; errors: SpecError[] };
+/**
+ * A valid revision (with warnings worth a look, e.g. no services/ directory at all), or every
+ * error that makes it invalid.
+ */
+export type LoadResult =
+  | { ok: true; revision: Revision; warnings?: string[] }
+  | { ok: false; errors: SpecError[] };
+
+/**
+ * The one rule for a revision without service files: valid, with zero services (the agent's
+ * mass-removal guard then decides); without the directory at all, the same with a warning.
+ */
+const withWarnings = (result: LoadResult, warnings: string[]): LoadResult =>
+  result.ok && warnings.length ? { ...result, warnings } : result;
+
+/** The warning for a revision that has no services directory at all. */
+export const noDirectoryWarning = (dir: string, where: string): string =>
+  `no ${dir}/ directory ${where}: the revision has zero services`;
 
 /**
  * A check of the whole valid revision that needs more than its files, such as the node's
@@ -46,8 +62,9 @@ export function loadRevisionFromFiles(files: SourceFile[], commit?: string): Loa
 
 /** Loads DIR/services/*.toml, or DIR/*.toml when DIR has no services/ directory. */
 export async function loadRevisionFromDir(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
-  const { files, errors } = await readServiceFiles(dir);
-  return admitted(check(files, errors), opts, undefined);
+  const { files, errors, missing } = await readServiceFiles(dir);
+  const result = await admitted(check(files, errors), opts, undefined);
+  return withWarnings(result, missing ? [noDirectoryWarning('services', `in ${dir}`)] : []);
 }
 
 interface Checked {
@@ -121,7 +138,7 @@ export async function loadRevisionFromGit(
   opts: LoadOptions = {},
 ): Promise<LoadResult> {
   const { readFilesAtRef } = await import('../adapters/git/read-tree.js');
-  const { commit, files, faults } = await readFilesAtRef(repoDir, ref, subdir);
+  const { commit, files, faults, missing } = await readFilesAtRef(repoDir, ref, subdir);
   const decoded = files.map((f) => sourceFile(f.path, f.bytes));
   const unreadable: SpecError[] = [
     ...faults.map((f) => ({
@@ -132,7 +149,7 @@ export async function loadRevisionFromGit(
     })),
     ...decoded.filter((d): d is SpecError => 'message' in d),
   ];
-  return admitted(
+  const result = await admitted(
     check(
       decoded.filter((d): d is SourceFile => 'text' in d),
       unreadable,
@@ -140,6 +157,8 @@ export async function loadRevisionFromGit(
     opts,
     commit,
   );
+  const dir = subdir.replace(/^\/+|\/+$/g, '');
+  return withWarnings(result, missing ? [noDirectoryWarning(dir, `at ${ref} (${commit.slice(0, 7)})`)] : []);
 }
 
 /** `services/foo.toml:12:3 components[0].ports[1]: message; hint`, the one-line form. */

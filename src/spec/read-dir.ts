@@ -11,6 +11,8 @@ import type { SourceFile, SpecError } from './types.js';
 export interface DirFiles {
   files: SourceFile[];
   errors: SpecError[];
+  /** DIR has neither a services/ directory nor a service file of its own. */
+  missing?: boolean;
 }
 
 const isDirectory = (path: string): Promise<boolean> =>
@@ -153,5 +155,6 @@ export async function readServiceFiles(dir: string): Promise<DirFiles> {
   return {
     files: read.filter((r): r is SourceFile => 'text' in r),
     errors: [...read.filter((r): r is SpecError => 'message' in r), ...(error ? [error] : [])],
+    ...(prefix === '' && names.length === 0 && !error ? { missing: true } : {}),
   };
 }
