@@ -103,8 +103,13 @@ describe('admission on the real podman', () => {
       });
       const second = await pass(agent);
       assert.equal(second.status.result, 'converged');
-      assert.equal(second.status.counts.unchanged, 2);
-      assert.equal(second.status.counts.recreated, 0);
+      // Only this test's instances: the shared podman may hold other engineers' managed containers.
+      assert.deepEqual(
+        (second.changes?.results ?? [])
+          .filter((r) => r.name.startsWith(`${P}-`))
+          .map((r) => `${r.name} ${r.outcome}`),
+        [`${P}-host-main unchanged`, `${P}-none-main unchanged`],
+      );
     } finally {
       await agent.close();
       await rm(join(dir, 'repo', 'services'), { recursive: true, force: true });
