@@ -14,6 +14,8 @@ export interface LoaderSettings {
   policy: AdmissionPolicy;
   node: string;
   protectedPaths: string[];
+  /** The heap one load may use before it is abandoned as too large (default 1 GiB). */
+  heapLimitMb?: number;
 }
 
 /** One request to the worker. */
@@ -29,7 +31,6 @@ interface Reply {
   error?: { code: ErrorCode; message: string; data: Record<string, unknown> };
 }
 
-/** The heap one load may use before it is abandoned as too large. */
 const HEAP_LIMIT_MB = 1024;
 
 /** A RevisionLoader backed by a worker thread, and its close. */
@@ -50,7 +51,7 @@ export const workerLoader = (settings: LoaderSettings): RevisionLoader & { close
   const start = (): Worker => {
     const w = new Worker(new URL('./loader-worker.js', import.meta.url), {
       workerData: settings,
-      resourceLimits: { maxOldGenerationSizeMb: HEAP_LIMIT_MB },
+      resourceLimits: { maxOldGenerationSizeMb: settings.heapLimitMb ?? HEAP_LIMIT_MB },
     });
     w.on('message', ({ id, result, error }: Reply) => {
       const call = pending.get(id);

@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirSource } from '../../src/adapters/dir/source.js';
 import { workerLoader } from '../../src/agent/revision-loader.js';
+import { defaultAdmissionPolicy } from '../../src/policy/defaults.js';
 
 const [mode, repo] = process.argv.slice(2);
 const server = createServer((_req, res) => res.end('{"ok":true}'));
@@ -18,14 +19,7 @@ const loader =
     ? workerLoader({
         node: 'bench',
         protectedPaths: [],
-        policy: {
-          allowed_volume_roots: ['/srv'],
-          allowed_networks: ['mcpnet', 'none'],
-          allowed_host_ips: ['127.0.0.1', '::1'],
-          host_ports: { min: 1024, max: 65535 },
-          allowed_image_roots: ['/var/lib/mcp/images'],
-          require_non_root: false,
-        },
+        policy: defaultAdmissionPolicy(),
       })
     : undefined;
 await new Promise((r) => setTimeout(r, 500)); // the parent's first probes see an idle loop

@@ -185,4 +185,11 @@ describe('mcp validate --policy', () => {
     assert.equal(err.at(-1), 'invalid: 2 errors in 2 files');
     assert.equal(await validate(['repo'], { ...ctx, err: () => {} }), 0);
   });
+
+  it('passes the example repositories against their example agent configs', async () => {
+    const root = join(import.meta.dirname, '../../..');
+    const ctx = { cwd: root, env: {}, out: () => {}, err: (t: string) => assert.fail(t), color: false };
+    assert.equal(await validate(['examples/services', '--policy', 'examples/agent/mcp-agent.toml'], ctx), 0);
+    assert.equal(await validate(['examples/demo', '--policy', 'examples/demo/mcp-agent.toml'], ctx), 0);
+  });
 });
