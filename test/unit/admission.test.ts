@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { admissionPolicy, parseAgentConfig } from '../../src/agent/config.js';
 import { run as validate } from '../../src/cli/commands/validate.js';
+import type { McpError } from '../../src/domain/errors.js';
 import { admitter } from '../../src/policy/admit.js';
 import type { AdmissionPolicy } from '../../src/policy/types.js';
 import { formatSpecError, loadRevisionFromDir } from '../../src/spec/load.js';
@@ -191,5 +192,18 @@ describe('mcp validate --policy', () => {
     const ctx = { cwd: root, env: {}, out: () => {}, err: (t: string) => assert.fail(t), color: false };
     assert.equal(await validate(['examples/services', '--policy', 'examples/agent/mcp-agent.toml'], ctx), 0);
     assert.equal(await validate(['examples/demo', '--policy', 'examples/demo/mcp-agent.toml'], ctx), 0);
+  });
+
+  it('refuses a policy file with an unknown rule as a configuration error naming its line', async () => {
+    writeFileSync(join(dir, 'typo.toml'), '[admission]\nallowed_volume_root = ["/"]\n');
+    const ctx = { cwd: dir, env: {}, out: () => {}, err: () => {}, color: false };
+    await assert.rejects(validate(['repo', '--policy', 'typo.toml'], ctx), (err: McpError) => {
+      assert.equal(err.code, 'INVALID_CONFIG');
+      assert.match(
+        err.message,
+        /typo\.toml:2:1 admission\.allowed_volume_root: unknown key 'allowed_volume_root' \(did you mean 'allowed_volume_roots'\?\)/,
+      );
+      return true;
+    });
   });
 });
