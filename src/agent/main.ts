@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { exitCodeOf } from '../domain/error-table.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import { createLogger } from '../log.js';
-import { loadAgentConfig } from './config.js';
+import { loadAgentConfig } from '../validate/agent-config.js';
 import { runDaemon } from './daemon.js';
 import { guardProcess } from './guard.js';
 import { reconcileOnce } from './reconcile.js';

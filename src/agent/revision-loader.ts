@@ -7,9 +7,9 @@
 import { Worker } from 'node:worker_threads';
 import { loadRevisionFromDir } from '../adapters/dir/load.js';
 import { loadRevisionFromGit } from '../adapters/git/load.js';
+import type { AdmissionPolicy } from '../domain/admission.js';
 import { type ErrorCode, McpError } from '../domain/errors.js';
 import type { LoadResult } from '../domain/spec-error.js';
-import type { AdmissionPolicy } from '../policy/types.js';
 import type { RevisionLoader } from '../ports/revision-loader.js';
 import type { LoadOptions } from '../validate/load.js';
 

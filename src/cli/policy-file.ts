@@ -4,8 +4,8 @@
  * table (for every service). Missing rules take the agent's defaults.
  */
 import schema from '../../schema/agent.schema.json' with { type: 'json' };
-import { admissionPolicy, parseAgentConfig } from '../agent/config.js';
-import type { AdmissionPolicy } from '../policy/types.js';
+import type { AdmissionPolicy } from '../domain/admission.js';
+import { admissionPolicy, parseAgentConfig } from '../validate/agent-config.js';
 import { configParser, readConfigFile } from '../validate/config-file.js';
 import { parseToml } from '../validate/parse.js';
 

@@ -2,10 +2,11 @@
  * The admission policy as a step of loading a revision: resolve the revision's paths on this
  * node, then check them and everything else against the rules. Loaders take it as `admit`.
  */
+
+import type { AdmissionPolicy } from '../domain/admission.js';
 import type { Admit } from '../validate/load.js';
 import { checkAdmission, pathsToResolve } from './check.js';
 import { resolvePaths } from './resolve.js';
-import type { AdmissionPolicy } from './types.js';
 
 export interface AdmitOptions {
   /** Check only this node's services (the agent); all services when undefined. */

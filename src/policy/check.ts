@@ -4,11 +4,11 @@
  * so a revision that would give a commit the host is rejected like an invalid one.
  */
 import { posix } from 'node:path';
+import type { AdmissionPolicy, Resolutions, ResolvedPath } from '../domain/admission.js';
 import type { Component } from '../generated/service.js';
 import { parsePortSpec, parseVolumeSpec } from '../validate/normalise.js';
 import { problem } from '../validate/problem.js';
 import type { KeyPath, LoadedFile, SpecError } from '../validate/types.js';
-import type { AdmissionPolicy, Resolutions, ResolvedPath } from './types.js';
 
 /** Never mounted, whatever the roots: the kernel's and the devices' own trees. */
 export const NEVER_MOUNTED = ['/proc', '/sys', '/dev'] as const;

@@ -1,6 +1,6 @@
 /** The admission policy a node has when its config says nothing: the schema's defaults. */
 import schema from '../../schema/agent.schema.json' with { type: 'json' };
-import type { AdmissionPolicy } from './types.js';
+import type { AdmissionPolicy } from '../domain/admission.js';
 
 const rules = schema.properties.admission.properties;
 

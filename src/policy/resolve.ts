@@ -6,7 +6,7 @@
 import type { Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { PathKind, Resolutions, ResolvedPath } from './types.js';
+import type { PathKind, Resolutions, ResolvedPath } from '../domain/admission.js';
 
 const kindOf = (s: Stats): PathKind =>
   s.isFile()

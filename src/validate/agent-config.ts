@@ -4,9 +4,9 @@
  */
 import { dirname, resolve } from 'node:path';
 import schema from '../../schema/agent.schema.json' with { type: 'json' };
+import type { AdmissionPolicy } from '../domain/admission.js';
 import type { AgentConfig } from '../generated/agent.js';
-import type { AdmissionPolicy } from '../policy/types.js';
-import { configParser, invalidConfig, readConfigFile } from '../validate/config-file.js';
+import { configParser, invalidConfig, readConfigFile } from './config-file.js';
 
 type Filled<T> = {
   [K in keyof T]-?: NonNullable<T[K]> extends object ? Required<NonNullable<T[K]>> : NonNullable<T[K]>;

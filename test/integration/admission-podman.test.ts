@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { parseAgentConfig } from '../../src/agent/config.js';
 import { reconcileOnce } from '../../src/agent/reconcile.js';
 import { type Agent, wireAgent } from '../../src/agent/runtime-wiring.js';
 import { silentLogger } from '../../src/log.js';
+import { parseAgentConfig } from '../../src/validate/agent-config.js';
 import { defaultOptions } from '../support/agent-harness.js';
 import {
   containerStates,

@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadRevisionFromDir } from '../../src/adapters/dir/load.js';
-import { admissionPolicy, parseAgentConfig } from '../../src/agent/config.js';
 import { run as validate } from '../../src/cli/commands/validate.js';
+import type { AdmissionPolicy } from '../../src/domain/admission.js';
 import type { McpError } from '../../src/domain/errors.js';
 import { formatSpecError } from '../../src/domain/spec-error.js';
 import { admitter } from '../../src/policy/admit.js';
-import type { AdmissionPolicy } from '../../src/policy/types.js';
+import { admissionPolicy, parseAgentConfig } from '../../src/validate/agent-config.js';
 
 let dir = '';
 let sock: Server;
