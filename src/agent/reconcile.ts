@@ -319,7 +319,7 @@ const desiredRevision = async (deps: PassDeps, errors: Problem[]): Promise<Targe
       return { revision: fetched.revision, fresh: true };
     }
     const rejected: Problem[] = fetched.errors.map((e) => ({
-      code: 'INVALID_SPEC',
+      code: e.rule ? 'POLICY_VIOLATION' : 'INVALID_SPEC',
       message: formatSpecError(e),
     }));
     errors.push(...rejected);

@@ -10,7 +10,8 @@ export { EXIT, type ExitName, exitCodeOf } from '../domain/error-table.js';
 
 const meaning: Record<ExitName, string> = {
   ok: 'success; for `mcp plan`: no changes',
-  invalid: 'the revision (or head of `mcp plan`) is invalid; all errors are printed',
+  invalid:
+    'the revision (or head of `mcp plan`) is invalid, or breaks the admission policy of `mcp validate --policy`; all errors are printed',
   changes: '`mcp plan`: the revisions differ, the printed actions would be taken',
   refused:
     'refused: a name held by something MCP does not own, a mass removal without override, or `mcp sync --override` on a node that holds nothing',

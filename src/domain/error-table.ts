@@ -38,6 +38,7 @@ export interface ErrorTraits {
 /** Every error code's exit code, HTTP status and retry class. */
 export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorTraits>> = {
   INVALID_SPEC: { exit: 'invalid', http: 422, transient: false },
+  POLICY_VIOLATION: { exit: 'invalid', http: 422, transient: false },
   INVALID_CONFIG: { exit: 'config', http: 500, transient: false },
   USAGE: { exit: 'usage', http: 400, transient: false },
   NOT_FOUND: { exit: 'notFound', http: 404, transient: false },

@@ -54,7 +54,8 @@ export const isReady = (state: HealthState): boolean => state === 'healthy' || s
 
 /**
  * Where the host reaches a component's http or tcp probe port: the published host port (or
- * the route's allocated one) that leads to it, on loopback when published on every address.
+ * the route's allocated one) that leads to it, on loopback when published on every address;
+ * the port itself on loopback for a container on the host's network.
  */
 export function probeAddress(
   spec: ComponentSpec,
@@ -62,6 +63,7 @@ export function probeAddress(
 ): { host: string; port: number } | undefined {
   const probe = spec.health?.probe;
   if (!probe || probe.kind === 'cmd') return undefined;
+  if (spec.network === 'host') return { host: '127.0.0.1', port: probe.port };
   const binding = publishedPorts(spec, routePorts).find(
     (p) => p.containerPort === probe.port && p.protocol === 'tcp',
   );

@@ -4,6 +4,7 @@
  * and the ports speak of them without importing the validator.
  */
 import { McpError } from './errors.js';
+import type { Revision } from './spec.js';
 
 /** One problem in one file of a revision, located as precisely as the validator can. */
 export interface SpecError {
@@ -14,6 +15,8 @@ export interface SpecError {
   path: string;
   message: string;
   hint?: string;
+  /** The admission rule broken, e.g. `admission.allowed_volume_roots`; absent for format errors. */
+  rule?: string;
 }
 
 /** One file of the services repository; path relative to the repository root. */
@@ -21,6 +24,14 @@ export interface SourceFile {
   path: string;
   text: string;
 }
+
+/**
+ * A valid revision (with warnings worth a look, e.g. no services/ directory at all), or every
+ * error that makes it invalid: what the validator answers, whoever read the files.
+ */
+export type LoadResult =
+  | { ok: true; revision: Revision; warnings?: string[] }
+  | { ok: false; errors: SpecError[] };
 
 /** `services/foo.toml:12:3 components[0].ports[1]: message; hint`, the one-line form. */
 export const formatSpecError = (e: SpecError): string => {

@@ -4,24 +4,18 @@
  * adapters/git). Every error of the revision is collected and located; nothing here throws
  * for bad input. Parsed values are shared with the parse cache and only read.
  */
-import type { Revision } from '../domain/spec.js';
+import type { LoadResult } from '../domain/spec-error.js';
 import { checkRevision } from './check-revision.js';
 import { checkService } from './check-service.js';
+import { fileTooLarge, REVISION_LIMIT_BYTES, revisionTooLarge, tooDeep } from './limits.js';
 import { locator } from './locate.js';
 import { normaliseRevision } from './normalise.js';
 import { parseTomlShared } from './parse.js';
 import { validateServiceFile } from './schema.js';
 import type { LoadedFile, SourceFile, SpecError } from './types.js';
 
+export type { LoadResult } from '../domain/spec-error.js';
 export type { SourceFile, SpecError } from './types.js';
-
-/**
- * A valid revision (with warnings worth a look, e.g. no services/ directory at all), or every
- * error that makes it invalid.
- */
-export type LoadResult =
-  | { ok: true; revision: Revision; warnings?: string[] }
-  | { ok: false; errors: SpecError[] };
 
 /**
  * The one rule for a revision without service files: valid, with zero services (the agent's
@@ -33,6 +27,17 @@ export const withWarnings = (result: LoadResult, warnings: string[]): LoadResult
 /** The warning for a revision that has no services directory at all. */
 export const noDirectoryWarning = (dir: string, where: string): string =>
   `no ${dir}/ directory ${where}: the revision has zero services`;
+
+/**
+ * A check of the whole valid revision that needs more than its files, such as the node's
+ * admission policy with paths resolved on the node; its errors make the revision invalid.
+ */
+export type Admit = (files: readonly LoadedFile[]) => Promise<SpecError[]>;
+
+/** How a revision is loaded beyond the format's own checks. */
+export interface LoadOptions {
+  admit?: Admit;
+}
 
 const byPosition = (a: SpecError, b: SpecError): number =>
   (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
@@ -50,11 +55,48 @@ export function loadRevisionFromFiles(
   commit?: string,
   unreadable: readonly SpecError[] = [],
 ): LoadResult {
+  return result(check(files, unreadable), commit);
+}
+
+/** The same, then `opts.admit` on a revision valid in itself (the agent's admission policy). */
+export async function admitRevision(
+  files: readonly SourceFile[],
+  commit: string | undefined,
+  unreadable: readonly SpecError[],
+  opts: LoadOptions,
+): Promise<LoadResult> {
+  const checked = check(files, unreadable);
+  if (checked.errors.length === 0 && opts.admit) checked.errors.push(...(await opts.admit(checked.loaded)));
+  return result(checked, commit);
+}
+
+interface Checked {
+  errors: SpecError[];
+  loaded: LoadedFile[];
+}
+
+/** Size and nesting limits of one file, before its text reaches the parser. */
+const limitsOf = (path: string, text: string): SpecError | undefined =>
+  fileTooLarge(path, Buffer.byteLength(text)) ?? tooDeep(path, text);
+
+function check(files: readonly SourceFile[], unreadable: readonly SpecError[]): Checked {
   const errors: SpecError[] = [...unreadable];
   const loaded: LoadedFile[] = [];
   const known = new Set(unreadable.map((e) => nameOf(e.file)));
-  for (const { path, text } of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : 1));
+  let total = 0;
+  for (const { path, text } of sorted) {
+    total += Buffer.byteLength(text);
+    // A revision over the limit is not parsed at all: its size alone rejects it.
+    if (total > REVISION_LIMIT_BYTES) return { errors: [...errors, revisionTooLarge(path, total)], loaded };
+  }
+  for (const { path, text } of sorted) {
     known.add(nameOf(path));
+    const limited = limitsOf(path, text);
+    if (limited) {
+      errors.push(limited);
+      continue;
+    }
     const parsed = parseTomlShared(path, text);
     if (!parsed.ok) {
       errors.push(parsed.error);
@@ -72,6 +114,10 @@ export function loadRevisionFromFiles(
     errors.push(...checkService(f));
   }
   errors.push(...checkRevision(loaded, known));
-  if (errors.length > 0) return { ok: false, errors: errors.sort(byPosition) };
-  return { ok: true, revision: normaliseRevision(loaded, commit) };
+  return { errors, loaded };
 }
+
+const result = ({ errors, loaded }: Checked, commit: string | undefined): LoadResult =>
+  errors.length > 0
+    ? { ok: false, errors: errors.sort(byPosition) }
+    : { ok: true, revision: normaliseRevision(loaded, commit) };

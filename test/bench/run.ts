@@ -11,6 +11,7 @@ const benches: [string, string[]][] = [
   ['plan.js', []],
   ['validate.js', []],
   ['git.js', []],
+  ['health.js', []],
   ['vm.js', []],
   ['converge.js', process.argv.slice(2)],
 ];

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { tokenDigest } from '../../src/agent/api/auth.js';
-import { loadAgentConfig, parseAgentConfig } from '../../src/agent/config.js';
 import { loadCliConfig } from '../../src/cli/config.js';
 import { McpError } from '../../src/domain/errors.js';
+import { loadAgentConfig, parseAgentConfig } from '../../src/validate/agent-config.js';
 
 const invalid = (text: string): string => {
   try {

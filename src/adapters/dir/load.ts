@@ -1,15 +1,14 @@
 /** A working directory's service files as one validated revision (`mcp validate`, the dir source). */
-import {
-  type LoadResult,
-  loadRevisionFromFiles,
-  noDirectoryWarning,
-  withWarnings,
-} from '../../validate/load.js';
+import type { LoadResult } from '../../domain/spec-error.js';
+import { admitRevision, type LoadOptions, noDirectoryWarning, withWarnings } from '../../validate/load.js';
 import { readServiceFiles } from './read-dir.js';
 
-/** Loads DIR/services/*.toml, or DIR/*.toml when DIR has no services/ directory. NOT_FOUND without DIR. */
-export async function loadRevisionFromDir(dir: string): Promise<LoadResult> {
+/**
+ * Loads DIR/services/*.toml, or DIR/*.toml when DIR has no services/ directory, admitted by
+ * `opts.admit` when given. NOT_FOUND when DIR is not a directory.
+ */
+export async function loadRevisionFromDir(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const { files, errors, missing } = await readServiceFiles(dir);
-  const result = loadRevisionFromFiles(files, undefined, errors);
+  const result = await admitRevision(files, undefined, errors, opts);
   return withWarnings(result, missing ? [noDirectoryWarning('services', `in ${dir}`)] : []);
 }

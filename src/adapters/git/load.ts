@@ -1,26 +1,29 @@
 /** One commit's service files as one validated revision, read without a checkout (`mcp plan`, the git source). */
-import {
-  type LoadResult,
-  loadRevisionFromFiles,
-  noDirectoryWarning,
-  withWarnings,
-} from '../../validate/load.js';
+import type { LoadResult, SourceFile, SpecError } from '../../domain/spec-error.js';
+import { admitRevision, type LoadOptions, noDirectoryWarning, withWarnings } from '../../validate/load.js';
+import { sourceFile } from '../../validate/source-file.js';
 import { readFilesAtRef } from './read-tree.js';
 
-/** Loads `subdir` of a git repository at `ref`; the revision's commit is the full id. */
+/** Loads `subdir` of a git repository at `ref`, admitted by `opts.admit` when given; the commit is the full id. */
 export async function loadRevisionFromGit(
   repoDir: string,
   ref: string,
   subdir = 'services',
+  opts: LoadOptions = {},
 ): Promise<LoadResult> {
   const { commit, files, faults, missing } = await readFilesAtRef(repoDir, ref, subdir);
-  const unreadable = faults.map((f) => ({
-    file: f.path,
-    path: '',
-    message: f.message,
-    ...(f.hint !== undefined && { hint: f.hint }),
-  }));
-  const result = loadRevisionFromFiles(files, commit, unreadable);
+  const decoded = files.map((f) => sourceFile(f.path, f.bytes));
+  const unreadable: SpecError[] = [
+    ...faults.map((f) => ({
+      file: f.path,
+      path: '',
+      message: f.message,
+      ...(f.hint !== undefined && { hint: f.hint }),
+    })),
+    ...decoded.filter((d): d is SpecError => 'message' in d),
+  ];
+  const readable = decoded.filter((d): d is SourceFile => 'text' in d);
+  const result = await admitRevision(readable, commit, unreadable, opts);
   const dir = subdir.replace(/^\/+|\/+$/g, '');
   return withWarnings(result, missing ? [noDirectoryWarning(dir, `at ${ref} (${commit.slice(0, 7)})`)] : []);
 }

@@ -6,6 +6,7 @@
  */
 import { McpError } from '../../domain/errors.js';
 import type { Observed, RunningConfig } from '../../domain/observed.js';
+import { isNetworkMode } from '../../domain/spec.js';
 import type {
   CreateRequest,
   InstanceRuntime,
@@ -94,7 +95,7 @@ export class PodmanRuntime implements InstanceRuntime {
   }
 
   async ensureNetwork(name: string): Promise<void> {
-    if (this.networks.has(name)) return;
+    if (this.networks.has(name) || isNetworkMode(name)) return;
     if (await ensureNetwork(this.client.api, name)) this.log('info', 'network created', { network: name });
     this.networks.add(name);
   }

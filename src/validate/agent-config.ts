@@ -4,8 +4,9 @@
  */
 import { dirname, resolve } from 'node:path';
 import schema from '../../schema/agent.schema.json' with { type: 'json' };
+import type { AdmissionPolicy } from '../domain/admission.js';
 import type { AgentConfig } from '../generated/agent.js';
-import { configParser, invalidConfig, readConfigFile } from '../validate/config-file.js';
+import { configParser, invalidConfig, readConfigFile } from './config-file.js';
 
 type Filled<T> = {
   [K in keyof T]-?: NonNullable<T[K]> extends object ? Required<NonNullable<T[K]>> : NonNullable<T[K]>;
@@ -36,3 +37,7 @@ export const parseAgentConfig = (file: string, text: string): ResolvedAgentConfi
 /** Reads and validates the config file at `path`. */
 export const loadAgentConfig = async (path: string): Promise<ResolvedAgentConfig> =>
   parseAgentConfig(path, await readConfigFile(path));
+
+/** The config's `[admission]` rules; the schema has filled every default in. */
+export const admissionPolicy = (config: ResolvedAgentConfig): AdmissionPolicy =>
+  config.admission as AdmissionPolicy;

@@ -1,0 +1,10 @@
+/**
+ * Loads revisions from a directory or a git commit: read, validate, admit. The agent's works
+ * in a worker thread (a large revision must not stall the API); the CLI's and tests' in process.
+ */
+import type { LoadResult } from '../domain/spec-error.js';
+
+export interface RevisionLoader {
+  fromDir(dir: string): Promise<LoadResult>;
+  fromGit(repoDir: string, ref: string, subdir?: string): Promise<LoadResult>;
+}
