@@ -76,7 +76,9 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
           ? skipped(action, gate.reason)
           : gate?.kind === 'stop'
             ? await steps.run({ ...action, kind: 'stop', reason: gate.reason })
-            : await steps.run(action);
+            : gate?.kind === 'restart'
+              ? await restart(steps, action, gate.reason)
+              : await steps.run(action);
       if (result.outcome === 'failed' || result.outcome === 'conflict' || blocker || gate)
         broken.add(action.name);
       if ((gate?.kind === 'skip' && gate.waiting) || (blocker && waiting.has(blocker)))
@@ -87,6 +89,13 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
   }
   results.sort((a, b) => a.name.localeCompare(b.name));
   return { results, counts: countOutcomes(results.map((r) => r.outcome)) };
+};
+
+/** Stops and starts an instance that turned unhealthy; the start's outcome, or the stop's failure. */
+const restart = async (steps: Steps, action: Action, reason: string): Promise<ActionResult> => {
+  const stopped = await steps.run({ ...action, kind: 'stop', reason });
+  if (stopped.outcome !== 'stopped') return stopped;
+  return steps.run({ ...action, kind: 'start', reason });
 };
 
 const skipped = (action: Action, reason: string): ActionResult => ({

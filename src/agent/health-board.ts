@@ -36,6 +36,8 @@ export interface ProbeTarget {
 interface Tracked {
   target: ProbeTarget;
   record: ProbeRecord;
+  /** Healthy once since this start, unhealthy now: it needs a restart (counted as a death). */
+  turned?: boolean;
 }
 
 /** Why the board wants a pass: a state changed, a start_timeout ran out, a back-off ended. */
@@ -64,6 +66,11 @@ export class HealthBoard {
   /** The health of `name`: `none` when it has no probe. */
   state(name: string): HealthState {
     return this.tracked.get(name)?.record.state ?? 'none';
+  }
+
+  /** True when `name` was healthy since its start and is unhealthy now: a restart is due. */
+  turnedUnhealthy(name: string): boolean {
+    return this.tracked.get(name)?.turned === true;
   }
 
   /** The tracked record of `name` (state, when this start began, last error), if probed. */
@@ -175,6 +182,12 @@ export class HealthBoard {
     t.record = next;
     if (next.state === before) return;
     this.persist(t.target, next);
+    if (before === 'healthy' && next.state === 'unhealthy') {
+      t.turned = true;
+      // Counted as a death: the restart it needs waits for the back-off, and enough of them are a crash loop.
+      this.died(t.target.name, t.target.hash);
+      return;
+    }
     if (next.state === 'healthy') {
       this.clearTimer(t.target.name);
       this.store.setLastHealthy({

@@ -295,3 +295,34 @@ test("a container podman's restart policy keeps bringing back is stopped once cr
     .filter((r) => r.name === `${P}-loop-main` && r.outcome === 'created');
   assert.equal(creates.length, 1);
 });
+
+test('an instance that turns unhealthy after being healthy is restarted, after its back-off', async () => {
+  const port = await closedPort();
+  const a = await agent([
+    service('flaky', [
+      `image = "${IMAGE_V1}"`,
+      // Serves for 2 s, then answers 404 for ever.
+      'cmd = ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && (sleep 2; rm /www/index.html) & exec httpd -f -h /www -p 8080"]',
+      `ports = ["127.0.0.1:${port}:8080"]`,
+      ...probe(['http = 8080', 'interval = 1', 'timeout = 1', 'retries = 1']),
+    ]),
+  ]);
+  const first = await (async () => {
+    await a.until('healthy', () => a.loop.board.state(`${P}-flaky-main`) === 'healthy');
+    return (await inspect('flaky')).State.StartedAt;
+  })();
+  await a.until('restarted', () =>
+    a.passes.some((p) =>
+      p.changes?.results.some(
+        (r) =>
+          r.name === `${P}-flaky-main` &&
+          r.outcome === 'started' &&
+          /^unhealthy after being healthy/.test(r.reason),
+      ),
+    ),
+  );
+  const unhealthyAt = Date.parse(a.events('flaky').find((e) => e.kind === 'unhealthy')!.at);
+  const restartedAt = Date.parse((await inspect('flaky')).State.StartedAt);
+  assert.ok(restartedAt > Date.parse(first));
+  assert.ok(restartedAt - unhealthyAt >= 1000, 'not before the first back-off (1 s)');
+});
