@@ -148,7 +148,7 @@ export class HealthBoard {
       this.wake(`crash-looping ${name}`);
       return;
     }
-    this.schedule(`backoff:${name}`, backoffMs(record.deaths.length), `back-off ended ${name}`);
+    this.schedule(`backoff:${name}`, backoffMs(record.deaths.length), `runtime die ${name} (after back-off)`);
   }
 
   /** What a pass may do with `name`, which should run `hash`, after its deaths. */

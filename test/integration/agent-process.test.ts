@@ -14,6 +14,7 @@ import { after, before, type TestContext, test } from 'node:test';
 import { createQemuRuntime } from '../../src/adapters/qemu/runtime.js';
 import { tokenDigest } from '../../src/agent/api/auth.js';
 import { startGitServer } from '../support/git-http.js';
+import { closedPort as freePort } from '../support/net.js';
 import {
   containerStates,
   IMAGE_V1,
@@ -100,7 +101,14 @@ const daemon = (t: TestContext, config = join(dir, 'mcp-agent.toml')) => {
       child.on('exit', (code) => resolve(code));
       child.kill('SIGTERM');
     });
-  return { next, stop };
+  /** SIGKILL: no clean-up, no last flush; resolves once the process is gone. */
+  const kill9 = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.on('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  return { next, stop, kill9 };
 };
 
 /** Runs `mcp-agent reconcile --once --json`; its exit code and its pass report. */
@@ -292,4 +300,49 @@ test('the agent boots a unikernel VM beside a container, and a second agent proc
     .split('\n')
     .filter((l) => l.includes('qemu-system') && l.includes(join(dir, 'state-vm')));
   assert.equal(qemus.length, 1);
+});
+
+test('kill -9 of the agent during a rollback: the restarted agent ends on the last healthy spec, with no duplicate', async (t) => {
+  const R = 'i10-k';
+  await removeContainers(`${R}-`);
+  t.after(() => removeContainers(`${R}-`));
+  const root = join(dir, 'rollback');
+  await mkdir(join(root, 'repo', 'services'), { recursive: true });
+  const port = await freePort();
+  const app = (listen: number, image: string) =>
+    `name = "${R}-app"\nnode = "i10k"\n[[components]]\nname = "main"\nimage = "${image}"\n` +
+    `cmd = ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -h /www -p ${listen}"]\n` +
+    `ports = ["127.0.0.1:${port}:8080"]\n[components.health]\nhttp = 8080\ninterval = 1\ntimeout = 1\nretries = 1\nstart_timeout = 3\n`;
+  const file = join(root, 'repo', 'services', `${R}-app.toml`);
+  await writeFile(file, app(8080, IMAGE_V1));
+  const config = join(root, 'mcp-agent.toml');
+  await writeFile(
+    config,
+    `node = "i10k"\nstate_dir = "${root}/state"\n[source]\npath = "${root}/repo"\ninterval = 3600\n` +
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[api]\nlisten = "127.0.0.1:0"\n`,
+  );
+  const first = daemon(t, config);
+  await first.next((l) => isPass(l) && l.result === 'converged' && !/starting/.test(l.message), 60_000);
+  const v1 = JSON.parse(await podman('inspect', `${R}-app-main`))[0].Config.Labels['mcp.spec-hash'];
+
+  await writeFile(file, app(9090, IMAGE_V2));
+  // The pass that decides the rollback records it; the agent dies before (or while) it is applied.
+  await first.next((l) => isPass(l) && JSON.stringify(l.unhealthy ?? []).includes('rolled-back'), 60_000);
+  await first.kill9();
+
+  const second = daemon(t, config);
+  const settled = await second.next(
+    (l) =>
+      isPass(l) && JSON.stringify(l.unhealthy ?? []).includes('"rolled-back"') && !/starting/.test(l.message),
+    60_000,
+  );
+  assert.equal(settled.result, 'degraded', 'rolled back is not the revision applied as asked');
+  const list = JSON.parse(await podman('ps', '-a', '--filter', `name=^${R}-`, '--format', 'json')) as {
+    Labels: Record<string, string>;
+    State: string;
+  }[];
+  assert.equal(list.length, 1, 'no duplicate');
+  assert.equal(list[0].Labels['mcp.spec-hash'], v1, 'the last healthy spec');
+  assert.equal(list[0].State, 'running');
+  await second.stop();
 });
