@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark in turn, each in a process of its own so none inherits
  * another's heap. The converge benchmark needs the test podman (test/support/podman-up.sh),
- * the VM benchmark QEMU and the guest image (test/support/guest-image.sh).
+ * as does the probes benchmark; the VM benchmark QEMU and the guest image (test/support/guest-image.sh).
  * Pass sizes for it as an argument: `npm run bench -- 10,50`.
  */
 import { spawnSync } from 'node:child_process';
@@ -12,6 +12,7 @@ const benches: [string, string[]][] = [
   ['validate.js', []],
   ['git.js', []],
   ['health.js', []],
+  ['probes.js', []],
   ['vm.js', []],
   ['converge.js', process.argv.slice(2)],
 ];
