@@ -1,0 +1,90 @@
+/**
+ * What `mcp deploy` waits for and prints: a pass at the commit settles once nothing is still
+ * starting; a line per component when its state or health changes; each rollback by name.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { progressLines, rollbackLines, settled } from '../../src/cli/rollout-progress.js';
+import { countOutcomes } from '../../src/domain/outcome.js';
+import type { PassStatus, ServicesAnswer } from '../../src/wire/api.js';
+
+const pass = (result: PassStatus['result'], unhealthy?: PassStatus['unhealthy']): PassStatus => ({
+  at: '2026-11-29T00:00:00Z',
+  revision: 'abc',
+  result,
+  summary: '',
+  durationMs: 1,
+  counts: countOutcomes([]),
+  errors: [],
+  ...(unhealthy ? { unhealthy } : {}),
+});
+
+describe('mcp deploy waits for health', () => {
+  it('keeps waiting while an instance is starting or restarting, not once it is unhealthy or rolled back', () => {
+    assert.equal(settled(pass('converged')), true);
+    assert.equal(settled(pass('degraded', [{ name: 'web-api', state: 'starting' }])), false);
+    assert.equal(settled(pass('degraded', [{ name: 'web-api', state: 'restarting' }])), false);
+    assert.equal(settled(pass('degraded', [{ name: 'web-api', state: 'unhealthy' }])), true);
+    assert.equal(settled(pass('degraded', [{ name: 'web-api', state: 'rolled-back', reason: 'r' }])), true);
+    assert.equal(settled(pass('failed')), true);
+  });
+
+  it('names each rolled-back component', () => {
+    const p = pass('degraded', [
+      {
+        name: 'web-api',
+        state: 'rolled-back',
+        reason: 'rolled back: api 1234567 unhealthy after 3 s; running 89abcde',
+      },
+      { name: 'web-db', state: 'unhealthy' },
+    ]);
+    assert.deepEqual(rollbackLines('rift', p), [
+      'rift: web-api rolled back: rolled back: api 1234567 unhealthy after 3 s; running 89abcde',
+    ]);
+  });
+
+  it('prints a line per component of the deployed services only when its state or health changed', () => {
+    const view = (health: 'starting' | 'healthy'): ServicesAnswer => ({
+      node: 'rift',
+      revision: 'abc',
+      runtimeError: null,
+      services: [
+        {
+          name: 'web',
+          active: true,
+          dependsOn: [],
+          components: [
+            {
+              name: 'api',
+              instance: 'web-api',
+              kind: 'container',
+              image: 'i',
+              state: 'running',
+              health,
+              healthNote: null,
+            },
+            {
+              name: 'db',
+              instance: 'web-db',
+              kind: 'container',
+              image: 'i',
+              state: 'running',
+              health: 'none',
+              healthNote: null,
+            },
+          ],
+        },
+        { name: 'other', active: true, dependsOn: [], components: [] },
+      ],
+    });
+    const seen = new Map<string, string>();
+    assert.deepEqual(progressLines('rift', view('starting'), new Set(['web']), seen), [
+      'rift: web-api running, starting',
+      'rift: web-db running',
+    ]);
+    assert.deepEqual(progressLines('rift', view('starting'), new Set(['web']), seen), []);
+    assert.deepEqual(progressLines('rift', view('healthy'), new Set(['web']), seen), [
+      'rift: web-api running, healthy',
+    ]);
+  });
+});
