@@ -26,6 +26,7 @@ import type { ComponentSpec } from '../../src/domain/spec.js';
 import { silentLogger } from '../../src/log.js';
 import { defaultOptions } from '../support/agent-harness.js';
 import { closedPort } from '../support/net.js';
+import { component } from '../support/plan-builders.js';
 import { IMAGE_V1, IMAGE_V2, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
 import { fmtMs, median, time } from './support.js';
 
@@ -47,6 +48,21 @@ const writeRepo = async (dir: string, files: [string, string][]) => {
   await Promise.all(files.map(([name, text]) => writeFile(join(dir, 'services', `${name}.toml`), text)));
 };
 
+/** The agent's core over the test podman and a directory source, with a health board. */
+const agentCore = async (dir: string) => {
+  const runtime = await createPodmanRuntime({ socketPath: podmanSocket, stopTimeoutSeconds: 1 });
+  const store = await openRegistry();
+  const board = new HealthBoard(store);
+  const deps = {
+    node: 'bprobe',
+    source: dirSource(dir),
+    runtimes: { container: runtime },
+    store,
+    log: silentLogger,
+  };
+  return { runtime, store, board, deps };
+};
+
 /** A no-op pass over `count` containers (prefix `pre`), with or without a cmd probe on each. */
 const noop = async (pre: string, count: number, probed: boolean) => {
   const dir = await mkdtemp(join(tmpdir(), 'mcp-bench-probes-'));
@@ -61,16 +77,7 @@ const noop = async (pre: string, count: number, probed: boolean) => {
       ] as [string, string];
     }),
   );
-  const runtime = await createPodmanRuntime({ socketPath: podmanSocket, stopTimeoutSeconds: 1 });
-  const store = await openRegistry();
-  const board = new HealthBoard(store);
-  const deps = {
-    node: 'bprobe',
-    source: dirSource(dir),
-    runtimes: { container: runtime },
-    store,
-    log: silentLogger,
-  };
+  const { runtime, store, board, deps } = await agentCore(dir);
   try {
     await reconcileOnce({ ...deps, health: board }, options);
     if (probed) {
@@ -122,17 +129,8 @@ const rollback = async () => {
     ],
   ];
   await writeRepo(dir, file(8080, IMAGE_V1));
-  const runtime = await createPodmanRuntime({ socketPath: podmanSocket, stopTimeoutSeconds: 1 });
-  const store = await openRegistry();
-  const board = new HealthBoard(store);
-  const prober = new Prober(board, { container: runtime }, silentLogger, { firstDelayMs: 100 });
-  const deps = {
-    node: 'bprobe',
-    source: dirSource(dir),
-    runtimes: { container: runtime },
-    store,
-    log: silentLogger,
-  };
+  const { runtime, store, board, deps } = await agentCore(dir);
+  const prober = new Prober(board, deps.runtimes, silentLogger, { firstDelayMs: 100 });
   let pending = Promise.resolve();
   const pass = () => {
     pending = pending.then(async () => {
@@ -200,20 +198,7 @@ const probeCpu = async (count: number, intervalS: number, windowS: number) => {
       startTimeout: 300,
     };
     const targets: ProbeTarget[] = Array.from({ length: count }, (_, i) => {
-      const spec = {
-        service: 'bcpu',
-        name: `c${i}`,
-        kind: 'container',
-        image: 'x',
-        restart: 'no',
-        ports: [],
-        volumes: [],
-        cmd: [],
-        env: [],
-        dependsOn: [],
-        routes: [],
-        health,
-      } as ComponentSpec;
+      const spec = component('bcpu', `c${i}`, { health });
       return { name: `bcpu-c${i}`, spec, hash: specHash(spec), address: { host: '127.0.0.1', port } };
     });
     board.track(targets, new Set());

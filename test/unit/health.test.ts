@@ -11,6 +11,7 @@ import { freshRecord, nextRecord, probeAddress } from '../../src/domain/health.j
 import { staleMarks, withRollbacks } from '../../src/domain/rollback.js';
 import type { ComponentSpec, HealthSpec } from '../../src/domain/spec.js';
 import { loadRevisionFromFiles } from '../../src/validate/load.js';
+import { component as build } from '../support/plan-builders.js';
 
 const pinned = 'mcr.example:8443/app:v1.0.0';
 const load = (component: string, top = '') =>
@@ -147,20 +148,7 @@ describe('crash-loop back-off', () => {
   });
 });
 
-const component = (image: string): ComponentSpec => ({
-  service: 'web',
-  name: 'api',
-  kind: 'container',
-  image,
-  restart: 'unless-stopped',
-  ports: [],
-  volumes: [],
-  cmd: [],
-  env: [],
-  dependsOn: [],
-  routes: [],
-  health: health(),
-});
+const component = (image: string): ComponentSpec => build('web', 'api', { image, health: health() });
 
 describe('rollback', () => {
   const good = component('app:v1');
