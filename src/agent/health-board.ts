@@ -142,9 +142,18 @@ export class HealthBoard {
 
   /** An instance running `hash` died on its own: counts towards a crash loop; wakes a pass after the back-off. */
   died(name: string, hash: string): void {
-    const record = noteDeath(this.deaths.get(name), hash, this.now());
+    const before = this.deaths.get(name);
+    const record = noteDeath(before, hash, this.now());
     this.deaths.set(name, record);
     if (record.loopingSince !== undefined) {
+      if (before?.loopingSince === undefined || before.hash !== hash)
+        this.store.addEvent({
+          at: new Date(this.now()).toISOString(),
+          kind: 'crash-looping',
+          name,
+          message: `crash-looping: ${record.deaths.length} restarts in 10 min; left stopped until its spec changes or POST /v1/reconcile?retry=${name}`,
+          data: { hash, deaths: record.deaths.length },
+        });
       this.wake(`crash-looping ${name}`);
       return;
     }

@@ -63,8 +63,11 @@ const agentCore = async (dir: string) => {
   return { runtime, store, board, deps };
 };
 
-/** A no-op pass over `count` containers (prefix `pre`), with or without a cmd probe on each. */
-const noop = async (pre: string, count: number, probed: boolean) => {
+/**
+ * `count` converged containers (prefix `pre`), with or without a cmd probe on each (all
+ * healthy before it returns), and a no-op pass over them that counts podman calls.
+ */
+const noopCore = async (pre: string, count: number, probed: boolean) => {
   const dir = await mkdtemp(join(tmpdir(), 'mcp-bench-probes-'));
   await writeRepo(
     dir,
@@ -78,39 +81,54 @@ const noop = async (pre: string, count: number, probed: boolean) => {
     }),
   );
   const { runtime, store, board, deps } = await agentCore(dir);
-  try {
-    await reconcileOnce({ ...deps, health: board }, options);
-    if (probed) {
-      const prober = new Prober(board, deps.runtimes, silentLogger, { firstDelayMs: 0, concurrency: 8 });
-      prober.refresh();
-      await until(
-        () => board.targets().every((t) => board.state(t.name) === 'healthy'),
-        300_000,
-        'all healthy',
-      );
-      prober.close();
-    }
-    const passes: { ms: number; calls: number; result: string }[] = [];
-    for (let i = 0; i < 7; i++) {
+  await reconcileOnce({ ...deps, health: board }, options);
+  if (probed) {
+    const prober = new Prober(board, deps.runtimes, silentLogger, { firstDelayMs: 0, concurrency: 8 });
+    prober.refresh();
+    await until(
+      () => board.targets().every((t) => board.state(t.name) === 'healthy'),
+      300_000,
+      'all healthy',
+    );
+    prober.close();
+  }
+  return {
+    async pass() {
       const calls = runtime.apiCalls();
       const t0 = performance.now();
       const report = await reconcileOnce({ ...deps, health: board }, options);
-      passes.push({
-        ms: performance.now() - t0,
-        calls: runtime.apiCalls() - calls,
-        result: report.status.result,
-      });
+      return { ms: performance.now() - t0, calls: runtime.apiCalls() - calls, result: report.status.result };
+    },
+    async close() {
+      board.close();
+      await runtime.close();
+      store.close();
+      await removeContainers(`${pre}-`);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+/** No-op passes with and without probes, interleaved so neither gets the warmer process or the quieter podman. */
+const noop = async (count: number) => {
+  const probed = await noopCore('bpa', count, true);
+  const bare = await noopCore('bpb', count, false);
+  try {
+    type Run = { ms: number; calls: number; result: string };
+    const runs: { probed: Run[]; bare: Run[] } = { probed: [], bare: [] };
+    for (let i = 0; i < 15; i++) {
+      runs.probed.push(await probed.pass());
+      runs.bare.push(await bare.pass());
     }
-    return {
-      ms: median(passes.map((p) => p.ms)),
-      calls: Math.max(...passes.map((p) => p.calls)),
-      result: passes.at(-1)!.result,
-    };
+    const sum = (xs: Run[]) => ({
+      ms: median(xs.map((p) => p.ms)),
+      calls: Math.max(...xs.map((p) => p.calls)),
+      result: xs.at(-1)!.result,
+    });
+    return { withProbes: sum(runs.probed), without: sum(runs.bare) };
   } finally {
-    board.close();
-    await runtime.close();
-    await removeContainers(`${pre}-`);
-    await rm(dir, { recursive: true, force: true });
+    await probed.close();
+    await bare.close();
   }
 };
 
@@ -227,9 +245,8 @@ const probeCpu = async (count: number, intervalS: number, windowS: number) => {
 await requirePodman();
 await removeContainers('bp');
 await removeContainers('brb-');
-const withProbes = await noop('bpa', n, true);
-const without = await noop('bpb', n, false);
-console.log(`| no-op pass, ${n} containers | time (median of 7) | podman API calls | result |`);
+const { withProbes, without } = await noop(n);
+console.log(`| no-op pass, ${n} containers | time (median of 15, interleaved) | podman API calls | result |`);
 console.log('| --- | ---: | ---: | --- |');
 console.log(
   `| a cmd probe on every container | ${fmtMs(withProbes.ms)} | ${withProbes.calls} | ${withProbes.result} |`,

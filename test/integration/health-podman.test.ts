@@ -259,6 +259,7 @@ test('a container that exits at once is restarted with back-off, then left crash
   const skip = a.passes.at(-1)!.changes!.results.find((r) => r.name === `${P}-crash-main`)!;
   assert.equal(skip.outcome, 'skipped');
   assert.match(skip.reason, /^crash-looping: 5 restarts in 10 min/);
+  assert.equal(a.events('crash').filter((e) => e.kind === 'crash-looping').length, 1, 'one event');
 });
 
 test("a container podman's restart policy keeps bringing back is stopped once crash-looping, and the agent does not spin on its deaths", async () => {
