@@ -220,7 +220,7 @@ export class HealthBoard {
     this.store.recordHealth(target.name, health);
     this.store.addEvent({
       at: health.since,
-      kind: record.state === 'none' ? 'starting' : record.state,
+      kind: record.state,
       name: target.name,
       message: record.lastError ? `${record.state}: ${record.lastError}` : record.state,
       data: { hash: target.hash, ...(target.revision ? { revision: target.revision } : {}) },

@@ -118,7 +118,16 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
   }
   for (const spec of mine.flatMap((s) => s.components)) {
     const name = instanceName(spec);
-    const gate = a.board.gate(name, specHash(spec));
+    const hash = specHash(spec);
+    const gate = a.board.gate(name, hash);
+    const target = { name, spec, hash, ...(a.revision.commit ? { revision: a.revision.commit } : {}) };
+    if (gate.kind === 'looping' && spec.health && !a.rolledBack.has(name)) {
+      if (rollBack(a, services.get(spec.service)!, target, 'crash-looping', now)) {
+        requeue = true;
+        unhealthy.push({ name, state: 'rolled-back', reason: 'crash-looping' });
+        continue;
+      }
+    }
     if (gate.kind === 'looping') unhealthy.push({ name, state: 'crash-looping', reason: gate.reason });
     else if (gate.kind === 'wait' && done.get(name)?.outcome === 'unchanged')
       unhealthy.push({ name, state: 'restarting', reason: gate.reason });
@@ -127,7 +136,13 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
 }
 
 /** Marks the target's spec failed and records the rollback, when its service allows and a healthy spec exists. */
-function rollBack(a: AfterApply, service: ServiceSpec, t: ProbeTarget, reason: string, now: number): boolean {
+function rollBack(
+  a: AfterApply,
+  service: ServiceSpec,
+  t: Pick<ProbeTarget, 'name' | 'spec' | 'hash' | 'revision'>,
+  reason: string,
+  now: number,
+): boolean {
   if (service.rollback === false) return false;
   const good = a.store.lastHealthy().get(t.name);
   if (!good || good.hash === t.hash) return false;

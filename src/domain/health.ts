@@ -22,7 +22,7 @@ export interface HealthRecord {
 
 /** What the prober knows of one instance between probes. */
 export interface ProbeRecord {
-  state: HealthState;
+  state: Exclude<HealthState, 'none'>;
   /** Consecutive failures that counted. */
   failures: number;
   /** When the instance (this start of it) was first probed, ms since the epoch. */

@@ -327,3 +327,24 @@ test('an instance that turns unhealthy after being healthy is restarted, after i
   assert.ok(restartedAt > Date.parse(first));
   assert.ok(restartedAt - unhealthyAt >= 1000, 'not before the first back-off (1 s)');
 });
+
+test('a new spec that crash-loops is rolled back to the last healthy one', async () => {
+  const port = await closedPort();
+  const health = probe(['http = 8080', 'interval = 1', 'timeout = 1', 'retries = 1']);
+  const a = await agent([service('cl', [...httpd(port), ...health])]);
+  await a.until('v1 healthy', () => a.loop.board.state(`${P}-cl-main`) === 'healthy');
+  const v1 = await inspect('cl');
+  await a.write([
+    service('cl', [
+      `image = "${IMAGE_V2}"`,
+      'cmd = ["sh", "-c", "exit 3"]',
+      `ports = ["127.0.0.1:${port}:8080"]`,
+      ...health,
+    ]),
+  ]);
+  await a.loop.scheduler.trigger('v2');
+  await a.until('rolled back', () => a.events('cl').some((e) => e.kind === 'rolled-back'), 120_000);
+  assert.match(a.events('cl').find((e) => e.kind === 'rolled-back')!.message, / crash-looping; running /);
+  await a.until('v1 healthy again', () => a.loop.board.state(`${P}-cl-main`) === 'healthy');
+  assert.equal((await inspect('cl')).Config.Labels['mcp.spec-hash'], v1.Config.Labels['mcp.spec-hash']);
+});
