@@ -80,11 +80,13 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
     const routes = spec.routes.map((r) => r.name);
     const address = probeAddress(spec, routes.length > 0 ? a.store.routePorts(name, routes) : {});
     const imageId = a.observed.images[spec.image];
+    // A rolled-back component runs the spec of an older revision: its health is that revision's.
+    const revision = a.rolledBack.get(name)?.running.revision ?? a.revision.commit;
     targets.push({
       name,
       spec,
       hash: specHash(spec),
-      ...(a.revision.commit ? { revision: a.revision.commit } : {}),
+      ...(revision ? { revision } : {}),
       ...(imageId ? { imageId } : {}),
       ...(address ? { address } : {}),
     });

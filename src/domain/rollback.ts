@@ -34,9 +34,10 @@ export interface RolledBack {
   message: string;
 }
 
-/** "rolled back: api abc1234 unhealthy after 120 s; running def5678 from its last healthy spec". */
+/** "rolled back: api app:v1.3.0 (abc1234) unhealthy after 120 s; running app:v1.2.9 from def5678". */
 export const rollbackMessage = (spec: ComponentSpec, failed: FailedSpec, running: HealthySpec): string =>
-  `rolled back: ${spec.name} ${short(failed.revision) ?? failed.hash} ${failed.reason}; running ${short(running.revision) ?? running.hash} (its last healthy spec, image ${running.spec.image})`;
+  `rolled back: ${spec.name} ${spec.image} (${short(failed.revision) ?? failed.hash}) ${failed.reason}; ` +
+  `running ${running.spec.image} from ${short(running.revision) ?? running.hash}`;
 
 const short = (revision?: string): string | undefined => revision?.slice(0, 7);
 

@@ -205,7 +205,10 @@ test('a rollout that never becomes healthy is rolled back to the last healthy sp
     Date.parse(rolled.at) - asked < (3 + 1 + 2) * 1000,
     'within start_timeout plus a probe interval (and a pass)',
   );
-  assert.match(rolled.message, /^rolled back: main [0-9a-f]+ unhealthy after 3 s; running [0-9a-f]+/);
+  assert.match(
+    rolled.message,
+    /^rolled back: main localhost\/mcp-test\/busybox:v2 \([0-9a-f]+\) unhealthy after 3 s; running localhost\/mcp-test\/busybox:v1 from [0-9a-f]+$/,
+  );
   await a.until(
     'v1 serving again',
     () =>

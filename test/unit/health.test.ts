@@ -175,7 +175,7 @@ describe('rollback', () => {
     assert.equal(out.services[0].components[0], good);
     assert.equal(
       out.rolledBack.get('web-api')?.message,
-      'rolled back: api bbbbbbb unhealthy after 30 s; running aaaaaaa (its last healthy spec, image app:v1)',
+      'rolled back: api app:v2 (bbbbbbb) unhealthy after 30 s; running app:v1 from aaaaaaa',
     );
   });
 
