@@ -103,6 +103,27 @@ describe('mcp status, ps and sync', () => {
     assert.equal(answers[1].error.code, 'AGENT_UNAVAILABLE');
   });
 
+  it('ps shows each instance’s health; status lists what is not healthy, and why, below the table', async () => {
+    const hash = h.runtime.list().find((i) => i.name === 'wiki-api')!.labels['mcp.spec-hash'];
+    h.store.recordHealth('wiki-api', { state: 'unhealthy', since: new Date().toISOString(), hash });
+    const ps = await mcp(['ps', 'rift']);
+    const rows = ps.out.split('\n');
+    assert.match(rows[0], /^NODE\s+NAME\s+STATE\s+HEALTH\s+IMAGE\s+REVISION$/);
+    assert.match(rows[1], /^rift\s+dns-server\s+running\s+none\s/);
+    assert.match(rows[2], /^rift\s+wiki-api\s+running\s+unhealthy\s/);
+    const last = h.store.lastPass()!;
+    h.store.recordPass({
+      ...last,
+      result: 'degraded',
+      unhealthy: [{ name: 'wiki-api', state: 'unhealthy', reason: 'GET / answered 500' }],
+    });
+    const status = await mcp(['status', 'rift']);
+    assert.equal(status.code, EXIT.notConverged);
+    assert.equal(status.out.split('\n').at(-1), 'rift: wiki-api unhealthy: GET / answered 500');
+    h.store.recordHealth('wiki-api', undefined);
+    h.store.recordPass(last);
+  });
+
   it('sync needs the operate role: refused with 77 and a hint, then done with MCP_TOKEN', async () => {
     h.runtime.stopByHand('wiki-api');
     const refused = await mcp(['sync', 'rift']);
