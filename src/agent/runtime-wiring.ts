@@ -28,7 +28,7 @@ export interface Agent {
 
 export const wireAgent = async (
   config: ResolvedAgentConfig,
-  log: Logger = createLogger(config.log.level),
+  log: Logger = createLogger(config.log.level, 'agent', config.log.format),
 ): Promise<Agent> => {
   await mkdir(config.state_dir, { recursive: true });
   const unlock = await lockStateDir(config.state_dir);

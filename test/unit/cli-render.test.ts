@@ -224,7 +224,7 @@ const awkward = [
   '"q"',
   '',
   '~',
-  '${X}',
+  `\${X}`, // a compose variable, kept literal
 ];
 const odd = component('odd', 'main', {
   network: 'mcpnet',
