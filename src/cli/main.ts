@@ -26,6 +26,8 @@ export const COMMANDS: Record<string, string> = {
   push: 'copy a local file into a service’s directory on its node',
   pull: 'copy a file of a service’s directory on its node to here',
   node: 'list the nodes and whether their agents answer; add or remove one',
+  login: 'check an API token with the agents and store it for the other commands',
+  restart: 'restart a service’s instances on its node now (no commit)',
 };
 
 const GENERAL_HELP = `usage: mcp <command> [options]

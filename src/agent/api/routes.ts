@@ -26,6 +26,8 @@ export interface ApiContext {
   trigger(reason: string): Promise<void>;
   /** File push / pull reaches `<filesRoot>/<service>/` only. */
   filesRoot: string;
+  /** How long an imperative restart waits for an instance to stop (the runtime's stop timeout). */
+  stopTimeoutSeconds?: number;
 }
 
 export interface ApiRequest {
@@ -34,6 +36,8 @@ export interface ApiRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** The bearer token that authenticated the request (routes with a role only). */
+  token?: { name: string; role: Role };
 }
 
 export interface ApiResponse {

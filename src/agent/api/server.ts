@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { asMcpError, type ErrorCode, McpError } from '../../domain/errors.js';
 import type { Logger } from '../../log.js';
 import { type ApiToken, allows, authenticate, verifySignature } from './auth.js';
+import { operatorRoutes } from './operator-routes.js';
 import { type ApiContext, apiRoutes, type Route } from './routes.js';
 
 export interface ApiOptions {
@@ -84,21 +85,22 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
 };
 
 export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): Promise<ApiServer> => {
-  const routes = apiRoutes(ctx);
+  const routes = [...apiRoutes(ctx), ...operatorRoutes(ctx)];
   const limit = opts.bodyLimit ?? 1 << 20;
 
-  const authorise = (route: Route, req: IncomingMessage, body: Buffer): void => {
-    if (route.auth === 'none') return;
+  const authorise = (route: Route, req: IncomingMessage, body: Buffer): ApiToken | undefined => {
+    if (route.auth === 'none') return undefined;
     if (route.auth === 'webhook') {
       if (opts.webhookSecret === undefined) throw new HttpError(404, 'no webhook secret is configured');
       if (!verifySignature(opts.webhookSecret, body, req.headers))
         throw new HttpError(401, 'missing or invalid webhook signature');
-      return;
+      return undefined;
     }
     const token = authenticate(req.headers.authorization, opts.tokens);
     if (!token) throw new HttpError(401, 'missing or unknown bearer token', { 'www-authenticate': 'Bearer' });
     if (!allows(token.role, route.auth))
       throw new HttpError(403, `token ${token.name} has role ${token.role}; this needs ${route.auth}`);
+    return token;
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -114,12 +116,13 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
           allow: onPath.map((r) => r.method).join(', '),
         });
       const body = await readBody(req, route.bodyLimit ?? limit);
-      authorise(route, req, body);
+      const token = authorise(route, req, body);
       const answer = await route.handle({
         path: url.pathname,
         query: url.searchParams,
         headers: req.headers,
         body,
+        ...(token && { token: { name: token.name, role: token.role } }),
       });
       if (answer.raw) {
         res.writeHead(answer.status, {
