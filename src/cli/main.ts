@@ -28,6 +28,7 @@ export const COMMANDS: Record<string, string> = {
   node: 'list the nodes and whether their agents answer; add or remove one',
   login: 'check an API token with the agents and store it for the other commands',
   restart: 'restart a service’s instances on its node now (no commit)',
+  service: 'show, export or edit one service (in force on its node, or in the clone)',
 };
 
 const GENERAL_HELP = `usage: mcp <command> [options]
