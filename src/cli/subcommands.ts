@@ -24,7 +24,8 @@ ${Object.entries(subcommands)
     ownHelp: true,
     async run(args, ctx) {
       const [sub, ...rest] = args;
-      if (sub === '--help' || sub === '-h') {
+      const known = sub !== undefined && Object.hasOwn(subcommands, sub);
+      if (!known && args.some((a) => a === '--help' || a === '-h')) {
         ctx.out(help);
         return 0;
       }

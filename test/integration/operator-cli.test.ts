@@ -208,6 +208,28 @@ describe('the operator CLI against a real agent, git server and podman', () => {
     assert.equal(unknown.code, 66);
   });
 
+  it('status SERVICE shows its components and last events; status NODE adds the node’s services', async () => {
+    const r = await mcp(['status', `${P}-web`]);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.split('\n');
+    assert.match(lines[0], new RegExp(`^${P}-web on ${NODE}, revision in force [0-9a-f]{7}$`));
+    assert.match(lines[1], /^SERVICE\s+COMPONENT\s+STATE\s+IMAGE\s+PORTS\s+REVISION\s+STARTED BY MCP$/);
+    assert.match(
+      lines[2],
+      new RegExp(
+        `^${P}-web\\s+main\\s+running\\s+localhost/mcp-test/busybox:v1\\s+-\\s+[0-9a-f]{7}\\s+\\d+ s ago$`,
+      ),
+    );
+    assert.match(r.out, new RegExp(`^  \\S+  restarted\\s+${P}-web-main  restarted by ops$`, 'm'));
+    const json = JSON.parse((await mcp(['status', `${P}-web`, '--json'])).out);
+    assert.equal(json.components[0].state, 'running');
+    assert.ok(json.events.length >= 2 && json.events.length <= 10);
+    const node = await mcp(['status', NODE]);
+    assert.equal(node.code, 0, node.err);
+    assert.match(node.out, /^NODE\s+RESULT/);
+    assert.match(node.out, new RegExp(`^${P}-web\\s+main\\s+running`, 'm'));
+  });
+
   it('service show prints the spec in force and says the clone means the same', async () => {
     const r = await mcp(['service', 'show', `${P}-web`]);
     assert.equal(r.code, 0, r.err);

@@ -2,12 +2,15 @@
 import type { PassStatus } from '../../ports/state-store.js';
 import type { CliContext } from '../context.js';
 import { ago, askFromArgs, finish, NODE_HELP, printJson, table } from '../nodes.js';
+import { nodeDetail, serviceStatus } from '../status-detail.js';
 import { style } from '../style.js';
 
-export const help = `usage: mcp status [NODE...] [--config FILE] [--json]
+export const help = `usage: mcp status [NODE...|SERVICE] [--config FILE] [--json]
 
 Asks each node's agent for its state: the revision it runs, the result of its last pass
-(converged, degraded, failed), when that was and what it did.
+(converged, degraded, failed), when that was and what it did. With one NODE, also that
+node's services; with one SERVICE (a name that is not a node), that service's components
+(state, image, ports, revision, when MCP last started each) and its last 10 events.
 
 ${NODE_HELP}`;
 
@@ -19,6 +22,8 @@ interface Status {
 }
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
+  const service = await serviceStatus(args, ctx, help);
+  if (service !== undefined) return service;
   const { answers, json } = await askFromArgs<Status>(args, ctx, help, '/v1/status');
   if (json) printJson(ctx, answers);
   else {
@@ -37,5 +42,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     });
     ctx.out(table([['NODE', 'RESULT', 'REVISION', 'LAST PASS', 'SUMMARY'], ...rows]));
   }
-  return finish(ctx, answers);
+  const code = finish(ctx, answers);
+  if (code === 0) await nodeDetail(args, ctx, help);
+  return code;
 }
