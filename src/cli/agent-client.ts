@@ -11,6 +11,8 @@ export interface AskOptions {
   method?: 'GET' | 'POST' | 'PUT';
   token?: string;
   timeoutMs?: number;
+  /** A request body (POST / PUT), sent as it is. */
+  body?: Uint8Array<ArrayBuffer>;
 }
 
 /** `host:port` means http://host:port; a full URL (https://...) is taken as it is. */
@@ -19,6 +21,7 @@ export const agentUrl = (address: string): string =>
 
 const KNOWN: ReadonlySet<string> = new Set<ErrorCode>([
   'USAGE',
+  'INVALID_SPEC',
   'NOT_FOUND',
   'CONFLICT',
   'RUNTIME_UNAVAILABLE',

@@ -3,7 +3,8 @@
  * process on the real podman following it, and `mcp` run as a process with its own HOME, as a
  * new operator would: node add / list / remove keeping a comment in mcp.toml, login with a bad
  * and a good token, restart, service show / export (round trip through validate and plan),
- * and service edit with a scripted $EDITOR (one invalid save, then a valid one).
+ * service edit with a scripted $EDITOR (one invalid save, then a valid one), status SERVICE,
+ * and plan --live after a container is stopped by hand (the agent runs with heal = false).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -120,7 +121,7 @@ describe('the operator CLI against a real agent, git server and podman', () => {
     writeFileSync(
       join(dir, 'mcp-agent.toml'),
       `node = "${NODE}"\nstate_dir = "${dir}/state"\n[source]\nurl = "${server.url('services.git')}"\nbranch = "main"\ninterval = 3600\n` +
-        `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[api]\nlisten = "${address}"\n` +
+        `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[policy]\nheal = false\n[api]\nlisten = "${address}"\n` +
         `[[api.tokens]]\nname = "ops"\nsha256 = "${tokenDigest('ops-token')}"\nrole = "operate"\n` +
         `[[api.tokens]]\nname = "viewer"\nsha256 = "${tokenDigest('viewer-token')}"\nrole = "read"\n`,
     );
@@ -300,5 +301,27 @@ describe('the operator CLI against a real agent, git server and podman', () => {
     assert.match(r.err, /edit given up \(saved unchanged after errors\)/);
     assert.deepEqual(readFileSync(file), before);
     assert.equal(git(clone, 'rev-parse', 'HEAD'), head);
+  });
+
+  it('plan --live shows no change while the node runs the clone’s HEAD, and the start after a container is stopped by hand', async () => {
+    const quiet = await mcp(['plan', '--live']);
+    assert.equal(quiet.code, 0, `${quiet.out}\n${quiet.err}`);
+    assert.match(quiet.out, /^plan live -> HEAD \([0-9a-f]{7}\)/);
+
+    await podman('stop', '-t', '0', `${P}-web-main`);
+    const r = await mcp(['plan', '--live', '--format', 'json']);
+    assert.equal(r.code, 2, `${r.out}\n${r.err}`);
+    const report = JSON.parse(r.out);
+    assert.deepEqual(
+      report.nodes[0].actions.map((a: { kind: string; name: string }) => `${a.kind} ${a.name}`),
+      [`start ${P}-web-main`],
+    );
+    assert.equal(
+      await podman('inspect', '--format', '{{.State.Status}}', `${P}-web-main`),
+      'exited',
+      'planning applied nothing',
+    );
+    const text = await mcp(['plan', '--live', '--node', NODE]);
+    assert.match(text.out, new RegExp(`start\\s+${P}-web-main`));
   });
 });

@@ -6,6 +6,7 @@
 import { McpError } from '../../domain/errors.js';
 import { instanceName, type ServiceSpec } from '../../domain/spec.js';
 import type { ContainerRuntime } from '../../ports/container-runtime.js';
+import { revisionOfRequest } from '../live-plan.js';
 import type { ApiContext, ApiRequest, ApiResponse, Route } from './routes.js';
 
 const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
@@ -71,6 +72,20 @@ export const operatorRoutes = (ctx: ApiContext): Route[] => [
       ok({ node: ctx.node, token: req.token?.name ?? null, role: req.token?.role ?? null }),
   },
   { method: 'POST', path: '/v1/restart', auth: 'operate', handle: (req) => restart(ctx, req) },
+  {
+    method: 'POST',
+    path: '/v1/plan',
+    auth: 'read',
+    handle: async (req) => {
+      if (!ctx.planRevision) throw new McpError('NOT_FOUND', 'this agent cannot plan a revision');
+      const revision = revisionOfRequest(req.body);
+      return ok({
+        node: ctx.node,
+        revision: revision.commit ?? null,
+        plan: await ctx.planRevision(revision),
+      });
+    },
+  },
   {
     method: 'GET',
     path: '/v1/spec',

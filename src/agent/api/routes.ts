@@ -6,6 +6,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { asMcpError, McpError } from '../../domain/errors.js';
 import { inventoryEntry, LABEL } from '../../domain/observed.js';
+import type { Plan } from '../../domain/plan-types.js';
+import type { Revision } from '../../domain/spec.js';
 import { instanceName } from '../../domain/spec.js';
 import type { ContainerRuntime } from '../../ports/container-runtime.js';
 import type { StateStore } from '../../ports/state-store.js';
@@ -28,6 +30,8 @@ export interface ApiContext {
   filesRoot: string;
   /** How long an imperative restart waits for an instance to stop (the runtime's stop timeout). */
   stopTimeoutSeconds?: number;
+  /** Plans a revision against what the node observes now, applying nothing (POST /v1/plan). */
+  planRevision?: (revision: Revision) => Promise<Plan>;
 }
 
 export interface ApiRequest {

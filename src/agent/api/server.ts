@@ -37,6 +37,7 @@ export interface ApiServer {
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   USAGE: 400,
+  INVALID_SPEC: 422,
   NOT_FOUND: 404,
   CONFLICT: 409,
   RUNTIME_UNAVAILABLE: 503,
