@@ -42,7 +42,7 @@ export const revisionOfRequest = (body: Buffer): Revision => {
     throw new McpError('USAGE', 'the body is not JSON: {commit?, files: [{path, text}]}');
   }
   const files = Array.isArray(req?.files) ? req.files : undefined;
-  if (!files || !files.every((f) => typeof f?.path === 'string' && typeof f?.text === 'string'))
+  if (!files?.every((f) => typeof f?.path === 'string' && typeof f?.text === 'string'))
     throw new McpError('USAGE', 'files must be a list of {path, text}');
   if (req.commit !== undefined && typeof req.commit !== 'string')
     throw new McpError('USAGE', 'commit must be a string');
