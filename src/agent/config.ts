@@ -5,7 +5,8 @@
 import { dirname, resolve } from 'node:path';
 import schema from '../../schema/agent.schema.json' with { type: 'json' };
 import type { AgentConfig } from '../generated/agent.js';
-import { configParser, invalidConfig, readConfigFile } from '../spec/config-file.js';
+import { configParser } from '../spec/config-compile.js';
+import { invalidConfig, readConfigFile } from '../spec/config-file.js';
 
 type Filled<T> = {
   [K in keyof T]-?: NonNullable<T[K]> extends object ? Required<NonNullable<T[K]>> : NonNullable<T[K]>;

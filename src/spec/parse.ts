@@ -69,7 +69,7 @@ const copy = (v: unknown): unknown => {
 };
 
 /**
- * `toml` spends about 4 ms on a 1 KB file, so an agent re-reading an unchanged repository
+ * `toml` 5.x spends about 0.3 ms on a 0.5 KB file (3.x: 5 ms; test/bench/toml.ts), and an agent re-reading an unchanged repository
  * every pass reuses earlier parses of the same text. Cached values are deeply frozen.
  */
 const memo = new Map<string, unknown>();

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 const benches: [string, string[]][] = [
   ['plan.js', []],
   ['validate.js', []],
+  ['toml.js', []],
+  ['cli-cold.js', []],
   ['git.js', []],
   ['vm.js', []],
   ['converge.js', process.argv.slice(2)],

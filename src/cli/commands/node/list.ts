@@ -1,12 +1,11 @@
 /** `mcp node list`: the configured nodes and what each agent says right now, one request each. */
-import { McpError } from '../../../domain/errors.js';
 import type { PassStatus } from '../../../ports/state-store.js';
 import { askNodes } from '../../agent-client.js';
 import { parseCommandArgs } from '../../args.js';
 import { loadCliConfigFor, readToken } from '../../config.js';
 import type { CliContext } from '../../context.js';
 import { EXIT } from '../../exit-codes.js';
-import { ago, table } from '../../nodes.js';
+import { ago, secondsFlag, table } from '../../nodes.js';
 import { style } from '../../style.js';
 
 export const help = `usage: mcp node list [--timeout S] [--json] [--config FILE]
@@ -34,9 +33,7 @@ interface Status {
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, OPTIONS, help, { max: 0 });
-  const timeout = Number(values.timeout);
-  if (!(timeout > 0))
-    throw new McpError('USAGE', `--timeout must be a positive number of seconds`, { usage: help });
+  const timeout = secondsFlag(values.timeout, help);
   const config = await loadCliConfigFor(ctx, values.config);
   const nodes = config.nodes ?? [];
   const token = await readToken(config, ctx);
