@@ -48,7 +48,7 @@ const meaning: Record<ExitName, string> = {
   changes: '`mcp plan`: the revisions differ, the printed actions would be taken',
   refused: 'refused: a name held by something MCP does not own, or a mass removal without override',
   notConverged:
-    '`mcp deploy` / `stop` / `start`: pushed, but a node did not converge at that commit in time (see `mcp status`)',
+    '`mcp deploy` / `stop` / `start` / `service edit`: pushed, but a node did not converge at that commit in time (see `mcp status`)',
   usage: 'bad command line: unknown command or flag, missing argument',
   notFound: 'a named service, node, revision or file does not exist',
   unavailable: 'an agent, the git server, the container runtime or an image cannot be reached',
