@@ -4,8 +4,9 @@ import { askNodes } from '../agent-client.js';
 import { parseCommandArgs } from '../args.js';
 import { loadCliConfigFor, readToken } from '../config.js';
 import type { CliContext } from '../context.js';
-import { EXIT, exitCodeOf } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.js';
 import { FILE_OPTIONS, nodeOf } from '../files.js';
+import { finish } from '../nodes.js';
 
 export const help = `usage: mcp restart SERVICE[/COMPONENT] [--node NODE] [--config FILE]
 
@@ -36,11 +37,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     token: await readToken(config, ctx),
     timeoutMs: 300_000,
   });
-  if (!answer.ok) {
-    ctx.err(`mcp: ${answer.error.message}`);
-    if (typeof answer.error.data.hint === 'string') ctx.err(`hint: ${answer.error.data.hint}`);
-    return exitCodeOf(answer.error.code);
-  }
+  if (!answer.ok) return finish(ctx, [answer]);
   ctx.out(
     `${node.name}: restarted ${answer.body.restarted.join(', ')} (recorded as asked by ${answer.body.by})`,
   );
