@@ -45,6 +45,7 @@ const serveApi = async (
       filesRoot: api.files_root,
       stopTimeoutSeconds: config.podman.stop_timeout,
       planRevision: (revision) => livePlan(agent.deps, revision),
+      overrides: agent.deps.overrides,
     },
     {
       listen: api.listen,

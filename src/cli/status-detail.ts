@@ -9,6 +9,9 @@ import type { CliConfig } from '../generated/cli.js';
 import type { EventRecord } from '../ports/state-store.js';
 import { askNodes } from './agent-client.js';
 import { parseCommandArgs } from './args.js';
+
+type Options = Parameters<typeof parseCommandArgs>[1];
+
 import { loadCliConfigFor, type Node, readToken, selectNodes } from './config.js';
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
@@ -141,8 +144,9 @@ export const serviceStatus = async (
   args: string[],
   ctx: CliContext,
   help: string,
+  options: Options = NODE_OPTIONS,
 ): Promise<number | undefined> => {
-  const { values, positionals } = parseCommandArgs(args, NODE_OPTIONS, help);
+  const { values, positionals } = parseCommandArgs(args, options, help);
   if (positionals.length !== 1) return undefined;
   const config: CliConfig = await loadCliConfigFor(ctx, values.config);
   if ((config.nodes ?? []).some((n) => n.name === positionals[0])) return undefined;
@@ -165,8 +169,13 @@ export const serviceStatus = async (
 };
 
 /** After the table of `mcp status NODE` (one node, not --json): that node's services and last events. */
-export const nodeDetail = async (args: string[], ctx: CliContext, help: string): Promise<void> => {
-  const { values, positionals } = parseCommandArgs(args, NODE_OPTIONS, help);
+export const nodeDetail = async (
+  args: string[],
+  ctx: CliContext,
+  help: string,
+  options: Options = NODE_OPTIONS,
+): Promise<void> => {
+  const { values, positionals } = parseCommandArgs(args, options, help);
   if (positionals.length !== 1 || values.json) return;
   const config = await loadCliConfigFor(ctx, values.config);
   const node = (config.nodes ?? []).find((n) => n.name === positionals[0]);

@@ -42,7 +42,7 @@ const restart = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> =
       'NOT_FOUND',
       `${service} has no component ${component} (components: ${spec.components.map((c) => c.name).join(', ')})`,
     );
-  const by = req.token?.name ?? 'unknown';
+  const by = req.caller?.name ?? 'unknown';
   const restarted: string[] = [];
   for (const c of targets) {
     const name = instanceName(c);
@@ -69,7 +69,7 @@ export const operatorRoutes = (ctx: ApiContext): Route[] => [
     path: '/v1/whoami',
     auth: 'read',
     handle: async (req) =>
-      ok({ node: ctx.node, token: req.token?.name ?? null, role: req.token?.role ?? null }),
+      ok({ node: ctx.node, token: req.caller?.name ?? null, role: req.caller?.role ?? null }),
   },
   { method: 'POST', path: '/v1/restart', auth: 'operate', handle: (req) => restart(ctx, req) },
   {

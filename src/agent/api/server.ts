@@ -123,7 +123,7 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
         query: url.searchParams,
         headers: req.headers,
         body,
-        ...(token && { token: { name: token.name, role: token.role } }),
+        ...(token ? { caller: { name: token.name, role: token.role } } : {}),
       });
       if (answer.raw) {
         res.writeHead(answer.status, {
