@@ -15,8 +15,8 @@ export const readSecret = async (
     for await (const chunk of input) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8').trim();
   }
+  input.setRawMode(true); // before the prompt: what is typed after it is never echoed
   promptTo.write(prompt);
-  input.setRawMode(true);
   input.resume();
   try {
     return await new Promise<string>((resolve, reject) => {

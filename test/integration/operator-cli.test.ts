@@ -188,6 +188,28 @@ describe('the operator CLI against a real agent, git server and podman', () => {
     assert.match(text, /\[auth\]\ntoken_path = ".*\/\.config\/mcp\/token"/);
   });
 
+  it('login on a terminal reads the token without echoing it', async () => {
+    // `script` gives mcp a pseudo-terminal; the token is typed only once the prompt is shown
+    const child = spawn('script', ['-qec', `${process.execPath} ${MCP} login`, '/dev/null'], {
+      cwd: home,
+      env: { PATH: process.env.PATH, HOME: home, NO_COLOR: '1' },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    let screen = '';
+    let typed = false;
+    child.stdout.on('data', (d) => {
+      screen += d;
+      if (!typed && screen.includes('API token: ')) {
+        typed = true;
+        child.stdin.write('ops-token\r');
+      }
+    });
+    const code = await new Promise((r) => child.on('exit', r));
+    assert.equal(code, 0, screen);
+    assert.match(screen, /token ops accepted, role operate/);
+    assert.doesNotMatch(screen, /ops-token/, 'the token was echoed');
+  });
+
   it('restart moves the container’s start time and records an event naming the token', async () => {
     const name = `${P}-web-main`;
     const before = await startedAt(name);
