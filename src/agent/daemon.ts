@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import { type ApiServer, startApi } from './api/server.js';
 import type { ApplyOptions } from './apply.js';
 import type { ResolvedAgentConfig } from './config.js';
-import { livePlan } from './live-plan.js';
+import { planPosted } from './live-plan.js';
 import { reconcileOnce } from './reconcile.js';
 import type { Agent } from './runtime-wiring.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
@@ -44,7 +44,7 @@ const serveApi = async (
       trigger: (reason) => scheduler.trigger(reason),
       filesRoot: api.files_root,
       stopTimeoutSeconds: config.podman.stop_timeout,
-      planRevision: (revision) => livePlan(agent.deps, revision),
+      planFiles: (request) => planPosted(agent.deps, agent.loader, request),
       overrides: agent.deps.overrides,
     },
     {

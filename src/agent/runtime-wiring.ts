@@ -13,11 +13,13 @@ import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
 import { createLogger, type Logger } from '../log.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { RevisionSource } from '../ports/revision-source.js';
+import type { RevisionLoader } from '../spec/load.js';
 import type { ApplyOptions } from './apply.js';
-import type { ResolvedAgentConfig } from './config.js';
+import { admissionPolicy, type ResolvedAgentConfig } from './config.js';
 import { lockStateDir } from './lock.js';
 import { OverrideLatch } from './override.js';
 import type { PassDeps } from './reconcile.js';
+import { workerLoader } from './revision-loader.js';
 
 export interface Agent {
   deps: PassDeps & {
@@ -26,6 +28,8 @@ export interface Agent {
     runtimes: { container: ContainerRuntime; unikernel: ContainerRuntime };
   };
   options: ApplyOptions;
+  /** How this agent loads a revision (format, limits, admission), also for planning posted files. */
+  loader: RevisionLoader;
   close(): Promise<void>;
 }
 
@@ -43,6 +47,12 @@ export const wireAgent = async (
     onLog: (level, message, meta) => log[level](message, meta),
   });
   const unikernel = await createQemuRuntime({ dir: join(config.state_dir, 'vms'), bridge: config.bridge });
+  // Admission protects what controls this node: the runtime's socket and the agent's own state.
+  const loader = workerLoader({
+    policy: admissionPolicy(config),
+    node: config.node,
+    protectedPaths: [config.podman.socket, config.state_dir],
+  });
   const options: ApplyOptions = {
     concurrency: config.policy.concurrency,
     retry: { retries: config.policy.retries, delayMs: 500 },
@@ -54,7 +64,7 @@ export const wireAgent = async (
   return {
     deps: {
       node: config.node,
-      source: sourceFor(config),
+      source: sourceFor(config, loader),
       runtimes: { container, unikernel },
       store,
       log,
@@ -63,7 +73,9 @@ export const wireAgent = async (
       overrides: new OverrideLatch(),
     },
     options,
+    loader,
     async close() {
+      await loader.close();
       await container.close();
       await unikernel.close();
       await store.flush();
@@ -74,14 +86,15 @@ export const wireAgent = async (
 };
 
 /** A git remote (kept as a bare clone in `path`, default `<state_dir>/source.git`), or a local directory. */
-const sourceFor = (config: ResolvedAgentConfig): RevisionSource => {
+const sourceFor = (config: ResolvedAgentConfig, loader: RevisionLoader): RevisionSource => {
   const { url, path, branch, username, token_file } = config.source;
-  if (!url) return dirSource(path!);
+  if (!url) return dirSource(path!, loader);
   return gitSource({
     url,
     branch: branch ?? 'main',
     gitdir: path ?? join(config.state_dir, 'source.git'),
     username,
     tokenFile: token_file,
+    loader,
   });
 };

@@ -10,7 +10,7 @@ import type { Plan } from '../domain/plan-types.js';
 import { renderInvalidMarkdown, renderPlanMarkdown } from '../render/plan-markdown.js';
 import { planReport, type RevisionRef } from '../render/plan-report.js';
 import { renderPlanText } from '../render/plan-text.js';
-import { formatSpecError, loadRevisionFromFiles } from '../spec/load.js';
+import { formatSpecError, loadRevisionFromGit } from '../spec/load.js';
 import { askNodes, worstError } from './agent-client.js';
 import type { ParsedArgs } from './args.js';
 import { loadCliConfigFor, readToken, selectNodes } from './config.js';
@@ -29,16 +29,13 @@ export const runLivePlan = async (
   const config = await loadCliConfigFor(ctx, values.config);
   const repo = resolve(ctx.cwd, (values.repo as string | undefined) ?? config.services?.dir ?? '.');
   const ref = values.head as string;
+  const local = await loadRevisionFromGit(repo, ref, values.path as string);
   const { readFilesAtRef } = await import('../adapters/git/read-tree.js');
-  const { commit, files, faults } = await readFilesAtRef(repo, ref, values.path as string);
+  const { commit, files } = await readFilesAtRef(repo, ref, values.path as string);
   const head: RevisionRef = { ref, commit };
   const base: RevisionRef = { ref: 'live' };
-  const local = loadRevisionFromFiles(files, commit);
-  const errors = [
-    ...faults.map((f) => `${f.path}: ${f.message}`),
-    ...(local.ok ? [] : local.errors.map(formatSpecError)),
-  ];
-  if (errors.length > 0) {
+  if (!local.ok) {
+    const errors = local.errors.map(formatSpecError);
     if (format === 'markdown') ctx.out(renderInvalidMarkdown(base, head, errors));
     else
       ctx.err(
@@ -46,8 +43,13 @@ export const runLivePlan = async (
       );
     return EXIT.invalid;
   }
+  // valid, so every file is UTF-8 text; the agent reads them as services/<name>.toml
+  const posted = files.map((f) => ({
+    path: `services/${f.path.slice(f.path.lastIndexOf('/') + 1)}`,
+    text: Buffer.from(f.bytes).toString('utf8'),
+  }));
   const nodes = selectNodes(config, typeof values.node === 'string' ? [values.node] : []);
-  const body = new TextEncoder().encode(JSON.stringify({ commit, files }));
+  const body = new TextEncoder().encode(JSON.stringify({ commit, files: posted }));
   const answers = await askNodes<{ plan: Plan }>(nodes, '/v1/plan', {
     method: 'POST',
     token: await readToken(config, ctx),

@@ -13,6 +13,7 @@ const benches: [string, string[]][] = [
   ['toml.js', []],
   ['cli-cold.js', []],
   ['git.js', []],
+  ['health.js', []],
   ['vm.js', []],
   ['converge.js', process.argv.slice(2)],
 ];

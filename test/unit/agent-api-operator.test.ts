@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type ApiToken, tokenDigest } from '../../src/agent/api/auth.js';
 import { type ApiServer, startApi } from '../../src/agent/api/server.js';
-import { livePlan } from '../../src/agent/live-plan.js';
+import { planPosted } from '../../src/agent/live-plan.js';
 import { silentLogger } from '../../src/log.js';
+import { inProcessLoader } from '../../src/spec/load.js';
 import { type Harness, harness, running } from '../support/agent-harness.js';
 import { service } from '../support/plan-builders.js';
 
@@ -46,7 +47,7 @@ describe('agent API for the operator CLI', () => {
         runtimes: [h.runtime],
         filesRoot: '/nonexistent',
         trigger: async () => {},
-        planRevision: (revision) => livePlan(deps, revision),
+        planFiles: (request) => planPosted(deps, inProcessLoader(), request),
       },
       { listen: '127.0.0.1:0', tokens },
       silentLogger,

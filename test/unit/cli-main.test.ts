@@ -225,6 +225,7 @@ describe('exit-code table', () => {
       'INVALID_SPEC',
       'NEEDS_OVERRIDE',
       'NOT_FOUND',
+      'POLICY_VIOLATION',
       'RUNTIME',
       'RUNTIME_UNAVAILABLE',
       'SOURCE_UNAVAILABLE',

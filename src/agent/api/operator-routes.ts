@@ -6,7 +6,7 @@
 import { McpError } from '../../domain/errors.js';
 import { instanceName, type ServiceSpec } from '../../domain/spec.js';
 import type { ContainerRuntime } from '../../ports/container-runtime.js';
-import { revisionOfRequest } from '../live-plan.js';
+import { parsePlanRequest } from '../live-plan.js';
 import type { ApiContext, ApiRequest, ApiResponse, Route } from './routes.js';
 
 const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
@@ -77,13 +77,9 @@ export const operatorRoutes = (ctx: ApiContext): Route[] => [
     path: '/v1/plan',
     auth: 'read',
     handle: async (req) => {
-      if (!ctx.planRevision) throw new McpError('NOT_FOUND', 'this agent cannot plan a revision');
-      const revision = revisionOfRequest(req.body);
-      return ok({
-        node: ctx.node,
-        revision: revision.commit ?? null,
-        plan: await ctx.planRevision(revision),
-      });
+      if (!ctx.planFiles) throw new McpError('NOT_FOUND', 'this agent cannot plan a revision');
+      const request = parsePlanRequest(req.body);
+      return ok({ node: ctx.node, revision: request.commit ?? null, plan: await ctx.planFiles(request) });
     },
   },
   {
