@@ -6,8 +6,8 @@
 import { format } from 'winston';
 
 const COLOUR: Record<string, string> = { error: '31', warn: '33', info: '32', debug: '90' };
-/** Metadata every line has or that the message already says. */
-const SKIP = new Set(['level', 'message', 'timestamp', 'component', 'splat']);
+/** Metadata every line has, or that the message already says (a pass line carries its time and summary). */
+const SKIP = new Set(['level', 'message', 'timestamp', 'component', 'splat', 'at', 'summary']);
 const MAX_FIELDS = 6;
 
 const show = (v: unknown): string | undefined => {
