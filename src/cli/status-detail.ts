@@ -1,7 +1,7 @@
 /**
  * `mcp status SERVICE` and `mcp status NODE`: one service's components (state, image, ports,
- * revision, when MCP last started each) or every service of one node, and the last 10 events
- * about them, all as the node's agent reports them (GET /v1/services, /v1/ps, /v1/spec, /v1/events).
+ * revision, uptime as the runtime reports it) or every service of one node, and the last 10 events
+ * about them,  all as the node's agent reports them (GET /v1/services, /v1/ps, /v1/spec, /v1/instances, /v1/events).
  */
 import { McpError } from '../domain/errors.js';
 import type { ServiceSpec } from '../domain/spec.js';
@@ -30,8 +30,8 @@ interface PsAnswer {
   instances: { name: string; revision: string | null }[];
 }
 
-/** Events that mean MCP (re)started an instance: the time its current run began, as far as MCP knows. */
-const STARTS = new Set(['created', 'recreated', 'configured', 'started', 'restarted']);
+/** "up 12 s", "up 5 min", from the runtime's start time. */
+const uptime = (startedAt: string): string => `up ${ago(startedAt).replace(/ ago$/, '')}`;
 
 const portsOf = (spec: ServiceSpec | undefined, component: string): string => {
   const c = spec?.components.find((x) => x.name === component);
@@ -67,21 +67,30 @@ const printDetail = async (
     ctx.err(`mcp: no service ${only} on node ${node.name} in the revision it applied`);
     return EXIT.notFound;
   }
-  const specs = await Promise.all(
+  /** Per service: its spec in force (ports) and its instances as the runtime says now (start times). */
+  const perService = await Promise.all(
     chosen.map(async (x) => {
-      const [a] = await askNodes<{ spec: ServiceSpec }>(
-        [node],
-        `/v1/spec?service=${encodeURIComponent(x.name)}`,
-        { token },
-      );
-      return a.ok ? a.body.spec : undefined;
+      const q = encodeURIComponent(x.name);
+      const [[spec], [live]] = await Promise.all([
+        askNodes<{ spec: ServiceSpec }>([node], `/v1/spec?service=${q}`, { token }),
+        askNodes<{ instances: { name: string; startedAt: string | null }[] }>(
+          [node],
+          `/v1/instances?service=${q}`,
+          {
+            token,
+          },
+        ),
+      ]);
+      return {
+        spec: spec.ok ? spec.body.spec : undefined,
+        startedAt: new Map((live.ok ? live.body.instances : []).map((i) => [i.name, i.startedAt])),
+      };
     }),
   );
   const instances = new Set(chosen.flatMap((x) => x.components.map((c) => c.instance)));
   const all = events[0].ok ? events[0].body.events : [];
   const mine = all.filter((e) => e.name !== undefined && instances.has(e.name));
   const revisionOf = new Map((ps[0].ok ? ps[0].body.instances : []).map((i) => [i.name, i.revision]));
-  const started = (instance: string) => mine.find((e) => e.name === instance && STARTS.has(e.kind));
   const rows = chosen.flatMap((x, n) =>
     x.components.map((c) => ({
       service: x.name,
@@ -89,9 +98,9 @@ const printDetail = async (
       instance: c.instance,
       state: x.active ? c.state : `${c.state} (inactive)`,
       image: c.image,
-      ports: portsOf(specs[n], c.name),
+      ports: portsOf(perService[n].spec, c.name),
       revision: revisionOf.get(c.instance) ?? null,
-      lastStartedByMcp: started(c.instance)?.at ?? null,
+      startedAt: perService[n].startedAt.get(c.instance) ?? null,
     })),
   );
   const recent = mine.slice(0, 10);
@@ -117,7 +126,7 @@ const printDetail = async (
   if (s.body.runtimeError) ctx.out(`the runtime cannot be observed: ${s.body.runtimeError}`);
   ctx.out(
     table([
-      ['SERVICE', 'COMPONENT', 'STATE', 'IMAGE', 'PORTS', 'REVISION', 'STARTED BY MCP'],
+      ['SERVICE', 'COMPONENT', 'STATE', 'IMAGE', 'PORTS', 'REVISION', 'UPTIME'],
       ...rows.map((r) => [
         r.service,
         r.component,
@@ -125,7 +134,7 @@ const printDetail = async (
         r.image,
         r.ports,
         r.revision?.slice(0, 7) ?? '-',
-        r.lastStartedByMcp ? ago(r.lastStartedByMcp) : '-',
+        r.startedAt && r.state === 'running' ? uptime(r.startedAt) : '-',
       ]),
     ]),
   );

@@ -236,11 +236,11 @@ describe('the operator CLI against a real agent, git server and podman', () => {
     assert.equal(r.code, 0, r.err);
     const lines = r.out.split('\n');
     assert.match(lines[0], new RegExp(`^${P}-web on ${NODE}, revision in force [0-9a-f]{7}$`));
-    assert.match(lines[1], /^SERVICE\s+COMPONENT\s+STATE\s+IMAGE\s+PORTS\s+REVISION\s+STARTED BY MCP$/);
+    assert.match(lines[1], /^SERVICE\s+COMPONENT\s+STATE\s+IMAGE\s+PORTS\s+REVISION\s+UPTIME$/);
     assert.match(
       lines[2],
       new RegExp(
-        `^${P}-web\\s+main\\s+running\\s+localhost/mcp-test/busybox:v1\\s+-\\s+[0-9a-f]{7}\\s+\\d+ s ago$`,
+        `^${P}-web\\s+main\\s+running\\s+localhost/mcp-test/busybox:v1\\s+-\\s+[0-9a-f]{7}\\s+up \\d+ s$`,
       ),
     );
     assert.match(r.out, new RegExp(`^  \\S+  restarted\\s+${P}-web-main  restarted by ops$`, 'm'));

@@ -18,15 +18,23 @@ export const serviceInForce = (ctx: ApiContext, name: string): ServiceSpec => {
   return spec;
 };
 
-/** The runtime that has `name` and its id there, or NOT_FOUND when no runtime runs it. */
-const locate = async (ctx: ApiContext, name: string): Promise<{ runtime: ContainerRuntime; id: string }> => {
+/** The runtime that has instance `name`, and the instance as it sees it; undefined when none has it. */
+const find = async (ctx: ApiContext, name: string) => {
   for (const runtime of ctx.runtimes) {
     const seen = (await runtime.observe([name], [])).instances.find((i) => i.name === name);
-    if (seen) return { runtime, id: seen.id };
+    if (seen) return { runtime, seen };
   }
-  throw new McpError('NOT_FOUND', `${name} does not exist on node ${ctx.node}; the next pass creates it`, {
-    name,
-  });
+  return undefined;
+};
+
+/** The runtime that has `name` and its id there, or NOT_FOUND when no runtime runs it. */
+const locate = async (ctx: ApiContext, name: string): Promise<{ runtime: ContainerRuntime; id: string }> => {
+  const found = await find(ctx, name);
+  if (!found)
+    throw new McpError('NOT_FOUND', `${name} does not exist on node ${ctx.node}; the next pass creates it`, {
+      name,
+    });
+  return { runtime: found.runtime, id: found.seen.id };
 };
 
 /** Stop, then start, each named instance of the service (one component, or all in dependency order). */
@@ -62,7 +70,25 @@ const restart = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> =
   return ok({ node: ctx.node, restarted, by });
 };
 
-/** Routes for login, restart and the spec in force; merged with apiRoutes by the server. */
+/** Each instance of the service as the runtime says now: state and when it last started (null: unknown). */
+const instancesOf = async (ctx: ApiContext, service: string) => {
+  const spec = serviceInForce(ctx, service);
+  return Promise.all(
+    spec.components.map(async (c) => {
+      const name = instanceName(c);
+      const found = await find(ctx, name);
+      if (found)
+        return {
+          name,
+          state: found.seen.state,
+          startedAt: (await found.runtime.startedAt?.(found.seen.id)) ?? null,
+        };
+      return { name, state: 'missing', startedAt: null };
+    }),
+  );
+};
+
+/** Routes for login, restart, the spec in force and its instances; merged with apiRoutes by the server. */
 export const operatorRoutes = (ctx: ApiContext): Route[] => [
   {
     method: 'GET',
@@ -81,6 +107,13 @@ export const operatorRoutes = (ctx: ApiContext): Route[] => [
       const request = parsePlanRequest(req.body);
       return ok({ node: ctx.node, revision: request.commit ?? null, plan: await ctx.planFiles(request) });
     },
+  },
+  {
+    method: 'GET',
+    path: '/v1/instances',
+    auth: 'read',
+    handle: async (req) =>
+      ok({ node: ctx.node, instances: await instancesOf(ctx, req.query.get('service') ?? '') }),
   },
   {
     method: 'GET',

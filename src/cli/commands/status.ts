@@ -16,7 +16,7 @@ did not simply converge (code and one line). When the newest revision the agent 
 is not the applied one, NEWEST shows it with its fate: applying, pending, rejected (invalid)
 or held (a mass removal waiting for \`mcp sync --override NODE\`). With one NODE, also that
 node's services; with one SERVICE (a name that is not a node), that service's components
-(state, image, ports, revision, when MCP last started each) and its last 10 events.
+(state, image, ports, revision, uptime) and its last 10 events.
 
   -v, --verbose  every reason of every node, and what a held revision would remove
 ${NODE_HELP}
