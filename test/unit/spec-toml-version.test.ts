@@ -80,3 +80,52 @@ describe('TOML syntax errors are located at the fault', () => {
     ]);
   });
 });
+
+describe('every malformed file is one located error', () => {
+  const base = [
+    '# a realistic file, mangled one edit at a time',
+    'name = "echo"',
+    'node = "vade"',
+    'depends_on = ["dns"]',
+    '',
+    '[[components]]',
+    'name = "vm"',
+    'image = "mcr.example:8443/echo:v1"',
+    'ports = ["127.0.0.1:8090:8080"]',
+    'env = [\'A=1\', "B=2"]',
+    'routes = [{ name = "http", port = 8080 }]',
+    '',
+  ].join('\n');
+  const edits: [string, (i: number) => string][] = [
+    ['cut at', (i) => base.slice(0, i)],
+    ['a quote inserted at', (i) => `${base.slice(0, i)}"${base.slice(i)}`],
+    ['a bracket inserted at', (i) => `${base.slice(0, i)}[${base.slice(i)}`],
+    ['a newline inserted at', (i) => `${base.slice(0, i)}\n${base.slice(i)}`],
+    ['an equals sign inserted at', (i) => `${base.slice(0, i)}=${base.slice(i)}`],
+  ];
+
+  it('names a line and column within the file for every edit that breaks the syntax', () => {
+    const lines = base.split('\n').length + 1;
+    let broken = 0;
+    for (const [what, edit] of edits) {
+      for (let i = 0; i <= base.length; i++) {
+        const result = load(edit(i));
+        if (result.ok) continue;
+        const syntax = result.errors.filter((e) => /^TOML/.test(e.message));
+        if (syntax.length === 0) continue;
+        broken++;
+        assert.equal(result.errors.length, 1, `${what} ${i}: a syntax error comes alone`);
+        const [e] = syntax;
+        assert.ok(
+          typeof e.line === 'number' &&
+            e.line >= 1 &&
+            e.line <= lines &&
+            typeof e.column === 'number' &&
+            e.column >= 1,
+          `${what} ${i}: ${formatSpecError(e)}`,
+        );
+      }
+    }
+    assert.ok(broken > 200, `only ${broken} edits broke the syntax`);
+  });
+});
