@@ -4,7 +4,7 @@
  * never answers is reported after the timeout, a refused connection names its cause.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { askNodes } from '../../src/cli/agent-client.js';
 import { silentLogger } from '../../src/log.js';
 import { harness } from '../support/agent-harness.js';
 import { closedPort } from '../support/net.js';
+import { selfSignedCert } from '../support/tls.js';
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.js');
 const tokens: ApiToken[] = [{ name: 'viewer', sha256: tokenDigest('read-token'), role: 'read' }];
@@ -26,18 +27,7 @@ describe('the CLI agent client', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reaches an HTTPS agent whose CA is in NODE_EXTRA_CA_CERTS, and refuses it otherwise', async () => {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'].concat([
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'a.key'),
-        '-out',
-        join(dir, 'a.crt'),
-      ]),
-      { stdio: 'ignore' },
-    );
+    const { key, cert } = selfSignedCert(dir);
     const h = await harness();
     const api = await startApi(
       {
@@ -48,7 +38,7 @@ describe('the CLI agent client', () => {
         trigger: async () => {},
         filesRoot: '/x',
       },
-      { listen: '127.0.0.1:0', tlsCert: join(dir, 'a.crt'), tlsKey: join(dir, 'a.key'), tokens },
+      { listen: '127.0.0.1:0', tlsCert: cert, tlsKey: key, tokens },
       silentLogger,
     );
     try {
@@ -64,7 +54,7 @@ describe('the CLI agent client', () => {
         promisify(execFile)(process.execPath, [MAIN, 'node', 'list', '--json'], {
           env: { ...env, ...extra },
         });
-      const trusted = JSON.parse((await run({ NODE_EXTRA_CA_CERTS: join(dir, 'a.crt') })).stdout);
+      const trusted = JSON.parse((await run({ NODE_EXTRA_CA_CERTS: cert })).stdout);
       assert.equal(trusted[0].reachable, true, JSON.stringify(trusted));
       const untrusted = JSON.parse((await run({})).stdout);
       assert.equal(untrusted[0].reachable, false);
