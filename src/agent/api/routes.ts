@@ -33,8 +33,14 @@ export interface ApiRequest {
   path: string;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
+  /** The whole body, read before the handler runs (empty for a streaming route). */
   body: Buffer;
+  /** A streaming route's body as it arrives, size- and time-bounded (empty for the others). */
+  stream: AsyncIterable<Buffer>;
 }
+
+/** The stream of a request whose body was read whole. */
+export async function* emptyBody(): AsyncGenerator<Buffer> {}
 
 export interface ApiResponse {
   status: number;
@@ -52,6 +58,8 @@ export interface Route {
   prefix?: boolean;
   /** Largest body this route takes, when not the server's default. */
   bodyLimit?: number;
+  /** The handler reads `stream` (a file's bytes) instead of a body held in memory. */
+  stream?: true;
   auth: Role | 'none' | 'webhook';
   handle(req: ApiRequest): Promise<ApiResponse>;
 }
@@ -103,9 +111,12 @@ const webhook = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> =
   } catch {
     throw new McpError('USAGE', 'webhook body is not JSON');
   }
-  if (ctx.branch !== undefined && typeof ref === 'string' && ref !== `refs/heads/${ctx.branch}`)
+  if (ctx.branch !== undefined && ref !== `refs/heads/${ctx.branch}`)
     return ok(
-      { triggered: false, reason: `push to ${ref}, this agent follows refs/heads/${ctx.branch}` },
+      {
+        triggered: false,
+        reason: `push to ${typeof ref === 'string' ? ref : 'no branch'}, this agent follows refs/heads/${ctx.branch}`,
+      },
       202,
     );
   void ctx.trigger(`webhook ${typeof ref === 'string' ? ref : String(event ?? 'push')}`);
@@ -235,11 +246,12 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     path: '/v1/files/',
     prefix: true,
     bodyLimit: 64 << 20,
+    stream: true,
     auth: 'operate',
     handle: async (req) => {
       const target = fileTarget(req.path, ctx);
-      await pushFile(target, req.body);
-      return ok({ service: target.service, path: target.rel, bytes: req.body.length });
+      const bytes = await pushFile(target, req.stream);
+      return ok({ service: target.service, path: target.rel, bytes });
     },
   },
 ];
