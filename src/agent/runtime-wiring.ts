@@ -2,7 +2,6 @@
  * Builds the agent's parts from its configuration: registry, runtime, source, logger. The
  * one place that knows which adapter stands behind which port.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dirSource } from '../adapters/dir/source.js';
 import { gitSource } from '../adapters/git/source.js';
@@ -16,6 +15,7 @@ import type { ApplyOptions } from './apply.js';
 import type { ResolvedAgentConfig } from './config.js';
 import { lockStateDir } from './lock.js';
 import type { PassDeps } from './reconcile.js';
+import { prepareStateDir } from './state-dir.js';
 
 export interface Agent {
   deps: PassDeps & {
@@ -30,9 +30,16 @@ export const wireAgent = async (
   config: ResolvedAgentConfig,
   log: Logger = createLogger(config.log.level),
 ): Promise<Agent> => {
-  await mkdir(config.state_dir, { recursive: true });
+  await prepareStateDir(config.state_dir);
   const unlock = await lockStateDir(config.state_dir);
-  const store = await openRegistry(join(config.state_dir, 'registry.db'));
+  const store = await openRegistry(join(config.state_dir, 'registry.db'), (origin) => {
+    if (origin.kind === 'new') log.info('registry created', { stateDir: config.state_dir });
+    if (origin.kind === 'reset')
+      log.warn('registry file was empty: starting from nothing', { keptAs: origin.keptAs });
+  }).catch(async (err) => {
+    await unlock();
+    throw err;
+  });
   const container = await createPodmanRuntime({
     socketPath: config.podman.socket,
     relistIntervalMs: config.podman.relist_interval * 1000,

@@ -10,6 +10,7 @@
 import type { Stats } from 'node:fs';
 import { constants, type FileHandle, lstat, mkdir, open, readlink, rename, unlink } from 'node:fs/promises';
 import { McpError } from '../../domain/errors.js';
+import { ensureDir } from '../state-dir.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = constants;
 
@@ -173,7 +174,7 @@ const confined = (fh: FileHandle, scope: Scope): ConfinedDir => ({
  * the file asked for, in messages.
  */
 export const openConfined = async (base: string, create: boolean, rel: string): Promise<ConfinedDir> => {
-  if (create) await mkdir(base, { recursive: true });
+  if (create) await ensureDir(base, 'api.files_root', NEW_DIR_MODE);
   const fh = await open(base, O_RDONLY | O_DIRECTORY).catch((err) => {
     if (code(err) === 'ENOENT') throw new McpError('NOT_FOUND', `no directory ${base}`);
     throw err;

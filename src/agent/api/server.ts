@@ -2,7 +2,6 @@
  * The HTTP(S) server of the agent's API: routing, authentication, a size limit on bodies,
  * JSON in and out, McpError codes mapped to HTTP statuses. Handlers live in routes.ts.
  */
-import { readFile } from 'node:fs/promises';
 import {
   createServer as createHttp,
   type IncomingMessage,
@@ -23,6 +22,7 @@ import {
 } from './auth.js';
 import { boundedBody, checkLength, readBody } from './body.js';
 import { type ApiContext, apiRoutes, emptyBody, type Route } from './routes.js';
+import { loadTls } from './tls.js';
 
 export interface ApiOptions {
   /** `host:port` (`[v6]:port`); port 0 picks a free one. */
@@ -179,7 +179,7 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
   const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
   const server: Server =
     opts.tlsCert && opts.tlsKey
-      ? createHttps({ cert: await readFile(opts.tlsCert), key: await readFile(opts.tlsKey) }, listener)
+      ? createHttps(await loadTls(opts.tlsCert, opts.tlsKey), listener)
       : createHttp(listener);
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
