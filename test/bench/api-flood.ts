@@ -1,0 +1,98 @@
+/**
+ * The agent's memory under an upload flood: 16 concurrent PUTs of 64 MiB to the files API,
+ * unauthenticated (refused from their headers) and then authenticated (streamed to disk),
+ * against the API in a child process whose resident set is sampled from /proc every 20 ms.
+ * `node dist/test/bench/api-flood.js [CLIENTS] [MIB]`
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const clients = Number(process.argv[2] ?? 16);
+const mib = Number(process.argv[3] ?? 64);
+const files = mkdtempSync(join(tmpdir(), 'mcp-bench-flood-'));
+const child = spawn(process.execPath, [join(import.meta.dirname, 'api-child.js'), files], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const url = await new Promise<string>((resolve) =>
+  child.stdout.once('data', (d) => resolve(String(d).trim())),
+);
+
+const rssMb = async (): Promise<number> => {
+  const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+};
+
+/** Peak RSS while `fn` runs, and RSS once it is over. */
+const sampled = async (fn: () => Promise<unknown>) => {
+  let peak = await rssMb();
+  const timer = setInterval(async () => {
+    peak = Math.max(peak, await rssMb().catch(() => 0));
+  }, 20);
+  const t0 = performance.now();
+  await fn();
+  const ms = performance.now() - t0;
+  clearInterval(timer);
+  await new Promise((r) => setTimeout(r, 500));
+  return { peak: Math.max(peak, await rssMb()), after: await rssMb(), ms };
+};
+
+const chunk = Buffer.alloc(1 << 20, 'x');
+
+/** One PUT of `mib` MiB, written chunk by chunk as the socket drains; resolves with the status (0: cut off). */
+const upload = (path: string, token?: string): Promise<number> =>
+  new Promise((resolve) => {
+    const req = request(`${url}${path}`, {
+      method: 'PUT',
+      headers: { 'content-length': mib << 20, ...(token && { authorization: `Bearer ${token}` }) },
+    });
+    let status = 0;
+    req.on('response', (res) => {
+      status = res.statusCode ?? 0;
+      res.resume();
+      res.on('end', () => resolve(status));
+    });
+    req.on('error', () => resolve(status));
+    let sent = 0;
+    const pump = () => {
+      while (sent < mib) {
+        sent++;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+
+const idle = await rssMb();
+const flood = (token?: string) => () =>
+  Promise.all(Array.from({ length: clients }, (_, i) => upload(`/v1/files/wiki/flood-${i}.bin`, token)));
+let statuses: number[] = [];
+const anonymous = await sampled(async () => {
+  statuses = await flood()();
+});
+const anonymousStatuses = statuses;
+const authorised = await sampled(async () => {
+  statuses = await flood('operate-token')();
+});
+child.kill();
+rmSync(files, { recursive: true, force: true });
+
+const count = (xs: number[]) =>
+  Object.entries(xs.reduce<Record<string, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {}))
+    .map(([s, n]) => `${n}× ${s || 'cut off'}`)
+    .join(', ');
+console.log(
+  `agent API under ${clients} concurrent PUTs of ${mib} MiB; RSS of the API process (idle ${idle.toFixed(0)} MB):\n`,
+);
+console.log('| flood | answers | peak RSS | RSS after | wall time |');
+console.log('| --- | --- | ---: | ---: | ---: |');
+console.log(
+  `| unauthenticated | ${count(anonymousStatuses)} | ${anonymous.peak.toFixed(0)} MB | ${anonymous.after.toFixed(0)} MB | ${anonymous.ms.toFixed(0)} ms |`,
+);
+console.log(
+  `| operate token (streamed to disk) | ${count(statuses)} | ${authorised.peak.toFixed(0)} MB | ${authorised.after.toFixed(0)} MB | ${authorised.ms.toFixed(0)} ms |`,
+);
