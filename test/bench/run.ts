@@ -11,6 +11,8 @@ const benches: [string, string[]][] = [
   ['plan.js', []],
   ['validate.js', []],
   ['git.js', []],
+  ['file-push.js', []],
+  ['api-flood.js', []],
   ['vm.js', []],
   ['converge.js', process.argv.slice(2)],
 ];

@@ -174,10 +174,12 @@ const confined = (fh: FileHandle, scope: Scope): ConfinedDir => ({
  * the file asked for, in messages.
  */
 export const openConfined = async (base: string, create: boolean, rel: string): Promise<ConfinedDir> => {
-  if (create) await ensureDir(base, 'api.files_root', NEW_DIR_MODE);
-  const fh = await open(base, O_RDONLY | O_DIRECTORY).catch((err) => {
-    if (code(err) === 'ENOENT') throw new McpError('NOT_FOUND', `no directory ${base}`);
-    throw err;
+  const openBase = () => open(base, O_RDONLY | O_DIRECTORY);
+  const fh = await openBase().catch(async (err) => {
+    if (code(err) !== 'ENOENT') throw err;
+    if (!create) throw new McpError('NOT_FOUND', `no directory ${base}`);
+    await ensureDir(base, 'api.files_root', NEW_DIR_MODE);
+    return openBase();
   });
   return confined(fh, { root: await fdPath(fh), rel });
 };
