@@ -81,10 +81,11 @@ const authorised = await sampled(async () => {
 child.kill();
 rmSync(files, { recursive: true, force: true });
 
-const count = (xs: number[]) =>
-  Object.entries(xs.reduce<Record<string, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {}))
-    .map(([s, n]) => `${n}× ${s || 'cut off'}`)
-    .join(', ');
+const count = (xs: number[]) => {
+  const by = new Map<number, number>();
+  for (const x of xs) by.set(x, (by.get(x) ?? 0) + 1);
+  return [...by].map(([s, n]) => `${n}× ${s || 'cut off'}`).join(', ');
+};
 console.log(
   `agent API under ${clients} concurrent PUTs of ${mib} MiB; RSS of the API process (idle ${idle.toFixed(0)} MB):\n`,
 );

@@ -12,11 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiServer } from '../../src/agent/api/server.js';
-import { startApi } from '../../src/agent/api/server.js';
 import { McpError } from '../../src/domain/errors.js';
-import { silentLogger } from '../../src/log.js';
-import { harness } from '../support/agent-harness.js';
-import { rawRequest, TOKENS, testApi, WEBHOOK_SECRET } from '../support/api-fixture.js';
+import { rawRequest, testApi, WEBHOOK_SECRET } from '../support/api-fixture.js';
 
 const sign = (body: string) => `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`;
 
@@ -168,20 +165,9 @@ describe('agent API under hostile requests', () => {
 
 describe('the webhook secret', () => {
   it('is a configuration error when empty or under 16 bytes', async () => {
-    const h = await harness();
-    const ctx = {
-      node: 'rift',
-      source: 'test',
-      store: h.store,
-      runtimes: [h.runtime],
-      filesRoot: '/nonexistent',
-      trigger: async () => {},
-    };
     for (const secret of ['', 'short', '15-bytes-secret']) {
       await assert.rejects(
-        startApi(ctx, { listen: '127.0.0.1:0', tokens: TOKENS, webhookSecret: secret }, silentLogger).then(
-          (a) => a.close(),
-        ),
+        testApi('/nonexistent', { webhookSecret: secret }).then(({ api }) => api.close()),
         (err: unknown) =>
           err instanceof McpError && err.code === 'INVALID_CONFIG' && /at least 16/.test(err.message),
         JSON.stringify(secret),
