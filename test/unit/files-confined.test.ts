@@ -5,7 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -83,7 +92,7 @@ describe('files API confinement', () => {
     assert.equal(leakedReads, 0, `${leakedReads} of ${pulls} pulls returned the outside file`);
   });
 
-  it('keeps the mode and owner of a file it replaces, and gives a new one its directory’s owner and 0644', async () => {
+  it('keeps the mode (less set-id bits) and owner of a file it replaces, and gives a new one its directory’s owner and 0644', async () => {
     const dir = join(files, 'dns');
     mkdirSync(join(dir, 'conf'), { recursive: true });
     chownSync(join(dir, 'conf'), 1234, 1235);
@@ -96,6 +105,14 @@ describe('files API confinement', () => {
     assert.equal(await push('conf/secret.key'), 200);
     const kept = statSync(join(dir, 'conf', 'secret.key'));
     assert.deepEqual([kept.mode & 0o7777, kept.uid, kept.gid], [0o600, 1000, 1001]);
+    writeFileSync(join(dir, 'conf', 'tool'), 'old', { mode: 0o755 });
+    chmodSync(join(dir, 'conf', 'tool'), 0o4755);
+    assert.equal(await push('conf/tool'), 200);
+    assert.equal(
+      statSync(join(dir, 'conf', 'tool')).mode & 0o7777,
+      0o755,
+      'new content never inherits set-uid',
+    );
     assert.equal(await push('conf/new.toml'), 200);
     const made = statSync(join(dir, 'conf', 'new.toml'));
     assert.deepEqual([made.mode & 0o7777, made.uid, made.gid], [0o644, 1234, 1235]);

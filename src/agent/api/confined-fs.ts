@@ -134,7 +134,7 @@ const replaceIn = async (
       bytes = await writeAll(file, body);
       if (existing?.isFile()) {
         if (process.getuid?.() === 0) await file.chown(existing.uid, existing.gid);
-        await file.chmod(existing.mode & 0o7777);
+        await file.chmod(existing.mode & 0o777); // never a set-id bit: the content is new
       } else await adopt(file, await dir.stat(), NEW_FILE_MODE);
     } finally {
       await file.close();
