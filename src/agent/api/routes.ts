@@ -33,9 +33,9 @@ export interface ApiRequest {
   path: string;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
-  /** The whole body, read before the handler runs (empty for a streaming route). */
+  /** The whole body, read before the handler runs (empty unless the route's body is 'buffer'). */
   body: Buffer;
-  /** A streaming route's body as it arrives, size- and time-bounded (empty for the others). */
+  /** The body as it arrives, size- and time-bounded (empty unless the route's body is 'stream'). */
   stream: AsyncIterable<Buffer>;
 }
 
@@ -58,8 +58,11 @@ export interface Route {
   prefix?: boolean;
   /** Largest body this route takes, when not the server's default. */
   bodyLimit?: number;
-  /** The handler reads `stream` (a file's bytes) instead of a body held in memory. */
-  stream?: true;
+  /**
+   * What the handler does with a body: 'buffer' (read whole, within the limit: small JSON),
+   * 'stream' (read as it arrives: a file), or nothing (the default: a body is discarded unread).
+   */
+  body?: 'buffer' | 'stream';
   auth: Role | 'none' | 'webhook';
   handle(req: ApiRequest): Promise<ApiResponse>;
 }
@@ -233,7 +236,13 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
       });
     },
   },
-  { method: 'POST', path: '/v1/webhook', auth: 'webhook', handle: (req) => webhook(ctx, req) },
+  {
+    method: 'POST',
+    path: '/v1/webhook',
+    auth: 'webhook',
+    body: 'buffer',
+    handle: (req) => webhook(ctx, req),
+  },
   {
     method: 'GET',
     path: '/v1/files/',
@@ -246,7 +255,7 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     path: '/v1/files/',
     prefix: true,
     bodyLimit: 64 << 20,
-    stream: true,
+    body: 'stream',
     auth: 'operate',
     handle: async (req) => {
       const target = fileTarget(req.path, ctx);

@@ -94,6 +94,8 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
   const limit = opts.bodyLimit ?? 1 << 20;
   const idleMs = opts.bodyTimeoutMs ?? 10_000;
   if (opts.webhookSecret !== undefined) checkWebhookSecret(opts.webhookSecret);
+  if (!opts.tlsCert !== !opts.tlsKey)
+    throw new McpError('INVALID_CONFIG', 'api.tls_cert and api.tls_key go together: set both, or neither');
 
   /** Everything that can be decided from the headers, before a byte of the body is read. */
   const admit = (route: Route, req: IncomingMessage): void => {
@@ -129,7 +131,7 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
     admit(r, req);
     const bounds = { limit: r.bodyLimit ?? limit, idleMs };
     checkLength(req, bounds.limit);
-    const body = r.stream ? Buffer.alloc(0) : await readBody(req, bounds);
+    const body = r.body === 'buffer' ? await readBody(req, bounds) : Buffer.alloc(0);
     if (r.auth === 'webhook' && !verifySignature(opts.webhookSecret ?? '', body, req.headers))
       throw new McpError('UNAUTHORIZED', 'invalid webhook signature');
     const answer = await r.handle({
@@ -137,7 +139,7 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
       query,
       headers: req.headers,
       body,
-      stream: r.stream ? boundedBody(req, bounds) : emptyBody(),
+      stream: r.body === 'stream' ? boundedBody(req, bounds) : emptyBody(),
     });
     if (answer.raw) {
       res.writeHead(answer.status, {
