@@ -55,6 +55,7 @@ const serveApi = async (
       runtimes: [agent.deps.runtimes.container, agent.deps.runtimes.unikernel],
       trigger: (reason) => scheduler.trigger(reason),
       filesRoot: api.files_root,
+      overrides: agent.deps.overrides,
     },
     {
       listen: api.listen,

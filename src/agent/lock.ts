@@ -52,7 +52,11 @@ export const lockStateDir = async (stateDir: string): Promise<() => Promise<void
     throw new McpError(
       'CONFLICT',
       `another mcp-agent${pid ? ` (pid ${pid})` : ''} is using ${dir}: stop it first, or give this agent its own state_dir`,
-      { stateDir: dir, ...(pid && { pid }) },
+      {
+        stateDir: dir,
+        ...(pid && { pid }),
+        hint: 'to release a held removal on a running agent: mcp sync --override NODE',
+      },
     );
   }
   return () => new Promise<void>((resolve) => server.close(() => resolve()));

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { dirSource } from '../adapters/dir/source.js';
 import { gitSource } from '../adapters/git/source.js';
+import { hostPortProbe } from '../adapters/net/port-probe.js';
 import { createPodmanRuntime } from '../adapters/podman/runtime.js';
 import { createQemuRuntime } from '../adapters/qemu/runtime.js';
 import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
@@ -14,12 +15,14 @@ import type { RevisionSource } from '../ports/revision-source.js';
 import type { ApplyOptions } from './apply.js';
 import type { ResolvedAgentConfig } from './config.js';
 import { lockStateDir } from './lock.js';
+import { OverrideLatch } from './override.js';
 import type { PassDeps } from './reconcile.js';
 import { prepareStateDir } from './state-dir.js';
 
 export interface Agent {
   deps: PassDeps & {
     store: SqlRegistry;
+    overrides: OverrideLatch;
     runtimes: { container: ContainerRuntime; unikernel: ContainerRuntime };
   };
   options: ApplyOptions;
@@ -63,6 +66,8 @@ export const wireAgent = async (
       store,
       log,
       lastOutcome: new Map(),
+      ports: hostPortProbe,
+      overrides: new OverrideLatch(),
     },
     options,
     async close() {

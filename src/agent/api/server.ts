@@ -98,7 +98,7 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
     throw new McpError('INVALID_CONFIG', 'api.tls_cert and api.tls_key go together: set both, or neither');
 
   /** Everything that can be decided from the headers, before a byte of the body is read. */
-  const admit = (route: Route, req: IncomingMessage): void => {
+  const admit = (route: Route, req: IncomingMessage): ApiToken | undefined => {
     if (route.auth === 'none') return;
     if (route.auth === 'webhook') {
       if (opts.webhookSecret === undefined)
@@ -110,6 +110,7 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
     if (!token) throw new McpError('UNAUTHORIZED', 'missing or unknown bearer token', { bearer: true });
     if (!allows(token.role, route.auth))
       throw new McpError('FORBIDDEN', `token ${token.name} has role ${token.role}; this needs ${route.auth}`);
+    return token;
   };
 
   const route = (method: string | undefined, path: string): Route => {
@@ -128,7 +129,7 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
     { path, query }: ReturnType<typeof target>,
   ): Promise<void> => {
     const r = route(req.method, path);
-    admit(r, req);
+    const token = admit(r, req);
     const bounds = { limit: r.bodyLimit ?? limit, idleMs };
     checkLength(req, bounds.limit);
     const body = r.body === 'buffer' ? await readBody(req, bounds) : Buffer.alloc(0);
@@ -140,6 +141,7 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
       headers: req.headers,
       body,
       stream: r.body === 'stream' ? boundedBody(req, bounds) : emptyBody(),
+      ...(token ? { caller: { name: token.name, role: token.role } } : {}),
     });
     if (answer.raw) {
       res.writeHead(answer.status, {
