@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -44,6 +45,28 @@ describe('agent API under hostile requests', () => {
     assert.ok(answer, 'an answer came while the body was still unsent');
     assert.equal(answer.status, 401);
     assert.equal(JSON.parse(answer.body).error.code, 'UNAUTHORIZED');
+  });
+
+  it('closes the connection of a refused request whose body keeps trickling', async () => {
+    const { hostname, port } = new URL(api.url);
+    const socket = connect(Number(port), hostname);
+    let answer = '';
+    socket.on('data', (d) => {
+      answer += d;
+    });
+    const closed = new Promise<boolean>((resolve) => {
+      socket.on('close', () => resolve(true));
+      setTimeout(() => resolve(false), 5000);
+    });
+    socket.write(`${head('PUT', '/v1/files/wiki/slow', { 'content-length': 1_000_000 })}\r\n\r\n`);
+    const trickle = setInterval(() => socket.write('x'), 50);
+    try {
+      assert.equal(await closed, true, 'the agent closed the connection');
+      assert.match(answer, /^HTTP\/1\.1 401 /);
+    } finally {
+      clearInterval(trickle);
+      socket.destroy();
+    }
   });
 
   it('refuses a read token’s upload from its headers too', async () => {

@@ -162,8 +162,8 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
       const error = asMcpError(err);
       const status = STATUS[error.code] ?? 500;
       if (status === 500) log.error('api request failed', { path, error: error.toJSON() });
-      // A body not read (refused from its headers) is discarded on a closing connection; one cut
-      // short (too large, stalled) ends the connection once the answer is out.
+      // A body not read (refused from its headers) is discarded, and the connection closes once
+      // the answer is out; one cut short (too large, stalled) is destroyed at once.
       const unread = !req.complete;
       send(
         res,
@@ -185,8 +185,10 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
     opts.tlsCert && opts.tlsKey
       ? createHttps(await loadTls(opts.tlsCert, opts.tlsKey), listener)
       : createHttp(listener);
+  // A body is bounded by its idle timeout and its size, a whole request by 10 minutes (a
+  // 64 MiB push at 110 KB/s).
   server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.requestTimeout = 600_000;
   const { host, port } = parseListen(opts.listen);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
