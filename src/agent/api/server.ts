@@ -159,6 +159,7 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
       path = at.path;
       await respond(req, res, at);
     } catch (err) {
+      if (res.destroyed) return void log.debug('api client went away', { path });
       const error = asMcpError(err);
       const status = STATUS[error.code] ?? 500;
       if (status === 500) log.error('api request failed', { path, error: error.toJSON() });
