@@ -1,25 +1,47 @@
 /**
  * The agent's memory under an upload flood: 16 concurrent PUTs of 64 MiB to the files API,
  * unauthenticated (refused from their headers) and then authenticated (streamed to disk),
- * against the API in a child process whose resident set is sampled from /proc every 20 ms.
+ * against a real `mcp-agent run` whose resident set is sampled from /proc every 20 ms. The
+ * agent follows a directory with one service and is given a podman socket nothing listens
+ * on: its passes fail, its API serves, and no container of anyone's is touched.
  * `node dist/test/bench/api-flood.js [CLIENTS] [MIB]`
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { tokenDigest } from '../../src/agent/api/auth.js';
 
 const clients = Number(process.argv[2] ?? 16);
 const mib = Number(process.argv[3] ?? 64);
-const files = mkdtempSync(join(tmpdir(), 'mcp-bench-flood-'));
-const child = spawn(process.execPath, [join(import.meta.dirname, 'api-child.js'), files], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const url = await new Promise<string>((resolve) =>
-  child.stdout.once('data', (d) => resolve(String(d).trim())),
+const dir = mkdtempSync(join(tmpdir(), 'mcp-bench-flood-'));
+mkdirSync(join(dir, 'repo', 'services'), { recursive: true });
+writeFileSync(
+  join(dir, 'repo', 'services', 'wiki.toml'),
+  'name = "wiki"\nnode = "flood"\n[[components]]\nname = "api"\nimage = "localhost/flood/wiki:v1"\n',
 );
+writeFileSync(
+  join(dir, 'mcp-agent.toml'),
+  `node = "flood"\nstate_dir = "state"\n[source]\npath = "repo"\ninterval = 3600\n` +
+    `[podman]\nsocket = "no-podman.sock"\n` +
+    `[api]\nlisten = "127.0.0.1:0"\nfiles_root = "srv"\n` +
+    `[[api.tokens]]\nname = "ops"\nsha256 = "${tokenDigest('operate-token')}"\nrole = "operate"\n`,
+);
+const child = spawn(
+  process.execPath,
+  [join(import.meta.dirname, '../../src/agent/main.js'), 'run', '--config', join(dir, 'mcp-agent.toml')],
+  { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+);
+const url = await new Promise<string>((resolve) =>
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    const api = /"api":"([^"]+)"/.exec(line)?.[1];
+    if (api) resolve(api);
+  }),
+);
+await new Promise((r) => setTimeout(r, 1000));
 
 const rssMb = async (): Promise<number> => {
   const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
@@ -78,8 +100,9 @@ const anonymousStatuses = statuses;
 const authorised = await sampled(async () => {
   statuses = await flood('operate-token')();
 });
-child.kill();
-rmSync(files, { recursive: true, force: true });
+child.kill('SIGTERM');
+await new Promise((r) => child.once('exit', r));
+rmSync(dir, { recursive: true, force: true });
 
 const count = (xs: number[]) => {
   const by = new Map<number, number>();
@@ -87,7 +110,7 @@ const count = (xs: number[]) => {
   return [...by].map(([s, n]) => `${n}× ${s || 'cut off'}`).join(', ');
 };
 console.log(
-  `agent API under ${clients} concurrent PUTs of ${mib} MiB; RSS of the API process (idle ${idle.toFixed(0)} MB):\n`,
+  `agent API under ${clients} concurrent PUTs of ${mib} MiB; RSS of the agent (idle ${idle.toFixed(0)} MB):\n`,
 );
 console.log('| flood | answers | peak RSS | RSS after | wall time |');
 console.log('| --- | --- | ---: | ---: | ---: |');
