@@ -163,21 +163,25 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
       const error = asMcpError(err);
       const status = STATUS[error.code] ?? 500;
       if (status === 500) log.error('api request failed', { path, error: error.toJSON() });
-      // A body not read (refused from its headers) is discarded, and the connection closes once
-      // the answer is out; one cut short (too large, stalled) is destroyed at once.
+      // A body cut short (too large, stalled) ends its connection once the answer is out. One
+      // never read (refused from its headers) is discarded for one idle timeout at most, so
+      // the client reads the answer before the connection is closed under it.
       const unread = !req.complete;
+      const cut = error.code === 'TOO_LARGE' || error.code === 'TIMEOUT';
       send(
         res,
         status,
         { error: { code: error.code, message: error.message } },
         {
           ...errorHeaders(error),
-          ...(unread && { connection: 'close' }),
+          ...(unread && cut && { connection: 'close' }),
         },
       );
       if (!unread) return;
-      if (error.code === 'TOO_LARGE' || error.code === 'TIMEOUT') res.once('finish', () => req.destroy());
-      else req.resume();
+      if (cut) return void res.once('finish', () => req.destroy());
+      const linger = setTimeout(() => req.socket.destroy(), idleMs);
+      req.once('end', () => clearTimeout(linger));
+      req.socket.once('close', () => clearTimeout(linger));
     }
   };
 
