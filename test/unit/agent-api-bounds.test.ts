@@ -186,6 +186,33 @@ describe('agent API under hostile requests', () => {
   });
 });
 
+describe('a refused upload', () => {
+  it('is answered 401 to a client that keeps sending its body, not cut off by a reset', async () => {
+    const files = mkdtempSync(join(tmpdir(), 'mcp-refused-'));
+    const { api } = await testApi(files);
+    const body = Buffer.alloc(8 << 20, 'x');
+    const upload = () =>
+      new Promise<number | string>((resolve) => {
+        const req = request(`${api.url}/v1/files/wiki/big.bin`, {
+          method: 'PUT',
+          headers: { 'content-length': body.length },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+        req.end(body);
+      });
+    try {
+      assert.deepEqual(await Promise.all(Array.from({ length: 8 }, upload)), Array(8).fill(401));
+    } finally {
+      await api.close();
+      rmSync(files, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the webhook secret', () => {
   it('is a configuration error when empty or under 16 bytes', async () => {
     for (const secret of ['', 'short', '15-bytes-secret']) {
