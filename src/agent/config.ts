@@ -5,6 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import schema from '../../schema/agent.schema.json' with { type: 'json' };
 import type { AgentConfig } from '../generated/agent.js';
+import type { AdmissionPolicy } from '../policy/types.js';
 import { configParser, invalidConfig, readConfigFile } from '../spec/config-file.js';
 import { formatSpecError } from '../spec/load.js';
 import { locator } from '../spec/locate.js';
@@ -73,3 +74,7 @@ export const parseAgentConfig = (file: string, text: string): ResolvedAgentConfi
 /** Reads and validates the config file at `path`. */
 export const loadAgentConfig = async (path: string): Promise<ResolvedAgentConfig> =>
   parseAgentConfig(path, await readConfigFile(path));
+
+/** The config's `[admission]` rules; the schema has filled every default in. */
+export const admissionPolicy = (config: ResolvedAgentConfig): AdmissionPolicy =>
+  config.admission as AdmissionPolicy;

@@ -12,6 +12,7 @@ import { asMcpError, McpError } from '../domain/errors.js';
 import { createLogger } from '../log.js';
 import { loadAgentConfig } from './config.js';
 import { checkApiFiles, runDaemon } from './daemon.js';
+import { guardProcess } from './guard.js';
 import { reconcileOnce } from './reconcile.js';
 import { wireAgent } from './runtime-wiring.js';
 import { passLine } from './summary.js';
@@ -68,6 +69,7 @@ const main = async (argv: string[]): Promise<number> => {
     else log.info(passLine(report.status), { ...report.status });
     return EXIT[report.status.result];
   }
+  guardProcess(log);
   await runDaemon(config, agent, options, log);
   return EXIT.converged;
 };

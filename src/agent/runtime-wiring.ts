@@ -12,11 +12,13 @@ import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
 import { createLogger, type Logger } from '../log.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { RevisionSource } from '../ports/revision-source.js';
+import type { RevisionLoader } from '../spec/load.js';
 import type { ApplyOptions } from './apply.js';
-import type { ResolvedAgentConfig } from './config.js';
+import { admissionPolicy, type ResolvedAgentConfig } from './config.js';
 import { lockStateDir } from './lock.js';
 import { OverrideLatch } from './override.js';
 import type { PassDeps } from './reconcile.js';
+import { workerLoader } from './revision-loader.js';
 import { prepareStateDir } from './state-dir.js';
 
 export interface Agent {
@@ -50,6 +52,12 @@ export const wireAgent = async (
     onLog: (level, message, meta) => log[level](message, meta),
   });
   const unikernel = await createQemuRuntime({ dir: join(config.state_dir, 'vms'), bridge: config.bridge });
+  // Admission protects what controls this node: the runtime's socket and the agent's own state.
+  const loader = workerLoader({
+    policy: admissionPolicy(config),
+    node: config.node,
+    protectedPaths: [config.podman.socket, config.state_dir],
+  });
   const options: ApplyOptions = {
     concurrency: config.policy.concurrency,
     retry: { retries: config.policy.retries, delayMs: 500 },
@@ -61,7 +69,7 @@ export const wireAgent = async (
   return {
     deps: {
       node: config.node,
-      source: sourceFor(config),
+      source: sourceFor(config, loader),
       runtimes: { container, unikernel },
       store,
       log,
@@ -71,6 +79,7 @@ export const wireAgent = async (
     },
     options,
     async close() {
+      await loader.close();
       await container.close();
       await unikernel.close();
       await store.flush();
@@ -81,14 +90,15 @@ export const wireAgent = async (
 };
 
 /** A git remote (kept as a bare clone in `path`, default `<state_dir>/source.git`), or a local directory. */
-const sourceFor = (config: ResolvedAgentConfig): RevisionSource => {
+const sourceFor = (config: ResolvedAgentConfig, loader: RevisionLoader): RevisionSource => {
   const { url, path, branch, username, token_file } = config.source;
-  if (!url) return dirSource(path!);
+  if (!url) return dirSource(path!, loader);
   return gitSource({
     url,
     branch: branch ?? 'main',
     gitdir: path ?? join(config.state_dir, 'source.git'),
     username,
     tokenFile: token_file,
+    loader,
   });
 };

@@ -5,6 +5,7 @@
 
 export type ErrorCode =
   | 'INVALID_SPEC' // a revision failed validation
+  | 'POLICY_VIOLATION' // a revision asks for what the node's admission policy does not allow
   | 'INVALID_CONFIG' // a config file failed validation
   | 'USAGE' // bad command-line arguments
   | 'NOT_FOUND' // instance, image, commit, file
@@ -27,6 +28,7 @@ export type Retry = 'transient' | 'requeue' | 'stalled';
 
 const retryOf: Record<ErrorCode, Retry> = {
   INVALID_SPEC: 'stalled',
+  POLICY_VIOLATION: 'stalled',
   INVALID_CONFIG: 'stalled',
   USAGE: 'stalled',
   NOT_FOUND: 'requeue',

@@ -13,6 +13,7 @@ const benches: [string, string[]][] = [
   ['git.js', []],
   ['file-push.js', []],
   ['api-flood.js', []],
+  ['health.js', []],
   ['vm.js', []],
   ['converge.js', process.argv.slice(2)],
 ];

@@ -8,7 +8,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, type TestContext, test } from 'node:test';
 import { createQemuRuntime } from '../../src/adapters/qemu/runtime.js';
@@ -268,7 +268,7 @@ test('the agent boots a unikernel VM beside a container, and a second agent proc
   await writeFile(
     config,
     `node = "agtnode"\nstate_dir = "${dir}/state-vm"\n[source]\npath = "${root}"\n` +
-      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n`,
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[admission]\nallowed_image_roots = ["${dirname(guest)}"]\n`,
   );
   t.after(async () => {
     const vms = await createQemuRuntime({ dir: join(dir, 'state-vm', 'vms') });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -97,35 +97,6 @@ describe('agent API under hostile requests', () => {
     assert.deepEqual(readdirSync(join(files, 'wiki')), [], 'the temporary file is gone');
   });
 
-  it('streams a pushed file to its temporary file while it arrives', async () => {
-    const half = Buffer.alloc(512 * 1024, 'a');
-    const req = request(`${api.url}/v1/files/wiki/streamed.bin`, {
-      method: 'PUT',
-      headers: { authorization: 'Bearer operate-token', 'content-length': half.length * 2 },
-    });
-    const answered = new Promise<number>((resolve, reject) => {
-      req.on('response', (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('error', reject);
-    });
-    req.write(half);
-    const temp = async (): Promise<number> => {
-      for (let i = 0; i < 100; i++) {
-        const names = readdirSync(join(files, 'wiki')).filter((n) => n.startsWith('.mcp-push-'));
-        const size = names.length ? statSync(join(files, 'wiki', names[0])).size : 0;
-        if (size >= half.length) return size;
-        await sleep(50);
-      }
-      return 0;
-    };
-    assert.equal(await temp(), half.length, 'the first half is on disk before the second is sent');
-    req.end(half);
-    assert.equal(await answered, 200);
-    assert.equal(statSync(join(files, 'wiki', 'streamed.bin')).size, half.length * 2);
-  });
-
   it('answers a malformed percent-encoding with 400 USAGE, not 500', async () => {
     for (const bad of ['%E0%A4%A', '%c0%ae', '%ff', 'a%']) {
       for (const method of ['GET', 'PUT']) {
@@ -186,8 +157,44 @@ describe('agent API under hostile requests', () => {
   });
 });
 
-describe('a refused upload', () => {
-  it('is answered 401 to a client that keeps sending its body, not cut off by a reset', async () => {
+describe('uploads under the default idle timeout', () => {
+  it('streams a pushed file to its temporary file while it arrives', async (t) => {
+    const files = mkdtempSync(join(tmpdir(), 'mcp-stream-'));
+    mkdirSync(join(files, 'wiki'));
+    const { api } = await testApi(files);
+    t.after(async () => {
+      await api.close();
+      rmSync(files, { recursive: true, force: true });
+    });
+    const half = Buffer.alloc(512 * 1024, 'a');
+    const req = request(`${api.url}/v1/files/wiki/streamed.bin`, {
+      method: 'PUT',
+      headers: { authorization: 'Bearer operate-token', 'content-length': half.length * 2 },
+    });
+    const answered = new Promise<number>((resolve, reject) => {
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+    });
+    req.write(half);
+    const temp = async (): Promise<number> => {
+      for (let i = 0; i < 100; i++) {
+        const names = readdirSync(join(files, 'wiki')).filter((n) => n.startsWith('.mcp-push-'));
+        const size = names.length ? statSync(join(files, 'wiki', names[0])).size : 0;
+        if (size >= half.length) return size;
+        await sleep(50);
+      }
+      return 0;
+    };
+    assert.equal(await temp(), half.length, 'the first half is on disk before the second is sent');
+    req.end(half);
+    assert.equal(await answered, 200);
+    assert.equal(statSync(join(files, 'wiki', 'streamed.bin')).size, half.length * 2);
+  });
+
+  it('refused, are answered 401 while their clients are still sending, not cut off by a reset', async () => {
     const files = mkdtempSync(join(tmpdir(), 'mcp-refused-'));
     const { api } = await testApi(files);
     const body = Buffer.alloc(8 << 20, 'x');

@@ -223,6 +223,7 @@ describe('exit-code table', () => {
       'METHOD_NOT_ALLOWED',
       'NEEDS_OVERRIDE',
       'NOT_FOUND',
+      'POLICY_VIOLATION',
       'RUNTIME',
       'RUNTIME_UNAVAILABLE',
       'SOURCE_UNAVAILABLE',
