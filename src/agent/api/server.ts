@@ -1,6 +1,7 @@
 /**
- * The HTTP(S) server of the agent's API: routing, authentication, a size limit on bodies,
- * JSON in and out, McpError codes mapped to HTTP statuses. Handlers live in routes.ts.
+ * The HTTP(S) server of the agent's API: routing, authentication and authorisation from the
+ * headers before any body is read, bodies bounded in size and time, JSON in and out, McpError
+ * codes mapped to HTTP statuses. Handlers live in routes.ts.
  */
 import {
   createServer as createHttp,
@@ -89,6 +90,7 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 };
 
+/** Serves the API on `opts.listen`; INVALID_CONFIG when it cannot (address, TLS files, secret). */
 export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): Promise<ApiServer> => {
   const routes = apiRoutes(ctx);
   const limit = opts.bodyLimit ?? 1 << 20;
