@@ -36,6 +36,10 @@ const exitOfError: Record<ErrorCode, ExitName> = {
   SOURCE_UNAVAILABLE: 'unavailable',
   AGENT_UNAVAILABLE: 'unavailable',
   UNAUTHORIZED: 'noPermission',
+  FORBIDDEN: 'noPermission',
+  TOO_LARGE: 'usage',
+  METHOD_NOT_ALLOWED: 'internal',
+  TIMEOUT: 'unavailable',
   RUNTIME: 'tempFail',
   INTERNAL: 'internal',
 };

@@ -14,7 +14,11 @@ export type ErrorCode =
   | 'RUNTIME_UNAVAILABLE' // socket down, timeout: never read as "nothing runs"
   | 'SOURCE_UNAVAILABLE' // git server unreachable
   | 'AGENT_UNAVAILABLE' // the CLI cannot reach a node's agent
-  | 'UNAUTHORIZED' // a token missing, unknown, or without the role an endpoint needs
+  | 'UNAUTHORIZED' // a token (or webhook signature) missing or unknown
+  | 'FORBIDDEN' // a known token without the role an endpoint needs
+  | 'TOO_LARGE' // a request body over its limit
+  | 'METHOD_NOT_ALLOWED' // an endpoint asked with a method it does not serve
+  | 'TIMEOUT' // a request body that stalled
   | 'NEEDS_OVERRIDE' // mass removal guard
   | 'RUNTIME' // the runtime refused an operation
   | 'INTERNAL';
@@ -34,6 +38,10 @@ const retryOf: Record<ErrorCode, Retry> = {
   SOURCE_UNAVAILABLE: 'transient',
   AGENT_UNAVAILABLE: 'transient',
   UNAUTHORIZED: 'stalled',
+  FORBIDDEN: 'stalled',
+  TOO_LARGE: 'stalled',
+  METHOD_NOT_ALLOWED: 'stalled',
+  TIMEOUT: 'transient',
   NEEDS_OVERRIDE: 'stalled',
   RUNTIME: 'transient',
   INTERNAL: 'stalled',

@@ -13,6 +13,8 @@ const benches: [string, string[]][] = [
   ['toml.js', []],
   ['cli-cold.js', []],
   ['git.js', []],
+  ['file-push.js', []],
+  ['api-flood.js', []],
   ['health.js', []],
   ['vm.js', []],
   ['converge.js', process.argv.slice(2)],

@@ -6,6 +6,7 @@
 import { McpError } from '../../domain/errors.js';
 import { instanceName, type ServiceSpec } from '../../domain/spec.js';
 import type { ContainerRuntime } from '../../ports/container-runtime.js';
+import { REVISION_LIMIT_BYTES } from '../../spec/limits.js';
 import { parsePlanRequest } from '../live-plan.js';
 import type { ApiContext, ApiRequest, ApiResponse, Route } from './routes.js';
 
@@ -102,6 +103,9 @@ export const operatorRoutes = (ctx: ApiContext): Route[] => [
     method: 'POST',
     path: '/v1/plan',
     auth: 'read',
+    body: 'buffer',
+    // a revision's files as JSON strings: the loader's own limit applies to them after parsing
+    bodyLimit: 2 * REVISION_LIMIT_BYTES,
     handle: async (req) => {
       if (!ctx.planFiles) throw new McpError('NOT_FOUND', 'this agent cannot plan a revision');
       const request = parsePlanRequest(req.body);
