@@ -21,8 +21,11 @@ export interface PassStatus {
   errors: Problem[];
 }
 
-/** What an event records: an outcome of the fixed vocabulary, or an operator's release of a held revision. */
-export type EventKind = Outcome | 'override';
+/**
+ * What an event records: an outcome of the fixed vocabulary; an operator's release of a held
+ * revision (`override`) or restart (`restarted`); the registry started afresh (`registry`).
+ */
+export type EventKind = Outcome | 'override' | 'restarted' | 'registry';
 
 /** One line of the event log: something found or done, in the fixed outcome vocabulary. */
 export interface EventRecord {
