@@ -9,22 +9,36 @@ import { McpError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import type { ResolvedAgentConfig } from '../validate/agent-config.js';
 import { Adoptions } from './adoptions.js';
+import { checkWebhookSecret } from './api/auth.js';
 import { type ApiServer, startApi } from './api/server.js';
+import { loadTls } from './api/tls.js';
 import type { ApplyOptions } from './apply.js';
 import type { HealthBoard } from './health-board.js';
+import { planPosted } from './live-plan.js';
 import { startLoop } from './loop.js';
 import type { Agent } from './runtime-wiring.js';
 import type { Scheduler } from './scheduler.js';
 
 const readSecret = async (path: string): Promise<string> => {
-  try {
-    return (await readFile(path, 'utf8')).trim();
-  } catch (err) {
+  const secret = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new McpError(
       'INVALID_CONFIG',
-      `cannot read api.webhook_secret_file ${path}: ${(err as NodeJS.ErrnoException).code}`,
+      `cannot read api.webhook_secret_file ${path} (${err.code}): point it at a file holding the secret`,
+      { path },
     );
-  }
+  });
+  checkWebhookSecret(secret.trim(), `api.webhook_secret_file ${path}`);
+  return secret.trim();
+};
+
+/**
+ * The files the API needs (certificate, key, webhook secret), read and checked before the
+ * agent takes its lock or opens its registry: a mistake there stops start-up at once.
+ */
+export const checkApiFiles = async (config: ResolvedAgentConfig): Promise<void> => {
+  const { api } = config;
+  if (api.tls_cert && api.tls_key) await loadTls(api.tls_cert, api.tls_key);
+  if (api.webhook_secret_file) await readSecret(api.webhook_secret_file);
 };
 
 const serveApi = async (
@@ -51,6 +65,8 @@ const serveApi = async (
       },
       retry: (name) => board.retry(name),
       filesRoot: api.files_root,
+      stopTimeoutSeconds: config.podman.stop_timeout,
+      planFiles: (request) => planPosted(agent.deps, agent.loader, request),
       overrides: agent.deps.overrides,
     },
     {

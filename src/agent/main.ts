@@ -11,7 +11,7 @@ import { exitCodeOf } from '../domain/error-table.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import { createLogger } from '../log.js';
 import { loadAgentConfig } from '../validate/agent-config.js';
-import { runDaemon } from './daemon.js';
+import { checkApiFiles, runDaemon } from './daemon.js';
 import { guardProcess } from './guard.js';
 import { reconcileOnce } from './reconcile.js';
 import { wireAgent } from './runtime-wiring.js';
@@ -59,7 +59,8 @@ const main = async (argv: string[]): Promise<number> => {
     throw new McpError('USAGE', 'expected `run` or `reconcile --once`, and --config FILE');
   }
   const config = await loadAgentConfig(values.config);
-  const log = createLogger(config.log.level);
+  const log = createLogger(config.log.level, 'agent', config.log.format);
+  if (command === 'run') await checkApiFiles(config);
   const agent = await wireAgent(config, log);
   const options = { ...agent.options, override: values.override === true };
   if (command === 'reconcile') {

@@ -2,7 +2,6 @@
  * Builds the agent's parts from its configuration: registry, runtime, source, logger. The
  * one place that knows which adapter stands behind which port.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dirSource } from '../adapters/dir/source.js';
 import { gitSource } from '../adapters/git/source.js';
@@ -20,6 +19,7 @@ import { lockStateDir } from './lock.js';
 import { OverrideLatch } from './override.js';
 import type { PassDeps } from './reconcile.js';
 import { workerLoader } from './revision-loader.js';
+import { prepareStateDir } from './state-dir.js';
 
 export interface Agent {
   deps: PassDeps & {
@@ -28,16 +28,25 @@ export interface Agent {
     runtimes: { container: InstanceRuntime; unikernel: InstanceRuntime };
   };
   options: ApplyOptions;
+  /** How this agent loads a revision (format, limits, admission), also for planning posted files. */
+  loader: RevisionLoader;
   close(): Promise<void>;
 }
 
 export const wireAgent = async (
   config: ResolvedAgentConfig,
-  log: Logger = createLogger(config.log.level),
+  log: Logger = createLogger(config.log.level, 'agent', config.log.format),
 ): Promise<Agent> => {
-  await mkdir(config.state_dir, { recursive: true });
+  await prepareStateDir(config.state_dir);
   const unlock = await lockStateDir(config.state_dir);
-  const store = await openRegistry(join(config.state_dir, 'registry.db'));
+  const store = await openRegistry(join(config.state_dir, 'registry.db'), (origin) => {
+    if (origin.kind === 'new') log.info('registry created', { stateDir: config.state_dir });
+    if (origin.kind === 'reset')
+      log.warn('registry file was empty: starting from nothing', { keptAs: origin.keptAs });
+  }).catch(async (err) => {
+    await unlock();
+    throw err;
+  });
   const container = await createPodmanRuntime({
     socketPath: config.podman.socket,
     relistIntervalMs: config.podman.relist_interval * 1000,
@@ -71,6 +80,7 @@ export const wireAgent = async (
       overrides: new OverrideLatch(),
     },
     options,
+    loader,
     async close() {
       await loader.close();
       await container.close();

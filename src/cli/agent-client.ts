@@ -6,6 +6,7 @@ import { isErrorCode } from '../domain/error-table.js';
 import { asMcpError, type ErrorCode, McpError } from '../domain/errors.js';
 import type { ErrorBody } from '../wire/api.js';
 import type { Node } from './config.js';
+import { type Answer, httpRequest } from './http-request.js';
 
 export type NodeAnswer<T> = { node: Node; ok: true; body: T } | { node: Node; ok: false; error: McpError };
 
@@ -13,6 +14,8 @@ export interface AskOptions {
   method?: 'GET' | 'POST' | 'PUT';
   token?: string;
   timeoutMs?: number;
+  /** A request body (POST / PUT), sent as it is. */
+  body?: Uint8Array<ArrayBuffer>;
 }
 
 /** `host:port` means http://host:port; a full URL (https://...) is taken as it is. */
@@ -24,16 +27,16 @@ const send = async (
   node: Node,
   path: string,
   opts: AskOptions & { body?: Uint8Array<ArrayBuffer> },
-): Promise<Response> => {
+): Promise<Answer> => {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const where = `${node.name} (${agentUrl(node.address)})`;
-  let res: Response;
+  let res: Answer;
   try {
-    res = await fetch(`${agentUrl(node.address)}${path}`, {
+    res = await httpRequest(`${agentUrl(node.address)}${path}`, {
       method: opts.method ?? 'GET',
       headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
       body: opts.body,
-      signal: AbortSignal.timeout(timeoutMs),
+      timeoutMs,
     });
   } catch (err) {
     const e = err as { name?: string; cause?: { code?: string; message?: string }; message?: string };

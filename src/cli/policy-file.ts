@@ -6,7 +6,8 @@
 import schema from '../../schema/agent.schema.json' with { type: 'json' };
 import type { AdmissionPolicy } from '../domain/admission.js';
 import { admissionPolicy, parseAgentConfig } from '../validate/agent-config.js';
-import { configParser, readConfigFile } from '../validate/config-file.js';
+import { configParser } from '../validate/config-compile.js';
+import { readConfigFile } from '../validate/config-file.js';
 import { parseToml } from '../validate/parse.js';
 
 const policyOnly = configParser<{ admission: AdmissionPolicy }>('admission policy', {

@@ -51,7 +51,8 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorTraits>> = {
   UNAUTHORIZED: { exit: 'noPermission', http: 401, transient: false },
   FORBIDDEN: { exit: 'noPermission', http: 403, transient: false },
   TOO_LARGE: { exit: 'usage', http: 413, transient: false },
-  METHOD_NOT_ALLOWED: { exit: 'usage', http: 405, transient: false },
+  METHOD_NOT_ALLOWED: { exit: 'internal', http: 405, transient: false },
+  TIMEOUT: { exit: 'unavailable', http: 408, transient: true },
   RUNTIME: { exit: 'tempFail', http: 502, transient: true },
   INTERNAL: { exit: 'internal', http: 500, transient: false },
 };

@@ -15,9 +15,10 @@ export type ErrorCode =
   | 'SOURCE_UNAVAILABLE' // git server unreachable
   | 'AGENT_UNAVAILABLE' // the CLI cannot reach a node's agent
   | 'UNAUTHORIZED' // a token (or webhook signature) missing or unknown
-  | 'FORBIDDEN' // a token whose role is too low for what it asks
+  | 'FORBIDDEN' // a known token without the role an endpoint needs
   | 'TOO_LARGE' // a request body over its limit
   | 'METHOD_NOT_ALLOWED' // an endpoint asked with a method it does not serve
+  | 'TIMEOUT' // a request body that stalled
   | 'NEEDS_OVERRIDE' // mass removal guard
   | 'RUNTIME' // the runtime refused an operation
   | 'INTERNAL';

@@ -34,10 +34,11 @@ export interface NotHealthy {
 export type HealthEventKind = 'starting' | 'healthy' | 'unhealthy' | 'rolled-back' | 'crash-looping';
 
 /**
- * What an event records: an outcome of the fixed vocabulary, an operator's release of a held
- * revision, or a health event.
+ * What an event records: an outcome of the fixed vocabulary; an operator's release of a held
+ * revision (`override`) or restart (`restarted`); the registry started afresh (`registry`); a
+ * health event.
  */
-export type EventKind = Outcome | 'override' | HealthEventKind;
+export type EventKind = Outcome | 'override' | 'restarted' | 'registry' | HealthEventKind;
 
 /** One line of the event log: something found or done, in the fixed outcome vocabulary. */
 export interface EventRecord {

@@ -37,11 +37,20 @@ export interface AgentConfig {
   api?: {
     listen?: string;
     /**
-     * File push / pull reaches only <files_root>/<service>/ of this node's services.
+     * File push / pull reaches only <files_root>/<service>/ of this node's services. Relative to this file.
      */
     files_root?: string;
+    /**
+     * PEM certificate; with tls_key (both or neither), the API serves HTTPS.
+     */
     tls_cert?: string;
+    /**
+     * PEM key of tls_cert.
+     */
     tls_key?: string;
+    /**
+     * File holding the webhooks' HMAC secret, at least 16 bytes; without it the webhook endpoint answers 404.
+     */
     webhook_secret_file?: string;
     tokens?: {
       name: string;
@@ -100,5 +109,9 @@ export interface AgentConfig {
   };
   log?: {
     level?: 'error' | 'warn' | 'info' | 'debug';
+    /**
+     * json: one JSON object per line (journald, collectors); text: one readable line per event, coloured unless NO_COLOR; auto: text when stderr is a terminal, else json.
+     */
+    format?: 'json' | 'text' | 'auto';
   };
 }

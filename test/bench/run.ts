@@ -10,7 +10,11 @@ import { join } from 'node:path';
 const benches: [string, string[]][] = [
   ['plan.js', []],
   ['validate.js', []],
+  ['toml.js', []],
+  ['cli-cold.js', []],
   ['git.js', []],
+  ['file-push.js', []],
+  ['api-flood.js', []],
   ['health.js', []],
   ['probes.js', []],
   ['vm.js', []],

@@ -207,7 +207,7 @@ test('the agent converges from a git remote over HTTP, then applies a push on th
   const server = await startGitServer(root);
   t.after(() => server.close());
   const config = join(dir, 'mcp-agent-git.toml');
-  await writeFile(join(dir, 'webhook.secret'), 'hook-secret\n');
+  await writeFile(join(dir, 'webhook.secret'), 'hook-secret-of-at-least-16-bytes\n');
   await writeFile(
     config,
     `node = "agtnode"\nstate_dir = "${dir}/state-git"\n[source]\nurl = "${server.url('services.git')}"\ninterval = 3600\n` +
@@ -239,7 +239,7 @@ test('the agent converges from a git remote over HTTP, then applies a push on th
   git('push', '-q', join(root, 'services.git'), 'HEAD:main');
   const pushed = git('rev-parse', 'HEAD').trim();
   const body = JSON.stringify({ ref: 'refs/heads/main', after: pushed });
-  const signature = `sha256=${createHmac('sha256', 'hook-secret').update(body).digest('hex')}`;
+  const signature = `sha256=${createHmac('sha256', 'hook-secret-of-at-least-16-bytes').update(body).digest('hex')}`;
   const hook = await fetch(`${started.api}/v1/webhook`, {
     method: 'POST',
     body,

@@ -50,6 +50,10 @@ describe('mcp help', () => {
         'adopt',
         'push',
         'pull',
+        'node',
+        'login',
+        'restart',
+        'service',
       ]);
     }
   });
@@ -87,7 +91,7 @@ describe('mcp help', () => {
     const { code, out } = mcp(['help', 'exit-codes']);
     assert.equal(code, 0);
     assert.match(out, /^\| 2 \| `mcp plan`: the revisions differ/m);
-    assert.match(out, /^\| 64 \| bad command line.*\| USAGE, TOO_LARGE, METHOD_NOT_ALLOWED \|$/m);
+    assert.match(out, /^\| 64 \| bad command line.*\| USAGE, TOO_LARGE \|$/m);
   });
 });
 
@@ -98,7 +102,7 @@ describe('mcp usage errors', () => {
     assert.equal(out, '');
     assert.equal(
       err,
-      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, list, status, ps, sync, deploy, stop, start, adopt, push, pull; see mcp --help\n",
+      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, list, status, ps, sync, deploy, stop, start, adopt, push, pull, node, login, restart, service; see mcp --help\n",
     );
   });
 
@@ -227,6 +231,7 @@ describe('exit-code table', () => {
       'RUNTIME',
       'RUNTIME_UNAVAILABLE',
       'SOURCE_UNAVAILABLE',
+      'TIMEOUT',
       'TOO_LARGE',
       'UNAUTHORIZED',
       'USAGE',

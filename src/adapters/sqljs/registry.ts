@@ -2,7 +2,7 @@
  * The StateStore on SQLite through sql.js. sql.js keeps the database in memory; flush()
  * exports it and replaces the file atomically, so the file is always a whole database.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import initSqlJs, { type Database, type SqlValue } from 'sql.js';
 import { McpError } from '../../domain/errors.js';
 import type { HealthRecord, HealthState } from '../../domain/health.js';
@@ -25,25 +25,62 @@ const PORT_MAX = 60000;
 const EVENTS_KEPT = 1000;
 const PASSES_KEPT = 100;
 
-/** Opens (or creates) the registry at `path`; without a path it lives only in memory. */
-export const openRegistry = async (path?: string): Promise<SqlRegistry> => {
+/** How the registry came to be: read from its file, made new (no file), or made new beside an empty file kept aside. */
+export type RegistryOrigin = { kind: 'read' } | { kind: 'new' } | { kind: 'reset'; keptAs: string };
+
+/**
+ * Opens (or creates) the registry at `path`; without a path it lives only in memory.
+ * A file that is not a database is INVALID_CONFIG (never overwritten); an empty file is not
+ * taken for a new registry silently: it is renamed aside, and the new registry's first event
+ * says so. `onOpen` learns which happened.
+ */
+export const openRegistry = async (
+  path?: string,
+  onOpen: (origin: RegistryOrigin) => void = () => {},
+): Promise<SqlRegistry> => {
   const SQL = await initSqlJs();
-  const bytes = path ? await readFile(path).catch((err) => notFoundAsUndefined(err, path)) : undefined;
+  let bytes = path ? await readFile(path).catch((err) => notFoundAsUndefined(err, path)) : undefined;
+  let origin: RegistryOrigin = { kind: bytes ? 'read' : 'new' };
+  if (path && bytes?.length === 0) {
+    const keptAs = `${path}.empty-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await rename(path, keptAs);
+    origin = { kind: 'reset', keptAs };
+    bytes = undefined;
+  }
   const db = new SQL.Database(bytes);
   const registry = new SqlRegistry(db, path);
-  registry.migrate();
+  try {
+    registry.migrate();
+  } catch (err) {
+    db.close();
+    if (!path || origin.kind !== 'read') throw err;
+    throw new McpError(
+      'INVALID_CONFIG',
+      `${path} is not an MCP registry (${(err as Error).message}): restore it from a backup, or move it aside to start from an empty registry`,
+      { path },
+    );
+  }
+  if (origin.kind === 'reset')
+    registry.addEvent({
+      at: new Date().toISOString(),
+      kind: 'registry',
+      message: 'the registry file was empty: started from nothing, the empty file kept aside',
+      data: { keptAs: origin.keptAs },
+    });
+  onOpen(origin);
   return registry;
 };
 
 const notFoundAsUndefined = (err: NodeJS.ErrnoException, path: string): undefined => {
   if (err.code === 'ENOENT') return undefined;
-  throw new McpError('INVALID_CONFIG', `cannot read the registry ${path}: ${err.code ?? err.message}`, {
+  throw new McpError('INVALID_CONFIG', `cannot read the registry ${path}: ${err.code}: check state_dir`, {
     path,
   });
 };
 
 export class SqlRegistry implements StateStore {
   private dirty = false;
+  private flushing: Promise<void> = Promise.resolve();
   /** inventory() as last read; dropped by every write to the instances table. */
   private inventoryCache?: InventoryEntry[];
   /** The revision object last stored, so an unchanged revision is not rewritten every pass. */
@@ -316,7 +353,14 @@ export class SqlRegistry implements StateStore {
     this.run('DELETE FROM failed_specs WHERE name = ?', [name]);
   }
 
-  async flush(): Promise<void> {
+  /** Flushes run one at a time: a pass and an API request may both flush, and share a temporary file. */
+  flush(): Promise<void> {
+    const next = this.flushing.then(() => this.flushNow());
+    this.flushing = next.catch(() => {});
+    return next;
+  }
+
+  private async flushNow(): Promise<void> {
     if (!this.dirty || !this.path) return;
     this.dirty = false;
     try {

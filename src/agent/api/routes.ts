@@ -8,10 +8,12 @@ import { asMcpError, McpError } from '../../domain/errors.js';
 import type { HealthRecord, HealthState } from '../../domain/health.js';
 import { LABEL } from '../../domain/observed.js';
 import type { ActionResult } from '../../domain/outcome.js';
+import type { Plan } from '../../domain/plan-types.js';
 import { instanceName } from '../../domain/spec.js';
 import type { InstanceRuntime } from '../../ports/instance-runtime.js';
 import type { StateStore } from '../../ports/state-store.js';
 import type { AdoptAnswer, AdoptedInstance } from '../../wire/api.js';
+import type { PlanRequest } from '../live-plan.js';
 import type { OverrideLatch } from '../override.js';
 import type { Role } from './auth.js';
 import { fileTarget, pullFile, pushFile } from './files.js';
@@ -35,6 +37,10 @@ export interface ApiContext {
   retry?(name: string): boolean;
   /** File push / pull reaches `<filesRoot>/<service>/` only. */
   filesRoot: string;
+  /** How long an imperative restart waits for an instance to stop (the runtime's stop timeout). */
+  stopTimeoutSeconds?: number;
+  /** Loads and plans posted service files against what the node observes now, applying nothing (POST /v1/plan). */
+  planFiles?: (request: PlanRequest) => Promise<Plan>;
   /** Where a release of a held revision waits for the pass that takes it. */
   overrides?: OverrideLatch;
 }
@@ -44,10 +50,16 @@ export interface ApiRequest {
   path: string;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
+  /** The whole body, read before the handler runs (empty unless the route's body is 'buffer'). */
   body: Buffer;
+  /** The body as it arrives, size- and time-bounded (empty unless the route's body is 'stream'). */
+  stream: AsyncIterable<Buffer>;
   /** The token that authenticated the request: its name and role, never the secret. */
   caller?: { name: string; role: Role };
 }
+
+/** The stream of a request whose body was read whole. */
+export async function* emptyBody(): AsyncGenerator<Buffer> {}
 
 export interface ApiResponse {
   status: number;
@@ -65,6 +77,11 @@ export interface Route {
   prefix?: boolean;
   /** Largest body this route takes, when not the server's default. */
   bodyLimit?: number;
+  /**
+   * What the handler does with a body: 'buffer' (read whole, within the limit: small JSON),
+   * 'stream' (read as it arrives: a file), or nothing (the default: a body is discarded unread).
+   */
+  body?: 'buffer' | 'stream';
   auth: Role | 'none' | 'webhook';
   handle(req: ApiRequest): Promise<ApiResponse>;
 }
@@ -155,9 +172,12 @@ const webhook = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> =
   } catch {
     throw new McpError('USAGE', 'webhook body is not JSON');
   }
-  if (ctx.branch !== undefined && typeof ref === 'string' && ref !== `refs/heads/${ctx.branch}`)
+  if (ctx.branch !== undefined && ref !== `refs/heads/${ctx.branch}`)
     return ok(
-      { triggered: false, reason: `push to ${ref}, this agent follows refs/heads/${ctx.branch}` },
+      {
+        triggered: false,
+        reason: `push to ${typeof ref === 'string' ? ref : 'no branch'}, this agent follows refs/heads/${ctx.branch}`,
+      },
       202,
     );
   void ctx.trigger(`webhook ${typeof ref === 'string' ? ref : String(event ?? 'push')}`);
@@ -273,7 +293,13 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     auth: 'operate',
     handle: async (req) => ok(await adopt(ctx, req.query.get('service') ?? '')),
   },
-  { method: 'POST', path: '/v1/webhook', auth: 'webhook', handle: (req) => webhook(ctx, req) },
+  {
+    method: 'POST',
+    path: '/v1/webhook',
+    auth: 'webhook',
+    body: 'buffer',
+    handle: (req) => webhook(ctx, req),
+  },
   {
     method: 'GET',
     path: '/v1/files/',
@@ -286,11 +312,12 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     path: '/v1/files/',
     prefix: true,
     bodyLimit: 64 << 20,
+    body: 'stream',
     auth: 'operate',
     handle: async (req) => {
       const target = fileTarget(req.path, ctx);
-      await pushFile(target, req.body);
-      return ok({ service: target.service, path: target.rel, bytes: req.body.length });
+      const bytes = await pushFile(target, req.stream);
+      return ok({ service: target.service, path: target.rel, bytes });
     },
   },
 ];
