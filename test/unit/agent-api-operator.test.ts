@@ -25,6 +25,7 @@ const file = (name: string, image: string) => ({
 });
 
 describe('agent API for the operator CLI', () => {
+  const retried: string[] = [];
   let h: Harness;
   let api: ApiServer;
   const call = async (path: string, token: string, init: RequestInit = {}) => {
@@ -48,6 +49,7 @@ describe('agent API for the operator CLI', () => {
         filesRoot: '/nonexistent',
         adopt: async () => [],
         trigger: async () => {},
+        retry: (name) => retried.push(name) > 0,
         planFiles: (request) => planPosted(deps, inProcessLoader(), request),
       },
       { listen: '127.0.0.1:0', tokens },
@@ -79,6 +81,7 @@ describe('agent API for the operator CLI', () => {
     assert.ok(running(h.runtime).includes('wiki-api'));
     const [event] = h.store.events(1);
     assert.deepEqual([event.kind, event.name, event.data?.by], ['restarted', 'wiki-api', 'alice']);
+    assert.deepEqual(retried, ['wiki-api'], 'a restart forgets a crash loop of the instance');
     const missing = await call('/v1/restart?service=wiki&component=nope', 'operate-token', {
       method: 'POST',
     });
