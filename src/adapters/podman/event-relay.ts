@@ -13,8 +13,11 @@ import type { Log } from './log.js';
 export class EventRelay {
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private readonly pending = new Map<string, RuntimeEvent[]>();
-  /** Containers this runtime itself stopped or removed: their die / stop / remove events are `own`. */
-  private readonly own = new Set<string>();
+  /**
+   * Containers this runtime itself stopped or removed, and when it asked (ms since the epoch):
+   * their die / stop / remove events are `own`.
+   */
+  private readonly own = new Map<string, number>();
 
   constructor(private readonly log: Log) {}
 
@@ -23,7 +26,7 @@ export class EventRelay {
    * stop and remove events are then the agent's own. A start by this runtime clears the mark.
    */
   ownStop(id: string, stopping: boolean): void {
-    if (stopping) this.own.add(id);
+    if (stopping) this.own.set(id, Date.now());
     else this.own.delete(id);
   }
 
@@ -31,9 +34,11 @@ export class EventRelay {
   queue(event: PodmanEvent, type: RuntimeEvent['type']): void {
     const managed = event.attributes[LABEL.managed] === 'true';
     const own = this.own.has(event.id) && (type === 'die' || type === 'stop' || type === 'remove');
-    // After any start (podman's restart policy may restart what this runtime just stopped),
-    // the next death is not the agent's doing.
-    if (type === 'remove' || type === 'start') this.own.delete(event.id);
+    // A start after the agent asked for the stop (podman's restart policy may restart what the
+    // stop found already dead) ends the mark: the next death is not the agent's doing.
+    const asked = this.own.get(event.id);
+    if (type === 'remove' || (type === 'start' && asked !== undefined && event.timeMs > asked))
+      this.own.delete(event.id);
     const queued = this.pending.get(event.id) ?? [];
     const hash = event.attributes[LABEL.specHash];
     const record = { type, name: event.name, id: event.id, managed, own, ...(hash ? { hash } : {}) };

@@ -12,6 +12,8 @@ export interface PodmanEvent {
   id: string;
   name: string;
   attributes: Record<string, string>;
+  /** When podman says it happened, ms since the epoch (0 when it does not say). */
+  timeMs: number;
 }
 
 /** An open stream; `close` ends it without calling `onDrop`. */
@@ -24,6 +26,8 @@ interface RawEvent {
   Action?: string;
   status?: string;
   id?: string;
+  time?: number;
+  timeNano?: number;
   Actor?: { ID?: string; Attributes?: Record<string, string> };
 }
 
@@ -41,6 +45,7 @@ const parse = (line: string): PodmanEvent | undefined => {
     id: raw.id ?? raw.Actor?.ID ?? '',
     name: attributes.name ?? '',
     attributes,
+    timeMs: raw.timeNano ? raw.timeNano / 1e6 : (raw.time ?? 0) * 1000,
   };
 };
 
