@@ -45,7 +45,7 @@ export type Wake = (reason: string) => void;
 
 export class HealthBoard {
   private readonly tracked = new Map<string, Tracked>();
-  private readonly deaths = new Map<string, DeathRecord>();
+  private readonly deaths: Map<string, DeathRecord>;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private wake: Wake = () => {};
   /** The states the registry recorded before this agent started: kept for instances still running that spec. */
@@ -56,6 +56,8 @@ export class HealthBoard {
     private readonly now: () => number = Date.now,
   ) {
     this.saved = store.health();
+    // A crash loop stays one across a restart of the agent: still left stopped, still reported.
+    this.deaths = store.crashLoops();
   }
 
   /** Whom to tell when a pass should look again (the scheduler). */
@@ -146,6 +148,7 @@ export class HealthBoard {
     const record = noteDeath(before, hash, this.now());
     this.deaths.set(name, record);
     if (record.loopingSince !== undefined) {
+      this.store.recordCrashLoop(name, record);
       if (before?.loopingSince === undefined || before.hash !== hash)
         this.store.addEvent({
           at: new Date(this.now()).toISOString(),
@@ -167,7 +170,16 @@ export class HealthBoard {
 
   /** Forgets the deaths of `name` (a retry asked by an operator): it is started again. */
   retry(name: string): boolean {
+    if (this.deaths.get(name)?.loopingSince !== undefined) this.store.recordCrashLoop(name, undefined);
     return this.deaths.delete(name);
+  }
+
+  /** Forgets the deaths of `name` when they were of another spec than `hash` (the spec changed). */
+  specIs(name: string, hash: string): void {
+    const record = this.deaths.get(name);
+    if (!record || record.hash === hash) return;
+    this.deaths.delete(name);
+    if (record.loopingSince !== undefined) this.store.recordCrashLoop(name, undefined);
   }
 
   /** Stops every timer (the agent is stopping). */

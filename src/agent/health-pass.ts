@@ -121,6 +121,7 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
   for (const spec of mine.flatMap((s) => s.components)) {
     const name = instanceName(spec);
     const hash = specHash(spec);
+    a.board.specIs(name, hash);
     const gate = a.board.gate(name, hash);
     const target = { name, spec, hash, ...(a.revision.commit ? { revision: a.revision.commit } : {}) };
     if (gate.kind === 'looping' && spec.health && !a.rolledBack.has(name)) {

@@ -2,6 +2,7 @@
  * The agent's registry: what MCP created (the only things prune may remove), stable route
  * ports, the last good revision (desired state survives a git outage), pass status and events.
  */
+import type { DeathRecord } from '../domain/crash-loop.js';
 import type { HealthRecord } from '../domain/health.js';
 import type { InventoryEntry } from '../domain/observed.js';
 import type {
@@ -66,6 +67,10 @@ export interface StateStore {
   failedSpecs(): Map<string, FailedSpec>;
   markFailed(mark: FailedSpec): void;
   clearFailed(name: string): void;
+  /** Instances left stopped as crash-looping (kept across restarts of the agent), by name. */
+  crashLoops(): Map<string, DeathRecord>;
+  /** Records a crash loop; undefined forgets it (a retry, a new spec). */
+  recordCrashLoop(name: string, record: DeathRecord | undefined): void;
   /** Persists pending changes atomically (a crash leaves the old or the new file, never a torn one). */
   flush(): Promise<void>;
 }

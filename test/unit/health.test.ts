@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { healthConfig } from '../../src/adapters/podman/create-options.js';
+import { openRegistry } from '../../src/adapters/sqljs/registry.js';
+import { HealthBoard } from '../../src/agent/health-board.js';
 import { backoffMs, noteDeath, restartGate } from '../../src/domain/crash-loop.js';
 import { specHash } from '../../src/domain/hash.js';
 import { freshRecord, nextRecord, probeAddress } from '../../src/domain/health.js';
@@ -200,5 +202,27 @@ describe("podman's own healthcheck", () => {
       StartPeriod: 2e9,
     });
     assert.equal(healthConfig({ spec: component('a:1'), hash: 'h', routePorts: {} }), undefined);
+  });
+});
+
+describe('the health board', () => {
+  it('keeps a crash loop across a restart of the agent, until a retry or a new spec', async () => {
+    const store = await openRegistry();
+    let now = 0;
+    const board = new HealthBoard(store, () => now);
+    for (const t of [0, 1000, 2000, 3000, 4000]) {
+      now = t;
+      board.died('web-api', 'h1');
+    }
+    board.close();
+    assert.equal(store.events(10)[0].kind, 'crash-looping');
+    const restarted = new HealthBoard(store, () => now);
+    assert.equal(restarted.gate('web-api', 'h1').kind, 'looping');
+    assert.equal(restarted.retry('web-api'), true);
+    assert.equal(new HealthBoard(store, () => now).gate('web-api', 'h1').kind, 'go');
+    for (let i = 0; i < 5; i++) board.died('web-db', 'h1');
+    const again = new HealthBoard(store, () => now);
+    again.specIs('web-db', 'h2');
+    assert.equal(new HealthBoard(store, () => now).gate('web-db', 'h1').kind, 'go', 'a new spec forgets it');
   });
 });

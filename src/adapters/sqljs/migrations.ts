@@ -18,11 +18,13 @@ export const migrations: readonly string[] = [
    CREATE TABLE seen (id INTEGER PRIMARY KEY CHECK (id = 1), status TEXT NOT NULL);`,
   // 4: a container adopted as it ran (`mcp adopt`) is known by its id, not by labels
   'ALTER TABLE instances ADD COLUMN adopted_id TEXT;',
-  // 5: health per instance, the last healthy spec per component, specs whose rollout failed
+  // 5: health per instance, the last healthy spec per component, specs whose rollout failed, crash loops
   `CREATE TABLE health (name TEXT PRIMARY KEY, state TEXT NOT NULL, since TEXT NOT NULL,
      hash TEXT, reason TEXT);
    CREATE TABLE last_healthy (name TEXT PRIMARY KEY, hash TEXT NOT NULL, spec TEXT NOT NULL,
      image_id TEXT, revision TEXT);
    CREATE TABLE failed_specs (name TEXT PRIMARY KEY, hash TEXT NOT NULL, reason TEXT NOT NULL,
-     revision TEXT, at TEXT NOT NULL);`,
+     revision TEXT, at TEXT NOT NULL);
+   CREATE TABLE crash_loops (name TEXT PRIMARY KEY, hash TEXT NOT NULL, deaths TEXT NOT NULL,
+     since INTEGER NOT NULL);`,
 ];

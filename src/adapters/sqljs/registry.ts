@@ -4,6 +4,7 @@
  */
 import { readFile, rename } from 'node:fs/promises';
 import initSqlJs, { type Database, type SqlValue } from 'sql.js';
+import type { DeathRecord } from '../../domain/crash-loop.js';
 import { McpError } from '../../domain/errors.js';
 import type { HealthRecord, HealthState } from '../../domain/health.js';
 import type { InventoryEntry } from '../../domain/observed.js';
@@ -351,6 +352,29 @@ export class SqlRegistry implements StateStore {
 
   clearFailed(name: string): void {
     this.run('DELETE FROM failed_specs WHERE name = ?', [name]);
+  }
+
+  crashLoops(): Map<string, DeathRecord> {
+    const rows = this.rows('SELECT name, hash, deaths, since FROM crash_loops');
+    return new Map(
+      rows.map((r) => [
+        String(r.name),
+        { hash: String(r.hash), deaths: JSON.parse(String(r.deaths)), loopingSince: Number(r.since) },
+      ]),
+    );
+  }
+
+  recordCrashLoop(name: string, record: DeathRecord | undefined): void {
+    if (record?.loopingSince === undefined) {
+      this.run('DELETE FROM crash_loops WHERE name = ?', [name]);
+      return;
+    }
+    this.run('INSERT OR REPLACE INTO crash_loops VALUES (?, ?, ?, ?)', [
+      name,
+      record.hash,
+      JSON.stringify(record.deaths),
+      record.loopingSince,
+    ]);
   }
 
   /** Flushes run one at a time: a pass and an API request may both flush, and share a temporary file. */
