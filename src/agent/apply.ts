@@ -2,7 +2,9 @@
  * Executes a plan: stage by stage in dependency order, actions of a stage with bounded
  * concurrency, each runtime call retried on transient errors. A failed action blocks only
  * its dependents; unrelated services still converge. Once the runtime is unreachable the
- * rest of the pass is skipped rather than retried action by action.
+ * rest of the pass is skipped rather than retried action by action. With a health gate, an
+ * action may first wait (a dependency not healthy yet, a back-off), or become a stop (a crash
+ * loop) or a restart (an instance that turned unhealthy).
  *
  * The inventory follows a claim / confirm protocol, so a crash at any point leaves it true:
  * a name is claimed (and its route ports allocated) and flushed before its create, confirmed

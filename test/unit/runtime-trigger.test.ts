@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { passReasonOf } from '../../src/agent/runtime-trigger.js';
+import { healthSignalOf, passReasonOf } from '../../src/agent/runtime-trigger.js';
 import type { RuntimeEvent } from '../../src/ports/instance-runtime.js';
 import { harness } from '../support/agent-harness.js';
 import { service } from '../support/plan-builders.js';
@@ -21,6 +21,28 @@ test('a managed instance dying or vanishing by itself calls for a pass; the agen
   assert.equal(passReasonOf(event({ type: 'remove', own: true })), undefined);
   assert.equal(passReasonOf(event({ managed: false })), undefined);
   assert.equal(passReasonOf(event({ type: 'start' })), undefined);
+});
+
+test('a labelled instance’s own death counts towards a crash loop (no pass of its own); any start of it restarts its health', () => {
+  const event = (over: Partial<RuntimeEvent>): RuntimeEvent => ({
+    type: 'die',
+    name: 'web-main',
+    id: 'abc',
+    managed: true,
+    own: false,
+    hash: 'h1',
+    ...over,
+  });
+  assert.equal(healthSignalOf(event({})), 'died');
+  assert.equal(
+    healthSignalOf(event({ hash: undefined })),
+    undefined,
+    'without a spec hash: a pass, as before',
+  );
+  assert.equal(healthSignalOf(event({ own: true })), undefined);
+  assert.equal(healthSignalOf(event({ managed: false })), undefined);
+  assert.equal(healthSignalOf(event({ type: 'start' })), 'started');
+  assert.equal(healthSignalOf(event({ type: 'remove' })), undefined);
 });
 
 test('a pass that removes and stops gives no runtime event that calls for another pass', async () => {
