@@ -26,8 +26,8 @@ export interface LoopOptions {
   /** Debounce of triggers in ms; default 100. */
   debounceMs?: number;
   prober?: ProberOptions;
-  /** Told of every finished pass (tests wait on it). */
-  onPass?: (report: PassReport) => void;
+  /** Told of every finished pass and why it ran (tests wait on it). */
+  onPass?: (report: PassReport, reasons: string[]) => void;
 }
 
 /** Starts the loop (the first pass is the caller's `scheduler.trigger('start')`). */
@@ -39,7 +39,7 @@ export const startLoop = (deps: PassDeps, options: ApplyOptions, log: Logger, op
       const report = await reconcileOnce({ ...deps, health: board }, options);
       prober.refresh();
       log.info(passLine(report.status, opts.interval), { reasons: [...new Set(reasons)], ...report.status });
-      opts.onPass?.(report);
+      opts.onPass?.(report, reasons);
       if (report.requeue) void scheduler.trigger('rollback');
     },
     {

@@ -62,6 +62,7 @@ const agent = async (files: [string, string][]) => {
   });
   const store = await openRegistry();
   const passes: PassReport[] = [];
+  const reasons: string[] = [];
   const waiters = new Set<() => void>();
   const loop = startLoop(
     { node: 'i10', source: dirSource(dir), runtimes: { container: runtime }, store, log: silentLogger },
@@ -71,8 +72,9 @@ const agent = async (files: [string, string][]) => {
       interval: 3600,
       debounceMs: 20,
       prober: { firstDelayMs: 200 },
-      onPass: (report) => {
+      onPass: (report, why) => {
         passes.push(report);
+        reasons.push(...why);
         for (const w of waiters) w();
       },
     },
@@ -107,7 +109,7 @@ const agent = async (files: [string, string][]) => {
       .reverse();
   const last = () => passes.at(-1)?.status;
   void loop.scheduler.trigger('start');
-  return { dir, runtime, store, loop, passes, until, events, last, write };
+  return { dir, runtime, store, loop, passes, reasons, until, events, last, write };
 };
 
 const inspect = async (name: string) =>
@@ -255,6 +257,11 @@ test('a container that exits at once is restarted with back-off, then left crash
     .flatMap((p) => p.changes?.results ?? [])
     .filter((r) => r.name === `${P}-crash-main` && r.outcome === 'started');
   assert.equal(starts.length, 4, 'four restarts after the first start: five deaths in all');
+  assert.deepEqual(
+    a.reasons.filter((r) => r.startsWith(`runtime die ${P}-crash-main`)),
+    Array(4).fill(`runtime die ${P}-crash-main (after back-off)`),
+    'a pass when each back-off ends, none at the deaths themselves',
+  );
   const passesBefore = a.passes.length;
   for (let i = 0; i < 2; i++) await a.loop.scheduler.trigger(`again ${i}`);
   assert.equal(a.passes.length, passesBefore + 2, 'no pass but those asked for');
