@@ -13,7 +13,7 @@ import { McpError } from '../domain/errors.js';
 import { formatSpecError } from '../domain/spec-error.js';
 import type { CliConfig } from '../generated/cli.js';
 import { style } from '../render/style.js';
-import type { PassStatus, SeenRevision, ServicesAnswer, StatusAnswer } from '../wire/api.js';
+import type { SeenRevision, ServicesAnswer, StatusAnswer } from '../wire/api.js';
 import { askNodes } from './agent-client.js';
 import { type Node, readToken } from './config.js';
 import type { CliContext } from './context.js';

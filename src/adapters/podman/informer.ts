@@ -3,13 +3,14 @@
  * stream keeps it current (one targeted list per changed container), and a full relist
  * replaces it on start, after every reconnect of the stream, periodically and on demand.
  * While the stream is down the cache is "not synced" and observe must refuse to answer.
+ * The parts: event tables and relay (event-table.ts, event-relay.ts), the store (cache.ts),
+ * the lists (relist.ts, refresh-queue.ts, image-refresh.ts); this file holds the state.
  */
-import type Docker from 'dockerode';
 import { McpError } from '../../domain/errors.js';
 import type { Observed, ObservedInstance } from '../../domain/observed.js';
 import type { RuntimeEvent } from '../../ports/instance-runtime.js';
 import { ContainerCache } from './cache.js';
-import { deadline, type PodmanClient, TIMEOUT_MS } from './client.js';
+import type { PodmanClient } from './client.js';
 import { podmanMessage } from './errors.js';
 import { EventRelay } from './event-relay.js';
 import { type EventStream, openEventStream, type PodmanEvent } from './event-stream.js';
@@ -17,7 +18,7 @@ import { EMIT, PATCH, REFRESH } from './event-table.js';
 import { ImageRefresh } from './image-refresh.js';
 import type { Log } from './log.js';
 import { RefreshQueue } from './refresh-queue.js';
-import { indexImages, toInstance } from './translate.js';
+import { type FullList, listAll } from './relist.js';
 
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
@@ -231,20 +232,16 @@ export class Informer {
     const current = () => generation === this.generation && this.stream !== undefined && !this.closed;
     const started = performance.now();
     const since = this.cache.mark();
-    const signal = deadline(TIMEOUT_MS.list);
-    let containers: Docker.ContainerInfo[];
-    let images: Docker.ImageInfo[];
+    let listed: FullList;
     try {
-      [containers, images] = await Promise.all([
-        this.client.api.listContainers({ all: true, abortSignal: signal }),
-        this.client.api.listImages({ abortSignal: signal }),
-      ]);
+      listed = await listAll(this.client);
     } catch (err) {
       if (current()) throw err;
       return false;
     }
     if (!current()) return false;
-    const result = this.cache.replace(since, containers.map(toInstance), indexImages(images));
+    const { containers, images } = listed;
+    const result = this.cache.replace(since, containers, images);
     for (const id of result.stale) this.refreshes.add(id);
     if (result.imagesStale) void this.images.refresh();
     this.synced = true;
@@ -252,7 +249,11 @@ export class Informer {
     this.recovering = false;
     for (const resolve of this.waiters.splice(0)) resolve();
     const ms = Math.round(performance.now() - started);
-    this.opts.log('debug', 'podman relisted', { containers: containers.length, images: images.length, ms });
+    this.opts.log('debug', 'podman relisted', {
+      containers: containers.length,
+      images: listed.imageCount,
+      ms,
+    });
     if (recovered || (!afterConnect && result.changed)) {
       this.events.emit({ type: 'resync', name: '', id: '', managed: true, own: false });
     }

@@ -1,5 +1,7 @@
 /**
- * Unikernel VMs under QEMU, behind the same InstanceRuntime port as podman's containers.
+ * Unikernel VMs under QEMU, behind the same InstanceRuntime port as podman's containers:
+ * the runtime's bookkeeping and events here, the records on disk in records.ts, the QEMU
+ * process's supervision in process.ts.
  *
  * Each VM has a directory `<dir>/<instance>/` holding `vm.json` (labels, image id, the QEMU
  * command line), `qemu.pid`, `qmp.sock`, `console.log` and `qemu.log`. QEMU runs detached
@@ -9,8 +11,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McpError } from '../../domain/errors.js';
 import { managedLabels } from '../../domain/instance.js';
@@ -28,7 +30,9 @@ import {
   tapName,
 } from './bridge.js';
 import { bootImage } from './image.js';
+import { shutdownQemu, sleep } from './process.js';
 import { qmp } from './qmp.js';
+import { hasRun, qemuPidOf, readRecords, type VmRecord, writeRecord } from './records.js';
 import { vmArgs } from './vm-args.js';
 
 export interface QemuRuntimeOptions {
@@ -43,28 +47,6 @@ export interface QemuRuntimeOptions {
   /** The isolated bridge; used for VMs created while it exists, else user-mode networking. */
   bridge?: BridgeConfig;
 }
-
-interface VmRecord {
-  id: string;
-  name: string;
-  labels: Record<string, string>;
-  image: string;
-  imageId: string;
-  args: string[];
-  /** The VM's TAP on the isolated bridge, when it was created on one. */
-  port?: BridgePort;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 export class QemuRuntime implements InstanceRuntime {
   private readonly vms = new Map<string, VmRecord>();
@@ -102,29 +84,12 @@ export class QemuRuntime implements InstanceRuntime {
 
   /** The QEMU pid of a VM when that process is alive and really is this VM's QEMU. */
   private pidOf(rec: VmRecord): number | undefined {
-    let pid: number;
-    try {
-      pid = Number(readFileSync(join(this.dirOf(rec.name), 'qemu.pid'), 'utf8').trim());
-      if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return cmdline.includes(join(this.dirOf(rec.name), 'qemu.pid')) ? pid : undefined;
-    } catch {
-      return undefined;
-    }
+    return qemuPidOf(this.dirOf(rec.name));
   }
 
   private stateOf(rec: VmRecord): InstanceState {
     if (this.pidOf(rec) !== undefined) return 'running';
-    return this.children.has(rec.id) || this.hasRun(rec) ? 'exited' : 'created';
-  }
-
-  private hasRun(rec: VmRecord): boolean {
-    try {
-      readFileSync(join(this.dirOf(rec.name), 'qemu.log'));
-      return true;
-    } catch {
-      return false;
-    }
+    return this.children.has(rec.id) || hasRun(this.dirOf(rec.name)) ? 'exited' : 'created';
   }
 
   /** `own`: the event follows this runtime's own stop or remove, not the VM's doing. */
@@ -166,13 +131,9 @@ export class QemuRuntime implements InstanceRuntime {
   }
 
   async resync(): Promise<void> {
-    await mkdir(this.opts.dir, { recursive: true });
+    const records = await readRecords(this.opts.dir);
     this.vms.clear();
-    for (const entry of await readdir(this.opts.dir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      const text = await readFile(join(this.opts.dir, entry.name, 'vm.json'), 'utf8').catch(() => undefined);
-      if (text === undefined) continue;
-      const rec = JSON.parse(text) as VmRecord;
+    for (const rec of records) {
       this.vms.set(rec.id, rec);
       if (this.pidOf(rec) !== undefined) this.running.add(rec.id);
     }
@@ -210,8 +171,7 @@ export class QemuRuntime implements InstanceRuntime {
       args: vmArgs(req, image, dir, port),
       ...(port && { port }),
     };
-    await writeFile(join(dir, 'vm.json.tmp'), JSON.stringify(rec, null, 2));
-    await rename(join(dir, 'vm.json.tmp'), join(dir, 'vm.json'));
+    await writeRecord(dir, rec);
     this.vms.set(rec.id, rec);
     this.emit('create', rec);
     return rec.id;
@@ -276,17 +236,7 @@ export class QemuRuntime implements InstanceRuntime {
     const rec = this.mustGet(id);
     const pid = this.pidOf(rec);
     if (pid === undefined) return;
-    const socket = join(this.dirOf(rec.name), 'qmp.sock');
-    const gone = async (ms: number) => {
-      for (const until = Date.now() + ms; Date.now() < until; await sleep(50)) if (!isAlive(pid)) return true;
-      return !isAlive(pid);
-    };
-    if (timeoutSeconds > 0) await qmp(socket, [{ execute: 'system_powerdown' }]).catch(() => undefined);
-    if (!(await gone(timeoutSeconds * 1000))) {
-      await qmp(socket, [{ execute: 'quit' }]).catch(() => undefined);
-      if (!(await gone(2000))) process.kill(pid, 'SIGKILL');
-      await gone(2000);
-    }
+    await shutdownQemu(pid, join(this.dirOf(rec.name), 'qmp.sock'), timeoutSeconds);
     this.running.delete(id);
     this.emit('die', rec, true);
     this.emit('stop', rec, true);

@@ -1,0 +1,62 @@
+/**
+ * A VM's record on disk: `<dir>/<instance>/vm.json` (labels, image id, the QEMU command line)
+ * beside `qemu.pid` and `qemu.log`. Written whole (temporary file, rename), read back by a
+ * restarted agent, so VMs outlive the process that started them.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BridgePort } from './bridge.js';
+import { isAlive } from './process.js';
+
+/** What MCP keeps about one VM. */
+export interface VmRecord {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  image: string;
+  imageId: string;
+  args: string[];
+  /** The VM's TAP on the isolated bridge, when it was created on one. */
+  port?: BridgePort;
+}
+
+/** Writes `rec` into its directory `vmDir` atomically. */
+export const writeRecord = async (vmDir: string, rec: VmRecord): Promise<void> => {
+  await writeFile(join(vmDir, 'vm.json.tmp'), JSON.stringify(rec, null, 2));
+  await rename(join(vmDir, 'vm.json.tmp'), join(vmDir, 'vm.json'));
+};
+
+/** Every VM recorded under `dir` (directories without a vm.json are skipped). */
+export const readRecords = async (dir: string): Promise<VmRecord[]> => {
+  await mkdir(dir, { recursive: true });
+  const records: VmRecord[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const text = await readFile(join(dir, entry.name, 'vm.json'), 'utf8').catch(() => undefined);
+    if (text !== undefined) records.push(JSON.parse(text) as VmRecord);
+  }
+  return records;
+};
+
+/** The pid in `vmDir/qemu.pid` when that process is alive and really is this VM's QEMU. */
+export const qemuPidOf = (vmDir: string): number | undefined => {
+  try {
+    const pid = Number(readFileSync(join(vmDir, 'qemu.pid'), 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return cmdline.includes(join(vmDir, 'qemu.pid')) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** True once QEMU was ever started for the VM in `vmDir` (it leaves a qemu.log). */
+export const hasRun = (vmDir: string): boolean => {
+  try {
+    readFileSync(join(vmDir, 'qemu.log'));
+    return true;
+  } catch {
+    return false;
+  }
+};
