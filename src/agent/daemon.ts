@@ -42,6 +42,7 @@ const serveApi = async (
       runtimes: [agent.deps.runtimes.container, agent.deps.runtimes.unikernel],
       trigger: (reason) => scheduler.trigger(reason),
       filesRoot: api.files_root,
+      accelerator: () => agent.deps.runtimes.unikernel.acceleratorNow(),
     },
     {
       listen: api.listen,

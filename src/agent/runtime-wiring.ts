@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { dirSource } from '../adapters/dir/source.js';
 import { gitSource } from '../adapters/git/source.js';
 import { createPodmanRuntime } from '../adapters/podman/runtime.js';
-import { createQemuRuntime } from '../adapters/qemu/runtime.js';
+import { createQemuRuntime, type QemuRuntime } from '../adapters/qemu/runtime.js';
 import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
 import { createLogger, type Logger } from '../log.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
@@ -20,7 +20,7 @@ import type { PassDeps } from './reconcile.js';
 export interface Agent {
   deps: PassDeps & {
     store: SqlRegistry;
-    runtimes: { container: ContainerRuntime; unikernel: ContainerRuntime };
+    runtimes: { container: ContainerRuntime; unikernel: QemuRuntime };
   };
   options: ApplyOptions;
   close(): Promise<void>;
@@ -39,7 +39,15 @@ export const wireAgent = async (
     stopTimeoutSeconds: config.podman.stop_timeout,
     onLog: (level, message, meta) => log[level](message, meta),
   });
-  const unikernel = await createQemuRuntime({ dir: join(config.state_dir, 'vms'), bridge: config.bridge });
+  const unikernel = await createQemuRuntime({
+    dir: join(config.state_dir, 'vms'),
+    bridge: config.bridge,
+    qemu: config.qemu.binary,
+    accel: config.qemu.accel,
+    probeTimeoutMs: config.qemu.probe_timeout * 1000,
+    bootTimeoutMs: config.qemu.boot_timeout * 1000,
+  });
+  void unikernel.accelerator().then((choice) => log.info('qemu accelerator chosen', { ...choice }));
   const options: ApplyOptions = {
     concurrency: config.policy.concurrency,
     retry: { retries: config.policy.retries, delayMs: 500 },

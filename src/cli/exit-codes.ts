@@ -36,6 +36,7 @@ const exitOfError: Record<ErrorCode, ExitName> = {
   AGENT_UNAVAILABLE: 'unavailable',
   UNAUTHORIZED: 'noPermission',
   RUNTIME: 'tempFail',
+  BOOT_TIMEOUT: 'tempFail',
   INTERNAL: 'internal',
 };
 

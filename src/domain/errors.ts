@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'UNAUTHORIZED' // a token missing, unknown, or without the role an endpoint needs
   | 'NEEDS_OVERRIDE' // mass removal guard
   | 'RUNTIME' // the runtime refused an operation
+  | 'BOOT_TIMEOUT' // a VM's guest showed no sign of life within its boot deadline
   | 'INTERNAL';
 
 /** transient: retry soon; requeue: wait for the next pass; stalled: nothing helps until the input changes. */
@@ -34,6 +35,7 @@ const retryOf: Record<ErrorCode, Retry> = {
   UNAUTHORIZED: 'stalled',
   NEEDS_OVERRIDE: 'stalled',
   RUNTIME: 'transient',
+  BOOT_TIMEOUT: 'requeue',
   INTERNAL: 'stalled',
 };
 

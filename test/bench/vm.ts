@@ -56,7 +56,7 @@ for (let r = 0; r < runs; r++) {
   const bareDir = join(dir, `bare-${r}`);
   mkdirSync(bareDir);
   const b = spec(`b${r}`, 18600 + r);
-  const args = vmArgs({ spec: b, hash: 'x', routePorts: {} }, await bootImage(GUEST), bareDir);
+  const args = vmArgs({ spec: b, hash: 'x', routePorts: {} }, await bootImage(GUEST), bareDir, 'tcg');
   t0 = performance.now();
   const qemu = spawn('qemu-system-x86_64', args, { stdio: 'ignore' });
   await answers(18600 + r);

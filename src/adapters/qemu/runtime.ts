@@ -6,10 +6,12 @@
  * from the agent, so a restarted agent finds its VMs still running (by pid file, checked
  * against the process's command line) and re-attaches instead of starting duplicates.
  * Observation reads that directory state, never QMP; QMP is used only to stop a VM.
+ * The accelerator is chosen once, when the runtime opens (accel.ts); a VM counts as running
+ * only once its guest has written to its console, within the boot deadline (boot.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McpError } from '../../domain/errors.js';
@@ -17,6 +19,8 @@ import { managedLabels } from '../../domain/instance.js';
 import type { InstanceState, Observed, ObservedInstance } from '../../domain/observed.js';
 import { instanceName } from '../../domain/spec.js';
 import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../ports/container-runtime.js';
+import { type Accel, type AccelChoice, type AccelSetting, chooseAccel } from './accel.js';
+import { awaitSignOfLife, hasSignOfLife } from './boot.js';
 import {
   addressesFile,
   allocateAddress,
@@ -42,6 +46,14 @@ export interface QemuRuntimeOptions {
   startTimeoutMs?: number;
   /** The isolated bridge; used for VMs created while it exists, else user-mode networking. */
   bridge?: BridgeConfig;
+  /** `[qemu] accel`: a fixed accelerator, or `auto` (the default): probe KVM at start-up. */
+  accel?: AccelSetting;
+  /** How long the KVM probe guest has to show it runs (default 5 s). */
+  probeTimeoutMs?: number;
+  /** The KVM device the probe checks first (default /dev/kvm). */
+  kvmDevice?: string;
+  /** How long a guest has to write to its console before its start fails (default 60 s). */
+  bootTimeoutMs?: number;
 }
 
 interface VmRecord {
@@ -53,6 +65,8 @@ interface VmRecord {
   args: string[];
   /** The VM's TAP on the isolated bridge, when it was created on one. */
   port?: BridgePort;
+  /** The accelerator in its command line (records written before it existed: unknown). */
+  accel?: Accel;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,9 +88,22 @@ export class QemuRuntime implements ContainerRuntime {
   private readonly children = new Map<string, ChildProcess>();
   private readonly timer: NodeJS.Timeout;
   private readonly qemu: string;
+  /** The accelerator, chosen once at open; VM creates wait for it. */
+  private readonly accelChoice: Promise<AccelChoice>;
+  private chosen?: AccelChoice;
 
   private constructor(private readonly opts: QemuRuntimeOptions) {
     this.qemu = opts.qemu ?? 'qemu-system-x86_64';
+    this.accelChoice = chooseAccel({
+      setting: opts.accel ?? 'auto',
+      qemu: this.qemu,
+      timeoutMs: opts.probeTimeoutMs ?? 5000,
+      kvmDevice: opts.kvmDevice,
+    }).then(async (choice) => {
+      this.chosen = choice;
+      await this.recordAccel(choice);
+      return choice;
+    });
     this.timer = setInterval(() => this.poll(), opts.pollIntervalMs ?? 1000);
     this.timer.unref();
   }
@@ -96,6 +123,24 @@ export class QemuRuntime implements ContainerRuntime {
     return next;
   }
 
+  /** The accelerator VMs are created with and why; resolves once the start-up probe is done. */
+  accelerator(): Promise<AccelChoice> {
+    return this.accelChoice;
+  }
+
+  /** Writes the choice to `<dir>/accel.json`, for an operator looking at the node. */
+  private async recordAccel(choice: AccelChoice): Promise<void> {
+    const file = join(this.opts.dir, 'accel.json');
+    await mkdir(this.opts.dir, { recursive: true });
+    await writeFile(`${file}.tmp`, JSON.stringify({ ...choice, at: new Date().toISOString() }, null, 2));
+    await rename(`${file}.tmp`, file);
+  }
+
+  /** The accelerator once chosen, undefined while the probe still runs (for status). */
+  acceleratorNow(): AccelChoice | undefined {
+    return this.chosen;
+  }
+
   private dirOf(name: string): string {
     return join(this.opts.dir, name);
   }
@@ -113,9 +158,22 @@ export class QemuRuntime implements ContainerRuntime {
     }
   }
 
+  /** Running only once the guest has written to its console: a silent QEMU is merely created. */
   private stateOf(rec: VmRecord): InstanceState {
-    if (this.pidOf(rec) !== undefined) return 'running';
+    if (this.pidOf(rec) !== undefined) return this.consoleHasOutput(rec) ? 'running' : 'created';
     return this.children.has(rec.id) || this.hasRun(rec) ? 'exited' : 'created';
+  }
+
+  private consoleHasOutput(rec: VmRecord): boolean {
+    try {
+      return statSync(this.consoleOf(rec)).size > 0;
+    } catch {
+      return false;
+    }
+  }
+
+  private consoleOf(rec: VmRecord): string {
+    return join(this.dirOf(rec.name), 'console.log');
   }
 
   private hasRun(rec: VmRecord): boolean {
@@ -200,13 +258,15 @@ export class QemuRuntime implements ContainerRuntime {
     const dir = this.dirOf(name);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
+    const { accel } = await this.accelChoice;
     const rec: VmRecord = {
       id: randomBytes(16).toString('hex'),
       name,
       labels: managedLabels(req.spec, req.hash, req.revision),
       image: req.spec.image,
       imageId: image.id,
-      args: vmArgs(req, image, dir, port),
+      args: vmArgs(req, image, dir, accel, port),
+      accel,
       ...(port && { port }),
     };
     await writeFile(join(dir, 'vm.json.tmp'), JSON.stringify(rec, null, 2));
@@ -218,10 +278,15 @@ export class QemuRuntime implements ContainerRuntime {
 
   async start(id: string): Promise<void> {
     const rec = this.mustGet(id);
-    if (this.pidOf(rec) !== undefined) return;
+    const pid = this.pidOf(rec);
+    if (pid !== undefined) {
+      if (!(await hasSignOfLife(this.consoleOf(rec)))) await this.awaitBoot(rec, pid);
+      return;
+    }
     const dir = this.dirOf(rec.name);
     await rm(join(dir, 'qmp.sock'), { force: true });
     await rm(join(dir, 'qemu.pid'), { force: true });
+    await rm(this.consoleOf(rec), { force: true });
     if (rec.port) await ensureTap(rec.port.tap, this.opts.bridge?.name ?? 'mcp-br0');
     const log = openSync(join(dir, 'qemu.log'), 'a');
     const child = spawn(this.qemu, rec.args, { detached: true, stdio: ['ignore', log, log] });
@@ -267,7 +332,25 @@ export class QemuRuntime implements ContainerRuntime {
       await sleep(100);
     }
     this.running.add(id);
+    const started = this.pidOf(rec);
+    if (started !== undefined) await this.awaitBoot(rec, started);
     this.emit('start', rec);
+  }
+
+  /** The boot deadline: the guest writes to its console in time, or QEMU is killed. */
+  private async awaitBoot(rec: VmRecord, pid: number): Promise<void> {
+    await awaitSignOfLife({
+      name: rec.name,
+      consoleLog: this.consoleOf(rec),
+      deadlineMs: this.opts.bootTimeoutMs ?? 60_000,
+      accel: rec.accel ?? 'unknown',
+      alive: () => isAlive(pid),
+      kill: async () => {
+        this.running.delete(rec.id);
+        if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+        for (const until = Date.now() + 2000; isAlive(pid) && Date.now() < until; ) await sleep(20);
+      },
+    });
   }
 
   /** ACPI power-down, then after `timeoutSeconds` QMP quit, then SIGKILL. */

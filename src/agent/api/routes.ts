@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { asMcpError, McpError } from '../../domain/errors.js';
 import { inventoryEntry, LABEL } from '../../domain/observed.js';
 import { instanceName } from '../../domain/spec.js';
+import type { AccelChoice } from '../../ports/accelerator.js';
 import type { ContainerRuntime } from '../../ports/container-runtime.js';
 import type { StateStore } from '../../ports/state-store.js';
 import type { Role } from './auth.js';
@@ -26,6 +27,8 @@ export interface ApiContext {
   trigger(reason: string): Promise<void>;
   /** File push / pull reaches `<filesRoot>/<service>/` only. */
   filesRoot: string;
+  /** The VMs' accelerator and why it was chosen; undefined while the start-up probe runs. */
+  accelerator?: () => AccelChoice | undefined;
 }
 
 export interface ApiRequest {
@@ -130,6 +133,7 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
         source: ctx.source,
         revision: lastGood?.commit ?? null,
         lastPass: ctx.store.lastPass() ?? null,
+        ...(ctx.accelerator && { vm: ctx.accelerator() ?? { probing: true } }),
       });
     },
   },

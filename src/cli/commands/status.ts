@@ -1,4 +1,5 @@
 /** `mcp status`: each node's last pass, as its agent reports it. */
+import type { AccelChoice } from '../../ports/accelerator.js';
 import type { PassStatus } from '../../ports/state-store.js';
 import type { CliContext } from '../context.js';
 import { ago, askFromArgs, finish, NODE_HELP, printJson, table } from '../nodes.js';
@@ -16,7 +17,21 @@ interface Status {
   source: string;
   revision: string | null;
   lastPass: PassStatus | null;
+  /** The VMs' accelerator and why (agents since it was added). */
+  vm?: AccelChoice | { probing: true };
 }
+
+/** Below the table: why a pass was not clean, and which accelerator the node's VMs use. */
+const details = (a: Status): string[] => [
+  ...(a.lastPass?.errors ?? []).map((e) => `${a.node}: ${e.name ? `${e.name}: ` : ''}${e.message}`),
+  ...(a.vm
+    ? [
+        'probing' in a.vm
+          ? `${a.node}: VMs: probing the accelerator`
+          : `${a.node}: VMs: ${a.vm.accel} (${a.vm.reason})`,
+      ]
+    : []),
+];
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
   const { answers, json } = await askFromArgs<Status>(args, ctx, help, '/v1/status');
@@ -36,6 +51,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       ];
     });
     ctx.out(table([['NODE', 'RESULT', 'REVISION', 'LAST PASS', 'SUMMARY'], ...rows]));
+    const notes = answers.flatMap((a) => (a.ok ? details(a.body) : []));
+    if (notes.length) ctx.out(`\n${notes.join('\n')}`);
   }
   return finish(ctx, answers);
 }
