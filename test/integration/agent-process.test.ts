@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, type TestContext, test } from 'node:test';
-import { createQemuRuntime } from '../../src/adapters/qemu/runtime.js';
 import { tokenDigest } from '../../src/agent/api/auth.js';
 import { startGitServer } from '../support/git-http.js';
+import { closedPort } from '../support/net.js';
 import {
   containerStates,
   IMAGE_V1,
@@ -23,8 +23,11 @@ import {
   removeContainers,
   requirePodman,
 } from '../support/podman.js';
+import { killQemus, qemuPids } from '../support/qemu.js';
 
-const P = 'agt';
+/** Names and node unique to this run, so a concurrent or interrupted run cannot collide with it. */
+const P = `agt${process.pid.toString(36)}`;
+const NODE = `${P}node`;
 const AGENT = join(import.meta.dirname, '../../src/agent/main.js');
 let dir = '';
 
@@ -42,13 +45,13 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mcp-agent-'));
   await mkdir(join(dir, 'repo', 'services'), { recursive: true });
   const service = (name: string, deps: string[]) =>
-    `name = "${P}-${name}"\nnode = "agtnode"\ndepends_on = [${deps.map((d) => `"${P}-${d}"`).join(', ')}]\n` +
+    `name = "${P}-${name}"\nnode = "${NODE}"\ndepends_on = [${deps.map((d) => `"${P}-${d}"`).join(', ')}]\n` +
     `[[components]]\nname = "main"\nimage = "${IMAGE_V1}"\ncmd = ["httpd", "-f", "-p", "8080"]\n`;
   await writeFile(join(dir, 'repo', 'services', `${P}-db.toml`), service('db', []));
   await writeFile(join(dir, 'repo', 'services', `${P}-app.toml`), service('app', ['db']));
   await writeFile(
     join(dir, 'mcp-agent.toml'),
-    `node = "agtnode"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}/repo"\ninterval = 3600\n` +
+    `node = "${NODE}"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}/repo"\ninterval = 3600\n` +
       `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[api]\nlisten = "127.0.0.1:0"\n`,
   );
 });
@@ -202,7 +205,7 @@ test('the agent converges from a git remote over HTTP, then applies a push on th
   await writeFile(join(dir, 'webhook.secret'), 'hook-secret\n');
   await writeFile(
     config,
-    `node = "agtnode"\nstate_dir = "${dir}/state-git"\n[source]\nurl = "${server.url('services.git')}"\ninterval = 3600\n` +
+    `node = "${NODE}"\nstate_dir = "${dir}/state-git"\n[source]\nurl = "${server.url('services.git')}"\ninterval = 3600\n` +
       `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n` +
       `[api]\nlisten = "127.0.0.1:0"\nwebhook_secret_file = "webhook.secret"\n` +
       `[[api.tokens]]\nname = "ops"\nsha256 = "${tokenDigest('ops-token')}"\nrole = "operate"\n`,
@@ -256,40 +259,37 @@ test('the agent converges from a git remote over HTTP, then applies a push on th
 test('the agent boots a unikernel VM beside a container, and a second agent process re-attaches to it', async (t) => {
   await removeContainers(`${P}-`);
   const guest = process.env.MCP_GUEST_DIR ?? '/var/lib/mcp-test/guest';
+  const port = await closedPort();
   const root = join(dir, 'vm-repo');
   await mkdir(join(root, 'services'), { recursive: true });
   await writeFile(
     join(root, 'services', `${P}-edge.toml`),
-    `name = "${P}-edge"\nnode = "agtnode"\n` +
-      `[[components]]\nname = "vm"\nkind = "unikernel"\nimage = "${guest}"\nmemory = 128\nports = ["127.0.0.1:18392:8080"]\n` +
+    `name = "${P}-edge"\nnode = "${NODE}"\n` +
+      `[[components]]\nname = "vm"\nkind = "unikernel"\nimage = "${guest}"\nmemory = 128\nports = ["127.0.0.1:${port}:8080"]\n` +
       `[[components]]\nname = "proxy"\nimage = "${IMAGE_V1}"\ncmd = ["httpd", "-f", "-p", "8080"]\ndepends_on = ["vm"]\n`,
   );
   const config = join(dir, 'mcp-agent-vm.toml');
   await writeFile(
     config,
-    `node = "agtnode"\nstate_dir = "${dir}/state-vm"\n[source]\npath = "${root}"\n` +
-      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n`,
+    `node = "${NODE}"\nstate_dir = "${dir}/state-vm"\n[source]\npath = "${root}"\n` +
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[qemu]\nboot_timeout = 120\n`,
   );
   t.after(async () => {
-    const vms = await createQemuRuntime({ dir: join(dir, 'state-vm', 'vms') });
-    for (const i of (await vms.observe([], [])).instances) await vms.remove(i.id);
-    await vms.close();
+    // By pid: every QEMU of this test's state directory, whatever the test left running.
+    killQemus(join(dir, 'state-vm'));
     await removeContainers(`${P}-edge-`);
   });
   const once = async () => (await reconcileJson(t, config)).report;
   const first = await once();
   assert.equal(first.status.result, 'converged');
   assert.equal(first.status.summary, '2 created');
-  const res = await fetch('http://127.0.0.1:18392/');
-  assert.match(await res.text(), /mcp-guest agt-edge-vm/);
+  const res = await fetch(`http://127.0.0.1:${port}/`);
+  assert.match(await res.text(), new RegExp(`mcp-guest ${P}-edge-vm`));
   const second = await once();
   assert.equal(
     second.status.summary,
     '2 unchanged',
     'the VM left running by the first process is found again',
   );
-  const qemus = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((l) => l.includes('qemu-system') && l.includes(join(dir, 'state-vm')));
-  assert.equal(qemus.length, 1);
+  assert.equal(qemuPids(join(dir, 'state-vm')).length, 1);
 });

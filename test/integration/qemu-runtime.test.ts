@@ -8,7 +8,7 @@
  * Host ports are allocated free ones; every QEMU is removed by its directory even on failure.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import type { RuntimeEvent } from '../../src/ports/container-runtime.js';
 import { defaultOptions } from '../support/agent-harness.js';
 import { closedPort } from '../support/net.js';
 import { component, service } from '../support/plan-builders.js';
+import { killQemus, qemuPids } from '../support/qemu.js';
 
 const GUEST = process.env.MCP_GUEST_DIR ?? '/var/lib/mcp-test/guest';
 
@@ -53,16 +54,6 @@ const page = async (port: number, ms = 60_000): Promise<string> => {
   }
 };
 
-/** Pids of the QEMU processes whose command line mentions `dir`. */
-const qemuPids = (dir: string): number[] => {
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((l) => l.includes('qemu-system') && l.includes(dir))
-    .map((l) => Number(l.trim().split(/\s+/)[0]));
-};
-const qemuProcesses = (dir: string): number => qemuPids(dir).length;
-
 describe('QEMU runtime', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-qemu-i6-'));
   const vms = join(dir, 'vms');
@@ -80,7 +71,7 @@ describe('QEMU runtime', () => {
   after(async () => {
     await rt?.close();
     // Every QEMU of this test's directory, by pid, whatever state the tests left it in.
-    for (const pid of qemuPids(dir)) process.kill(pid, 'SIGKILL');
+    killQemus(dir);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -116,7 +107,7 @@ describe('QEMU runtime', () => {
     const [seen] = (await again.observe([], [])).instances;
     assert.equal(seen.state, 'running');
     await again.start(seen.id);
-    assert.equal(qemuProcesses(vms), 1);
+    assert.equal(qemuPids(vms).length, 1);
     await again.close();
   });
 
@@ -143,7 +134,7 @@ describe('QEMU runtime', () => {
     await rt.stop(seen.id, 1);
     assert.ok(Date.now() - started < 6000, `stop took ${Date.now() - started} ms`);
     assert.equal((await rt.observe([], [])).instances[0].state, 'exited');
-    assert.equal(qemuProcesses(vms), 0);
+    assert.equal(qemuPids(vms).length, 0);
     await rt.remove(seen.id);
     assert.deepEqual((await rt.observe([], [])).instances, []);
     assert.equal(existsSync(join(vms, 'alpha-vm')), false);
@@ -185,7 +176,7 @@ describe('QEMU runtime: the boot deadline', () => {
   });
   after(async () => {
     await rt?.close();
-    for (const pid of qemuPids(dir)) process.kill(pid, 'SIGKILL');
+    killQemus(dir);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -201,10 +192,10 @@ describe('QEMU runtime: the boot deadline', () => {
     const id = await rt.create({ spec, hash: specHash(spec), routePorts: {} });
     const starting = rt.start(id);
     starting.catch(() => undefined);
-    while (qemuProcesses(vms) === 0) await new Promise((r) => setTimeout(r, 50));
+    while (qemuPids(vms).length === 0) await new Promise((r) => setTimeout(r, 50));
     assert.equal((await rt.observe([], [])).instances[0].state, 'created', 'a silent QEMU is not running');
     await assert.rejects(starting, bootTimeout);
-    assert.equal(qemuProcesses(vms), 0, 'QEMU killed at the deadline');
+    assert.equal(qemuPids(vms).length, 0, 'QEMU killed at the deadline');
     assert.equal((await rt.observe([], [])).instances[0].state, 'exited');
     await rt.remove(id);
   });
@@ -230,7 +221,7 @@ describe('QEMU runtime: the boot deadline', () => {
       status.errors.map((e) => [e.name, e.code]),
       [['silent-vm', 'BOOT_TIMEOUT']],
     );
-    assert.equal(qemuProcesses(vms), 0);
+    assert.equal(qemuPids(vms).length, 0);
     const [seen] = (await rt.observe([], [])).instances;
     assert.notEqual(seen.state, 'running');
   });
