@@ -50,6 +50,7 @@ export const applyPlan = async (
   const results: ActionResult[] = [];
   const active = services.filter((s) => s.node === plan.node && s.active);
   const steps = new Steps(deps, opts, {
+    node: plan.node,
     revision: plan.revision,
     inventory: new Map(deps.store.inventory().map((e) => [e.name, e])),
     desired: new Map(active.flatMap((s) => s.components.map((c) => [instanceName(c), c]))),
@@ -84,6 +85,7 @@ const skipped = (action: Action, reason: string): ActionResult => ({
 });
 
 interface PassState {
+  node: string;
   revision?: string;
   inventory: Map<string, InventoryEntry>;
   /** Components of this node's active services by instance name. */
@@ -184,7 +186,13 @@ class Steps {
         if (action.id) await call(() => runtime.remove(action.id!));
         const routePorts = this.routePorts(action.name, spec);
         const id = await call(() =>
-          runtime.create({ spec, hash: action.hash!, revision: this.pass.revision, routePorts }),
+          runtime.create({
+            spec,
+            hash: action.hash!,
+            revision: this.pass.revision,
+            routePorts,
+            node: this.pass.node,
+          }),
         );
         this.confirm(inventoryEntry(spec, action.hash!));
         await call(() => runtime.start(id));

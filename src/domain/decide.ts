@@ -37,6 +37,18 @@ const created = (ctx: PlanContext, name: string): boolean => {
 export const isManaged = (inst: ObservedInstance): boolean => inst.labels[LABEL.managed] === 'true';
 
 const CONFLICT = 'name held by a container MCP does not manage; adopt it with `mcp adopt`';
+
+/**
+ * The other node an instance belongs to, by its `mcp.node` label; undefined for this node's
+ * own and for instances made before the label existed (those are this agent's when its
+ * inventory knows them or it needs their name).
+ */
+export const otherNode = (inst: ObservedInstance, node: string): string | undefined => {
+  const owner = inst.labels[LABEL.node];
+  return owner !== undefined && owner !== node ? owner : undefined;
+};
+
+const heldByNode = (node: string) => `name held by an instance of node ${node}; MCP leaves it alone`;
 const LIVE = new Set(['running', 'paused']);
 
 /** The action for a component of an active service. */
@@ -48,6 +60,8 @@ export function decideActive(spec: ComponentSpec, name: string, hash: string, ct
     return act('create', spec, name, 'not running', { hash, spec });
   }
   const id = inst.id;
+  const other = otherNode(inst, ctx.node);
+  if (other) return act('conflict', spec, name, heldByNode(other), { id });
   if (!isManaged(inst)) {
     if (!created(ctx, name)) return act('conflict', spec, name, CONFLICT, { id });
     const changes = [{ field: 'labels', from: null, to: 'mcp' }];
@@ -121,6 +135,8 @@ export function decideInactive(spec: ComponentSpec, name: string, ctx: PlanConte
   const inst = ctx.observed.get(name);
   if (!inst) return act('unchanged', spec, name, 'inactive', {});
   const id = inst.id;
+  const other = otherNode(inst, ctx.node);
+  if (other) return act('conflict', spec, name, heldByNode(other), { id });
   if (!isManaged(inst)) return act('conflict', spec, name, CONFLICT, { id });
   if (LIVE.has(inst.state)) return act('stop', spec, name, 'inactive', { id });
   return act('unchanged', spec, name, 'inactive', { id });

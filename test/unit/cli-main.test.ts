@@ -214,6 +214,7 @@ describe('exit-code table', () => {
     const mapped = EXIT_CODE_TABLE.flatMap((r) => r.errors).sort();
     const all: ErrorCode[] = [
       'AGENT_UNAVAILABLE',
+      'BOOT_TIMEOUT',
       'CONFLICT',
       'IMAGE_UNAVAILABLE',
       'INTERNAL',

@@ -262,7 +262,7 @@ export class QemuRuntime implements ContainerRuntime {
     const rec: VmRecord = {
       id: randomBytes(16).toString('hex'),
       name,
-      labels: managedLabels(req.spec, req.hash, req.revision),
+      labels: managedLabels(req.spec, req.hash, req.revision, req.node),
       image: req.spec.image,
       imageId: image.id,
       args: vmArgs(req, image, dir, accel, port),

@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { asMcpError, McpError } from '../../domain/errors.js';
-import { inventoryEntry, LABEL } from '../../domain/observed.js';
+import { inventoryEntry, LABEL, type ObservedInstance } from '../../domain/observed.js';
 import { instanceName } from '../../domain/spec.js';
 import type { AccelChoice } from '../../ports/accelerator.js';
 import type { ContainerRuntime } from '../../ports/container-runtime.js';
@@ -96,6 +96,16 @@ const adopt = async (ctx: ApiContext, service: string): Promise<string[]> => {
   return adopted.map(instanceName);
 };
 
+/**
+ * This node's instances: MCP's and labelled with this node, or made before the `mcp.node`
+ * label and known to this node's inventory. Another node's are not listed.
+ */
+const ownInstance = (i: ObservedInstance, node: string, known: ReadonlySet<string>): boolean => {
+  if (i.labels[LABEL.managed] !== 'true') return false;
+  const owner = i.labels[LABEL.node];
+  return owner === undefined ? known.has(i.name) : owner === node;
+};
+
 const webhook = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> => {
   const event =
     req.headers['x-github-event'] ?? req.headers['x-gitea-event'] ?? req.headers['x-forgejo-event'];
@@ -179,8 +189,9 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     handle: async () => {
       const view = await observe(ctx, []);
       if (view.error) throw new McpError('RUNTIME_UNAVAILABLE', view.error);
+      const known = new Set(ctx.store.inventory().map((e) => e.name));
       const instances = view.instances
-        .filter((i) => i.labels[LABEL.managed] === 'true')
+        .filter((i) => ownInstance(i, ctx.node, known))
         .map((i) => ({
           name: i.name,
           id: i.id.slice(0, 12),
