@@ -293,3 +293,61 @@ test('the agent boots a unikernel VM beside a container, and a second agent proc
   );
   assert.equal(qemuPids(join(dir, 'state-vm')).length, 1);
 });
+
+test('two agents of different nodes on one podman each see, count, list and prune only their own instances', async (t) => {
+  const root = join(dir, 'two-nodes');
+  await mkdir(join(root, 'services'), { recursive: true });
+  const nodes = { a: `${P}a`, b: `${P}b` };
+  const serviceFile = (name: string, node: string) =>
+    writeFile(
+      join(root, 'services', `${P}-${name}.toml`),
+      `name = "${P}-${name}"\nnode = "${node}"\n[[components]]\nname = "main"\nimage = "${IMAGE_V1}"\ncmd = ["httpd", "-f", "-p", "8080"]\n`,
+    );
+  await serviceFile('alpha', nodes.a);
+  await serviceFile('beta', nodes.b);
+  await serviceFile('gamma', nodes.b);
+  t.after(() => removeContainers(`${P}-alpha-`));
+  t.after(() => removeContainers(`${P}-beta-`));
+  t.after(() => removeContainers(`${P}-gamma-`));
+  const configFor = async (key: 'a' | 'b') => {
+    const path = join(dir, `mcp-agent-${key}.toml`);
+    await writeFile(
+      path,
+      `node = "${nodes[key]}"\nstate_dir = "${dir}/state-${key}"\n[source]\npath = "${root}"\ninterval = 3600\n` +
+        `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[qemu]\naccel = "tcg"\n` +
+        `[api]\nlisten = "127.0.0.1:0"\n[[api.tokens]]\nname = "ops"\nsha256 = "${tokenDigest('ops-token')}"\nrole = "operate"\n`,
+    );
+    return path;
+  };
+  const ps = async (api: unknown) => {
+    const res = await fetch(`${api}/v1/ps`, { headers: { authorization: 'Bearer ops-token' } });
+    return ((await res.json()) as { instances: { name: string }[] }).instances.map((i) => i.name);
+  };
+
+  const a = daemon(t, await configFor('a'));
+  const aStarted = await a.next((l) => l.message === 'agent started');
+  assert.match((await a.next(isPass)).message, /: 1 created;/);
+  const b = daemon(t, await configFor('b'));
+  const bStarted = await b.next((l) => l.message === 'agent started');
+  const bFirst = await b.next(isPass);
+  assert.match(bFirst.message, /: 2 created;/, 'node a’s container is not counted by node b');
+
+  assert.deepEqual(await ps(aStarted.api), [`${P}-alpha-main`]);
+  assert.deepEqual(await ps(bStarted.api), [`${P}-beta-main`, `${P}-gamma-main`]);
+  const nodeLabel = (name: string) =>
+    podman('inspect', '--format', '{{index .Config.Labels "mcp.node"}}', name);
+  assert.equal(await nodeLabel(`${P}-alpha-main`), nodes.a);
+  assert.equal(await nodeLabel(`${P}-beta-main`), nodes.b);
+
+  // Node b's service goes away: b prunes its own container; a's stays, and a's next pass is a no-op.
+  const changed = (l: LogLine) => isPass(l) && (l.reasons ?? []).some((r) => r.startsWith('source changed'));
+  const pruned = b.next(changed);
+  const aAgain = a.next(changed);
+  await rm(join(root, 'services', `${P}-beta.toml`));
+  assert.match((await pruned).message, /: 1 removed, 1 unchanged;/);
+  assert.match((await aAgain).message, /: 1 unchanged;/);
+  assert.deepEqual(await containerStates(`${P}-alpha-`), { [`${P}-alpha-main`]: 'running' });
+  assert.deepEqual(await containerStates(`${P}-beta-`), {});
+  assert.equal(await a.stop(), 0);
+  assert.equal(await b.stop(), 0);
+});

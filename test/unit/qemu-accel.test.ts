@@ -15,7 +15,7 @@ import { PROBE_MARKER } from '../../src/adapters/qemu/probe-guest.js';
 const dir = mkdtempSync(join(tmpdir(), 'i6-accel-'));
 after(() => {
   // A hung stand-in left alive by a failing test is killed by the pid it wrote.
-  for (const name of ['hang']) {
+  for (const name of ['hang', 'abort']) {
     const pidFile = join(dir, `${name}.pid`);
     if (!existsSync(pidFile)) continue;
     try {
@@ -107,5 +107,26 @@ test('a QEMU binary that does not exist means TCG is chosen, saying why', async 
     kvmDevice: OPENS,
   });
   assert.equal(choice.accel, 'tcg');
-  assert.match(choice.reason, /cannot run .*no-qemu: spawn .* ENOENT/);
+  assert.match(choice.reason, /cannot run .*no-qemu: timeout: failed to run command/);
+});
+
+test('a probe cancelled by the agent shutting down kills its QEMU', async () => {
+  const qemu = fakeQemu('abort', 'exec sleep 600');
+  const closing = new AbortController();
+  const choosing = chooseAccel({
+    setting: 'auto',
+    qemu,
+    timeoutMs: 60_000,
+    kvmDevice: OPENS,
+    signal: closing.signal,
+  });
+  while (!existsSync(`${qemu}.pid`)) await new Promise((r) => setTimeout(r, 20));
+  closing.abort();
+  const choice = await choosing;
+  assert.equal(choice.accel, 'tcg');
+  assert.match(choice.reason, /cancelled/);
+  const pid = Number(readFileSync(`${qemu}.pid`, 'utf8'));
+  for (const until = Date.now() + 2000; alive(pid) && Date.now() < until; )
+    await new Promise((r) => setTimeout(r, 20));
+  assert.equal(alive(pid), false, 'the probe QEMU is killed');
 });

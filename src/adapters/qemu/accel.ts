@@ -23,6 +23,8 @@ export interface AccelProbeOptions {
   timeoutMs: number;
   /** The KVM device (tests point it elsewhere). */
   kvmDevice?: string;
+  /** Aborts a running probe (the agent shuts down): its QEMU is killed, the choice is TCG. */
+  signal?: AbortSignal;
 }
 
 /** Resolves the setting to an accelerator; `auto` runs the probe. Never throws. */
@@ -40,7 +42,7 @@ export const chooseAccel = async (opts: AccelProbeOptions): Promise<AccelChoice>
     };
   }
   const started = Date.now();
-  const probe = await probeGuestRuns(opts.qemu, 'kvm', opts.timeoutMs);
+  const probe = await probeGuestRuns(opts.qemu, 'kvm', opts.timeoutMs, opts.signal);
   const probeMs = Date.now() - started;
   if (probe.ok)
     return { setting, accel: 'kvm', reason: `a probe guest ran under KVM in ${probeMs} ms`, probeMs };
@@ -50,12 +52,17 @@ export const chooseAccel = async (opts: AccelProbeOptions): Promise<AccelChoice>
 export type ProbeResult = { ok: true } | { ok: false; why: string };
 
 /** Boots the probe guest under `accel` alone; ok once its line is on the serial console (stdout). */
-export const probeGuestRuns = async (qemu: string, accel: Accel, timeoutMs: number): Promise<ProbeResult> => {
+export const probeGuestRuns = async (
+  qemu: string,
+  accel: Accel,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<ProbeResult> => {
   const dir = await mkdtemp(join(tmpdir(), 'mcp-accel-probe-'));
   try {
     const image = join(dir, 'probe.img');
     await writeProbeGuest(image);
-    return await runProbe(qemu, probeArgs(image, accel), timeoutMs);
+    return await runProbe(qemu, probeArgs(image, accel), timeoutMs, signal);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -78,9 +85,23 @@ export const probeArgs = (image: string, accel: Accel): string[] => [
   `file=${image},format=raw,if=ide,snapshot=on`,
 ];
 
-const runProbe = (qemu: string, args: string[], timeoutMs: number): Promise<ProbeResult> =>
+/**
+ * Runs the probe QEMU in a process group of its own, under coreutils' `timeout`, so that it dies
+ * at the deadline even when the agent itself is killed meanwhile; the group is killed when
+ * the probe ends for any reason.
+ */
+const runProbe = (
+  qemu: string,
+  args: string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<ProbeResult> =>
   new Promise((resolve) => {
-    const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const limit = String(Math.ceil(timeoutMs / 1000) + 5);
+    const child = spawn('timeout', ['--signal=KILL', limit, qemu, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let out = '';
     let err = '';
     let done = false;
@@ -88,9 +109,15 @@ const runProbe = (qemu: string, args: string[], timeoutMs: number): Promise<Prob
       if (done) return;
       done = true;
       clearTimeout(timer);
-      child.kill('SIGKILL');
+      signal?.removeEventListener('abort', abort);
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {}
       resolve(result);
     };
+    const abort = () => finish({ ok: false, why: 'the probe was cancelled' });
+    if (signal?.aborted) queueMicrotask(abort);
+    signal?.addEventListener('abort', abort);
     const timer = setTimeout(
       () => finish({ ok: false, why: `the probe guest printed nothing within ${timeoutMs} ms` }),
       timeoutMs,
@@ -103,11 +130,12 @@ const runProbe = (qemu: string, args: string[], timeoutMs: number): Promise<Prob
       err += chunk.toString('utf8');
     });
     child.on('error', (e) => finish({ ok: false, why: `cannot run ${qemu}: ${e.message}` }));
-    child.on('close', (code, signal) => {
+    child.on('close', (code, sig) => {
       const tail = err.trim().split('\n').slice(-1)[0] ?? '';
+      if (code === 126 || code === 127) return finish({ ok: false, why: `cannot run ${qemu}: ${tail}` });
       finish({
         ok: false,
-        why: `qemu exited (${code ?? signal}) before the probe guest ran${tail ? `: ${tail}` : ''}`,
+        why: `qemu exited (${code ?? sig}) before the probe guest ran${tail ? `: ${tail}` : ''}`,
       });
     });
   });

@@ -91,6 +91,8 @@ export class QemuRuntime implements ContainerRuntime {
   /** The accelerator, chosen once at open; VM creates wait for it. */
   private readonly accelChoice: Promise<AccelChoice>;
   private chosen?: AccelChoice;
+  /** Cancels a start-up probe still running when the runtime closes. */
+  private readonly closing = new AbortController();
 
   private constructor(private readonly opts: QemuRuntimeOptions) {
     this.qemu = opts.qemu ?? 'qemu-system-x86_64';
@@ -99,7 +101,9 @@ export class QemuRuntime implements ContainerRuntime {
       qemu: this.qemu,
       timeoutMs: opts.probeTimeoutMs ?? 5000,
       kvmDevice: opts.kvmDevice,
+      signal: this.closing.signal,
     }).then(async (choice) => {
+      if (this.closing.signal.aborted) return choice;
       this.chosen = choice;
       await this.recordAccel(choice);
       return choice;
@@ -392,6 +396,7 @@ export class QemuRuntime implements ContainerRuntime {
 
   /** Stops watching; the VMs keep running for the next agent to re-attach to. */
   async close(): Promise<void> {
+    this.closing.abort();
     clearInterval(this.timer);
     this.listeners.clear();
   }
