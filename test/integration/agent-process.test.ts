@@ -52,7 +52,7 @@ before(async () => {
   await writeFile(
     join(dir, 'mcp-agent.toml'),
     `node = "${NODE}"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}/repo"\ninterval = 3600\n` +
-      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[api]\nlisten = "127.0.0.1:0"\n`,
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[qemu]\naccel = "tcg"\n[api]\nlisten = "127.0.0.1:0"\n`,
   );
 });
 after(async () => {
@@ -206,7 +206,7 @@ test('the agent converges from a git remote over HTTP, then applies a push on th
   await writeFile(
     config,
     `node = "${NODE}"\nstate_dir = "${dir}/state-git"\n[source]\nurl = "${server.url('services.git')}"\ninterval = 3600\n` +
-      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n` +
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[qemu]\naccel = "tcg"\n` +
       `[api]\nlisten = "127.0.0.1:0"\nwebhook_secret_file = "webhook.secret"\n` +
       `[[api.tokens]]\nname = "ops"\nsha256 = "${tokenDigest('ops-token')}"\nrole = "operate"\n`,
   );
