@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { type ApiServer, startApi } from './api/server.js';
 import type { ApplyOptions } from './apply.js';
 import type { ResolvedAgentConfig } from './config.js';
+import { isOwnInstance } from './own-names.js';
 import { reconcileOnce } from './reconcile.js';
 import type { Agent } from './runtime-wiring.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
@@ -83,7 +84,8 @@ export const runDaemon = async (
   }
   for (const runtime of [agent.deps.runtimes.container, agent.deps.runtimes.unikernel]) {
     runtime.onEvent((e) => {
-      if (e.managed && (e.type === 'die' || e.type === 'remove' || e.type === 'resync'))
+      const own = () => isOwnInstance(agent.deps.store, config.node, e.name);
+      if (e.type === 'resync' || (e.managed && (e.type === 'die' || e.type === 'remove') && own()))
         void scheduler.trigger(`runtime ${e.type} ${e.name}`);
     });
   }

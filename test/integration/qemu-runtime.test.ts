@@ -55,7 +55,7 @@ const page = async (port: number, ms = 60_000): Promise<string> => {
 };
 
 describe('QEMU runtime', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mcp-qemu-i6-'));
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-qemu-'));
   const vms = join(dir, 'vms');
   let rt: QemuRuntime;
   let alphaPort: number;
@@ -163,7 +163,7 @@ describe('QEMU runtime', () => {
 });
 
 describe('QEMU runtime: the boot deadline', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mcp-qemu-i6-silent-'));
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-qemu-silent-'));
   const vms = join(dir, 'vms');
   /** A blank disk: the firmware finds nothing to boot and the serial console stays empty. */
   const silent = join(dir, 'blank.img');
@@ -200,12 +200,24 @@ describe('QEMU runtime: the boot deadline', () => {
     await rt.remove(id);
   });
 
+  it('a runtime closed while its VM boots (the agent stops) kills that QEMU instead of leaving it silent', async () => {
+    const patient = await createQemuRuntime({ dir: join(dir, 'vms-closed'), bootTimeoutMs: 120_000 });
+    const spec = vm('closed', await closedPort(), { image: silent });
+    const id = await patient.create({ spec, hash: specHash(spec), routePorts: {} });
+    const starting = patient.start(id);
+    starting.catch(() => undefined);
+    while (qemuPids(join(dir, 'vms-closed')).length === 0) await new Promise((r) => setTimeout(r, 50));
+    await patient.close();
+    await assert.rejects(starting, /exited/);
+    assert.equal(qemuPids(join(dir, 'vms-closed')).length, 0);
+  });
+
   it('a reconcile pass reports the VM failed with the boot deadline as its reason, and leaves no QEMU', async () => {
     const services = [
-      service('silent', [vm('silent', await closedPort(), { image: silent })], { node: 'i6-silent' }),
+      service('silent', [vm('silent', await closedPort(), { image: silent })], { node: 'silent' }),
     ];
     const deps = {
-      node: 'i6-silent',
+      node: 'silent',
       source: {
         description: 'test',
         fetch: async () => ({ ok: true as const, revision: { commit: 'dead', services } }),

@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import { chooseAccel } from '../../src/adapters/qemu/accel.js';
 import { PROBE_MARKER } from '../../src/adapters/qemu/probe-guest.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'i6-accel-'));
+const dir = mkdtempSync(join(tmpdir(), 'mcp-accel-test-'));
 after(() => {
   // A hung stand-in left alive by a failing test is killed by the pid it wrote.
   for (const name of ['hang', 'abort']) {

@@ -71,10 +71,16 @@ interface VmRecord {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A process that exists and is not a zombie (a killed QEMU its parent has not reaped yet is dead). */
 const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -91,6 +97,8 @@ export class QemuRuntime implements ContainerRuntime {
   /** The accelerator, chosen once at open; VM creates wait for it. */
   private readonly accelChoice: Promise<AccelChoice>;
   private chosen?: AccelChoice;
+  /** QEMU pids of VMs waiting for their guest's first sign of life: killed if the runtime closes. */
+  private readonly booting = new Map<string, number>();
   /** Cancels a start-up probe still running when the runtime closes. */
   private readonly closing = new AbortController();
 
@@ -297,6 +305,23 @@ export class QemuRuntime implements ContainerRuntime {
     closeSync(log);
     child.unref();
     this.children.set(id, child);
+    if (child.pid) this.booting.set(id, child.pid);
+    try {
+      await this.awaitQmp(rec, child);
+    } catch (err) {
+      this.booting.delete(id);
+      throw err;
+    }
+    this.running.add(id);
+    const started = this.pidOf(rec);
+    if (started !== undefined) await this.awaitBoot(rec, started);
+    else this.booting.delete(id);
+    this.emit('start', rec);
+  }
+
+  /** QEMU answers on its QMP socket within the start timeout, or its start fails. */
+  private async awaitQmp(rec: VmRecord, child: ChildProcess): Promise<void> {
+    const dir = this.dirOf(rec.name);
     let exited: number | string | null | undefined;
     child.on('exit', (code, signal) => {
       exited = code ?? signal;
@@ -335,14 +360,11 @@ export class QemuRuntime implements ContainerRuntime {
       }
       await sleep(100);
     }
-    this.running.add(id);
-    const started = this.pidOf(rec);
-    if (started !== undefined) await this.awaitBoot(rec, started);
-    this.emit('start', rec);
   }
 
   /** The boot deadline: the guest writes to its console in time, or QEMU is killed. */
   private async awaitBoot(rec: VmRecord, pid: number): Promise<void> {
+    this.booting.set(rec.id, pid);
     await awaitSignOfLife({
       name: rec.name,
       consoleLog: this.consoleOf(rec),
@@ -354,7 +376,7 @@ export class QemuRuntime implements ContainerRuntime {
         if (isAlive(pid)) process.kill(pid, 'SIGKILL');
         for (const until = Date.now() + 2000; isAlive(pid) && Date.now() < until; ) await sleep(20);
       },
-    });
+    }).finally(() => this.booting.delete(rec.id));
   }
 
   /** ACPI power-down, then after `timeoutSeconds` QMP quit, then SIGKILL. */
@@ -394,9 +416,16 @@ export class QemuRuntime implements ContainerRuntime {
     return () => this.listeners.delete(listener);
   }
 
-  /** Stops watching; the VMs keep running for the next agent to re-attach to. */
+  /**
+   * Stops watching; the VMs keep running for the next agent to re-attach to, except those
+   * whose guest has not shown a sign of life yet: nobody would be left to enforce their deadline.
+   */
   async close(): Promise<void> {
     this.closing.abort();
+    for (const [id, pid] of this.booting) {
+      this.running.delete(id);
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
     clearInterval(this.timer);
     this.listeners.clear();
   }
