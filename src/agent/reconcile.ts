@@ -68,6 +68,7 @@ export const reconcileOnce = async (deps: PassDeps, opts: ApplyOptions): Promise
   forgetVanished(deps.store, new Set(names), new Set(observed.instances.map((i) => i.name)));
   for (const r of changes.results) {
     if (r.error) errors.push({ code: r.error.code, message: r.error.message, name: r.name });
+    else if (r.outcome === 'conflict') errors.push({ code: 'CONFLICT', message: r.reason, name: r.name });
     const key = `${r.outcome} ${r.reason}`;
     const repeated = deps.lastOutcome?.get(r.name) === key && r.outcome !== 'failed';
     deps.lastOutcome?.set(r.name, key);

@@ -51,6 +51,11 @@ describe('mcp status, ps and sync', () => {
         runtimes: [h.runtime],
         filesRoot: join(dir, 'srv'),
         trigger: () => h.pass().then(() => {}),
+        accelerator: () => ({
+          setting: 'auto',
+          accel: 'tcg',
+          reason: 'KVM cannot run a guest: the probe guest printed nothing within 5000 ms',
+        }),
       },
       {
         listen: '127.0.0.1:0',
@@ -80,6 +85,10 @@ describe('mcp status, ps and sync', () => {
     assert.match(lines[0], /^NODE\s+RESULT\s+REVISION\s+LAST PASS\s+SUMMARY$/);
     assert.match(lines[1], /^rift\s+converged\s+3f9a2c1\s+\d+ s ago \(\d+ ms\)\s+2 created$/);
     assert.match(lines[2], /^vade\s+unreachable\s+-\s+-\s+AGENT_UNAVAILABLE$/);
+    assert.deepEqual(lines.slice(3), [
+      '',
+      'rift: VMs: tcg (KVM cannot run a guest: the probe guest printed nothing within 5000 ms)',
+    ]);
     assert.match(r.err, /^mcp: vade \(http:\/\/127\.0\.0\.1:\d+\) is unreachable: ECONNREFUSED$/);
   });
 
@@ -152,6 +161,11 @@ describe('mcp status, ps and sync', () => {
     h.serve([service('dns', ['server']), service('wiki', ['api']), cache], '3f9a2c1d00');
     h.runtime.addUnmanaged('cache-main');
     assert.match((await h.pass()).status.summary, /1 conflict/);
+    assert.match(
+      (await mcp(['status', 'rift'])).out,
+      /\n\nrift: cache-main: name held by a container MCP does not manage; adopt it with `mcp adopt`\nrift: VMs: tcg/,
+      'status says why the pass was not clean',
+    );
     const operate = { MCP_TOKEN: 'operate-token' };
     const r = await mcp(['adopt', 'cache', '--node', 'rift'], operate);
     assert.equal(r.code, EXIT.ok, r.err);
