@@ -15,16 +15,20 @@ import type { Action, Plan } from '../domain/plan-types.js';
 import { type ComponentSpec, instanceName, type ServiceSpec } from '../domain/spec.js';
 import type { Logger } from '../log.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
+import type { PortProbe } from '../ports/port-probe.js';
 import type { StateStore } from '../ports/state-store.js';
 import { instanceDependencies } from './dependencies.js';
 import { type ActionResult, type ChangeSet, countOutcomes, doneOutcome } from './outcome.js';
 import { forEachLimited, type RetryPolicy, withRetry } from './retry.js';
+import { RoutePorts } from './route-ports.js';
 
 export interface ApplyDeps {
   /** One runtime per kind; a kind without one is skipped with a reason. */
   runtimes: { container?: ContainerRuntime; unikernel?: ContainerRuntime };
   store: StateStore;
   log: Logger;
+  /** Tries the bind of each route port before it is used; without one, allocation trusts the registry. */
+  ports?: PortProbe;
 }
 
 export interface ApplyOptions {
@@ -96,7 +100,7 @@ interface PassState {
 /** The runtime calls behind each action kind, sharing per-pass state (networks ensured once, breaker). */
 class Steps {
   private readonly networks = new Map<string, Promise<void>>();
-  private staticPorts?: Set<number>;
+  private readonly ports: RoutePorts;
   /** Set once the runtime proved unreachable: the rest of the pass is skipped, not retried. */
   private unreachable?: string;
 
@@ -104,7 +108,9 @@ class Steps {
     private readonly deps: ApplyDeps,
     private readonly opts: ApplyOptions,
     private readonly pass: PassState,
-  ) {}
+  ) {
+    this.ports = new RoutePorts(deps.store, [...pass.desired.values()], deps.ports);
+  }
 
   /** Claims the names a stage will create and allocates their route ports, before anything runs. */
   claim(stage: readonly Action[]): void {
@@ -113,22 +119,10 @@ class Steps {
       if ((action.kind !== 'create' && action.kind !== 'recreate') || !action.spec || this.policySkip(action))
         continue;
       if (!this.pass.inventory.has(action.name)) claims.push(inventoryEntry(action.spec, action.hash!, true));
-      this.routePorts(action.name, action.spec);
+      this.ports.allocate(action.name, action.spec);
     }
     for (const c of claims) this.pass.inventory.set(c.name, c);
     this.deps.store.recordInstances(claims);
-  }
-
-  /** The instance's route ports, allocated clear of every static host port of this node's services. */
-  private routePorts(name: string, spec: ComponentSpec): Record<string, number> {
-    this.staticPorts ??= new Set(
-      [...this.pass.desired.values()].flatMap((c) => c.ports.map((p) => p.hostPort)),
-    );
-    return this.deps.store.routePorts(
-      name,
-      spec.routes.map((r) => r.name),
-      this.staticPorts,
-    );
   }
 
   async run(action: Action): Promise<ActionResult> {
@@ -155,6 +149,8 @@ class Steps {
       return { ...base, outcome: doneOutcome[action.kind], durationMs: performance.now() - started };
     } catch (err) {
       const error = asMcpError(err);
+      const missing = error.code === 'NOT_FOUND' ? this.asMissing(action) : undefined;
+      if (missing) return this.run(missing);
       if (error.code === 'RUNTIME_UNAVAILABLE') this.unreachable ??= error.message;
       if (this.pass.inventory.get(action.name)?.claimed) this.forget(action.name);
       return {
@@ -164,6 +160,26 @@ class Steps {
         error: { code: error.code, message: error.message },
       };
     }
+  }
+
+  /**
+   * The create that replaces an action on an instance that vanished between the observation
+   * and the action (removed by hand meanwhile): what the planner would have said had it seen
+   * the instance missing. Undefined when the action was not about a desired, observed instance.
+   */
+  private asMissing(action: Action): Action | undefined {
+    if (action.kind !== 'start' || !action.id) return undefined;
+    const spec = this.pass.desired.get(action.name);
+    if (!spec) return undefined;
+    const { id: _gone, ...rest } = action;
+    return {
+      ...rest,
+      kind: 'create',
+      spec,
+      hash: specHash(spec),
+      reason: 'removed outside MCP',
+      drift: true,
+    };
   }
 
   private policySkip(action: Action): string | undefined {
@@ -184,19 +200,7 @@ class Steps {
         await call(() => runtime.ensureImage(spec.image));
         if (spec.network) await this.network(runtime, spec.network);
         if (action.id) await call(() => runtime.remove(action.id!));
-        const routePorts = this.routePorts(action.name, spec);
-        const id = await call(() =>
-          runtime.create({
-            spec,
-            hash: action.hash!,
-            revision: this.pass.revision,
-            routePorts,
-            node: this.pass.node,
-          }),
-        );
-        this.confirm(inventoryEntry(spec, action.hash!));
-        await call(() => runtime.start(id));
-        return;
+        return this.createAndStart(action, spec, runtime, true);
       }
       case 'start':
         return call(() => runtime.start(action.id!));
@@ -206,6 +210,44 @@ class Steps {
         await call(() => runtime.remove(action.id!));
         this.forget(action.name);
         return;
+    }
+  }
+
+  /**
+   * Creates and starts the instance. A start refused because another process took one of
+   * its route ports meanwhile moves that route and tries once more, in this pass.
+   */
+  private async createAndStart(
+    action: Action,
+    spec: ComponentSpec,
+    runtime: ContainerRuntime,
+    mayMove: boolean,
+  ): Promise<void> {
+    const call = <T>(op: () => Promise<T>) => withRetry(op, this.opts.retry);
+    const routePorts = await this.ports.free(action.name, spec);
+    const id = await call(() =>
+      runtime.create({
+        spec,
+        hash: action.hash!,
+        revision: this.pass.revision,
+        routePorts,
+        node: this.pass.node,
+      }),
+    );
+    this.confirm(inventoryEntry(spec, action.hash!));
+    try {
+      await call(() => runtime.start(id));
+    } catch (err) {
+      const route = mayMove ? this.ports.holding(asMcpError(err), routePorts) : undefined;
+      if (!route) throw err;
+      this.deps.log.warn('route port taken before start; moving the route', {
+        instance: action.name,
+        route,
+        port: routePorts[route],
+      });
+      await call(() => runtime.remove(id));
+      this.ports.move(action.name, spec, [route], routePorts);
+      await this.createAndStart(action, spec, runtime, false);
     }
   }
 

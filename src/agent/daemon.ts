@@ -44,6 +44,7 @@ const serveApi = async (
       trigger: (reason) => scheduler.trigger(reason),
       filesRoot: api.files_root,
       accelerator: () => agent.deps.runtimes.unikernel.acceleratorNow(),
+      overrides: agent.deps.overrides,
     },
     {
       listen: api.listen,

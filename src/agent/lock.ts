@@ -21,7 +21,7 @@ export const lockStateDir = async (stateDir: string): Promise<() => Promise<void
       const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
       if (owner && owner !== process.pid && alive(owner)) {
         throw new McpError('CONFLICT', `another mcp-agent (pid ${owner}) is using ${stateDir}`, {
-          hint: `stop it first, or give this agent its own state_dir`,
+          hint: 'stop it first, or give this agent its own state_dir; to release a held removal on a running agent: mcp sync --override NODE',
         });
       }
       await rm(path, { force: true });

@@ -7,13 +7,15 @@
 import { asMcpError, type McpError } from '../domain/errors.js';
 import type { Observed } from '../domain/observed.js';
 import { plan } from '../domain/plan.js';
+import type { Plan } from '../domain/plan-types.js';
 import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
 import type { Logger } from '../log.js';
 import type { RevisionSource } from '../ports/revision-source.js';
-import type { PassStatus, StateStore } from '../ports/state-store.js';
+import type { PassStatus, Problem, RevisionFate, StateStore } from '../ports/state-store.js';
 import { formatSpecError } from '../spec/load.js';
 import { type ApplyDeps, type ApplyOptions, applyPlan } from './apply.js';
 import { type ChangeSet, describeCounts } from './outcome.js';
+import type { OverrideGrant, OverrideLatch } from './override.js';
 
 export interface PassDeps extends ApplyDeps {
   node: string;
@@ -25,6 +27,8 @@ export interface PassDeps extends ApplyDeps {
    * standing condition (a conflict, a skip) is one event, not one per pass.
    */
   lastOutcome?: Map<string, string>;
+  /** Releases of held revisions an operator granted through the API. */
+  overrides?: OverrideLatch;
 }
 
 /** What a pass did, for the API, the CLI and tests. */
@@ -33,39 +37,143 @@ export interface PassReport {
   changes?: ChangeSet;
 }
 
+/** The revision a pass sets out to apply; `fresh` when the source returned it just now. */
+interface Target {
+  revision: Revision;
+  fresh: boolean;
+}
+
 export const reconcileOnce = async (deps: PassDeps, opts: ApplyOptions): Promise<PassReport> => {
   const started = performance.now();
-  const errors: PassStatus['errors'] = [];
-  const revision = await desiredRevision(deps, errors);
-  if (!revision) return finish(deps, started, undefined, errors, 'no valid revision yet: nothing applied');
-
-  const services = revision.services;
-  const mine = services.filter((s) => s.node === deps.node);
-  const names = mine.flatMap((s) => s.components.map(instanceName));
-  let observed: Observed;
+  const errors: Problem[] = [];
+  const target = await desiredRevision(deps, errors);
+  if (!target) return finish(deps, started, undefined, errors, 'no valid revision yet: nothing applied');
+  const commit = target.revision.commit ?? null;
+  if (target.fresh) noteSeen(deps.store, commit);
+  deps.store.setApplying({ commit, since: new Date().toISOString() });
   try {
-    observed = await observeAll(deps, mine, names);
+    return await applyTarget(deps, opts, target.revision, started, errors);
+  } finally {
+    deps.store.setApplying(undefined);
+  }
+};
+
+/** Observe, plan (holding a mass removal unless released), apply, record the fates. */
+const applyTarget = async (
+  deps: PassDeps,
+  opts: ApplyOptions,
+  newest: Revision,
+  started: number,
+  errors: Problem[],
+): Promise<PassReport> => {
+  const commit = newest.commit ?? null;
+  const grant = deps.overrides?.take(commit);
+  const override = opts.override || grant !== undefined;
+  let decision: Decision;
+  try {
+    decision = await decide(deps, newest, override);
   } catch (err) {
     const error = asMcpError(err);
     errors.push({ code: error.code, message: error.message });
-    return finish(deps, started, revision, errors, 'runtime not observable: nothing applied');
+    return finish(deps, started, newest, errors, 'runtime not observable: nothing applied');
   }
+  const { revision, observed, plan: thePlan, held } = decision;
+  if (held.length) errors.push(heldProblem(commit, held));
+  if (grant && thePlan.needsOverride) recordOverride(deps.store, grant, removalsOf(thePlan));
+  const changes = await applyPlan(thePlan, revision.services, deps, { ...opts, override });
+  const names = revisionInstances(deps.node, revision);
+  forgetVanished(deps.store, new Set(names), new Set(observed.instances.map((i) => i.name)));
+  recordResults(deps, changes, errors);
+  const report = await finish(
+    deps,
+    started,
+    revision,
+    errors,
+    describeCounts(changes.counts),
+    changes.counts,
+    () => {
+      deps.store.setApplied(revision, resultOf(changes.counts, errors), new Date().toISOString());
+      settleSeen(deps.store, commit, held.length ? 'held' : 'applied', held);
+    },
+  );
+  return { ...report, changes };
+};
 
-  const thePlan = plan({
+/** What a pass applies: the revision, the view it was planned on, the plan, and the removals held. */
+interface Decision {
+  revision: Revision;
+  observed: Observed;
+  plan: Plan;
+  held: string[];
+}
+
+/**
+ * The plan for `newest`; when it removes most of the node's services and nobody released it,
+ * the plan that keeps the last applied revision instead (so its services stay desired and are
+ * healed), with the removals `newest` would make. Before any revision was applied, only the
+ * removals are held.
+ */
+const decide = async (deps: PassDeps, newest: Revision, override: boolean): Promise<Decision> => {
+  const observed = await observeRevision(deps, newest);
+  const planned = planFor(deps, newest, observed);
+  if (!planned.needsOverride || override) return { revision: newest, observed, plan: planned, held: [] };
+  const held = removalsOf(planned);
+  const applied = deps.store.applied();
+  if (!applied || applied.commit === (newest.commit ?? null))
+    return { revision: newest, observed, plan: planned, held };
+  const revision = { ...(applied.commit ? { commit: applied.commit } : {}), services: applied.services };
+  deps.store.setApplying({
+    commit: applied.commit,
+    since: deps.store.applying()?.since ?? new Date().toISOString(),
+  });
+  const kept = await observeRevision(deps, revision);
+  return { revision, observed: kept, plan: planFor(deps, revision, kept), held };
+};
+
+const revisionInstances = (node: string, revision: Revision): string[] =>
+  revision.services.filter((s) => s.node === node).flatMap((s) => s.components.map(instanceName));
+
+/** The node's view for the services `revision` puts on it. */
+const observeRevision = (deps: PassDeps, revision: Revision): Promise<Observed> =>
+  observeAll(
+    deps,
+    revision.services.filter((s) => s.node === deps.node),
+    revisionInstances(deps.node, revision),
+  );
+
+const planFor = (deps: PassDeps, revision: Revision, observed: Observed): Plan =>
+  plan({
     node: deps.node,
     revision: revision.commit,
-    services,
+    services: revision.services,
     observed,
     inventory: deps.store.inventory(),
   });
-  if (thePlan.needsOverride && !opts.override) {
-    errors.push({
-      code: 'NEEDS_OVERRIDE',
-      message: 'the revision removes most services of this node; removals held',
-    });
-  }
-  const changes = await applyPlan(thePlan, services, deps, opts);
-  forgetVanished(deps.store, new Set(names), new Set(observed.instances.map((i) => i.name)));
+
+/** The instances a plan removes. */
+const removalsOf = (p: Plan): string[] =>
+  p.stages
+    .flat()
+    .filter((a) => a.kind === 'remove')
+    .map((a) => a.name)
+    .sort();
+
+const heldProblem = (commit: string | null, held: readonly string[]): Problem => ({
+  code: 'NEEDS_OVERRIDE',
+  message: `revision ${commit?.slice(0, 7) ?? '(directory)'} removes most services of this node (${held.join(', ')}); held until an override (mcp sync --override NODE)`,
+});
+
+/** The event that says who released a held removal: the token's name and role, never the token. */
+const recordOverride = (store: StateStore, grant: OverrideGrant, removes: string[]): void =>
+  store.addEvent({
+    at: new Date().toISOString(),
+    kind: 'override',
+    message: `held removals of ${grant.commit?.slice(0, 7) ?? '(directory)'} released by token ${grant.token} (${grant.role})`,
+    data: { commit: grant.commit, token: grant.token, role: grant.role, grantedAt: grant.at, removes },
+  });
+
+/** Events for what changed; a standing condition is recorded once, a failure every time. */
+const recordResults = (deps: PassDeps, changes: ChangeSet, errors: Problem[]): void => {
   for (const r of changes.results) {
     if (r.error) errors.push({ code: r.error.code, message: r.error.message, name: r.name });
     else if (r.outcome === 'conflict') errors.push({ code: 'CONFLICT', message: r.reason, name: r.name });
@@ -81,10 +189,20 @@ export const reconcileOnce = async (deps: PassDeps, opts: ApplyOptions): Promise
       data: { action: r.action, drift: r.drift, ...(r.error ? { error: r.error } : {}) },
     });
   }
-  return {
-    ...(await finish(deps, started, revision, errors, describeCounts(changes.counts), changes.counts)),
-    changes,
-  };
+};
+
+/** A commit the source returned for the first time becomes the newest seen, pending. */
+const noteSeen = (store: StateStore, commit: string | null): void => {
+  const seen = store.seen();
+  if (seen && seen.commit === commit && seen.fate !== 'rejected') return;
+  store.setSeen({ commit, at: new Date().toISOString(), fate: 'pending', errors: [], wouldRemove: [] });
+};
+
+/** The fate of the newest seen revision, when this pass was about it. */
+const settleSeen = (store: StateStore, commit: string | null, fate: RevisionFate, wouldRemove: string[]) => {
+  const seen = store.seen();
+  if (!seen || seen.commit !== commit) return;
+  store.setSeen({ ...seen, fate, errors: [], wouldRemove });
 };
 
 /**
@@ -109,17 +227,18 @@ const observeAll = async (deps: PassDeps, mine: ServiceSpec[], names: string[]):
 };
 
 /** The revision to converge to: the source's when valid, else the last good one (and why). */
-const desiredRevision = async (
-  deps: PassDeps,
-  errors: PassStatus['errors'],
-): Promise<Revision | undefined> => {
+const desiredRevision = async (deps: PassDeps, errors: Problem[]): Promise<Target | undefined> => {
   try {
     const fetched = await deps.source.fetch();
     if (fetched.ok) {
+      for (const warning of fetched.warnings ?? [])
+        deps.log.warn('revision warning', { warning, commit: fetched.revision.commit });
       deps.store.setLastGood(fetched.revision);
-      return fetched.revision;
+      return { revision: fetched.revision, fresh: true };
     }
-    for (const e of fetched.errors) errors.push({ code: 'INVALID_SPEC', message: formatSpecError(e) });
+    const rejected = fetched.errors.map((e) => ({ code: 'INVALID_SPEC', message: formatSpecError(e) }));
+    errors.push(...rejected);
+    noteRejected(deps.store, fetched.commit ?? null, rejected);
     deps.log.warn('revision invalid; keeping last good', {
       commit: fetched.commit,
       errors: fetched.errors.length,
@@ -132,7 +251,15 @@ const desiredRevision = async (
       error: error.message,
     });
   }
-  return deps.store.lastGood();
+  const lastGood = deps.store.lastGood();
+  return lastGood && { revision: lastGood, fresh: false };
+};
+
+/** An invalid commit becomes the newest seen, rejected with every located error. */
+const noteRejected = (store: StateStore, commit: string | null, errors: Problem[]): void => {
+  const seen = store.seen();
+  const at = seen?.commit === commit ? seen.at : new Date().toISOString();
+  store.setSeen({ commit, at, fate: 'rejected', errors, wouldRemove: [] });
 };
 
 /** Inventory entries whose instance is neither desired nor present any more (removed by hand, then undefined). */
@@ -141,27 +268,32 @@ const forgetVanished = (store: StateStore, desired: Set<string>, present: Set<st
     if (!desired.has(e.name) && !present.has(e.name)) store.forgetInstance(e.name);
 };
 
+/** converged: all done; degraded: something did not converge or a reason stands; failed: nothing applied. */
+const resultOf = (counts: Record<string, number>, errors: readonly Problem[]): PassStatus['result'] => {
+  const unconverged = (counts.failed ?? 0) + (counts.conflict ?? 0) + (counts.skipped ?? 0);
+  if (Object.keys(counts).length === 0) return 'failed';
+  return unconverged || errors.length ? 'degraded' : 'converged';
+};
+
 const finish = async (
   deps: PassDeps,
   started: number,
   revision: Revision | undefined,
-  errors: PassStatus['errors'],
+  errors: Problem[],
   summary: string,
   counts: Record<string, number> = {},
+  record?: () => void,
 ): Promise<PassReport> => {
-  const failed = counts.failed ?? 0;
-  const unconverged = failed + (counts.conflict ?? 0) + (counts.skipped ?? 0);
-  const result: PassStatus['result'] =
-    Object.keys(counts).length === 0 ? 'failed' : unconverged || errors.length ? 'degraded' : 'converged';
   const status: PassStatus = {
     at: new Date().toISOString(),
     ...(revision?.commit ? { revision: revision.commit } : {}),
-    result,
+    result: resultOf(counts, errors),
     summary,
     durationMs: Math.round(performance.now() - started),
     counts,
     errors,
   };
+  record?.();
   deps.store.recordPass(status);
   await deps.store.flush();
   return { status };

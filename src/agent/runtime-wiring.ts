@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dirSource } from '../adapters/dir/source.js';
 import { gitSource } from '../adapters/git/source.js';
+import { hostPortProbe } from '../adapters/net/port-probe.js';
 import { createPodmanRuntime } from '../adapters/podman/runtime.js';
 import { createQemuRuntime, type QemuRuntime } from '../adapters/qemu/runtime.js';
 import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
@@ -15,11 +16,13 @@ import type { RevisionSource } from '../ports/revision-source.js';
 import type { ApplyOptions } from './apply.js';
 import type { ResolvedAgentConfig } from './config.js';
 import { lockStateDir } from './lock.js';
+import { OverrideLatch } from './override.js';
 import type { PassDeps } from './reconcile.js';
 
 export interface Agent {
   deps: PassDeps & {
     store: SqlRegistry;
+    overrides: OverrideLatch;
     runtimes: { container: ContainerRuntime; unikernel: QemuRuntime };
   };
   options: ApplyOptions;
@@ -64,6 +67,8 @@ export const wireAgent = async (
       store,
       log,
       lastOutcome: new Map(),
+      ports: hostPortProbe,
+      overrides: new OverrideLatch(),
     },
     options,
     async close() {

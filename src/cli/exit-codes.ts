@@ -47,9 +47,10 @@ const meaning: Record<ExitName, string> = {
   ok: 'success; for `mcp plan`: no changes',
   invalid: 'the revision (or head of `mcp plan`) is invalid; all errors are printed',
   changes: '`mcp plan`: the revisions differ, the printed actions would be taken',
-  refused: 'refused: a name held by something MCP does not own, or a mass removal without override',
+  refused:
+    'refused: a name held by something MCP does not own, a mass removal without override, or `mcp sync --override` on a node that holds nothing',
   notConverged:
-    '`mcp deploy` / `stop` / `start`: pushed, but a node did not converge at that commit in time (see `mcp status`)',
+    '`mcp status`: a node is degraded, failed, has no pass yet, or has not applied its newest revision (the REASON column says why); `mcp deploy` / `stop` / `start`: pushed, but a node did not converge at that commit in time',
   usage: 'bad command line: unknown command or flag, missing argument',
   notFound: 'a named service, node, revision or file does not exist',
   unavailable: 'an agent, the git server, the container runtime or an image cannot be reached',

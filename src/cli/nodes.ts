@@ -22,19 +22,31 @@ The token is $MCP_TOKEN, else the file at auth.token_path.
 exit codes: 0 every node answered, 69 a node is unreachable, 77 a token was refused,
 78 bad config, 66 unknown node, 64 bad usage.`;
 
-/** Parses the command line, loads the config and asks the named nodes `path`. */
+/** Flags a command adds to NODE_OPTIONS (booleans only). */
+export type ExtraFlags = Record<string, { type: 'boolean'; short?: string; default?: boolean }>;
+
+/**
+ * Parses the command line, loads the config and asks the named nodes `path` (a function of
+ * the parsed flags and named nodes, for a command whose request depends on them).
+ */
 export const askFromArgs = async <T>(
   args: string[],
   ctx: CliContext,
   help: string,
-  path: string,
+  path: string | ((flags: Record<string, unknown>, named: string[]) => string),
   opts: Omit<AskOptions, 'token'> = {},
-): Promise<{ answers: NodeAnswer<T>[]; json: boolean }> => {
-  const { values, positionals } = parseCommandArgs(args, NODE_OPTIONS, help);
-  const config = await loadCliConfigFor(ctx, values.config);
+  extra: ExtraFlags = {},
+): Promise<{ answers: NodeAnswer<T>[]; json: boolean; flags: Record<string, unknown> }> => {
+  const { values, positionals } = parseCommandArgs(args, { ...NODE_OPTIONS, ...extra }, help);
+  const target = typeof path === 'string' ? path : path(values, positionals);
+  const config = await loadCliConfigFor(ctx, values.config as string | undefined);
   const nodes = selectNodes(config, positionals);
   const token = await readToken(config, ctx);
-  return { answers: await askNodes<T>(nodes, path, { ...opts, token }), json: values.json === true };
+  return {
+    answers: await askNodes<T>(nodes, target, { ...opts, token }),
+    json: values.json === true,
+    flags: values,
+  };
 };
 
 /** Prints the answers as JSON: [{node, ok, ...body} | {node, ok: false, error}]. */

@@ -6,10 +6,12 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { resolveIdentities } from '../adapters/git/identity.js';
 import { commitAndPush } from '../adapters/git/push.js';
+import type { StatusBody } from '../agent/api/status.js';
 import { McpError } from '../domain/errors.js';
 import type { CliConfig } from '../generated/cli.js';
-import type { PassStatus } from '../ports/state-store.js';
+import type { SeenRevision } from '../ports/state-store.js';
 import { formatSpecError, loadRevisionFromDir } from '../spec/load.js';
 import { askNodes } from './agent-client.js';
 import { type Node, readToken } from './config.js';
@@ -38,6 +40,14 @@ const loadValid = async (dir: string, ctx: CliContext) => {
   throw new McpError('INVALID_SPEC', `the services clone ${dir} is invalid: nothing committed`);
 };
 
+/** The node's verdict when it will not apply `commit` without help: rejected (invalid) or held. */
+const refusedAt = (status: StatusBody, commit: string): SeenRevision | undefined => {
+  const newest = status.newest;
+  return newest?.commit === commit && (newest.fate === 'rejected' || newest.fate === 'held')
+    ? newest
+    : undefined;
+};
+
 /** Waits for one node's agent to report `commit` with a finished pass; returns that pass. */
 const awaitNode = async (
   node: Node,
@@ -56,13 +66,11 @@ const awaitNode = async (
   if (!nudge.ok && nudge.error.code === 'UNAUTHORIZED')
     ctx.err(`${node.name}: no operate token; waiting for the agent's webhook or interval`);
   for (;;) {
-    const [answer] = await askNodes<{ revision: string | null; lastPass: PassStatus | null }>(
-      [node],
-      '/v1/status',
-      { token },
-    );
+    const [answer] = await askNodes<StatusBody>([node], '/v1/status', { token });
     const pass = answer.ok ? answer.body.lastPass : null;
     if (pass?.revision === commit) return pass;
+    const stopped = answer.ok ? refusedAt(answer.body, commit) : undefined;
+    if (stopped) return stopped;
     if (Date.now() > until) return undefined;
     await sleep(1000);
   }
@@ -77,6 +85,10 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     return spec;
   });
   const files = specs.map((s) => s.file);
+  const who = await resolveIdentities(dir, ctx.env, {
+    name: config.services?.author_name,
+    email: config.services?.author_email,
+  });
   if (opts.edit) {
     for (const file of files)
       await writeFile(join(dir, file), opts.edit(await readFile(join(dir, file), 'utf8')));
@@ -93,6 +105,7 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     url: config.services?.remote,
     username: config.services?.username,
     token,
+    ...who,
   });
   const short = pushed.commit.slice(0, 7);
   ctx.out(`${pushed.committed ? 'committed and pushed' : 'nothing to commit; pushed'} ${short}`);
@@ -112,6 +125,15 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     const pass = passes[i];
     if (!pass) {
       ctx.out(`${node.name}: not at ${short} within ${opts.timeoutSeconds} s`);
+      code = EXIT.notConverged;
+      return;
+    }
+    if ('fate' in pass) {
+      const why =
+        pass.fate === 'held'
+          ? `it would remove ${pass.wouldRemove.join(', ')}; release it with mcp sync --override ${node.name}`
+          : (pass.errors[0]?.message ?? 'invalid');
+      ctx.out(`${node.name}: ${short} ${pass.fate}: ${why}`);
       code = EXIT.notConverged;
       return;
     }

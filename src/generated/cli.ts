@@ -22,6 +22,14 @@ export interface CliConfig {
      * File holding the HTTP password or access token for pushing to the remote.
      */
     token_path?: string;
+    /**
+     * Name recorded on the commits of deploy, stop and start, instead of git's user.name (GIT_AUTHOR_NAME still wins).
+     */
+    author_name?: string;
+    /**
+     * E-mail address recorded on those commits, instead of git's user.email (GIT_AUTHOR_EMAIL still wins).
+     */
+    author_email?: string;
   };
   auth?: {
     token_path?: string;

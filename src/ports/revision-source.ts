@@ -6,7 +6,7 @@ import type { Revision } from '../domain/spec.js';
 import type { SpecError } from '../spec/types.js';
 
 export type FetchResult =
-  | { ok: true; revision: Revision }
+  | { ok: true; revision: Revision; warnings?: string[] }
   | { ok: false; commit?: string; errors: SpecError[] };
 
 export interface RevisionSource {

@@ -5,6 +5,43 @@
 import type { InventoryEntry } from '../domain/observed.js';
 import type { Revision } from '../domain/spec.js';
 
+/** One reason a pass or a revision did not simply converge: a stable code and one line. */
+export interface Problem {
+  code: string;
+  message: string;
+  name?: string;
+}
+
+/** The revision the last finished pass applied: its commit, when it was first applied, how that pass ended. */
+export interface AppliedRevision {
+  commit: string | null;
+  at: string;
+  result: PassStatus['result'];
+}
+
+/** A pass in progress: the commit it works towards and since when. Never persisted. */
+export interface ApplyingRevision {
+  commit: string | null;
+  since: string;
+}
+
+/**
+ * What became of the newest revision the source returned: applied; applying (a pass is on
+ * it); pending (a pass could not apply it, see the last pass's errors); rejected (invalid,
+ * `errors` locates every fault); held (it removes most of the node's services and waits for
+ * an override; `wouldRemove` lists the instances it removes).
+ */
+export type RevisionFate = 'applied' | 'applying' | 'pending' | 'rejected' | 'held';
+
+/** The newest revision seen, first seen at `at`, and its fate. */
+export interface SeenRevision {
+  commit: string | null;
+  at: string;
+  fate: RevisionFate;
+  errors: Problem[];
+  wouldRemove: string[];
+}
+
 /** One line of the event log: something found or done, in the fixed outcome vocabulary. */
 export interface EventRecord {
   at: string;
@@ -23,7 +60,7 @@ export interface PassStatus {
   summary: string;
   durationMs: number;
   counts: Record<string, number>;
-  errors: { code: string; message: string; name?: string }[];
+  errors: Problem[];
 }
 
 export interface StateStore {
@@ -43,6 +80,15 @@ export interface StateStore {
   releasePorts(instance: string): void;
   lastGood(): Revision | undefined;
   setLastGood(revision: Revision): void;
+  /** The revision the last finished pass applied, with its services (desired while a newer one is held). */
+  applied(): (AppliedRevision & { services: Revision['services'] }) | undefined;
+  setApplied(revision: Revision, result: PassStatus['result'], at: string): void;
+  /** The newest revision seen and its fate. */
+  seen(): SeenRevision | undefined;
+  setSeen(seen: SeenRevision): void;
+  /** The pass in progress, if any: kept in memory only (a restarted agent applies nothing yet). */
+  applying(): ApplyingRevision | undefined;
+  setApplying(applying: ApplyingRevision | undefined): void;
   lastPass(): PassStatus | undefined;
   recordPass(status: PassStatus): void;
   addEvent(event: EventRecord): void;

@@ -34,7 +34,8 @@ function changeLine(c: FieldChange): string {
 }
 
 function details(n: NodeReport): string[] {
-  const lines = [`<details><summary><b>${escapeHtml(n.node)}</b>: ${n.actions.length} actions</summary>`, ''];
+  const count = `${n.actions.length} ${n.actions.length === 1 ? 'action' : 'actions'}`;
+  const lines = [`<details><summary><b>${escapeHtml(n.node)}</b>: ${count}</summary>`, ''];
   let stage = 0;
   for (const a of n.actions) {
     if (a.stage !== stage) {
@@ -56,13 +57,13 @@ export function renderPlanMarkdown(report: PlanReport): string {
     '',
   ];
   if (report.nodes.length === 0) lines.push('No services on any node.');
-  for (const n of report.nodes) lines.push(`- **${escapeHtml(n.node)}**: ${countsText(n.counts)}`);
+  for (const n of report.nodes) lines.push(`- **${escapeHtml(n.node)}**: ${countsText(n.counts, true)}`);
   for (const n of report.nodes.filter((x) => x.needsOverride)) {
     lines.push(
       '',
       '> [!WARNING]',
       `> **${escapeHtml(n.node)}**: this change removes most of the node's services. ` +
-        'Its agent will not apply it without an explicit override.',
+        `Its agent will not apply it without an explicit override (${code(`mcp sync --override ${n.node}`)}).`,
     );
   }
   for (const n of report.nodes.filter((x) => x.actions.length > 0)) lines.push('', ...details(n));

@@ -44,7 +44,9 @@ function nodeLines(n: NodeReport, s: Style): string[] {
   }
   if (n.needsOverride) {
     lines.push(
-      s.red("  ! removes most of this node's services: the agent applies it only with an explicit override"),
+      s.red(
+        "  ! removes most of this node's services: the agent applies it only with an explicit override (mcp sync --override NODE)",
+      ),
     );
   }
   return lines;

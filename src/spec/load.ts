@@ -17,8 +17,24 @@ import type { LoadedFile, SourceFile, SpecError } from './types.js';
 
 export type { SourceFile, SpecError } from './types.js';
 
-/** A valid revision, or every error that makes it invalid. */
-export type LoadResult = { ok: true; revision: Revision } | { ok: false; errors: SpecError[] };
+/**
+ * A valid revision (with warnings worth a look, e.g. no services/ directory at all), or every
+ * error that makes it invalid.
+ */
+export type LoadResult =
+  | { ok: true; revision: Revision; warnings?: string[] }
+  | { ok: false; errors: SpecError[] };
+
+/**
+ * The one rule for a revision without service files: valid, with zero services (the agent's
+ * mass-removal guard then decides); without the directory at all, the same with a warning.
+ */
+const withWarnings = (result: LoadResult, warnings: string[]): LoadResult =>
+  result.ok && warnings.length ? { ...result, warnings } : result;
+
+/** The warning for a revision that has no services directory at all. */
+export const noDirectoryWarning = (dir: string, where: string): string =>
+  `no ${dir}/ directory ${where}: the revision has zero services`;
 
 const byPosition = (a: SpecError, b: SpecError): number =>
   (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
@@ -34,8 +50,8 @@ export function loadRevisionFromFiles(files: SourceFile[], commit?: string): Loa
 
 /** Loads DIR/services/*.toml, or DIR/*.toml when DIR has no services/ directory. */
 export async function loadRevisionFromDir(dir: string): Promise<LoadResult> {
-  const { files, errors } = await readServiceFiles(dir);
-  return load(files, errors);
+  const { files, errors, missing } = await readServiceFiles(dir);
+  return withWarnings(load(files, errors), missing ? [noDirectoryWarning('services', `in ${dir}`)] : []);
 }
 
 /** `unreadable`: an error for each file of the revision that could not be read at all. */
@@ -73,8 +89,8 @@ export async function loadRevisionFromGit(
   subdir = 'services',
 ): Promise<LoadResult> {
   const { readFilesAtRef } = await import('../adapters/git/read-tree.js');
-  const { commit, files, faults } = await readFilesAtRef(repoDir, ref, subdir);
-  return load(
+  const { commit, files, faults, missing } = await readFilesAtRef(repoDir, ref, subdir);
+  const result = load(
     files,
     faults.map((f) => ({
       file: f.path,
@@ -84,6 +100,8 @@ export async function loadRevisionFromGit(
     })),
     commit,
   );
+  const dir = subdir.replace(/^\/+|\/+$/g, '');
+  return withWarnings(result, missing ? [noDirectoryWarning(dir, `at ${ref} (${commit.slice(0, 7)})`)] : []);
 }
 
 /** `services/foo.toml:12:3 components[0].ports[1]: message; hint`, the one-line form. */

@@ -9,6 +9,8 @@ import type { SourceFile, SpecError } from './types.js';
 export interface DirFiles {
   files: SourceFile[];
   errors: SpecError[];
+  /** DIR has neither a services/ directory nor a service file of its own. */
+  missing?: boolean;
 }
 
 const isDirectory = (path: string): Promise<boolean> =>
@@ -101,5 +103,6 @@ export async function readServiceFiles(dir: string): Promise<DirFiles> {
   return {
     files: read.filter((r): r is SourceFile => 'text' in r),
     errors: read.filter((r): r is SpecError => 'message' in r),
+    ...(prefix === '' && names.length === 0 ? { missing: true } : {}),
   };
 }

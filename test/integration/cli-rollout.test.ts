@@ -41,12 +41,14 @@ describe('mcp deploy, stop and start', () => {
       encoding: 'utf8',
     }).trim();
 
+  /** The operator's environment: no HOME of the machine's, only what a test gives. */
+  let operatorEnv: Record<string, string> = {};
   const mcp = async (...args: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
     const ctx: CliContext = {
       cwd: dir,
-      env: { MCP_CONFIG: join(dir, 'mcp.toml') },
+      env: { MCP_CONFIG: join(dir, 'mcp.toml'), GIT_CONFIG_NOSYSTEM: '1', ...operatorEnv },
       out: (t) => out.push(t),
       err: (t) => err.push(t),
       color: false,
@@ -169,5 +171,55 @@ describe('mcp deploy, stop and start', () => {
     const quick = await mcp('deploy', 'dns', '--no-wait');
     assert.equal(quick.code, EXIT.ok);
     assert.match(quick.out, /^nothing to commit; pushed \w{7}$/);
+  });
+
+  it('commits as the operator git names (~/.gitconfig of the HOME given), and refuses when nobody is named', async () => {
+    const home = join(dir, 'operator-home');
+    execFileSync('mkdir', ['-p', home]);
+    writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Grace Operator\n\temail = grace@ops.example\n');
+    git(clone, 'config', '--unset', 'user.name');
+    git(clone, 'config', '--unset', 'user.email');
+    operatorEnv = { HOME: home };
+    try {
+      writeFileSync(join(clone, 'services', 'wiki.toml'), service('wiki', 'v1'));
+      const r = await mcp('deploy', 'wiki', '--no-wait');
+      assert.equal(r.code, EXIT.ok, r.err);
+      assert.equal(
+        git(clone, 'log', '-1', '--format=%an <%ae>|%cn <%ce>'),
+        'Grace Operator <grace@ops.example>|Grace Operator <grace@ops.example>',
+      );
+
+      operatorEnv = { HOME: join(dir, 'nobody-home') };
+      const head = git(clone, 'rev-parse', 'HEAD');
+      writeFileSync(join(clone, 'services', 'wiki.toml'), service('wiki', 'v2'));
+      const refused = await mcp('deploy', 'wiki', '--no-wait');
+      assert.equal(refused.code, EXIT.config);
+      assert.match(
+        refused.err,
+        /no author identity for the commit[^\n]*\nhint: git config --global user\.name/,
+      );
+      assert.equal(git(clone, 'rev-parse', 'HEAD'), head, 'nothing committed');
+    } finally {
+      operatorEnv = {};
+      git(clone, 'config', 'user.name', 'op');
+      git(clone, 'config', 'user.email', 'op@example');
+    }
+  });
+
+  it('deploy stops waiting when the node holds the pushed commit, and says what it would remove', async () => {
+    runtime.addImage(image('cache', 'v1'));
+    writeFileSync(join(clone, 'services', 'cache.toml'), service('cache', 'v1'));
+    git(clone, 'add', 'services/cache.toml');
+    assert.equal((await mcp('deploy', 'cache')).code, EXIT.ok);
+    git(clone, 'rm', '-q', '-f', 'services/wiki.toml', 'services/cache.toml');
+    git(clone, 'commit', '-q', '-m', 'retire wiki and cache');
+    writeFileSync(join(clone, 'services', 'dns.toml'), service('dns', 'v2'));
+    const r = await mcp('deploy', 'dns', '--timeout', '60');
+    assert.equal(r.code, EXIT.notConverged);
+    assert.match(
+      r.out,
+      /^rift: \w{7} held: it would remove cache-main, wiki-main; release it with mcp sync --override rift$/m,
+    );
+    assert.equal(state('wiki-main'), 'running', 'the applied revision stays desired');
   });
 });

@@ -99,7 +99,7 @@ describe('git source over HTTP', () => {
     assert.deepEqual(images(after), ['registry.example:8443/dns:v3', 'registry.example:8443/wiki:v1']);
   });
 
-  it('reports an invalid commit with its located errors, and a commit without services/ as invalid', async () => {
+  it('reports an invalid commit with its located errors; a commit without services/ has zero services', async () => {
     const source = gitSource({ url: server.url('services.git'), branch: 'main', gitdir: gitdir() });
     const bad = commit({ 'services/wiki.toml': service('wiki', 'v1').replace('node =', 'nod =') });
     const invalid = await source.fetch();
@@ -109,9 +109,13 @@ describe('git source over HTTP', () => {
 
     const empty = commit({ 'services/wiki.toml': null, 'services/dns.toml': null });
     const none = await source.fetch();
-    assert.equal(none.ok, false);
-    assert.equal(!none.ok && none.commit, empty);
-    assert.match(!none.ok ? none.errors[0].message : '', /no services\/ directory/);
+    assert.ok(none.ok, JSON.stringify(none));
+    assert.equal(none.revision.commit, empty);
+    assert.deepEqual(none.revision.services, []);
+    assert.match(
+      none.warnings?.[0] ?? '',
+      /^no services\/ directory at [0-9a-f]{40} \([0-9a-f]{7}\): the revision has zero services$/,
+    );
     commit({ 'services/dns.toml': service('dns', 'v1'), 'services/wiki.toml': service('wiki', 'v1') });
   });
 

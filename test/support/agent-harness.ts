@@ -6,6 +6,7 @@
 import { MemoryRuntime } from '../../src/adapters/memory/runtime.js';
 import { openRegistry, type SqlRegistry } from '../../src/adapters/sqljs/registry.js';
 import type { ApplyOptions } from '../../src/agent/apply.js';
+import { OverrideLatch } from '../../src/agent/override.js';
 import { type PassReport, reconcileOnce } from '../../src/agent/reconcile.js';
 import { McpError } from '../../src/domain/errors.js';
 import type { ServiceSpec } from '../../src/domain/spec.js';
@@ -24,6 +25,8 @@ export const defaultOptions: ApplyOptions = {
 export interface Harness {
   runtime: MemoryRuntime;
   store: SqlRegistry;
+  /** Releases of held revisions, as the API grants them. */
+  overrides: OverrideLatch;
   /** What the source returns next: a revision, invalid files, or unreachable (undefined). */
   serve(next: ServiceSpec[] | FetchResult | undefined, commit?: string): void;
   pass(opts?: Partial<ApplyOptions>): Promise<PassReport>;
@@ -34,6 +37,7 @@ export const harness = async (node = 'rift'): Promise<Harness> => {
   const store = await openRegistry();
   let next: FetchResult | undefined;
   const lastOutcome = new Map<string, string>();
+  const overrides = new OverrideLatch();
   const source = {
     description: 'test',
     fetch: async (): Promise<FetchResult> => {
@@ -44,12 +48,13 @@ export const harness = async (node = 'rift'): Promise<Harness> => {
   return {
     runtime,
     store,
+    overrides,
     serve(value, commit = 'c0ffee') {
       next = Array.isArray(value) ? { ok: true, revision: { commit, services: value } } : value;
     },
     pass: (opts = {}) =>
       reconcileOnce(
-        { node, source, runtimes: { container: runtime }, store, log: silentLogger, lastOutcome },
+        { node, source, runtimes: { container: runtime }, store, log: silentLogger, lastOutcome, overrides },
         { ...defaultOptions, ...opts },
       ),
   };

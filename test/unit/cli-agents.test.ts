@@ -56,6 +56,7 @@ describe('mcp status, ps and sync', () => {
           accel: 'tcg',
           reason: 'KVM cannot run a guest: the probe guest printed nothing within 5000 ms',
         }),
+        overrides: h.overrides,
       },
       {
         listen: '127.0.0.1:0',
@@ -82,13 +83,9 @@ describe('mcp status, ps and sync', () => {
     const r = await mcp(['status']);
     assert.equal(r.code, EXIT.unavailable);
     const lines = r.out.split('\n');
-    assert.match(lines[0], /^NODE\s+RESULT\s+REVISION\s+LAST PASS\s+SUMMARY$/);
+    assert.match(lines[0], /^NODE\s+RESULT\s+REVISION\s+LAST PASS\s+SUMMARY\s+REASON$/);
     assert.match(lines[1], /^rift\s+converged\s+3f9a2c1\s+\d+ s ago \(\d+ ms\)\s+2 created$/);
-    assert.match(lines[2], /^vade\s+unreachable\s+-\s+-\s+AGENT_UNAVAILABLE$/);
-    assert.deepEqual(lines.slice(3), [
-      '',
-      'rift: VMs: tcg (KVM cannot run a guest: the probe guest printed nothing within 5000 ms)',
-    ]);
+    assert.match(lines[2], /^vade\s+unreachable\s+-\s+-\s+-\s+AGENT_UNAVAILABLE vade \(.*\) is unreachable/);
     assert.match(r.err, /^mcp: vade \(http:\/\/127\.0\.0\.1:\d+\) is unreachable: ECONNREFUSED$/);
   });
 
@@ -161,10 +158,15 @@ describe('mcp status, ps and sync', () => {
     h.serve([service('dns', ['server']), service('wiki', ['api']), cache], '3f9a2c1d00');
     h.runtime.addUnmanaged('cache-main');
     assert.match((await h.pass()).status.summary, /1 conflict/);
+    const why = (await mcp(['status', 'rift', '-v'])).out;
     assert.match(
-      (await mcp(['status', 'rift'])).out,
-      /\n\nrift: cache-main: name held by a container MCP does not manage; adopt it with `mcp adopt`\nrift: VMs: tcg/,
+      why,
+      /^ {2}CONFLICT cache-main: name held by a container MCP does not manage; adopt it with `mcp adopt`$/m,
       'status says why the pass was not clean',
+    );
+    assert.match(
+      why,
+      /^ {2}VMs: tcg \(KVM cannot run a guest: the probe guest printed nothing within 5000 ms\)$/m,
     );
     const operate = { MCP_TOKEN: 'operate-token' };
     const r = await mcp(['adopt', 'cache', '--node', 'rift'], operate);
@@ -178,6 +180,58 @@ describe('mcp status, ps and sync', () => {
       'rift: nothing of cache to adopt',
     );
     assert.equal((await mcp(['adopt', 'nosuch', '--node', 'rift'], operate)).code, EXIT.notFound);
+  });
+
+  it('status of a degraded node gives its first reason in the table, every one with -v, and exits 4', async () => {
+    h.serve({
+      ok: false,
+      commit: '9e8d7c6b5a',
+      errors: [
+        { file: 'services/dns.toml', line: 2, column: 1, path: 'node', message: 'must be a string' },
+        {
+          file: 'services/wiki.toml',
+          line: 9,
+          column: 5,
+          path: 'components[0].image',
+          message: 'is required',
+        },
+      ],
+    });
+    await h.pass();
+    const r = await mcp(['status', 'rift']);
+    assert.equal(r.code, EXIT.notConverged);
+    const lines = r.out.split('\n');
+    assert.match(lines[0], /^NODE\s+RESULT\s+REVISION\s+NEWEST\s+LAST PASS\s+SUMMARY\s+REASON$/);
+    assert.match(
+      lines[1],
+      /^rift\s+degraded\s+3f9a2c1\s+9e8d7c6 rejected\s+.*INVALID_SPEC services\/dns\.toml:2:1 node: must be a string \(\+1 more, -v\)$/,
+    );
+    const verbose = await mcp(['status', 'rift', '-v']);
+    assert.match(verbose.out, /^rift:\n {2}newest 9e8d7c6b5a: rejected, seen \d+ s ago$/m);
+    assert.match(
+      verbose.out,
+      /^ {2}INVALID_SPEC services\/wiki\.toml:9:5 components\[0\]\.image: is required$/m,
+    );
+  });
+
+  it('sync --override releases a held mass removal on a named node, and is refused when nothing is held', async () => {
+    const operate = { MCP_TOKEN: 'operate-token' };
+    assert.equal((await mcp(['sync', '--override'], operate)).code, EXIT.usage);
+    const nothing = await mcp(['sync', '--override', 'rift'], operate);
+    assert.equal(nothing.code, EXIT.refused);
+    assert.match(nothing.err, /no revision is held on node rift/);
+    h.serve([service('dns', ['server'])], '7a7a7a7a7a');
+    await h.pass();
+    const held = await mcp(['status', 'rift']);
+    assert.match(held.out, /7a7a7a7 held\s.*NEEDS_OVERRIDE/);
+    const r = await mcp(['sync', '--override', 'rift'], operate);
+    assert.equal(r.code, EXIT.ok, r.err);
+    assert.deepEqual(
+      h.runtime.list().map((i) => i.name),
+      ['dns-server'],
+    );
+    const after = await mcp(['status', 'rift']);
+    assert.equal(after.code, EXIT.ok, after.out);
   });
 });
 

@@ -161,9 +161,10 @@ describe('mcp plan', () => {
     const { code, out } = await plan('--base', 'base', '--head', 'head', '--format', 'markdown');
     assert.equal(code, 2);
     assert.match(out, /^<!-- mcp-plan -->\n### mcp plan: `base \([0-9a-f]{7}\)` → `head \([0-9a-f]{7}\)`/);
-    assert.match(out, /^- \*\*rift\*\*: 1 recreate, 1 remove$/m);
-    assert.match(out, /^- \*\*vade\*\*: 1 create$/m);
+    assert.match(out, /^- \*\*rift\*\*: 1 recreate, 1 remove, 1 unchanged$/m);
+    assert.match(out, /^- \*\*vade\*\*: 1 create, 1 unchanged$/m);
     assert.match(out, /<details><summary><b>rift<\/b>: 2 actions<\/summary>/);
+    assert.match(out, /<details><summary><b>vade<\/b>: 1 action<\/summary>/);
     assert.match(
       out,
       /^- \*\*recreate\*\* `app-main` — spec changed\n {2}- image: `mcr\.example:8443\/app:v1\.0\.0` → `mcr\.example:8443\/app:v1\.1\.0`$/m,
@@ -176,7 +177,7 @@ describe('mcp plan', () => {
   it('warns in the comment when a node would lose most of its services', async () => {
     const { code, out } = await plan('--base', 'base', '--head', 'wipe', '--format', 'markdown');
     assert.equal(code, 2);
-    assert.match(out, /^- \*\*rift\*\*: 2 remove$/m);
+    assert.match(out, /^- \*\*rift\*\*: 2 remove, 1 unchanged$/m);
     assert.match(out, /^> \[!WARNING\]\n> \*\*rift\*\*: this change removes most of the node's services/m);
     const text = await plan('--base', 'base', '--head', 'wipe');
     assert.match(text.out, /explicit override/);

@@ -74,7 +74,13 @@ describe('mcp validate', () => {
     });
     const good = context();
     assert.equal(await run(['examples/services', '--json'], good.ctx), 0);
-    assert.deepEqual(JSON.parse(good.out.join('')), { valid: true, services: 9, components: 11, errors: [] });
+    assert.deepEqual(JSON.parse(good.out.join('')), {
+      valid: true,
+      services: 9,
+      components: 11,
+      errors: [],
+      warnings: [],
+    });
   });
 
   it('throws USAGE for an unknown flag or a second directory', async () => {

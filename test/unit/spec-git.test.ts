@@ -100,11 +100,11 @@ describe('loadRevisionFromGit', () => {
     await assert.rejects(loadRevisionFromGit(repo, 'HEAD~9'), notFound('unknown revision HEAD~9'));
   });
 
-  it('throws NOT_FOUND when the directory is missing at that commit', async () => {
-    await assert.rejects(
-      loadRevisionFromGit(repo, first, 'deploy'),
-      (e) => e instanceof McpError && e.code === 'NOT_FOUND' && /no deploy\/ directory/.test(e.message),
-    );
+  it('loads a commit without the directory as zero services, with a warning', async () => {
+    const result = await loadRevisionFromGit(repo, first, 'deploy');
+    assert.ok(result.ok);
+    assert.deepEqual(result.revision.services, []);
+    assert.match(result.warnings?.[0] ?? '', /^no deploy\/ directory at [0-9a-f]{40} \([0-9a-f]{7}\)/);
   });
 
   it('throws NOT_FOUND for a directory that is not a repository', async () => {

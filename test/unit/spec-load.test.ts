@@ -80,9 +80,14 @@ describe('loadRevisionFromDir', () => {
     assert.equal(result.ok && result.revision.services[0].file, 'services/a.toml');
   });
 
-  it('accepts an empty directory as a revision without services', async () => {
-    const result = await loadRevisionFromDir(scratch());
-    assert.deepEqual(result, { ok: true, revision: { services: [] } });
+  it('accepts an empty directory as a revision without services, with a warning', async () => {
+    const dir = scratch();
+    const result = await loadRevisionFromDir(dir);
+    assert.deepEqual(result, {
+      ok: true,
+      revision: { services: [] },
+      warnings: [`no services/ directory in ${dir}: the revision has zero services`],
+    });
   });
 
   it('throws NOT_FOUND for a directory that does not exist', async () => {

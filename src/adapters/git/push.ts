@@ -4,10 +4,10 @@
  * unreachable remote is SOURCE_UNAVAILABLE, a remote that moved on is CONFLICT (pull first).
  */
 import fs from 'node:fs';
-import { hostname } from 'node:os';
 import git from 'isomorphic-git';
 import { McpError } from '../../domain/errors.js';
 import { httpClient, redactUrl, whyUnavailable } from './http.js';
+import type { Identity } from './identity.js';
 
 export interface PushOptions {
   /** The clone's working tree. */
@@ -21,6 +21,9 @@ export interface PushOptions {
   username?: string;
   token?: string;
   timeoutMs?: number;
+  /** Who makes the commit (see identity.ts). */
+  author: Identity;
+  committer: Identity;
 }
 
 export interface PushResult {
@@ -29,15 +32,6 @@ export interface PushResult {
   /** False when the files had nothing to commit (the branch was pushed as it was). */
   committed: boolean;
 }
-
-const author = async (dir: string) => {
-  const name = (await git.getConfig({ fs, dir, path: 'user.name' })) ?? process.env.GIT_AUTHOR_NAME ?? 'mcp';
-  const email =
-    (await git.getConfig({ fs, dir, path: 'user.email' })) ??
-    process.env.GIT_AUTHOR_EMAIL ??
-    `mcp@${hostname()}`;
-  return { name, email };
-};
 
 export const commitAndPush = async (opts: PushOptions): Promise<PushResult> => {
   const { dir, branch } = opts;
@@ -50,7 +44,7 @@ export const commitAndPush = async (opts: PushOptions): Promise<PushResult> => {
   const matrix = await git.statusMatrix({ fs, dir, filepaths: [...opts.files] });
   const committed = matrix.some(([, head, , stage]) => head !== stage);
   const commit = committed
-    ? await git.commit({ fs, dir, message: opts.message, author: await author(dir) })
+    ? await git.commit({ fs, dir, message: opts.message, author: opts.author, committer: opts.committer })
     : await git.resolveRef({ fs, dir, ref: 'HEAD' });
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const url = opts.url ?? (await git.getConfig({ fs, dir, path: 'remote.origin.url' }));

@@ -65,8 +65,13 @@ export async function resolveCommit(repoDir: string, ref: string, cache: object 
   }
 }
 
+/** True when isomorphic-git says the path is absent from the commit's tree. */
+const isMissingPath = (err: unknown): boolean => (err as { code?: string }).code === 'NotFoundError';
+
 /**
- * The `*.toml` files directly in `subdir` at `ref`, with the full commit id. A symbolic link
+ * The `*.toml` files directly in `subdir` at `ref`, with the full commit id. A commit without
+ * `subdir` has no files and says so in `missing` (git keeps no empty directories, so that is
+ * what removing every service file leaves). A symbolic link
  * is followed, as a checkout would, only to a file inside the repository; any other link is a
  * fault of that file rather than its target path parsed as TOML.
  */
@@ -74,7 +79,7 @@ export async function readFilesAtRef(
   repoDir: string,
   ref: string,
   subdir: string,
-): Promise<{ commit: string; files: FileAtRef[]; faults: FileFault[] }> {
+): Promise<{ commit: string; files: FileAtRef[]; faults: FileFault[]; missing?: boolean }> {
   const gitdir = gitdirOf(repoDir);
   const cache = {};
   const commit = await resolveCommit(repoDir, ref, cache);
@@ -83,6 +88,7 @@ export async function readFilesAtRef(
   try {
     tree = (await git.readTree({ fs, gitdir, oid: commit, filepath: dir, cache })).tree;
   } catch (err) {
+    if (isMissingPath(err)) return { commit, files: [], faults: [], missing: true };
     throw new McpError(
       'NOT_FOUND',
       `no ${dir}/ directory at ${ref} (${commit.slice(0, 7)})`,

@@ -41,6 +41,9 @@ export const isUnreachable = (err: unknown): boolean => {
   return UNREACHABLE.has(e?.code ?? '') || e?.name === 'AbortError' || e?.name === 'TimeoutError';
 };
 
+/** Podman's words for a published port another process holds: `listen tcp4 127.0.0.1:10000: bind: address already in use`. */
+const BIND_IN_USE = /listen (?:tcp|udp)[46]? \[?([0-9a-fA-F.:]*?)\]?:(\d+): bind: address already in use/;
+
 /** Maps any failure of a podman call to an McpError; `what` names the operation for the message. */
 export const toMcpError = (err: unknown, what: string, data: Record<string, unknown> = {}): McpError => {
   if (err instanceof McpError) return err;
@@ -50,6 +53,16 @@ export const toMcpError = (err: unknown, what: string, data: Record<string, unkn
     return new McpError('RUNTIME_UNAVAILABLE', `podman is unreachable (${what}): ${message}`, data, cause);
   }
   const status = statusOf(err);
+  const bind = BIND_IN_USE.exec(message);
+  if (bind) {
+    const [, hostIp, port] = bind;
+    return new McpError(
+      'CONFLICT',
+      `${what}: host port ${hostIp}:${port} is already in use by another process`,
+      { ...data, hostIp, hostPort: Number(port) },
+      cause,
+    );
+  }
   if (status === 404) return new McpError('NOT_FOUND', `${what}: ${message}`, data, cause);
   if (status === 409 || /already in use|already exists/.test(message)) {
     return new McpError('CONFLICT', `${what}: ${message}`, data, cause);

@@ -13,4 +13,7 @@ export const migrations: readonly string[] = [
      name TEXT, message TEXT NOT NULL, data TEXT);`,
   // 2: an inventory entry may be a claim recorded before its create, not yet confirmed
   'ALTER TABLE instances ADD COLUMN claimed INTEGER NOT NULL DEFAULT 0;',
+  // 3: the revision last applied (with its services) and the newest seen, with its fate
+  `CREATE TABLE applied (id INTEGER PRIMARY KEY CHECK (id = 1), status TEXT NOT NULL, services TEXT NOT NULL);
+   CREATE TABLE seen (id INTEGER PRIMARY KEY CHECK (id = 1), status TEXT NOT NULL);`,
 ];

@@ -6,7 +6,14 @@ import { readFile } from 'node:fs/promises';
 import initSqlJs, { type Database, type SqlValue } from 'sql.js';
 import type { InventoryEntry } from '../../domain/observed.js';
 import type { Revision } from '../../domain/spec.js';
-import type { EventRecord, PassStatus, StateStore } from '../../ports/state-store.js';
+import type {
+  AppliedRevision,
+  ApplyingRevision,
+  EventRecord,
+  PassStatus,
+  SeenRevision,
+  StateStore,
+} from '../../ports/state-store.js';
 import { writeFileAtomic } from './file.js';
 import { migrations } from './migrations.js';
 
@@ -36,6 +43,9 @@ export class SqlRegistry implements StateStore {
   private inventoryCache?: InventoryEntry[];
   /** The revision object last stored, so an unchanged revision is not rewritten every pass. */
   private lastGoodStored?: Revision;
+  private applyingNow?: ApplyingRevision;
+  private lastAppliedStored?: Revision;
+  private seenStored?: string;
 
   constructor(
     private readonly db: Database,
@@ -133,6 +143,46 @@ export class SqlRegistry implements StateStore {
       revision.commit ?? null,
       JSON.stringify(revision.services),
     ]);
+  }
+
+  applied(): (AppliedRevision & { services: Revision['services'] }) | undefined {
+    const row = this.rows('SELECT status, services FROM applied WHERE id = 1')[0];
+    if (!row) return undefined;
+    return { ...JSON.parse(String(row.status)), services: JSON.parse(String(row.services)) };
+  }
+
+  /** A commit applied again keeps the time it was first applied; its result is the last pass's. */
+  setApplied(revision: Revision, result: PassStatus['result'], at: string): void {
+    const before = this.applied();
+    const commit = revision.commit ?? null;
+    const status: AppliedRevision = { commit, at: before?.commit === commit ? before.at : at, result };
+    if (before && before.commit === commit && before.result === result && revision === this.lastAppliedStored)
+      return;
+    this.lastAppliedStored = revision;
+    this.run('INSERT OR REPLACE INTO applied VALUES (1, ?, ?)', [
+      JSON.stringify(status),
+      JSON.stringify(revision.services),
+    ]);
+  }
+
+  seen(): SeenRevision | undefined {
+    const row = this.rows('SELECT status FROM seen WHERE id = 1')[0];
+    return row ? JSON.parse(String(row.status)) : undefined;
+  }
+
+  setSeen(seen: SeenRevision): void {
+    const text = JSON.stringify(seen);
+    if (text === this.seenStored) return;
+    this.seenStored = text;
+    this.run('INSERT OR REPLACE INTO seen VALUES (1, ?)', [text]);
+  }
+
+  applying(): ApplyingRevision | undefined {
+    return this.applyingNow;
+  }
+
+  setApplying(applying: ApplyingRevision | undefined): void {
+    this.applyingNow = applying;
   }
 
   lastPass(): PassStatus | undefined {

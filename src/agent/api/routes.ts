@@ -10,8 +10,10 @@ import { instanceName } from '../../domain/spec.js';
 import type { AccelChoice } from '../../ports/accelerator.js';
 import type { ContainerRuntime } from '../../ports/container-runtime.js';
 import type { StateStore } from '../../ports/state-store.js';
+import type { OverrideLatch } from '../override.js';
 import type { Role } from './auth.js';
 import { fileTarget, pullFile, pushFile } from './files.js';
+import { statusBody } from './status.js';
 
 /** What the API needs of a running agent. */
 export interface ApiContext {
@@ -29,6 +31,8 @@ export interface ApiContext {
   filesRoot: string;
   /** The VMs' accelerator and why it was chosen; undefined while the start-up probe runs. */
   accelerator?: () => AccelChoice | undefined;
+  /** Where a release of a held revision waits for the pass that takes it. */
+  overrides?: OverrideLatch;
 }
 
 export interface ApiRequest {
@@ -37,6 +41,8 @@ export interface ApiRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** The token that authenticated the request: its name and role, never the secret. */
+  caller?: { name: string; role: Role };
 }
 
 export interface ApiResponse {
@@ -85,7 +91,7 @@ const observe = async (ctx: ApiContext, names: string[]) => {
  * next pass replaces them with containers made from the spec; nothing else is touched.
  */
 const adopt = async (ctx: ApiContext, service: string): Promise<string[]> => {
-  const spec = ctx.store.lastGood()?.services.find((s) => s.name === service && s.node === ctx.node);
+  const spec = desiredNow(ctx.store)?.services.find((s) => s.name === service && s.node === ctx.node);
   if (!spec) throw new McpError('NOT_FOUND', `no service ${service} on node ${ctx.node}`);
   const names = spec.components.map(instanceName);
   const view = await observe(ctx, names);
@@ -104,6 +110,25 @@ const ownInstance = (i: ObservedInstance, node: string, known: ReadonlySet<strin
   if (i.labels[LABEL.managed] !== 'true') return false;
   const owner = i.labels[LABEL.node];
   return owner === undefined ? known.has(i.name) : owner === node;
+};
+
+/** What the node runs towards: the revision last applied, else the last good one not yet applied. */
+const desiredNow = (store: StateStore) => store.applied() ?? store.lastGood();
+
+/**
+ * Releases the held revision for the next pass, in the name of the calling token. Refused
+ * (CONFLICT) when no revision is held: an override never waits for a future commit.
+ */
+const grantOverride = (ctx: ApiContext, req: ApiRequest): void => {
+  const seen = ctx.store.seen();
+  if (!ctx.overrides || seen?.fate !== 'held')
+    throw new McpError('CONFLICT', `no revision is held on node ${ctx.node}: nothing to override`);
+  ctx.overrides.give({
+    commit: seen.commit,
+    token: req.caller?.name ?? 'unknown',
+    role: req.caller?.role ?? 'operate',
+    at: new Date().toISOString(),
+  });
 };
 
 const webhook = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> => {
@@ -136,23 +161,18 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     method: 'GET',
     path: '/v1/status',
     auth: 'read',
-    handle: async () => {
-      const lastGood = ctx.store.lastGood();
-      return ok({
-        node: ctx.node,
-        source: ctx.source,
-        revision: lastGood?.commit ?? null,
-        lastPass: ctx.store.lastPass() ?? null,
+    handle: async () =>
+      ok({
+        ...statusBody(ctx.node, ctx.source, ctx.store),
         ...(ctx.accelerator && { vm: ctx.accelerator() ?? { probing: true } }),
-      });
-    },
+      }),
   },
   {
     method: 'GET',
     path: '/v1/services',
     auth: 'read',
     handle: async () => {
-      const revision = ctx.store.lastGood();
+      const revision = desiredNow(ctx.store);
       const mine = (revision?.services ?? []).filter((s) => s.node === ctx.node);
       const view = await observe(
         ctx,
@@ -217,7 +237,9 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     path: '/v1/reconcile',
     auth: 'operate',
     handle: async (req) => {
-      const pass = ctx.trigger('api');
+      const override = req.query.get('override') === 'true';
+      if (override) grantOverride(ctx, req);
+      const pass = ctx.trigger(override ? `api override by ${req.caller?.name ?? 'unknown'}` : 'api');
       if (req.query.get('wait') !== 'true') return ok({ triggered: true }, 202);
       await pass;
       return ok({ node: ctx.node, lastPass: ctx.store.lastPass() ?? null });

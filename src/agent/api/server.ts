@@ -87,7 +87,7 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
   const routes = apiRoutes(ctx);
   const limit = opts.bodyLimit ?? 1 << 20;
 
-  const authorise = (route: Route, req: IncomingMessage, body: Buffer): void => {
+  const authorise = (route: Route, req: IncomingMessage, body: Buffer): ApiToken | undefined => {
     if (route.auth === 'none') return;
     if (route.auth === 'webhook') {
       if (opts.webhookSecret === undefined) throw new HttpError(404, 'no webhook secret is configured');
@@ -99,6 +99,7 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
     if (!token) throw new HttpError(401, 'missing or unknown bearer token', { 'www-authenticate': 'Bearer' });
     if (!allows(token.role, route.auth))
       throw new HttpError(403, `token ${token.name} has role ${token.role}; this needs ${route.auth}`);
+    return token;
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -114,12 +115,13 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
           allow: onPath.map((r) => r.method).join(', '),
         });
       const body = await readBody(req, route.bodyLimit ?? limit);
-      authorise(route, req, body);
+      const token = authorise(route, req, body);
       const answer = await route.handle({
         path: url.pathname,
         query: url.searchParams,
         headers: req.headers,
         body,
+        ...(token ? { caller: { name: token.name, role: token.role } } : {}),
       });
       if (answer.raw) {
         res.writeHead(answer.status, {

@@ -93,6 +93,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       hint: 'compare with the last valid revision of the base branch: --base REV',
     });
   }
+  for (const w of [...(base.result.warnings ?? []), ...(head.result.warnings ?? [])])
+    ctx.err(`warning: ${w}`);
   const from = base.result.revision;
   const to = head.result.revision;
   const known = nodesOf(from, to);

@@ -1,58 +1,125 @@
-/** `mcp status`: each node's last pass, as its agent reports it. */
-import type { AccelChoice } from '../../ports/accelerator.js';
-import type { PassStatus } from '../../ports/state-store.js';
+/** `mcp status`: each node's applied revision, its newest when not applied, its last pass and why. */
+import type { StatusBody } from '../../agent/api/status.js';
+import type { Problem } from '../../ports/state-store.js';
+import type { NodeAnswer } from '../agent-client.js';
 import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
 import { ago, askFromArgs, finish, NODE_HELP, printJson, table } from '../nodes.js';
-import { style } from '../style.js';
+import { type Style, style } from '../style.js';
 
-export const help = `usage: mcp status [NODE...] [--config FILE] [--json]
+export const help = `usage: mcp status [NODE...] [--config FILE] [--json] [-v]
 
-Asks each node's agent for its state: the revision it runs, the result of its last pass
-(converged, degraded, failed), when that was and what it did.
+Asks each node's agent for its state: the revision it applied, the result of its last
+pass (converged, degraded, failed), when that was, what it did, and the first reason it
+did not simply converge (code and one line). When the newest revision the agent has seen
+is not the applied one, NEWEST shows it with its fate: applying, pending, rejected (invalid)
+or held (a mass removal waiting for \`mcp sync --override NODE\`).
 
-${NODE_HELP}`;
+  -v, --verbose  every reason of every node, and what a held revision would remove
+${NODE_HELP}
+exit code 4: every node answered, but one is degraded, failed, has no pass yet, or has not
+applied its newest revision; 0 only when every node converged at its newest revision.`;
 
-interface Status {
-  node: string;
-  source: string;
-  revision: string | null;
-  lastPass: PassStatus | null;
-  /** The VMs' accelerator and why (agents since it was added). */
-  vm?: AccelChoice | { probing: true };
-}
+/** The newest revision, when it is not the applied one. */
+const newestApart = (b: StatusBody): StatusBody['newest'] =>
+  b.newest && (b.newest.fate !== 'applied' || b.newest.commit !== b.applied?.commit) ? b.newest : null;
 
-/** Below the table: why a pass was not clean, and which accelerator the node's VMs use. */
-const details = (a: Status): string[] => [
-  ...(a.lastPass?.errors ?? []).map((e) => `${a.node}: ${e.name ? `${e.name}: ` : ''}${e.message}`),
-  ...(a.vm
-    ? [
-        'probing' in a.vm
-          ? `${a.node}: VMs: probing the accelerator`
-          : `${a.node}: VMs: ${a.vm.accel} (${a.vm.reason})`,
-      ]
-    : []),
-];
+/** Every reason a node gives, the newest revision's first, each once. */
+export const reasonsOf = (b: StatusBody): Problem[] => {
+  const all = [...(newestApart(b)?.errors ?? []), ...(b.lastPass?.errors ?? [])];
+  const seen = new Set<string>();
+  return all.filter((p) => {
+    const key = `${p.code} ${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+};
+
+/** True when the node converged at the newest revision it has seen. */
+export const isConverged = (b: StatusBody): boolean =>
+  b.lastPass?.result === 'converged' && newestApart(b) === null;
+
+const oneLine = (p: Problem): string => `${p.code} ${p.name ? `${p.name}: ` : ''}${p.message}`;
+
+const row = (a: NodeAnswer<StatusBody>, s: Style, withNewest: boolean): string[] => {
+  const colour = { converged: s.green, degraded: s.yellow, failed: s.red } as const;
+  if (!a.ok)
+    return [
+      a.node.name,
+      s.red('unreachable'),
+      '-',
+      ...(withNewest ? ['-'] : []),
+      '-',
+      '-',
+      oneLine({ code: a.error.code, message: a.error.message }),
+    ];
+  const b = a.body;
+  const pass = b.lastPass;
+  const newest = newestApart(b);
+  const reasons = reasonsOf(b);
+  const more = reasons.length > 1 ? ` (+${reasons.length - 1} more, -v)` : '';
+  return [
+    a.node.name,
+    pass ? colour[pass.result](pass.result) : 'no pass yet',
+    b.applied?.commit?.slice(0, 7) ?? '-',
+    ...(withNewest ? [newest ? `${newest.commit?.slice(0, 7) ?? 'dir'} ${newest.fate}` : '-'] : []),
+    pass ? `${ago(pass.at)} (${pass.durationMs} ms)` : '-',
+    pass?.summary ?? '-',
+    reasons.length ? `${oneLine(reasons[0])}${more}` : '',
+  ];
+};
+
+/** The VMs' accelerator as the agent reports it (agents before it was added say nothing). */
+const vmLine = (vm: StatusBody['vm']): string[] => {
+  if (!vm) return [];
+  return ['probing' in vm ? '  VMs: probing the accelerator' : `  VMs: ${vm.accel} (${vm.reason})`];
+};
+
+/** -v: every reason of each node that has one, what a held revision would remove, the VMs' accelerator. */
+const details = (answers: readonly NodeAnswer<StatusBody>[]): string[] =>
+  answers.flatMap((a) => {
+    if (!a.ok) return [];
+    const newest = newestApart(a.body);
+    const lines = [
+      ...(newest
+        ? [`  newest ${newest.commit ?? '(directory)'}: ${newest.fate}, seen ${ago(newest.at)}`]
+        : []),
+      ...(newest?.wouldRemove.length ? [`  it would remove: ${newest.wouldRemove.join(', ')}`] : []),
+      ...(a.body.applying
+        ? [`  applying ${a.body.applying.commit ?? '(directory)'} since ${ago(a.body.applying.since)}`]
+        : []),
+      ...reasonsOf(a.body).map((p) => `  ${oneLine(p)}`),
+      ...vmLine(a.body.vm),
+    ];
+    return lines.length ? ['', `${a.node.name}:`, ...lines] : [];
+  });
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
-  const { answers, json } = await askFromArgs<Status>(args, ctx, help, '/v1/status');
+  const { answers, json, flags } = await askFromArgs<StatusBody>(
+    args,
+    ctx,
+    help,
+    '/v1/status',
+    {},
+    { verbose: { type: 'boolean', short: 'v', default: false } },
+  );
   if (json) printJson(ctx, answers);
   else {
-    const s = style(ctx);
-    const colour = { converged: s.green, degraded: s.yellow, failed: s.red } as const;
-    const rows = answers.map((a) => {
-      if (!a.ok) return [a.node.name, s.red('unreachable'), '-', '-', a.error.code];
-      const pass = a.body.lastPass;
-      return [
-        a.node.name,
-        pass ? colour[pass.result](pass.result) : 'no pass yet',
-        a.body.revision?.slice(0, 7) ?? '-',
-        pass ? `${ago(pass.at)} (${pass.durationMs} ms)` : '-',
-        pass?.summary ?? '',
-      ];
-    });
-    ctx.out(table([['NODE', 'RESULT', 'REVISION', 'LAST PASS', 'SUMMARY'], ...rows]));
-    const notes = answers.flatMap((a) => (a.ok ? details(a.body) : []));
-    if (notes.length) ctx.out(`\n${notes.join('\n')}`);
+    const withNewest = answers.some((a) => a.ok && newestApart(a.body) !== null);
+    const head = [
+      'NODE',
+      'RESULT',
+      'REVISION',
+      ...(withNewest ? ['NEWEST'] : []),
+      'LAST PASS',
+      'SUMMARY',
+      'REASON',
+    ];
+    ctx.out(table([head, ...answers.map((a) => row(a, style(ctx), withNewest))]));
+    if (flags.verbose) for (const line of details(answers)) ctx.out(line);
   }
-  return finish(ctx, answers);
+  const failed = finish(ctx, answers);
+  if (failed !== EXIT.ok) return failed;
+  return answers.every((a) => a.ok && isConverged(a.body)) ? EXIT.ok : EXIT.notConverged;
 }

@@ -34,7 +34,13 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (values.json === true) {
     ctx.out(
       JSON.stringify(
-        { valid: result.ok, services, components, errors: result.ok ? [] : result.errors },
+        {
+          valid: result.ok,
+          services,
+          components,
+          errors: result.ok ? [] : result.errors,
+          warnings: result.ok ? (result.warnings ?? []) : [],
+        },
         null,
         2,
       ),
@@ -42,6 +48,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     return result.ok ? EXIT.ok : EXIT.invalid;
   }
   if (result.ok) {
+    for (const w of result.warnings ?? []) ctx.err(`warning: ${w}`);
     ctx.out(`valid: ${plural(services, 'service')}, ${plural(components, 'component')}`);
     return EXIT.ok;
   }
