@@ -20,7 +20,7 @@ import { reconcileOnce } from '../../src/agent/reconcile.js';
 import { McpError } from '../../src/domain/errors.js';
 import { specHash } from '../../src/domain/hash.js';
 import { LABEL } from '../../src/domain/observed.js';
-import type { ComponentSpec } from '../../src/domain/spec.js';
+import type { ComponentSpec, ServiceSpec } from '../../src/domain/spec.js';
 import { silentLogger } from '../../src/log.js';
 import type { RuntimeEvent } from '../../src/ports/container-runtime.js';
 import { defaultOptions } from '../support/agent-harness.js';
@@ -53,6 +53,18 @@ const page = async (port: number, ms = 60_000): Promise<string> => {
     await new Promise((r) => setTimeout(r, 250));
   }
 };
+
+/** A pass of `node` over `services`, its VMs on `rt`, its containers in memory, a fresh registry. */
+const passDeps = async (node: string, services: ServiceSpec[], rt: QemuRuntime) => ({
+  node,
+  source: {
+    description: 'test',
+    fetch: async () => ({ ok: true as const, revision: { commit: 'beef', services } }),
+  },
+  runtimes: { container: new MemoryRuntime(), unikernel: rt },
+  store: await openRegistry(),
+  log: silentLogger,
+});
 
 describe('QEMU runtime', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-qemu-'));
@@ -143,16 +155,7 @@ describe('QEMU runtime', () => {
   it('a reconcile pass converges a service with a unikernel component, then does nothing', async () => {
     const port = await closedPort();
     const services = [service('beta', [vm('beta', port)])];
-    const deps = {
-      node: 'rift',
-      source: {
-        description: 'test',
-        fetch: async () => ({ ok: true as const, revision: { commit: 'beef', services } }),
-      },
-      runtimes: { container: new MemoryRuntime(), unikernel: rt },
-      store: await openRegistry(),
-      log: silentLogger,
-    };
+    const deps = await passDeps('rift', services, rt);
     const first = await reconcileOnce(deps, defaultOptions);
     assert.equal(first.status.result, 'converged', JSON.stringify(first.status.errors));
     assert.equal(first.status.summary, '1 created');
@@ -216,16 +219,7 @@ describe('QEMU runtime: the boot deadline', () => {
     const services = [
       service('silent', [vm('silent', await closedPort(), { image: silent })], { node: 'silent' }),
     ];
-    const deps = {
-      node: 'silent',
-      source: {
-        description: 'test',
-        fetch: async () => ({ ok: true as const, revision: { commit: 'dead', services } }),
-      },
-      runtimes: { container: new MemoryRuntime(), unikernel: rt },
-      store: await openRegistry(),
-      log: silentLogger,
-    };
+    const deps = await passDeps('silent', services, rt);
     const { status } = await reconcileOnce(deps, defaultOptions);
     assert.notEqual(status.result, 'converged');
     assert.equal(status.summary, '1 failed');
