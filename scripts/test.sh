@@ -23,5 +23,5 @@ fi
 pkill -KILL -f 'qemu-system.*/mcp-(qemu|agent)-' || true
 for ns in $(ip netns list 2>/dev/null | awk '/^mcp-test-br-/ {print $1}'); do ip netns del "$ns"; done
 
-# A hung test must fail the run, not outlast CI's limit: each test gets 5 minutes, the suite 40.
-timeout --kill-after=30 40m npm test
+# A hung test must fail the run, not outlast CI's limit: each test gets 5 minutes, the suite 15.
+timeout --kill-after=30 15m npm test
