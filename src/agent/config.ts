@@ -5,7 +5,11 @@
 import { dirname, resolve } from 'node:path';
 import schema from '../../schema/agent.schema.json' with { type: 'json' };
 import type { AgentConfig } from '../generated/agent.js';
+import type { AdmissionPolicy } from '../policy/types.js';
 import { configParser, invalidConfig, readConfigFile } from '../spec/config-file.js';
+import { formatSpecError } from '../spec/load.js';
+import { locator } from '../spec/locate.js';
+import { formatPath } from '../spec/paths.js';
 
 type Filled<T> = {
   [K in keyof T]-?: NonNullable<T[K]> extends object ? Required<NonNullable<T[K]>> : NonNullable<T[K]>;
@@ -16,16 +20,50 @@ export type ResolvedAgentConfig = Filled<AgentConfig> & { source: AgentConfig['s
 
 const parse = configParser<AgentConfig>('agent config', schema);
 
+/** What the schema cannot say of [api]: TLS needs both files, and a token digest names one token. */
+const apiProblems = (file: string, text: string, value: AgentConfig): string[] => {
+  const api = value.api ?? {};
+  const at = locator(text);
+  const problem = (path: (string | number)[], message: string) =>
+    formatSpecError({ file, ...at(path), path: formatPath(path), message });
+  const problems: string[] = [];
+  if ((api.tls_cert === undefined) !== (api.tls_key === undefined)) {
+    const given = api.tls_cert === undefined ? 'tls_key' : 'tls_cert';
+    problems.push(
+      problem(
+        ['api', given],
+        'tls_cert and tls_key go together: set both to serve HTTPS, or neither for plain HTTP',
+      ),
+    );
+  }
+  const seen = new Map<string, string>();
+  (api.tokens ?? []).forEach((token, i) => {
+    const first = seen.get(token.sha256);
+    if (first === undefined) seen.set(token.sha256, token.name);
+    else
+      problems.push(
+        problem(
+          ['api', 'tokens', i, 'sha256'],
+          `the same digest as token ${first}: one token cannot have two names and roles; give each its own token`,
+        ),
+      );
+  });
+  return problems;
+};
+
 /** Parses and validates `text` (from `file`); throws INVALID_CONFIG listing every problem. */
 export const parseAgentConfig = (file: string, text: string): ResolvedAgentConfig => {
   const value = parse(file, text);
   if (!value.source.url && !value.source.path)
     throw invalidConfig('agent config', file, [`${file} source: needs url or path`]);
+  const problems = apiProblems(file, text, value);
+  if (problems.length) throw invalidConfig('agent config', file, problems);
   const base = dirname(resolve(file));
   const config = value as ResolvedAgentConfig;
   config.state_dir = resolve(base, config.state_dir);
   if (config.source.path) config.source.path = resolve(base, config.source.path);
   if (config.source.token_file) config.source.token_file = resolve(base, config.source.token_file);
+  config.api.files_root = resolve(base, config.api.files_root);
   for (const key of ['tls_cert', 'tls_key', 'webhook_secret_file'] as const) {
     const path = config.api[key];
     if (path) config.api[key] = resolve(base, path);
@@ -36,3 +74,7 @@ export const parseAgentConfig = (file: string, text: string): ResolvedAgentConfi
 /** Reads and validates the config file at `path`. */
 export const loadAgentConfig = async (path: string): Promise<ResolvedAgentConfig> =>
   parseAgentConfig(path, await readConfigFile(path));
+
+/** The config's `[admission]` rules; the schema has filled every default in. */
+export const admissionPolicy = (config: ResolvedAgentConfig): AdmissionPolicy =>
+  config.admission as AdmissionPolicy;

@@ -7,7 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { watch } from 'chokidar';
 import { asMcpError, McpError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
+import { checkWebhookSecret } from './api/auth.js';
 import { type ApiServer, startApi } from './api/server.js';
+import { loadTls } from './api/tls.js';
 import type { ApplyOptions } from './apply.js';
 import type { ResolvedAgentConfig } from './config.js';
 import { isOwnInstance } from './own-names.js';
@@ -17,14 +19,25 @@ import { createScheduler, type Scheduler } from './scheduler.js';
 import { passLine } from './summary.js';
 
 const readSecret = async (path: string): Promise<string> => {
-  try {
-    return (await readFile(path, 'utf8')).trim();
-  } catch (err) {
+  const secret = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new McpError(
       'INVALID_CONFIG',
-      `cannot read api.webhook_secret_file ${path}: ${(err as NodeJS.ErrnoException).code}`,
+      `cannot read api.webhook_secret_file ${path} (${err.code}): point it at a file holding the secret`,
+      { path },
     );
-  }
+  });
+  checkWebhookSecret(secret.trim(), `api.webhook_secret_file ${path}`);
+  return secret.trim();
+};
+
+/**
+ * The files the API needs (certificate, key, webhook secret), read and checked before the
+ * agent takes its lock or opens its registry: a mistake there stops start-up at once.
+ */
+export const checkApiFiles = async (config: ResolvedAgentConfig): Promise<void> => {
+  const { api } = config;
+  if (api.tls_cert && api.tls_key) await loadTls(api.tls_cert, api.tls_key);
+  if (api.webhook_secret_file) await readSecret(api.webhook_secret_file);
 };
 
 const serveApi = async (

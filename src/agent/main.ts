@@ -11,7 +11,8 @@ import { exitCodeOf } from '../cli/exit-codes.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import { createLogger } from '../log.js';
 import { loadAgentConfig } from './config.js';
-import { runDaemon } from './daemon.js';
+import { checkApiFiles, runDaemon } from './daemon.js';
+import { guardProcess } from './guard.js';
 import { reconcileOnce } from './reconcile.js';
 import { wireAgent } from './runtime-wiring.js';
 import { passLine } from './summary.js';
@@ -59,6 +60,7 @@ const main = async (argv: string[]): Promise<number> => {
   }
   const config = await loadAgentConfig(values.config);
   const log = createLogger(config.log.level);
+  if (command === 'run') await checkApiFiles(config);
   const agent = await wireAgent(config, log);
   const options = { ...agent.options, override: values.override === true };
   if (command === 'reconcile') {
@@ -67,6 +69,7 @@ const main = async (argv: string[]): Promise<number> => {
     else log.info(passLine(report.status), { ...report.status });
     return EXIT[report.status.result];
   }
+  guardProcess(log);
   await runDaemon(config, agent, options, log);
   return EXIT.converged;
 };

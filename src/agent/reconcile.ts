@@ -236,7 +236,10 @@ const desiredRevision = async (deps: PassDeps, errors: Problem[]): Promise<Targe
       deps.store.setLastGood(fetched.revision);
       return { revision: fetched.revision, fresh: true };
     }
-    const rejected = fetched.errors.map((e) => ({ code: 'INVALID_SPEC', message: formatSpecError(e) }));
+    const rejected = fetched.errors.map((e) => ({
+      code: e.rule ? ('POLICY_VIOLATION' as const) : ('INVALID_SPEC' as const),
+      message: formatSpecError(e),
+    }));
     errors.push(...rejected);
     noteRejected(deps.store, fetched.commit ?? null, rejected);
     deps.log.warn('revision invalid; keeping last good', {

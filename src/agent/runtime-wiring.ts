@@ -2,7 +2,6 @@
  * Builds the agent's parts from its configuration: registry, runtime, source, logger. The
  * one place that knows which adapter stands behind which port.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dirSource } from '../adapters/dir/source.js';
 import { gitSource } from '../adapters/git/source.js';
@@ -13,11 +12,14 @@ import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
 import { createLogger, type Logger } from '../log.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { RevisionSource } from '../ports/revision-source.js';
+import type { RevisionLoader } from '../spec/load.js';
 import type { ApplyOptions } from './apply.js';
-import type { ResolvedAgentConfig } from './config.js';
+import { admissionPolicy, type ResolvedAgentConfig } from './config.js';
 import { lockStateDir } from './lock.js';
 import { OverrideLatch } from './override.js';
 import type { PassDeps } from './reconcile.js';
+import { workerLoader } from './revision-loader.js';
+import { prepareStateDir } from './state-dir.js';
 
 export interface Agent {
   deps: PassDeps & {
@@ -33,9 +35,16 @@ export const wireAgent = async (
   config: ResolvedAgentConfig,
   log: Logger = createLogger(config.log.level),
 ): Promise<Agent> => {
-  await mkdir(config.state_dir, { recursive: true });
+  await prepareStateDir(config.state_dir);
   const unlock = await lockStateDir(config.state_dir);
-  const store = await openRegistry(join(config.state_dir, 'registry.db'));
+  const store = await openRegistry(join(config.state_dir, 'registry.db'), (origin) => {
+    if (origin.kind === 'new') log.info('registry created', { stateDir: config.state_dir });
+    if (origin.kind === 'reset')
+      log.warn('registry file was empty: starting from nothing', { keptAs: origin.keptAs });
+  }).catch(async (err) => {
+    await unlock();
+    throw err;
+  });
   const container = await createPodmanRuntime({
     socketPath: config.podman.socket,
     relistIntervalMs: config.podman.relist_interval * 1000,
@@ -51,6 +60,12 @@ export const wireAgent = async (
     bootTimeoutMs: config.qemu.boot_timeout * 1000,
   });
   void unikernel.accelerator().then((choice) => log.info('qemu accelerator chosen', { ...choice }));
+  // Admission protects what controls this node: the runtime's socket and the agent's own state.
+  const loader = workerLoader({
+    policy: admissionPolicy(config),
+    node: config.node,
+    protectedPaths: [config.podman.socket, config.state_dir],
+  });
   const options: ApplyOptions = {
     concurrency: config.policy.concurrency,
     retry: { retries: config.policy.retries, delayMs: 500 },
@@ -62,7 +77,7 @@ export const wireAgent = async (
   return {
     deps: {
       node: config.node,
-      source: sourceFor(config),
+      source: sourceFor(config, loader),
       runtimes: { container, unikernel },
       store,
       log,
@@ -72,6 +87,7 @@ export const wireAgent = async (
     },
     options,
     async close() {
+      await loader.close();
       await container.close();
       await unikernel.close();
       await store.flush();
@@ -82,14 +98,15 @@ export const wireAgent = async (
 };
 
 /** A git remote (kept as a bare clone in `path`, default `<state_dir>/source.git`), or a local directory. */
-const sourceFor = (config: ResolvedAgentConfig): RevisionSource => {
+const sourceFor = (config: ResolvedAgentConfig, loader: RevisionLoader): RevisionSource => {
   const { url, path, branch, username, token_file } = config.source;
-  if (!url) return dirSource(path!);
+  if (!url) return dirSource(path!, loader);
   return gitSource({
     url,
     branch: branch ?? 'main',
     gitdir: path ?? join(config.state_dir, 'source.git'),
     username,
     tokenFile: token_file,
+    loader,
   });
 };

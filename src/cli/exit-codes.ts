@@ -25,6 +25,7 @@ export type ExitName = keyof typeof EXIT;
 
 const exitOfError: Record<ErrorCode, ExitName> = {
   INVALID_SPEC: 'invalid',
+  POLICY_VIOLATION: 'invalid',
   INVALID_CONFIG: 'config',
   USAGE: 'usage',
   NOT_FOUND: 'notFound',
@@ -35,6 +36,10 @@ const exitOfError: Record<ErrorCode, ExitName> = {
   SOURCE_UNAVAILABLE: 'unavailable',
   AGENT_UNAVAILABLE: 'unavailable',
   UNAUTHORIZED: 'noPermission',
+  FORBIDDEN: 'noPermission',
+  TOO_LARGE: 'usage',
+  METHOD_NOT_ALLOWED: 'internal',
+  TIMEOUT: 'unavailable',
   RUNTIME: 'tempFail',
   BOOT_TIMEOUT: 'tempFail',
   INTERNAL: 'internal',
@@ -45,7 +50,8 @@ export const exitCodeOf = (code: ErrorCode): number => EXIT[exitOfError[code]];
 
 const meaning: Record<ExitName, string> = {
   ok: 'success; for `mcp plan`: no changes',
-  invalid: 'the revision (or head of `mcp plan`) is invalid; all errors are printed',
+  invalid:
+    'the revision (or head of `mcp plan`) is invalid, or breaks the admission policy of `mcp validate --policy`; all errors are printed',
   changes: '`mcp plan`: the revisions differ, the printed actions would be taken',
   refused:
     'refused: a name held by something MCP does not own, a mass removal without override, or `mcp sync --override` on a node that holds nothing',

@@ -5,6 +5,7 @@
 
 export type ErrorCode =
   | 'INVALID_SPEC' // a revision failed validation
+  | 'POLICY_VIOLATION' // a revision asks for what the node's admission policy does not allow
   | 'INVALID_CONFIG' // a config file failed validation
   | 'USAGE' // bad command-line arguments
   | 'NOT_FOUND' // instance, image, commit, file
@@ -13,7 +14,11 @@ export type ErrorCode =
   | 'RUNTIME_UNAVAILABLE' // socket down, timeout: never read as "nothing runs"
   | 'SOURCE_UNAVAILABLE' // git server unreachable
   | 'AGENT_UNAVAILABLE' // the CLI cannot reach a node's agent
-  | 'UNAUTHORIZED' // a token missing, unknown, or without the role an endpoint needs
+  | 'UNAUTHORIZED' // a token (or webhook signature) missing or unknown
+  | 'FORBIDDEN' // a known token without the role an endpoint needs
+  | 'TOO_LARGE' // a request body over its limit
+  | 'METHOD_NOT_ALLOWED' // an endpoint asked with a method it does not serve
+  | 'TIMEOUT' // a request body that stalled
   | 'NEEDS_OVERRIDE' // mass removal guard
   | 'RUNTIME' // the runtime refused an operation
   | 'BOOT_TIMEOUT' // a VM's guest showed no sign of life within its boot deadline
@@ -24,6 +29,7 @@ export type Retry = 'transient' | 'requeue' | 'stalled';
 
 const retryOf: Record<ErrorCode, Retry> = {
   INVALID_SPEC: 'stalled',
+  POLICY_VIOLATION: 'stalled',
   INVALID_CONFIG: 'stalled',
   USAGE: 'stalled',
   NOT_FOUND: 'requeue',
@@ -33,6 +39,10 @@ const retryOf: Record<ErrorCode, Retry> = {
   SOURCE_UNAVAILABLE: 'transient',
   AGENT_UNAVAILABLE: 'transient',
   UNAUTHORIZED: 'stalled',
+  FORBIDDEN: 'stalled',
+  TOO_LARGE: 'stalled',
+  METHOD_NOT_ALLOWED: 'stalled',
+  TIMEOUT: 'transient',
   NEEDS_OVERRIDE: 'stalled',
   RUNTIME: 'transient',
   BOOT_TIMEOUT: 'requeue',

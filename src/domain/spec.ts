@@ -68,5 +68,16 @@ export interface Revision {
   services: ServiceSpec[];
 }
 
+/**
+ * `network` values that are modes of the runtime rather than networks to join: `none` (no
+ * network at all) and `host` (the node's own stack, admitted only where the node's policy
+ * lists it). Other podman modes are rejected by validation.
+ */
+export const NETWORK_MODES = ['host', 'none'] as const;
+
+/** True when `network` names a mode (NETWORK_MODES), not a network. */
+export const isNetworkMode = (network: string | undefined): boolean =>
+  (NETWORK_MODES as readonly (string | undefined)[]).includes(network);
+
 /** The container (or VM) name of a component: `<service>-<component>`. */
 export const instanceName = (c: { service: string; name: string }): string => `${c.service}-${c.name}`;

@@ -37,11 +37,20 @@ export interface AgentConfig {
   api?: {
     listen?: string;
     /**
-     * File push / pull reaches only <files_root>/<service>/ of this node's services.
+     * File push / pull reaches only <files_root>/<service>/ of this node's services. Relative to this file.
      */
     files_root?: string;
+    /**
+     * PEM certificate; with tls_key (both or neither), the API serves HTTPS.
+     */
     tls_cert?: string;
+    /**
+     * PEM key of tls_cert.
+     */
     tls_key?: string;
+    /**
+     * File holding the webhooks' HMAC secret, at least 16 bytes; without it the webhook endpoint answers 404.
+     */
     webhook_secret_file?: string;
     tokens?: {
       name: string;
@@ -83,6 +92,38 @@ export interface AgentConfig {
     prune?: boolean;
     concurrency?: number;
     retries?: number;
+  };
+  /**
+   * The admission policy: what a revision of the services repository may ask of this node. A revision whose services for this node break a rule is rejected whole, like an invalid one; only this file can widen a rule, never the repository. Sockets, devices, FIFOs and paths of /proc, /sys and /dev are never mounted, and neither are the podman socket, the agent's state directory or a directory holding them.
+   */
+  admission?: {
+    /**
+     * Volume sources must resolve (links followed, on this node) to one of these directories or below.
+     */
+    allowed_volume_roots?: string[];
+    /**
+     * Networks a component may name; 'host' (the node's own network stack) only when listed. A component without network uses podman's default network.
+     */
+    allowed_networks?: string[];
+    /**
+     * Addresses ports may be published on; a port without an address is published on all of them and needs '0.0.0.0' ('::' for [::]).
+     */
+    allowed_host_ips?: string[];
+    /**
+     * The range of host ports a component may publish (routes' ports are the agent's own).
+     */
+    host_ports?: {
+      min?: number;
+      max?: number;
+    };
+    /**
+     * Unikernel images (and a directory image's vmlinuz and initrd.img) must resolve to one of these directories or below.
+     */
+    allowed_image_roots?: string[];
+    /**
+     * Every container must name a numeric non-zero uid in user; without it, a container runs as its image's user, which may be root inside the container.
+     */
+    require_non_root?: boolean;
   };
   log?: {
     level?: 'error' | 'warn' | 'info' | 'debug';

@@ -1,7 +1,9 @@
 /** Checks of one component that the schema cannot express: pinned images, kinds, port ranges. */
 import { parsePortSpec } from '../domain/normalise.js';
+import { isNetworkMode } from '../domain/spec.js';
 import type { Component } from '../generated/service.js';
 import { unpinnedImage } from './image.js';
+import { parseImageReference } from './image-reference.js';
 import { problem } from './problem.js';
 import type { KeyPath, LoadedFile, SpecError } from './types.js';
 
@@ -44,11 +46,51 @@ function checkRoutes(f: LoadedFile, c: Component, base: KeyPath): SpecError[] {
   return errors;
 }
 
+/** Podman network modes MCP does not run: each would fail at every create, or needs what the nodes lack. */
+const UNSUPPORTED_MODES = new Set(['bridge', 'pasta', 'private', 'slirp4netns']);
+
+/** What `network` allows: a supported mode, and no published ports where nothing is published. */
+function checkNetwork(f: LoadedFile, c: Component, base: KeyPath): SpecError[] {
+  const network = c.network;
+  if (network === undefined) return [];
+  if (UNSUPPORTED_MODES.has(network))
+    return [
+      problem(
+        f,
+        [...base, 'network'],
+        `network '${network}' is a podman network mode MCP does not run`,
+        "name a network (created when missing), 'none', or 'host' where the node's policy allows it; omit it for podman's default network",
+      ),
+    ];
+  if (!isNetworkMode(network)) return [];
+  return (['ports', 'routes'] as const)
+    .filter((key) => (c[key] ?? []).length > 0)
+    .map((key) =>
+      problem(
+        f,
+        [...base, key],
+        `${key} cannot be published with network '${network}'`,
+        network === 'host' ? 'the component listens on the node itself' : 'it has no network',
+      ),
+    );
+}
+
+/** Strings handed to the runtime must not hold NUL: the kernel's argv and environ end at one. */
+function checkNul(f: LoadedFile, c: Component, base: KeyPath): SpecError[] {
+  return (['cmd', 'env', 'volumes'] as const).flatMap((key) =>
+    (c[key] ?? []).flatMap((s, j) =>
+      s.includes('\0')
+        ? [problem(f, [...base, key, j], `${key} entry contains a NUL character (\\u0000)`)]
+        : [],
+    ),
+  );
+}
+
 /** Every problem of component `i` of a schema-valid file. */
 export function checkComponent(f: LoadedFile, i: number): SpecError[] {
   const c = f.service.components[i];
   const base = ['components', i];
-  const errors = [...checkPorts(f, c, base), ...checkRoutes(f, c, base)];
+  const errors = [...checkPorts(f, c, base), ...checkRoutes(f, c, base), ...checkNul(f, c, base)];
   if (c.kind === 'unikernel') {
     if (!c.image.startsWith('/')) {
       errors.push(
@@ -66,8 +108,21 @@ export function checkComponent(f: LoadedFile, i: number): SpecError[] {
     }
     return errors;
   }
+  errors.push(...checkNetwork(f, c, base));
   const unpinned = unpinnedImage(c.image);
-  if (unpinned) errors.push(problem(f, [...base, 'image'], unpinned.message, unpinned.hint));
+  // A malformed digest is better told as such, with the hint to pin.
+  const parsed =
+    c.image.startsWith('/') || (unpinned && c.image.includes('@')) ? undefined : parseImageReference(c.image);
+  if (parsed && !parsed.ok)
+    errors.push(
+      problem(
+        f,
+        [...base, 'image'],
+        `image '${c.image}' is not a valid reference: ${parsed.reason}`,
+        'the form is [registry[:port]/]name[:tag][@digest], e.g. localhost/team/app:v1.2.3',
+      ),
+    );
+  else if (unpinned) errors.push(problem(f, [...base, 'image'], unpinned.message, unpinned.hint));
   for (const key of unikernelOnly) {
     if (c[key] !== undefined) {
       errors.push(

@@ -3,6 +3,8 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { McpError } from '../domain/errors.js';
+import { decodeUtf8 } from '../domain/utf8.js';
+import { FILE_LIMIT_BYTES, fileTooLarge, REVISION_LIMIT_BYTES, revisionTooLarge } from './limits.js';
 import type { SourceFile, SpecError } from './types.js';
 
 /** The files that could be read, and a located error for each that could not. */
@@ -63,12 +65,60 @@ async function readEntry(
     if (s?.isDirectory()) return fault(path, 'is a directory');
     if (s && !s.isFile()) return fault(path, 'is not a regular file');
   } else if (!entry.isFile()) return fault(path, 'is not a regular file');
+  let bytes: Buffer;
   try {
-    return { path, text: await readFile(full, 'utf8') };
+    const size = (await stat(full)).size;
+    const large = fileTooLarge(path, size);
+    if (large) return large;
+    bytes = await readFile(full);
   } catch (err) {
     const code = codeOf(err);
     return fault(path, code === 'EISDIR' ? 'is a directory' : `cannot read: ${code}`);
   }
+  return sourceFile(path, bytes);
+}
+
+/** A file's bytes as text, or the located error of its first invalid UTF-8 sequence. */
+export const sourceFile = (path: string, bytes: Uint8Array): SourceFile | SpecError => {
+  const large = fileTooLarge(path, bytes.byteLength);
+  if (large) return large;
+  const decoded = decodeUtf8(bytes);
+  if (decoded.ok) return { path, text: decoded.text };
+  return {
+    file: path,
+    line: decoded.line,
+    column: decoded.column,
+    path: '',
+    message: 'invalid UTF-8',
+    hint: 'service files must be UTF-8 text',
+  };
+};
+
+/**
+ * The names to read, in order; none when their sizes together pass REVISION_LIMIT_BYTES,
+ * but the error of the file where they do: such a revision is not read at all.
+ */
+async function withinRevisionLimit(
+  dir: string,
+  prefix: string,
+  names: Dirent[],
+): Promise<{ names: Dirent[]; error?: SpecError }> {
+  const sorted = [...names].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const sizes = await Promise.all(
+    sorted.map((e) =>
+      stat(join(dir, prefix, e.name)).then(
+        (s) => Math.min(s.size, FILE_LIMIT_BYTES + 1),
+        () => 0,
+      ),
+    ),
+  );
+  let total = 0;
+  for (let k = 0; k < sorted.length; k++) {
+    total += sizes[k];
+    if (total > REVISION_LIMIT_BYTES)
+      return { names: [], error: revisionTooLarge(prefix + sorted[k].name, total) };
+  }
+  return { names: sorted };
 }
 
 /**
@@ -94,15 +144,17 @@ export async function readServiceFiles(dir: string): Promise<DirFiles> {
   } catch (err) {
     return { files: [], errors: [fault(prefix === '' ? '.' : 'services', `cannot read: ${codeOf(err)}`)] };
   }
-  const names = entries.filter(
-    (e) => !e.isDirectory() && e.name.endsWith('.toml') && !e.name.startsWith('.'),
+  const { names, error } = await withinRevisionLimit(
+    dir,
+    prefix,
+    entries.filter((e) => !e.isDirectory() && e.name.endsWith('.toml') && !e.name.startsWith('.')),
   );
   const read = await Promise.all(
     names.map((e) => readEntry(root, join(dir, prefix, e.name), prefix + e.name, e)),
   );
   return {
     files: read.filter((r): r is SourceFile => 'text' in r),
-    errors: read.filter((r): r is SpecError => 'message' in r),
-    ...(prefix === '' && names.length === 0 ? { missing: true } : {}),
+    errors: [...read.filter((r): r is SpecError => 'message' in r), ...(error ? [error] : [])],
+    ...(prefix === '' && names.length === 0 && !error ? { missing: true } : {}),
   };
 }

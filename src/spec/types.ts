@@ -11,6 +11,8 @@ export interface SpecError {
   path: string;
   message: string;
   hint?: string;
+  /** The admission rule broken, e.g. `admission.allowed_volume_roots`; absent for format errors. */
+  rule?: string;
 }
 
 /** One file of the services repository; path relative to the repository root. */

@@ -11,6 +11,9 @@ const benches: [string, string[]][] = [
   ['plan.js', []],
   ['validate.js', []],
   ['git.js', []],
+  ['file-push.js', []],
+  ['api-flood.js', []],
+  ['health.js', []],
   ['vm.js', []],
   ['converge.js', process.argv.slice(2)],
 ];

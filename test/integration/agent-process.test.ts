@@ -8,7 +8,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, type TestContext, test } from 'node:test';
 import { tokenDigest } from '../../src/agent/api/auth.js';
@@ -202,7 +202,7 @@ test('the agent converges from a git remote over HTTP, then applies a push on th
   const server = await startGitServer(root);
   t.after(() => server.close());
   const config = join(dir, 'mcp-agent-git.toml');
-  await writeFile(join(dir, 'webhook.secret'), 'hook-secret\n');
+  await writeFile(join(dir, 'webhook.secret'), 'hook-secret-of-at-least-16-bytes\n');
   await writeFile(
     config,
     `node = "${NODE}"\nstate_dir = "${dir}/state-git"\n[source]\nurl = "${server.url('services.git')}"\ninterval = 3600\n` +
@@ -234,7 +234,7 @@ test('the agent converges from a git remote over HTTP, then applies a push on th
   git('push', '-q', join(root, 'services.git'), 'HEAD:main');
   const pushed = git('rev-parse', 'HEAD').trim();
   const body = JSON.stringify({ ref: 'refs/heads/main', after: pushed });
-  const signature = `sha256=${createHmac('sha256', 'hook-secret').update(body).digest('hex')}`;
+  const signature = `sha256=${createHmac('sha256', 'hook-secret-of-at-least-16-bytes').update(body).digest('hex')}`;
   const hook = await fetch(`${started.api}/v1/webhook`, {
     method: 'POST',
     body,
@@ -272,7 +272,8 @@ test('the agent boots a unikernel VM beside a container, and a second agent proc
   await writeFile(
     config,
     `node = "${NODE}"\nstate_dir = "${dir}/state-vm"\n[source]\npath = "${root}"\n` +
-      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[qemu]\nboot_timeout = 120\n`,
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[qemu]\nboot_timeout = 120\n` +
+      `[admission]\nallowed_image_roots = ["${dirname(guest)}"]\n`,
   );
   t.after(async () => {
     // By pid: every QEMU of this test's state directory, whatever the test left running.

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tapName } from '../../src/adapters/qemu/bridge.js';
 import { closedPort } from '../support/net.js';
@@ -82,7 +82,7 @@ describe('VMs on the isolated bridge', () => {
     writeFileSync(
       config,
       `node = "${NODE}"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}/repo"\n` +
-        `[podman]\nsocket = "${podmanSocket}"\n`,
+        `[podman]\nsocket = "${podmanSocket}"\n[admission]\nallowed_image_roots = ["${dirname(GUEST)}"]\n`,
     );
   });
   after(() => {

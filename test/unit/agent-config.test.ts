@@ -75,3 +75,31 @@ test('an unknown key with no near miss lists the keys of its table', () => {
     /policy\.zzz: unknown key 'zzz'; hint: keys of policy: heal, prune, concurrency, retries/,
   );
 });
+
+test('a relative files_root resolves against the config file, like every other path', () => {
+  const c = parseAgentConfig(
+    '/etc/mcp/mcp-agent.toml',
+    'node = "rift"\n[source]\npath = "x"\n[api]\nfiles_root = "srv"\n',
+  );
+  assert.equal(c.api.files_root, '/etc/mcp/srv');
+});
+
+test('tls_cert without tls_key, or the reverse, is an error, not plain HTTP', () => {
+  assert.match(
+    invalid('node = "rift"\n[source]\npath = "x"\n[api]\ntls_cert = "agent.crt"\n'),
+    /mcp-agent\.toml:5:1 api\.tls_cert: tls_cert and tls_key go together/,
+  );
+  assert.match(
+    invalid('node = "rift"\n[source]\npath = "x"\n[api]\ntls_key = "agent.key"\n'),
+    /mcp-agent\.toml:5:1 api\.tls_key: tls_cert and tls_key go together/,
+  );
+});
+
+test('two tokens with the same digest are an error naming both, not "first role wins"', () => {
+  const digest = tokenDigest('shared');
+  const message = invalid(
+    `node = "rift"\n[source]\npath = "x"\n[[api.tokens]]\nname = "ci"\nsha256 = "${digest}"\nrole = "read"\n` +
+      `[[api.tokens]]\nname = "ops"\nsha256 = "${digest}"\nrole = "operate"\n`,
+  );
+  assert.match(message, /mcp-agent\.toml:10:1 api\.tokens\[1\]\.sha256: the same digest as token ci/);
+});

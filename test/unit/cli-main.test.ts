@@ -87,7 +87,7 @@ describe('mcp help', () => {
     const { code, out } = mcp(['help', 'exit-codes']);
     assert.equal(code, 0);
     assert.match(out, /^\| 2 \| `mcp plan`: the revisions differ/m);
-    assert.match(out, /^\| 64 \| bad command line.*\| USAGE \|$/m);
+    assert.match(out, /^\| 64 \| bad command line.*\| USAGE, TOO_LARGE \|$/m);
   });
 });
 
@@ -216,15 +216,20 @@ describe('exit-code table', () => {
       'AGENT_UNAVAILABLE',
       'BOOT_TIMEOUT',
       'CONFLICT',
+      'FORBIDDEN',
       'IMAGE_UNAVAILABLE',
       'INTERNAL',
       'INVALID_CONFIG',
       'INVALID_SPEC',
+      'METHOD_NOT_ALLOWED',
       'NEEDS_OVERRIDE',
       'NOT_FOUND',
+      'POLICY_VIOLATION',
       'RUNTIME',
       'RUNTIME_UNAVAILABLE',
       'SOURCE_UNAVAILABLE',
+      'TIMEOUT',
+      'TOO_LARGE',
       'UNAUTHORIZED',
       'USAGE',
     ];

@@ -7,16 +7,17 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { McpError } from '../../domain/errors.js';
 import type { FetchResult, RevisionSource } from '../../ports/revision-source.js';
-import { loadRevisionFromDir } from '../../spec/load.js';
+import { inProcessLoader, type RevisionLoader } from '../../spec/load.js';
 
-export const dirSource = (dir: string): RevisionSource => {
+/** `loader`: how a changed directory is loaded (the agent's works off the main thread, with admission). */
+export const dirSource = (dir: string, loader: RevisionLoader = inProcessLoader()): RevisionSource => {
   let cached: { signature: string; result: FetchResult } | undefined;
   return {
     description: dir,
     async fetch() {
       const signature = signatureOf(dir);
       if (cached?.signature === signature) return cached.result;
-      const result = await loadRevisionFromDir(dir);
+      const result = await loader.fromDir(dir);
       cached = { signature, result };
       return result;
     },

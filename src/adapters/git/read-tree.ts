@@ -7,10 +7,10 @@ import { join, posix } from 'node:path';
 import git from 'isomorphic-git';
 import { McpError } from '../../domain/errors.js';
 
-/** A file at a commit; path relative to the repository root. */
+/** A file at a commit, as bytes (decoding and its errors are the loader's); path relative to the repository root. */
 export interface FileAtRef {
   path: string;
-  text: string;
+  bytes: Uint8Array;
 }
 
 /** A service file of the commit that could not be read, and why. */
@@ -96,8 +96,8 @@ export async function readFilesAtRef(
       { cause: err },
     );
   }
-  const blob = async (oid: string) =>
-    Buffer.from((await git.readBlob({ fs, gitdir, oid, cache })).blob).toString('utf8');
+  const bytes = async (oid: string) => (await git.readBlob({ fs, gitdir, oid, cache })).blob;
+  const blob = async (oid: string) => Buffer.from(await bytes(oid)).toString('utf8');
   /** The entry at `path` of the commit, or undefined. */
   const entryAt = async (path: string): Promise<TreeEntry | undefined> => {
     const parent = posix.dirname(path);
@@ -124,7 +124,7 @@ export async function readFilesAtRef(
       at = target;
     }
     if (entry.type !== 'blob') return { path, message: 'is a directory' };
-    return { path, text: await blob(entry.oid) };
+    return { path, bytes: await bytes(entry.oid) };
   };
   const entries = tree.filter(
     (e) => e.type === 'blob' && e.path.endsWith('.toml') && !e.path.startsWith('.'),
@@ -132,7 +132,7 @@ export async function readFilesAtRef(
   const results = await Promise.all(entries.map((e) => read(e, dir === '' ? e.path : `${dir}/${e.path}`)));
   return {
     commit,
-    files: results.filter((r): r is FileAtRef => 'text' in r),
+    files: results.filter((r): r is FileAtRef => 'bytes' in r),
     faults: results.filter((r): r is FileFault => 'message' in r),
   };
 }

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import git from 'isomorphic-git';
 import { McpError } from '../../domain/errors.js';
 import type { FetchResult, RevisionSource } from '../../ports/revision-source.js';
-import { loadRevisionFromGit } from '../../spec/load.js';
+import { inProcessLoader, type RevisionLoader } from '../../spec/load.js';
 import { httpClient, redactUrl, whyUnavailable } from './http.js';
 
 export interface GitSourceOptions {
@@ -29,10 +29,12 @@ export interface GitSourceOptions {
   tokenFile?: string;
   /** Limit for one whole fetch, connection to last byte. */
   timeoutMs?: number;
+  /** How a fetched commit is loaded (the agent's works off the main thread, with admission). */
+  loader?: RevisionLoader;
 }
 
 export const gitSource = (opts: GitSourceOptions): RevisionSource => {
-  const { url, branch, gitdir, subdir = 'services', timeoutMs = 30_000 } = opts;
+  const { url, branch, gitdir, subdir = 'services', timeoutMs = 30_000, loader = inProcessLoader() } = opts;
   const description = `${redactUrl(url)}#${branch}`;
   let deadline: AbortSignal | undefined;
   const http = httpClient(() => deadline!);
@@ -107,7 +109,7 @@ export const gitSource = (opts: GitSourceOptions): RevisionSource => {
       if (cached?.commit === commit) return cached.result;
       let result: FetchResult;
       try {
-        const loaded = await loadRevisionFromGit(gitdir, commit, subdir);
+        const loaded = await loader.fromGit(gitdir, commit, subdir);
         result = loaded.ok ? loaded : { ok: false, commit, errors: loaded.errors };
       } catch (err) {
         if (!(err instanceof McpError && err.code === 'NOT_FOUND')) throw err;

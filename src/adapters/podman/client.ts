@@ -3,7 +3,24 @@
  * stream) and the counter of every HTTP request they make, which is how tests and benchmarks
  * prove that a no-op pass costs no podman call.
  */
+import http from 'node:http';
+import https from 'node:https';
+import { createRequire } from 'node:module';
 import Docker from 'dockerode';
+
+/**
+ * docker-modem sends every request through its own copy of an old follow-redirects, which
+ * follows a 3xx from the socket by turning the Location into a URL: for a socket there is no
+ * host, so podman's 301 to a cleaned path (an image name with `..` or `//`) throws outside
+ * any promise and ends the process, or dials a host named after a path segment. A runtime
+ * socket has no business redirecting: its requests go through Node's own client, and a 3xx
+ * is an error like any other status.
+ */
+const modemHttp = createRequire(createRequire(import.meta.url).resolve('dockerode'))(
+  'docker-modem/lib/http.js',
+) as Record<'http' | 'https', { request: unknown }>;
+modemHttp.http.request = http.request;
+modemHttp.https.request = https.request;
 
 /** A dockerode client bound to the podman socket, with a shared request counter. */
 export interface PodmanClient {

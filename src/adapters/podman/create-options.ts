@@ -6,11 +6,12 @@
  *   PORT = the first route's; they are appended after `env`, so the agent's values win;
  * - HostConfig.Init runs catatonit as PID 1, so SIGTERM is honoured and stop takes ~250 ms
  *   instead of the whole timeout;
- * - on a user network the container's name resolves by DNS from its peers (aardvark-dns).
+ * - on a user network the container's name resolves by DNS from its peers (aardvark-dns);
+ *   `host` and `none` are network modes: NetworkMode only, no endpoint to join.
  */
 import type Docker from 'dockerode';
 import { managedLabels, publishedPorts } from '../../domain/instance.js';
-import { instanceName } from '../../domain/spec.js';
+import { instanceName, isNetworkMode } from '../../domain/spec.js';
 import type { CreateRequest } from '../../ports/container-runtime.js';
 
 /** `PORT_<NAME>`: the route name upper-cased, dashes as underscores. */
@@ -53,6 +54,8 @@ export const toCreateOptions = (
       Binds: spec.volumes.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`),
       ...(spec.network ? { NetworkMode: spec.network } : {}),
     },
-    ...(spec.network ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } } : {}),
+    ...(spec.network && !isNetworkMode(spec.network)
+      ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } }
+      : {}),
   };
 };

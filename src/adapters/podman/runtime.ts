@@ -6,6 +6,7 @@
  */
 import { McpError } from '../../domain/errors.js';
 import type { Observed } from '../../domain/observed.js';
+import { isNetworkMode } from '../../domain/spec.js';
 import type { ContainerRuntime, CreateRequest, RuntimeEvent } from '../../ports/container-runtime.js';
 import { createClient, deadline, type PodmanClient, TIMEOUT_MS } from './client.js';
 import { toCreateOptions } from './create-options.js';
@@ -87,7 +88,7 @@ export class PodmanRuntime implements ContainerRuntime {
   }
 
   async ensureNetwork(name: string): Promise<void> {
-    if (this.networks.has(name)) return;
+    if (this.networks.has(name) || isNetworkMode(name)) return;
     if (await ensureNetwork(this.client.api, name)) this.log('info', 'network created', { network: name });
     this.networks.add(name);
   }

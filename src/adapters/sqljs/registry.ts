@@ -2,8 +2,9 @@
  * The StateStore on SQLite through sql.js. sql.js keeps the database in memory; flush()
  * exports it and replaces the file atomically, so the file is always a whole database.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import initSqlJs, { type Database, type SqlValue } from 'sql.js';
+import { McpError } from '../../domain/errors.js';
 import type { InventoryEntry } from '../../domain/observed.js';
 import type { Revision } from '../../domain/spec.js';
 import type {
@@ -22,19 +23,57 @@ const PORT_MAX = 60000;
 const EVENTS_KEPT = 1000;
 const PASSES_KEPT = 100;
 
-/** Opens (or creates) the registry at `path`; without a path it lives only in memory. */
-export const openRegistry = async (path?: string): Promise<SqlRegistry> => {
+/** How the registry came to be: read from its file, made new (no file), or made new beside an empty file kept aside. */
+export type RegistryOrigin = { kind: 'read' } | { kind: 'new' } | { kind: 'reset'; keptAs: string };
+
+/**
+ * Opens (or creates) the registry at `path`; without a path it lives only in memory.
+ * A file that is not a database is INVALID_CONFIG (never overwritten); an empty file is not
+ * taken for a new registry silently: it is renamed aside, and the new registry's first event
+ * says so. `onOpen` learns which happened.
+ */
+export const openRegistry = async (
+  path?: string,
+  onOpen: (origin: RegistryOrigin) => void = () => {},
+): Promise<SqlRegistry> => {
   const SQL = await initSqlJs();
-  const bytes = path ? await readFile(path).catch(notFoundAsUndefined) : undefined;
+  let bytes = path ? await readFile(path).catch(notFoundAsUndefined) : undefined;
+  let origin: RegistryOrigin = { kind: bytes ? 'read' : 'new' };
+  if (path && bytes?.length === 0) {
+    const keptAs = `${path}.empty-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await rename(path, keptAs);
+    origin = { kind: 'reset', keptAs };
+    bytes = undefined;
+  }
   const db = new SQL.Database(bytes);
   const registry = new SqlRegistry(db, path);
-  registry.migrate();
+  try {
+    registry.migrate();
+  } catch (err) {
+    db.close();
+    if (!path || origin.kind !== 'read') throw err;
+    throw new McpError(
+      'INVALID_CONFIG',
+      `${path} is not an MCP registry (${(err as Error).message}): restore it from a backup, or move it aside to start from an empty registry`,
+      { path },
+    );
+  }
+  if (origin.kind === 'reset')
+    registry.addEvent({
+      at: new Date().toISOString(),
+      kind: 'registry',
+      message: 'the registry file was empty: started from nothing, the empty file kept aside',
+      data: { keptAs: origin.keptAs },
+    });
+  onOpen(origin);
   return registry;
 };
 
 const notFoundAsUndefined = (err: NodeJS.ErrnoException): undefined => {
   if (err.code === 'ENOENT') return undefined;
-  throw err;
+  throw new McpError('INVALID_CONFIG', `cannot read the registry ${err.path}: ${err.code}: check state_dir`, {
+    path: err.path,
+  });
 };
 
 export class SqlRegistry implements StateStore {

@@ -5,6 +5,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { McpError } from '../../domain/errors.js';
 
 export type Role = 'read' | 'operate';
 
@@ -35,10 +36,30 @@ export const allows = (have: Role, need: Role): boolean => need === 'read' || ha
  * (GitHub, and Gitea / Forgejo as well), or the bare hex of `X-Gitea-Signature` /
  * `X-Forgejo-Signature`.
  */
-export const verifySignature = (secret: string, body: Buffer, headers: IncomingHttpHeaders): boolean => {
+/** The shortest webhook secret accepted: an empty or short key makes signatures forgeable. */
+export const WEBHOOK_SECRET_MIN = 16;
+
+/** INVALID_CONFIG when `secret` is too short to sign with. */
+export const checkWebhookSecret = (secret: string, file = 'the webhook secret'): void => {
+  if (Buffer.byteLength(secret) >= WEBHOOK_SECRET_MIN) return;
+  throw new McpError(
+    'INVALID_CONFIG',
+    `${file} holds ${Buffer.byteLength(secret)} bytes; a webhook secret needs at least ${WEBHOOK_SECRET_MIN}: write a random one (openssl rand -hex 32)`,
+  );
+};
+
+const signatureOf = (headers: IncomingHttpHeaders): string => {
   const header =
     headers['x-hub-signature-256'] ?? headers['x-gitea-signature'] ?? headers['x-forgejo-signature'];
-  const given = typeof header === 'string' ? header.replace(/^sha256=/, '') : '';
-  if (!/^[0-9a-f]{64}$/i.test(given)) return false;
+  return typeof header === 'string' ? header.replace(/^sha256=/, '') : '';
+};
+
+/** True when the headers carry a well-formed signature: checked before the body is read. */
+export const hasSignature = (headers: IncomingHttpHeaders): boolean =>
+  /^[0-9a-f]{64}$/i.test(signatureOf(headers));
+
+export const verifySignature = (secret: string, body: Buffer, headers: IncomingHttpHeaders): boolean => {
+  if (!hasSignature(headers)) return false;
+  const given = signatureOf(headers);
   return timingSafeEqual(createHmac('sha256', secret).update(body).digest(), Buffer.from(given, 'hex'));
 };

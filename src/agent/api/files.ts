@@ -1,15 +1,20 @@
 /**
  * File push / pull for a service's own directory, `<files_root>/<service>/` (default /srv):
  * the configuration and data files its volumes mount. Only services of this node, only
- * relative paths without `.` or `..`, and nothing reached through a symbolic link that leaves
- * the directory; a push is written to a temporary file and renamed into place, so a reader
- * never sees half a file and a link at the destination is replaced, never followed.
+ * relative paths without `.` or `..`.
+ *
+ * Anything that can write into that directory (a container that mounts it) can swap a
+ * directory for a symbolic link at any moment, so no path is checked first and used after.
+ * Each step is one kernel lookup relative to an open directory (see confined-fs.ts): a link
+ * is never followed, and the file is read from, or renamed into, the directory held open.
+ * A push writes a temporary file and renames it into place, so a reader never sees half a
+ * file; a link at the destination is replaced, never followed.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { McpError } from '../../domain/errors.js';
 import type { StateStore } from '../../ports/state-store.js';
+import { type ConfinedDir, openConfined } from './confined-fs.js';
 
 export interface FileTarget {
   service: string;
@@ -19,9 +24,12 @@ export interface FileTarget {
   rel: string;
 }
 
-const inside = (root: string, path: string): boolean => {
-  const rel = relative(root, path);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !rel.startsWith(sep);
+const decode = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new McpError('USAGE', `malformed percent-encoding in the path: ${JSON.stringify(segment)}`);
+  }
 };
 
 /** `/v1/files/<service>/<path>` -> the file it names, or USAGE / NOT_FOUND. */
@@ -29,7 +37,7 @@ export const fileTarget = (
   pathname: string,
   ctx: { node: string; store: StateStore; filesRoot: string },
 ): FileTarget => {
-  const segments = pathname.slice('/v1/files/'.length).split('/').map(decodeURIComponent);
+  const segments = pathname.slice('/v1/files/'.length).split('/').map(decode);
   const [service, ...parts] = segments;
   if (!service || !parts.length || parts.some((p) => p === '' || p === '.' || p === '..' || /[\0/]/.test(p)))
     throw new McpError(
@@ -44,53 +52,41 @@ export const fileTarget = (
 
 const notFound = (t: FileTarget) => new McpError('NOT_FOUND', `no file ${t.rel} in ${t.base}`);
 
-/** The file's bytes; NOT_FOUND when it is missing, a directory, or resolves outside the service's directory. */
+/** Opens the file's directory inside the service's directory, creating it when asked. */
+const openParent = async (t: FileTarget, create: boolean): Promise<ConfinedDir> => {
+  const root = await openConfined(t.base, create, t.rel);
+  try {
+    return await root.descend(t.rel.split('/').slice(0, -1), create);
+  } finally {
+    await root.close();
+  }
+};
+
+/** The file's bytes; NOT_FOUND when it is missing, not a regular file, or reached through a link. */
 export const pullFile = async (t: FileTarget): Promise<Buffer> => {
-  const base = await realpath(t.base).catch(() => undefined);
-  const file = await realpath(t.file).catch(() => undefined);
-  if (!base || !file || !inside(base, file)) throw notFound(t);
-  if (!(await lstat(file)).isFile()) throw notFound(t);
-  return readFile(file);
+  const dir = await openParent(t, false).catch((err: unknown) => {
+    throw err instanceof McpError ? notFound(t) : err;
+  });
+  try {
+    const bytes = await dir.read(t.rel.split('/').at(-1) ?? '');
+    if (!bytes) throw notFound(t);
+    return bytes;
+  } finally {
+    await dir.close();
+  }
 };
 
 /**
- * The file's directory, made one segment at a time inside the service's directory: a link
- * among the segments is followed only when it stays inside, so nothing is ever created
- * outside (a recursive mkdir would follow the link first and check after).
+ * Writes the body as the file, creating its directories inside the service's directory;
+ * resolves with the number of bytes written. An existing file keeps its mode and owner; a new
+ * file (or directory) gets the owner of the directory it is made in, mode 0644 (0755).
  */
-const parentInside = async (base: string, dirs: readonly string[], t: FileTarget): Promise<string> => {
-  let at = base;
-  for (const segment of dirs) {
-    const next = join(at, segment);
-    const s = await lstat(next).catch(() => undefined);
-    if (!s) await mkdir(next);
-    else if (s.isSymbolicLink()) {
-      const target = await realpath(next).catch(() => undefined);
-      if (!target || !inside(base, target) || !(await lstat(target)).isDirectory())
-        throw new McpError('USAGE', `${t.rel} leads outside ${t.base}`);
-      at = target;
-      continue;
-    } else if (!s.isDirectory()) throw new McpError('CONFLICT', `${segment} in ${t.rel} is not a directory`);
-    at = next;
-  }
-  return at;
-};
-
-/** Writes `body` as the file, creating its directories inside the service's directory. */
-export const pushFile = async (t: FileTarget, body: Buffer): Promise<void> => {
-  await mkdir(t.base, { recursive: true });
-  const base = await realpath(t.base);
-  const parts = t.rel.split('/');
-  const parent = await parentInside(base, parts.slice(0, -1), t);
-  const file = join(parent, parts[parts.length - 1]);
-  if ((await lstat(file).catch(() => undefined))?.isDirectory())
-    throw new McpError('CONFLICT', `${t.rel} is a directory in ${t.base}`);
-  const temp = join(parent, `.mcp-push-${randomBytes(6).toString('hex')}`);
+export const pushFile = async (t: FileTarget, body: AsyncIterable<Buffer>): Promise<number> => {
+  const dir = await openParent(t, true);
   try {
-    await writeFile(temp, body, { flag: 'wx', mode: 0o644 });
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
+    const name = t.rel.split('/').at(-1) ?? '';
+    return await dir.replace(name, `.mcp-push-${randomBytes(6).toString('hex')}`, body);
+  } finally {
+    await dir.close();
   }
 };

@@ -40,10 +40,16 @@ export interface ApiRequest {
   path: string;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
+  /** The whole body, read before the handler runs (empty unless the route's body is 'buffer'). */
   body: Buffer;
+  /** The body as it arrives, size- and time-bounded (empty unless the route's body is 'stream'). */
+  stream: AsyncIterable<Buffer>;
   /** The token that authenticated the request: its name and role, never the secret. */
   caller?: { name: string; role: Role };
 }
+
+/** The stream of a request whose body was read whole. */
+export async function* emptyBody(): AsyncGenerator<Buffer> {}
 
 export interface ApiResponse {
   status: number;
@@ -61,6 +67,11 @@ export interface Route {
   prefix?: boolean;
   /** Largest body this route takes, when not the server's default. */
   bodyLimit?: number;
+  /**
+   * What the handler does with a body: 'buffer' (read whole, within the limit: small JSON),
+   * 'stream' (read as it arrives: a file), or nothing (the default: a body is discarded unread).
+   */
+  body?: 'buffer' | 'stream';
   auth: Role | 'none' | 'webhook';
   handle(req: ApiRequest): Promise<ApiResponse>;
 }
@@ -141,9 +152,12 @@ const webhook = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> =
   } catch {
     throw new McpError('USAGE', 'webhook body is not JSON');
   }
-  if (ctx.branch !== undefined && typeof ref === 'string' && ref !== `refs/heads/${ctx.branch}`)
+  if (ctx.branch !== undefined && ref !== `refs/heads/${ctx.branch}`)
     return ok(
-      { triggered: false, reason: `push to ${ref}, this agent follows refs/heads/${ctx.branch}` },
+      {
+        triggered: false,
+        reason: `push to ${typeof ref === 'string' ? ref : 'no branch'}, this agent follows refs/heads/${ctx.branch}`,
+      },
       202,
     );
   void ctx.trigger(`webhook ${typeof ref === 'string' ? ref : String(event ?? 'push')}`);
@@ -259,7 +273,13 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
       });
     },
   },
-  { method: 'POST', path: '/v1/webhook', auth: 'webhook', handle: (req) => webhook(ctx, req) },
+  {
+    method: 'POST',
+    path: '/v1/webhook',
+    auth: 'webhook',
+    body: 'buffer',
+    handle: (req) => webhook(ctx, req),
+  },
   {
     method: 'GET',
     path: '/v1/files/',
@@ -272,11 +292,12 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     path: '/v1/files/',
     prefix: true,
     bodyLimit: 64 << 20,
+    body: 'stream',
     auth: 'operate',
     handle: async (req) => {
       const target = fileTarget(req.path, ctx);
-      await pushFile(target, req.body);
-      return ok({ service: target.service, path: target.rel, bytes: req.body.length });
+      const bytes = await pushFile(target, req.stream);
+      return ok({ service: target.service, path: target.rel, bytes });
     },
   },
 ];

@@ -1,8 +1,8 @@
 /**
- * The HTTP(S) server of the agent's API: routing, authentication, a size limit on bodies,
- * JSON in and out, McpError codes mapped to HTTP statuses. Handlers live in routes.ts.
+ * The HTTP(S) server of the agent's API: routing, authentication and authorisation from the
+ * headers before any body is read, bodies bounded in size and time, JSON in and out, McpError
+ * codes mapped to HTTP statuses. Handlers live in routes.ts.
  */
-import { readFile } from 'node:fs/promises';
 import {
   createServer as createHttp,
   type IncomingMessage,
@@ -13,8 +13,17 @@ import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { asMcpError, type ErrorCode, McpError } from '../../domain/errors.js';
 import type { Logger } from '../../log.js';
-import { type ApiToken, allows, authenticate, verifySignature } from './auth.js';
-import { type ApiContext, apiRoutes, type Route } from './routes.js';
+import {
+  type ApiToken,
+  allows,
+  authenticate,
+  checkWebhookSecret,
+  hasSignature,
+  verifySignature,
+} from './auth.js';
+import { boundedBody, checkLength, readBody } from './body.js';
+import { type ApiContext, apiRoutes, emptyBody, type Route } from './routes.js';
+import { loadTls } from './tls.js';
 
 export interface ApiOptions {
   /** `host:port` (`[v6]:port`); port 0 picks a free one. */
@@ -24,8 +33,10 @@ export interface ApiOptions {
   tokens: readonly ApiToken[];
   /** Secret for webhook signatures; without one the webhook endpoint is refused. */
   webhookSecret?: string;
-  /** Largest request body accepted, in bytes. */
+  /** Largest request body accepted, in bytes, where a route sets no limit of its own. */
   bodyLimit?: number;
+  /** Longest pause in a request body before it is answered 408 and the connection closed (default 10 s). */
+  bodyTimeoutMs?: number;
 }
 
 export interface ApiServer {
@@ -36,22 +47,23 @@ export interface ApiServer {
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   USAGE: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  TIMEOUT: 408,
   CONFLICT: 409,
+  TOO_LARGE: 413,
   RUNTIME_UNAVAILABLE: 503,
   SOURCE_UNAVAILABLE: 503,
 };
 
-/** An answer with a status of its own (auth, routing, size), as opposed to an McpError. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
+/** Headers an error answer carries, from its data. */
+const errorHeaders = (error: McpError): Record<string, string> => {
+  if (error.code === 'UNAUTHORIZED' && error.data.bearer) return { 'www-authenticate': 'Bearer' };
+  if (error.code === 'METHOD_NOT_ALLOWED') return { allow: String(error.data.allow) };
+  return {};
+};
 
 const parseListen = (listen: string): { host: string; port: number } => {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
@@ -60,17 +72,12 @@ const parseListen = (listen: string): { host: string; port: number } => {
   return { host: m[1] ?? m[2], port };
 };
 
-const readBody = async (req: IncomingMessage, limit: number): Promise<Buffer> => {
-  if (Number(req.headers['content-length'] ?? 0) > limit)
-    throw new HttpError(413, `body over ${limit} bytes`);
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of req as AsyncIterable<Buffer>) {
-    size += part.length;
-    if (size > limit) throw new HttpError(413, `body over ${limit} bytes`);
-    parts.push(part);
-  }
-  return Buffer.concat(parts);
+/** The request target's path (still percent-encoded) and query; never a host of the client's choosing. */
+const target = (raw: string | undefined): { path: string; query: URLSearchParams } => {
+  const at = (raw ?? '/').indexOf('?');
+  const path = at < 0 ? (raw ?? '/') : (raw ?? '/').slice(0, at);
+  if (!path.startsWith('/')) throw new McpError('USAGE', 'the request target must be a path');
+  return { path, query: new URLSearchParams(at < 0 ? '' : (raw ?? '').slice(at + 1)) };
 };
 
 const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -83,73 +90,112 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 };
 
+/** Serves the API on `opts.listen`; INVALID_CONFIG when it cannot (address, TLS files, secret). */
 export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): Promise<ApiServer> => {
   const routes = apiRoutes(ctx);
   const limit = opts.bodyLimit ?? 1 << 20;
+  const idleMs = opts.bodyTimeoutMs ?? 10_000;
+  if (opts.webhookSecret !== undefined) checkWebhookSecret(opts.webhookSecret);
+  if (!opts.tlsCert !== !opts.tlsKey)
+    throw new McpError('INVALID_CONFIG', 'api.tls_cert and api.tls_key go together: set both, or neither');
 
-  const authorise = (route: Route, req: IncomingMessage, body: Buffer): ApiToken | undefined => {
+  /** Everything that can be decided from the headers, before a byte of the body is read. */
+  const admit = (route: Route, req: IncomingMessage): ApiToken | undefined => {
     if (route.auth === 'none') return;
     if (route.auth === 'webhook') {
-      if (opts.webhookSecret === undefined) throw new HttpError(404, 'no webhook secret is configured');
-      if (!verifySignature(opts.webhookSecret, body, req.headers))
-        throw new HttpError(401, 'missing or invalid webhook signature');
+      if (opts.webhookSecret === undefined)
+        throw new McpError('NOT_FOUND', 'no webhook secret is configured');
+      if (!hasSignature(req.headers)) throw new McpError('UNAUTHORIZED', 'missing webhook signature');
       return;
     }
     const token = authenticate(req.headers.authorization, opts.tokens);
-    if (!token) throw new HttpError(401, 'missing or unknown bearer token', { 'www-authenticate': 'Bearer' });
+    if (!token) throw new McpError('UNAUTHORIZED', 'missing or unknown bearer token', { bearer: true });
     if (!allows(token.role, route.auth))
-      throw new HttpError(403, `token ${token.name} has role ${token.role}; this needs ${route.auth}`);
+      throw new McpError('FORBIDDEN', `token ${token.name} has role ${token.role}; this needs ${route.auth}`);
     return token;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://agent');
-    try {
-      const onPath = routes.filter((r) =>
-        r.prefix ? url.pathname.startsWith(r.path) : r.path === url.pathname,
-      );
-      const route = onPath.find((r) => r.method === req.method);
-      if (!onPath.length) throw new HttpError(404, `no such endpoint: ${url.pathname}`);
-      if (!route)
-        throw new HttpError(405, `${req.method} not allowed`, {
-          allow: onPath.map((r) => r.method).join(', '),
-        });
-      const body = await readBody(req, route.bodyLimit ?? limit);
-      const token = authorise(route, req, body);
-      const answer = await route.handle({
-        path: url.pathname,
-        query: url.searchParams,
-        headers: req.headers,
-        body,
-        ...(token ? { caller: { name: token.name, role: token.role } } : {}),
+  const route = (method: string | undefined, path: string): Route => {
+    const onPath = routes.filter((r) => (r.prefix ? path.startsWith(r.path) : r.path === path));
+    if (!onPath.length) throw new McpError('NOT_FOUND', `no such endpoint: ${path}`);
+    const found = onPath.find((r) => r.method === method);
+    if (found) return found;
+    throw new McpError('METHOD_NOT_ALLOWED', `${method} not allowed`, {
+      allow: onPath.map((r) => r.method).join(', '),
+    });
+  };
+
+  const respond = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    { path, query }: ReturnType<typeof target>,
+  ): Promise<void> => {
+    const r = route(req.method, path);
+    const token = admit(r, req);
+    const bounds = { limit: r.bodyLimit ?? limit, idleMs };
+    checkLength(req, bounds.limit);
+    const body = r.body === 'buffer' ? await readBody(req, bounds) : Buffer.alloc(0);
+    if (r.auth === 'webhook' && !verifySignature(opts.webhookSecret ?? '', body, req.headers))
+      throw new McpError('UNAUTHORIZED', 'invalid webhook signature');
+    const answer = await r.handle({
+      path,
+      query,
+      headers: req.headers,
+      body,
+      stream: r.body === 'stream' ? boundedBody(req, bounds) : emptyBody(),
+      ...(token ? { caller: { name: token.name, role: token.role } } : {}),
+    });
+    if (answer.raw) {
+      res.writeHead(answer.status, {
+        'content-type': 'application/octet-stream',
+        'content-length': answer.raw.length,
       });
-      if (answer.raw) {
-        res.writeHead(answer.status, {
-          'content-type': 'application/octet-stream',
-          'content-length': answer.raw.length,
-        });
-        res.end(answer.raw);
-      } else send(res, answer.status, answer.body);
+      res.end(answer.raw);
+    } else send(res, answer.status, answer.body);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let path = '/';
+    try {
+      const at = target(req.url);
+      path = at.path;
+      await respond(req, res, at);
     } catch (err) {
-      if (err instanceof HttpError) {
-        send(res, err.status, { error: { code: 'HTTP', message: err.message } }, err.headers);
-        if (err.status === 413) req.destroy();
-        return;
-      }
+      if (res.destroyed) return void log.debug('api client went away', { path });
       const error = asMcpError(err);
       const status = STATUS[error.code] ?? 500;
-      if (status === 500) log.error('api request failed', { path: url.pathname, error: error.toJSON() });
-      send(res, status, { error: { code: error.code, message: error.message } });
+      if (status === 500) log.error('api request failed', { path, error: error.toJSON() });
+      // A body cut short (too large, stalled) ends its connection once the answer is out. One
+      // never read (refused from its headers) is discarded for one idle timeout at most, so
+      // the client reads the answer before the connection is closed under it.
+      const unread = !req.complete;
+      const cut = error.code === 'TOO_LARGE' || error.code === 'TIMEOUT';
+      send(
+        res,
+        status,
+        { error: { code: error.code, message: error.message } },
+        {
+          ...errorHeaders(error),
+          ...(unread && cut && { connection: 'close' }),
+        },
+      );
+      if (!unread) return;
+      if (cut) return void res.once('finish', () => req.destroy());
+      const linger = setTimeout(() => req.socket.destroy(), idleMs);
+      req.once('end', () => clearTimeout(linger));
+      req.socket.once('close', () => clearTimeout(linger));
     }
   };
 
   const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
   const server: Server =
     opts.tlsCert && opts.tlsKey
-      ? createHttps({ cert: await readFile(opts.tlsCert), key: await readFile(opts.tlsKey) }, listener)
+      ? createHttps(await loadTls(opts.tlsCert, opts.tlsKey), listener)
       : createHttp(listener);
+  // A body is bounded by its idle timeout and its size, a whole request by 10 minutes (a
+  // 64 MiB push at 110 KB/s).
   server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.requestTimeout = 600_000;
   const { host, port } = parseListen(opts.listen);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>

@@ -1,0 +1,26 @@
+/**
+ * The agent's revision loader thread: reads, parses, validates and admits revisions, so a
+ * large or hostile revision costs this thread seconds, never the API's event loop.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { asMcpError } from '../domain/errors.js';
+import { admitter } from '../policy/admit.js';
+import { inProcessLoader } from '../spec/load.js';
+import type { LoaderRequest, LoaderSettings } from './revision-loader.js';
+
+const settings = workerData as LoaderSettings;
+const loader = inProcessLoader({
+  admit: admitter(settings.policy, { node: settings.node, protectedPaths: settings.protectedPaths }),
+});
+
+parentPort?.on('message', async ({ id, kind, args }: LoaderRequest) => {
+  try {
+    const result =
+      kind === 'dir'
+        ? await loader.fromDir(args[0])
+        : await loader.fromGit(args[0], args[1] ?? 'HEAD', args[2]);
+    parentPort?.postMessage({ id, result });
+  } catch (err) {
+    parentPort?.postMessage({ id, error: asMcpError(err).toJSON() });
+  }
+});

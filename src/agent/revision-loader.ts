@@ -1,0 +1,91 @@
+/**
+ * The agent loads revisions in a worker thread (loader-worker.ts): parsing a revision near
+ * the size limits takes seconds, and the API must answer meanwhile. The worker lives as long
+ * as the agent, so its parse cache spans passes; one that dies (out of memory on a hostile
+ * revision) fails that load as an invalid revision and is started anew for the next.
+ */
+import { Worker } from 'node:worker_threads';
+import { type ErrorCode, McpError } from '../domain/errors.js';
+import type { AdmissionPolicy } from '../policy/types.js';
+import type { LoadResult, RevisionLoader } from '../spec/load.js';
+
+/** What the worker needs to admit revisions as this node. */
+export interface LoaderSettings {
+  policy: AdmissionPolicy;
+  node: string;
+  protectedPaths: string[];
+  /** The heap one load may use before it is abandoned as too large (default 1 GiB). */
+  heapLimitMb?: number;
+}
+
+/** One request to the worker. */
+export interface LoaderRequest {
+  id: number;
+  kind: 'dir' | 'git';
+  args: [string, string?, string?];
+}
+
+interface Reply {
+  id: number;
+  result?: LoadResult;
+  error?: { code: ErrorCode; message: string; data: Record<string, unknown> };
+}
+
+const HEAP_LIMIT_MB = 1024;
+
+/** A RevisionLoader backed by a worker thread, and its close. */
+export const workerLoader = (settings: LoaderSettings): RevisionLoader & { close(): Promise<void> } => {
+  let worker: Worker | undefined;
+  let next = 0;
+  const pending = new Map<number, { resolve: (r: LoadResult) => void; reject: (e: Error) => void }>();
+
+  const failAll = (why: string): void => {
+    for (const { resolve } of pending.values())
+      resolve({
+        ok: false,
+        errors: [{ file: 'services', path: '', message: `the revision could not be loaded: ${why}` }],
+      });
+    pending.clear();
+  };
+
+  const start = (): Worker => {
+    const w = new Worker(new URL('./loader-worker.js', import.meta.url), {
+      workerData: settings,
+      resourceLimits: { maxOldGenerationSizeMb: settings.heapLimitMb ?? HEAP_LIMIT_MB },
+    });
+    w.on('message', ({ id, result, error }: Reply) => {
+      const call = pending.get(id);
+      pending.delete(id);
+      if (pending.size === 0) w.unref();
+      if (!call) return;
+      if (result) call.resolve(result);
+      else
+        call.reject(new McpError(error?.code ?? 'INTERNAL', error?.message ?? 'loader failed', error?.data));
+    });
+    w.on('error', (err) => failAll(err.message));
+    w.on('exit', (code) => {
+      if (worker === w) worker = undefined;
+      failAll(`the loader stopped (exit code ${code})`);
+    });
+    return w;
+  };
+
+  const call = (kind: LoaderRequest['kind'], args: LoaderRequest['args']): Promise<LoadResult> =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      pending.set(id, { resolve, reject });
+      worker ??= start();
+      worker.ref();
+      worker.postMessage({ id, kind, args } satisfies LoaderRequest);
+    });
+
+  return {
+    fromDir: (dir) => call('dir', [dir]),
+    fromGit: (repoDir, ref, subdir) => call('git', [repoDir, ref, subdir]),
+    async close() {
+      const w = worker;
+      worker = undefined;
+      await w?.terminate();
+    },
+  };
+};

@@ -1,0 +1,168 @@
+/**
+ * Hardening against the real podman: a commit that mounts the podman socket (directly or
+ * through a link under an allowed root) is rejected before anything is created, while the
+ * last good revision keeps running; network modes `none` and `host` run and stay unchanged;
+ * and the daemon survives an exception thrown outside every promise.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { parseAgentConfig } from '../../src/agent/config.js';
+import { reconcileOnce } from '../../src/agent/reconcile.js';
+import { type Agent, wireAgent } from '../../src/agent/runtime-wiring.js';
+import { silentLogger } from '../../src/log.js';
+import { defaultOptions } from '../support/agent-harness.js';
+import {
+  containerStates,
+  IMAGE_V1,
+  podmanSocket,
+  removeContainers,
+  requirePodman,
+} from '../support/podman.js';
+
+const P = 'i8a-adm';
+let dir = '';
+
+before(async () => {
+  await requirePodman();
+  await removeContainers(`${P}-`);
+  dir = await mkdtemp(join(tmpdir(), 'i8a-admission-'));
+  await mkdir(join(dir, 'repo', 'services'), { recursive: true });
+  await mkdir(join(dir, 'srv'));
+  await symlink(podmanSocket, join(dir, 'srv', 'data.sock'));
+});
+after(async () => {
+  await removeContainers(`${P}-`);
+  await rm(dir, { recursive: true, force: true });
+});
+
+const service = (name: string, extra = '', cmd = '["httpd", "-f", "-p", "8080"]') =>
+  writeFile(
+    join(dir, 'repo', 'services', `${P}-${name}.toml`),
+    `name = "${P}-${name}"\nnode = "i8anode"\n[[components]]\nname = "main"\nimage = "${IMAGE_V1}"\n` +
+      `cmd = ${cmd}\n${extra}`,
+  );
+
+const configText = (admission: string) =>
+  `node = "i8anode"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}/repo"\n` +
+  `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[admission]\n${admission}`;
+
+const wire = async (admission: string): Promise<Agent> => {
+  const file = join(dir, 'mcp-agent.toml');
+  await writeFile(file, configText(admission));
+  return wireAgent(parseAgentConfig(file, configText(admission)), silentLogger);
+};
+
+const pass = (agent: Agent) => reconcileOnce(agent.deps, { ...defaultOptions, stopTimeoutSeconds: 1 });
+
+describe('admission on the real podman', () => {
+  it('rejects a revision mounting the podman socket whole: nothing of it is created, the last good keeps running', async () => {
+    // Roots wide enough to hold the socket: the rule that stops it is the file type, links followed.
+    const agent = await wire(`allowed_volume_roots = ["${dir}/srv", "/run"]\n`);
+    try {
+      await service('ok');
+      const first = await pass(agent);
+      assert.equal(first.status.result, 'converged', JSON.stringify(first.status.errors));
+      assert.deepEqual(await containerStates(`${P}-`), { [`${P}-ok-main`]: 'running' });
+
+      await service('sock', `volumes = ["${podmanSocket}:/run/podman.sock"]\n`);
+      await service('link', `volumes = ["${dir}/srv/data.sock:/run/podman.sock"]\n`);
+      const second = await pass(agent);
+      assert.equal(second.status.result, 'degraded');
+      assert.deepEqual(
+        second.status.errors.map((e) => `${e.code} ${e.message.split(' (policy')[0]}`),
+        [
+          `POLICY_VIOLATION services/${P}-link.toml:7:12 components[0].volumes[0]: volume source '${dir}/srv/data.sock' (resolves to ${podmanSocket}) is a socket`,
+          `POLICY_VIOLATION services/${P}-sock.toml:7:12 components[0].volumes[0]: volume source '${podmanSocket}' is a socket`,
+        ],
+      );
+      assert.match(second.status.errors[0].message, /\(policy: never_special\)$/);
+      assert.deepEqual(await containerStates(`${P}-`), { [`${P}-ok-main`]: 'running' });
+    } finally {
+      await agent.close();
+      await rm(join(dir, 'repo', 'services'), { recursive: true, force: true });
+      await mkdir(join(dir, 'repo', 'services'));
+      await removeContainers(`${P}-`);
+    }
+  });
+
+  it("runs network 'none' by default and 'host' where listed, and the next pass changes nothing", async () => {
+    const agent = await wire('allowed_networks = ["none", "host"]\n');
+    try {
+      await service('none', 'network = "none"\n');
+      await service('host', 'network = "host"\n', '["sleep", "3600"]');
+      const first = await pass(agent);
+      assert.equal(first.status.result, 'converged', JSON.stringify(first.status.errors));
+      assert.deepEqual(await containerStates(`${P}-`), {
+        [`${P}-host-main`]: 'running',
+        [`${P}-none-main`]: 'running',
+      });
+      const second = await pass(agent);
+      assert.equal(second.status.result, 'converged');
+      // Only this test's instances: the shared podman may hold other engineers' managed containers.
+      assert.deepEqual(
+        (second.changes?.results ?? [])
+          .filter((r) => r.name.startsWith(`${P}-`))
+          .map((r) => `${r.name} ${r.outcome}`),
+        [`${P}-host-main unchanged`, `${P}-none-main unchanged`],
+      );
+    } finally {
+      await agent.close();
+      await rm(join(dir, 'repo', 'services'), { recursive: true, force: true });
+      await mkdir(join(dir, 'repo', 'services'));
+      await removeContainers(`${P}-`);
+    }
+  });
+});
+
+describe('the daemon survives an error thrown outside every promise', () => {
+  it('logs an injected uncaught exception and unhandled rejection, and keeps answering', async (t) => {
+    const config = join(dir, 'guard.toml');
+    await writeFile(
+      config,
+      `node = "i8aguard"\nstate_dir = "${dir}/guard-state"\n[source]\npath = "${dir}/repo"\ninterval = 3600\n` +
+        `[podman]\nsocket = "${podmanSocket}"\n[api]\nlisten = "127.0.0.1:0"\n`,
+    );
+    const inject = new URL('../support/inject-throw.js', import.meta.url).href;
+    const agentMain = join(import.meta.dirname, '../../src/agent/main.js');
+    const child = spawn(process.execPath, ['--import', inject, agentMain, 'run', '--config', config], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    t.after(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const seen: Record<string, unknown>[] = [];
+    let api = '';
+    const done = new Promise<void>((resolve, reject) => {
+      child.on('exit', (code) =>
+        reject(new Error(`the agent exited (${code}): ${JSON.stringify(seen.slice(-3))}`)),
+      );
+      createInterface({ input: child.stderr! }).on('line', (text) => {
+        let line: Record<string, unknown>;
+        try {
+          line = JSON.parse(text);
+        } catch {
+          return;
+        }
+        seen.push(line);
+        if (line.message === 'agent started') {
+          api = String(line.api);
+          process.kill(child.pid!, 'SIGUSR2'); // the injected module throws on this signal
+        }
+        const kinds = seen
+          .filter((l) => l.message === 'uncaught error; the agent keeps running')
+          .map((l) => l.kind);
+        if (kinds.includes('exception') && kinds.includes('rejection')) resolve();
+      });
+    });
+    await done;
+    const health = await fetch(`${api}/v1/health`);
+    assert.equal(health.status, 200);
+    assert.equal(child.exitCode, null);
+    child.kill('SIGTERM');
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * The agent's loader thread: it gives the same result as loading in process, admission
+ * included, and a load that exhausts its heap fails as that revision's error while the next
+ * load gets a fresh thread.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { workerLoader } from '../../src/agent/revision-loader.js';
+import { defaultAdmissionPolicy } from '../../src/policy/defaults.js';
+import { formatSpecError, inProcessLoader } from '../../src/spec/load.js';
+
+const policy = defaultAdmissionPolicy();
+
+const dir = mkdtempSync(join(tmpdir(), 'i8a-loader-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const repo = (name: string, files: Record<string, string>): string => {
+  mkdirSync(join(dir, name, 'services'), { recursive: true });
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, name, 'services', file), text);
+  return join(dir, name);
+};
+
+const svc = (name: string, extra = '') =>
+  `name = "${name}"\nnode = "rift"\n[[components]]\nname = "c"\nimage = "localhost/app:v1"\n${extra}`;
+
+describe('the loader thread', () => {
+  it('loads and admits as the in-process loader does', async (t) => {
+    const loader = workerLoader({ policy, node: 'rift', protectedPaths: [] });
+    t.after(() => loader.close());
+    const good = repo('good', { 'a.toml': svc('a') });
+    assert.deepEqual(await loader.fromDir(good), await inProcessLoader().fromDir(good));
+    const bad = repo('bad', { 'b.toml': svc('b', 'network = "host"\n') });
+    const result = await loader.fromDir(bad);
+    assert.equal(result.ok, false);
+    assert.match(
+      result.ok ? '' : formatSpecError(result.errors[0]),
+      /^services\/b\.toml:6:1 components\[0\]\.network: network 'host' is not allowed on this node .*\(policy: allowed_networks\)/,
+    );
+  });
+
+  it('fails a load that exhausts its heap as that revision, and loads the next one in a new thread', async (t) => {
+    const loader = workerLoader({ policy, node: 'rift', protectedPaths: [], heapLimitMb: 8 });
+    t.after(() => loader.close());
+    let big = svc('big');
+    for (let i = 0; big.length < 200 * 1024; i++)
+      big += `\n[[components]]\nname = "c${i}"\nimage = "localhost/app:v1"\n`;
+    const result = await loader.fromDir(repo('huge', { 'big.toml': big }));
+    assert.deepEqual(result.ok ? [] : result.errors.map((e) => e.file), ['services']);
+    assert.match(result.ok ? '' : result.errors[0].message, /^the revision could not be loaded: /);
+    assert.equal((await loader.fromDir(repo('small', { 'a.toml': svc('a') }))).ok, true);
+  });
+});
