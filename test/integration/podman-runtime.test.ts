@@ -129,10 +129,16 @@ describe('podman runtime on a real podman', () => {
     assert.ok(info.Config.Env.includes('LOG_LEVEL=info'));
     assert.ok(info.Config.Env.includes('PORT=8080'));
     assert.ok(info.Config.Env.includes('PORT_REST_API=8080'));
-    assert.deepEqual(info.HostConfig.PortBindings?.['8080/tcp'], [
-      { HostIp: '127.0.0.1', HostPort: String(published) },
-      { HostIp: '127.0.0.1', HostPort: String(routed) },
-    ]);
+    // Both bindings, in whatever order podman lists them (the ports are allocated at random).
+    const byPort = (a: { HostPort?: string }, b: { HostPort?: string }) =>
+      Number(a.HostPort) - Number(b.HostPort);
+    assert.deepEqual(
+      [...(info.HostConfig.PortBindings?.['8080/tcp'] ?? [])].sort(byPort),
+      [
+        { HostIp: '127.0.0.1', HostPort: String(published) },
+        { HostIp: '127.0.0.1', HostPort: String(routed) },
+      ].sort(byPort),
+    );
     assert.deepEqual(
       info.Mounts.map((m) => ({ source: m.Source, target: m.Destination, rw: m.RW })),
       [{ source: '/tmp', target: '/data', rw: false }],

@@ -113,7 +113,8 @@ export class QemuRuntime implements ContainerRuntime {
     }).then(async (choice) => {
       if (this.closing.signal.aborted) return choice;
       this.chosen = choice;
-      await this.recordAccel(choice);
+      // The record is for an operator to read; failing to write it must not stop VMs.
+      await this.recordAccel(choice).catch(() => undefined);
       return choice;
     });
     this.timer = setInterval(() => this.poll(), opts.pollIntervalMs ?? 1000);
