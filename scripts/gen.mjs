@@ -1,5 +1,6 @@
 // Regenerates src/generated/*.ts from schema/*.schema.json; with --check, fails when they differ.
-// service.schema.json also gets a precompiled ajv validator, so `mcp validate` starts without ajv's compiler.
+// service.schema.json and cli.schema.json also get precompiled ajv validators, so `mcp validate` and the
+// agent commands (`mcp status`) start without ajv's compiler; the CLI config's fills in defaults.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { compile } from 'json-schema-to-typescript';
@@ -8,8 +9,14 @@ const require = createRequire(import.meta.url);
 const { Ajv } = require('ajv');
 const standalone = require('ajv/dist/standalone').default;
 
-const validator = (schema) => {
-  const ajv = new Ajv({ strict: true, allErrors: true, verbose: true, code: { source: true, esm: true } });
+const validator = (schema, options = {}) => {
+  const ajv = new Ajv({
+    strict: true,
+    allErrors: true,
+    verbose: true,
+    ...options,
+    code: { source: true, esm: true },
+  });
   const code = standalone(ajv, ajv.compile(schema));
   const prelude =
     "// @ts-nocheck\nimport { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);";
@@ -29,6 +36,8 @@ for (const file of (await readdir('schema')).filter((f) => f.endsWith('.schema.j
   const name = file.replace('.schema.json', '');
   const outputs = [[`src/generated/${name}.ts`, ts]];
   if (name === 'service') outputs.push([`src/generated/${name}.validate.ts`, validator(schema)]);
+  if (name === 'cli')
+    outputs.push([`src/generated/${name}.validate.ts`, validator(schema, { useDefaults: true })]);
   for (const [out, text] of outputs) {
     const old = await readFile(out, 'utf8').catch(() => '');
     if (old === text) continue;

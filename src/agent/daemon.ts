@@ -12,6 +12,7 @@ import { type ApiServer, startApi } from './api/server.js';
 import { loadTls } from './api/tls.js';
 import type { ApplyOptions } from './apply.js';
 import type { ResolvedAgentConfig } from './config.js';
+import { planPosted } from './live-plan.js';
 import { isOwnInstance } from './own-names.js';
 import { reconcileOnce } from './reconcile.js';
 import type { Agent } from './runtime-wiring.js';
@@ -57,6 +58,8 @@ const serveApi = async (
       trigger: (reason) => scheduler.trigger(reason),
       filesRoot: api.files_root,
       accelerator: () => agent.deps.runtimes.unikernel.acceleratorNow(),
+      stopTimeoutSeconds: config.podman.stop_timeout,
+      planFiles: (request) => planPosted(agent.deps, agent.loader, request),
       overrides: agent.deps.overrides,
     },
     {

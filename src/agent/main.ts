@@ -59,7 +59,7 @@ const main = async (argv: string[]): Promise<number> => {
     throw new McpError('USAGE', 'expected `run` or `reconcile --once`, and --config FILE');
   }
   const config = await loadAgentConfig(values.config);
-  const log = createLogger(config.log.level);
+  const log = createLogger(config.log.level, 'agent', config.log.format);
   if (command === 'run') await checkApiFiles(config);
   const agent = await wireAgent(config, log);
   const options = { ...agent.options, override: values.override === true };

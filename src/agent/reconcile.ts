@@ -210,7 +210,11 @@ const settleSeen = (store: StateStore, commit: string | null, fate: RevisionFate
  * images the desired state names, each asked of the runtime of its kind. A runtime that
  * cannot be observed fails the whole observation: no action is ever taken on a partial view.
  */
-const observeAll = async (deps: PassDeps, mine: ServiceSpec[], names: string[]): Promise<Observed> => {
+export const observeAll = async (
+  deps: Pick<PassDeps, 'runtimes'>,
+  mine: ServiceSpec[],
+  names: string[],
+): Promise<Observed> => {
   const views = await Promise.all(
     (['container', 'unikernel'] as const).map((kind) => {
       const runtime = deps.runtimes[kind];

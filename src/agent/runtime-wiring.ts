@@ -28,12 +28,14 @@ export interface Agent {
     runtimes: { container: ContainerRuntime; unikernel: QemuRuntime };
   };
   options: ApplyOptions;
+  /** How this agent loads a revision (format, limits, admission), also for planning posted files. */
+  loader: RevisionLoader;
   close(): Promise<void>;
 }
 
 export const wireAgent = async (
   config: ResolvedAgentConfig,
-  log: Logger = createLogger(config.log.level),
+  log: Logger = createLogger(config.log.level, 'agent', config.log.format),
 ): Promise<Agent> => {
   await prepareStateDir(config.state_dir);
   const unlock = await lockStateDir(config.state_dir);
@@ -86,6 +88,7 @@ export const wireAgent = async (
       overrides: new OverrideLatch(),
     },
     options,
+    loader,
     async close() {
       await loader.close();
       await container.close();

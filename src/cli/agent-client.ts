@@ -4,6 +4,7 @@
  */
 import { asMcpError, type ErrorCode, McpError } from '../domain/errors.js';
 import type { Node } from './config.js';
+import { type Answer, httpRequest } from './http-request.js';
 
 export type NodeAnswer<T> = { node: Node; ok: true; body: T } | { node: Node; ok: false; error: McpError };
 
@@ -11,6 +12,8 @@ export interface AskOptions {
   method?: 'GET' | 'POST' | 'PUT';
   token?: string;
   timeoutMs?: number;
+  /** A request body (POST / PUT), sent as it is. */
+  body?: Uint8Array<ArrayBuffer>;
 }
 
 /** `host:port` means http://host:port; a full URL (https://...) is taken as it is. */
@@ -19,6 +22,7 @@ export const agentUrl = (address: string): string =>
 
 const KNOWN: ReadonlySet<string> = new Set<ErrorCode>([
   'USAGE',
+  'INVALID_SPEC',
   'NOT_FOUND',
   'CONFLICT',
   'RUNTIME_UNAVAILABLE',
@@ -30,16 +34,16 @@ const send = async (
   node: Node,
   path: string,
   opts: AskOptions & { body?: Uint8Array<ArrayBuffer> },
-): Promise<Response> => {
+): Promise<Answer> => {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const where = `${node.name} (${agentUrl(node.address)})`;
-  let res: Response;
+  let res: Answer;
   try {
-    res = await fetch(`${agentUrl(node.address)}${path}`, {
+    res = await httpRequest(`${agentUrl(node.address)}${path}`, {
       method: opts.method ?? 'GET',
       headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
       body: opts.body,
-      signal: AbortSignal.timeout(timeoutMs),
+      timeoutMs,
     });
   } catch (err) {
     const e = err as { name?: string; cause?: { code?: string; message?: string }; message?: string };

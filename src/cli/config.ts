@@ -6,10 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import schema from '../../schema/cli.schema.json' with { type: 'json' };
+import type { ValidateFunction } from 'ajv';
 import { McpError } from '../domain/errors.js';
 import type { CliConfig } from '../generated/cli.js';
-import { configParser, readConfigFile } from '../spec/config-file.js';
+import compiled from '../generated/cli.validate.js';
+import { configParserOf, readConfigFile } from '../spec/config-file.js';
 import type { CliContext } from './context.js';
 
 export interface Node {
@@ -17,7 +18,7 @@ export interface Node {
   address: string;
 }
 
-const parse = configParser<CliConfig>('mcp config', schema);
+const parse = configParserOf<CliConfig>('mcp config', compiled as unknown as ValidateFunction<CliConfig>);
 
 /** The config file's path: the flag, then $MCP_CONFIG, then the XDG location. */
 export const configPath = (ctx: CliContext, flag?: string): string => {

@@ -18,4 +18,6 @@ export interface CommandModule {
   help: string;
   /** Runs the command; returns the exit code. User errors are thrown as McpError. */
   run: (args: string[], ctx: CliContext) => Promise<number>;
+  /** True for a command with subcommands: it answers `--help` itself, for the subcommand named. */
+  ownHelp?: boolean;
 }

@@ -56,7 +56,7 @@ const meaning: Record<ExitName, string> = {
   refused:
     'refused: a name held by something MCP does not own, a mass removal without override, or `mcp sync --override` on a node that holds nothing',
   notConverged:
-    '`mcp status`: a node is degraded, failed, has no pass yet, or has not applied its newest revision (the REASON column says why); `mcp deploy` / `stop` / `start`: pushed, but a node did not converge at that commit in time',
+    '`mcp status`: a node is degraded, failed, has no pass yet, or has not applied its newest revision (the REASON column says why); `mcp deploy` / `stop` / `start` / `service edit`: pushed, but a node did not converge at that commit in time',
   usage: 'bad command line: unknown command or flag, missing argument',
   notFound: 'a named service, node, revision or file does not exist',
   unavailable: 'an agent, the git server, the container runtime or an image cannot be reached',

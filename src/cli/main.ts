@@ -25,6 +25,10 @@ export const COMMANDS: Record<string, string> = {
   adopt: 'let MCP take over unmanaged containers holding a service’s names',
   push: 'copy a local file into a service’s directory on its node',
   pull: 'copy a file of a service’s directory on its node to here',
+  node: 'list the nodes and whether their agents answer; add or remove one',
+  login: 'check an API token with the agents and store it for the other commands',
+  restart: 'restart a service’s instances on its node now (no commit)',
+  service: 'show, export or edit one service (in force on its node, or in the clone)',
 };
 
 const GENERAL_HELP = `usage: mcp <command> [options]
@@ -83,7 +87,7 @@ async function dispatch(argv: string[], ctx: CliContext): Promise<number> {
   }
   const command = await load(name);
   const dashDash = rest.indexOf('--');
-  if (rest.slice(0, dashDash < 0 ? undefined : dashDash).some(isHelpFlag)) {
+  if (!command.ownHelp && rest.slice(0, dashDash < 0 ? undefined : dashDash).some(isHelpFlag)) {
     ctx.out(command.help);
     return EXIT.ok;
   }

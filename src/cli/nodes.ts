@@ -3,6 +3,7 @@
  * line, the fan-out, a plain table, and one exit code for the lot.
  */
 
+import { McpError } from '../domain/errors.js';
 import { type AskOptions, askNodes, type NodeAnswer, worstError } from './agent-client.js';
 import { parseCommandArgs } from './args.js';
 import { loadCliConfigFor, readToken, selectNodes } from './config.js';
@@ -12,10 +13,12 @@ import { EXIT, exitCodeOf } from './exit-codes.js';
 export const NODE_OPTIONS = {
   config: { type: 'string', short: 'c' },
   json: { type: 'boolean', default: false },
+  timeout: { type: 'string' },
 } as const;
 
 export const NODE_HELP = `  --config FILE  mcp.toml (default: $MCP_CONFIG, else ~/.config/mcp/mcp.toml)
   --json         print every node's answer as JSON
+  --timeout S    how long to wait for each agent (default 10)
   NODE...        the nodes to ask (default: every node of the config)
 
 The token is $MCP_TOKEN, else the file at auth.token_path.
@@ -42,11 +45,26 @@ export const askFromArgs = async <T>(
   const config = await loadCliConfigFor(ctx, values.config as string | undefined);
   const nodes = selectNodes(config, positionals);
   const token = await readToken(config, ctx);
+  const timeoutMs = values.timeout === undefined ? opts.timeoutMs : secondsFlag(values.timeout, help) * 1000;
   return {
-    answers: await askNodes<T>(nodes, target, { ...opts, token }),
+    answers: await askNodes<T>(nodes, target, {
+      ...opts,
+      token,
+      ...(timeoutMs !== undefined && { timeoutMs }),
+    }),
     json: values.json === true,
     flags: values,
   };
+};
+
+/** A --timeout value: a positive number of seconds, else USAGE. */
+export const secondsFlag = (value: unknown, usage: string): number => {
+  const seconds = Number(value);
+  if (typeof value !== 'string' || !(seconds > 0))
+    throw new McpError('USAGE', `--timeout must be a positive number of seconds, not ${String(value)}`, {
+      usage,
+    });
+  return seconds;
 };
 
 /** Prints the answers as JSON: [{node, ok, ...body} | {node, ok: false, error}]. */

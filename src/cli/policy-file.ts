@@ -6,7 +6,8 @@
 import schema from '../../schema/agent.schema.json' with { type: 'json' };
 import { admissionPolicy, parseAgentConfig } from '../agent/config.js';
 import type { AdmissionPolicy } from '../policy/types.js';
-import { configParser, readConfigFile } from '../spec/config-file.js';
+import { configParser } from '../spec/config-compile.js';
+import { readConfigFile } from '../spec/config-file.js';
 import { parseToml } from '../spec/parse.js';
 
 const policyOnly = configParser<{ admission: AdmissionPolicy }>('admission policy', {

@@ -3,7 +3,8 @@ import { McpError } from '../domain/errors.js';
 import { type ParsedArgs, parseCommandArgs } from './args.js';
 import { loadCliConfigFor } from './config.js';
 import type { CommandModule } from './context.js';
-import { type RolloutOptions, rollout, setActive } from './rollout.js';
+import { type RolloutOptions, rollout } from './rollout.js';
+import { setActive } from './toml-edit.js';
 
 export const ROLLOUT_OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -57,7 +58,7 @@ ${ROLLOUT_HELP}`;
       const config = await loadCliConfigFor(ctx, parsed.values.config);
       return rollout(ctx, config, {
         ...rolloutOptions(parsed, verb),
-        edit: (text) => setActive(text, active),
+        edit: (text, file) => setActive(text, active, file),
       });
     },
   };

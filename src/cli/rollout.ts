@@ -4,7 +4,7 @@
  * affected node's agent reports that commit converged (nudging it with a reconcile when the
  * token allows, else waiting for its webhook or interval).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { resolveIdentities } from '../adapters/git/identity.js';
 import { commitAndPush } from '../adapters/git/push.js';
@@ -18,6 +18,7 @@ import { type Node, readToken } from './config.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { style } from './style.js';
+import { editFilesChecked } from './toml-edit.js';
 
 export interface RolloutOptions {
   repo?: string;
@@ -27,8 +28,11 @@ export interface RolloutOptions {
   message?: string;
   wait: boolean;
   timeoutSeconds: number;
-  /** Rewrites a service file's text (stop / start); deploy commits the files as they are. */
-  edit?: (text: string) => string;
+  /**
+   * Rewrites a service file's text (stop / start); deploy commits the files as they are.
+   * Edited files that leave the clone invalid are put back byte for byte.
+   */
+  edit?: (text: string, file: string) => string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -90,9 +94,11 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     email: config.services?.author_email,
   });
   if (opts.edit) {
-    for (const file of files)
-      await writeFile(join(dir, file), opts.edit(await readFile(join(dir, file), 'utf8')));
-    await loadValid(dir, ctx);
+    const edit = opts.edit;
+    const edits = new Map(
+      files.map((file) => [join(dir, file), (text: string) => edit(text, file)] as const),
+    );
+    await editFilesChecked(edits, () => loadValid(dir, ctx));
   }
   const token = config.services?.token_path
     ? (await readFile(config.services.token_path, 'utf8')).trim()
@@ -141,15 +147,4 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     if (pass.result !== 'converged') code = EXIT.notConverged;
   });
   return code;
-};
-
-/** Sets the top-level `active` of a service file's text, keeping everything else as written. */
-export const setActive = (text: string, active: boolean): string => {
-  const header = text.search(/^\s*\[/m);
-  const top = header < 0 ? text : text.slice(0, header);
-  const rest = header < 0 ? '' : text.slice(header);
-  const line = `active = ${active}`;
-  if (/^active\s*=.*$/m.test(top)) return top.replace(/^active\s*=.*$/m, line) + rest;
-  if (/^node\s*=.*$/m.test(top)) return top.replace(/^(node\s*=.*)$/m, `$1\n${line}`) + rest;
-  return `${line}\n${text}`;
 };

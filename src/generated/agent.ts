@@ -127,5 +127,9 @@ export interface AgentConfig {
   };
   log?: {
     level?: 'error' | 'warn' | 'info' | 'debug';
+    /**
+     * json: one JSON object per line (journald, collectors); text: one readable line per event, coloured unless NO_COLOR; auto: text when stderr is a terminal, else json.
+     */
+    format?: 'json' | 'text' | 'auto';
   };
 }

@@ -47,6 +47,12 @@ export interface ContainerRuntime {
   stop(id: string, timeoutSeconds: number): Promise<void>;
   /** Removes, stopping first if needed; already gone is success. */
   remove(id: string): Promise<void>;
+  /**
+   * When the instance last started (ISO time), asked of the runtime now: for an operator's
+   * query (`mcp status SERVICE`), never on a pass's path. Undefined when it never ran or the
+   * runtime cannot say; runtimes without it leave it out.
+   */
+  startedAt?(id: string): Promise<string | undefined>;
   /** Subscribes to runtime events; returns the unsubscribe function. */
   onEvent(listener: (event: RuntimeEvent) => void): () => void;
   /** Stops watching and releases the connection. */

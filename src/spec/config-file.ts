@@ -4,7 +4,7 @@
  * INVALID_CONFIG error, as service files' errors are.
  */
 import { readFile } from 'node:fs/promises';
-import { Ajv, type AnySchema } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { McpError } from '../domain/errors.js';
 import { formatSpecError } from './load.js';
 import { locator } from './locate.js';
@@ -20,11 +20,11 @@ export const invalidConfig = (kind: string, file: string, lines: string[]): McpE
     errors: lines,
   });
 
-/** A parser of `kind` files (e.g. "agent config") validated by `schema`, defaults filled in. */
-export const configParser = <T>(kind: string, schema: AnySchema): ConfigParser<T> => {
-  const validate = new Ajv({ strict: true, allErrors: true, useDefaults: true, verbose: true }).compile<T>(
-    schema,
-  );
+/**
+ * A parser of `kind` files checked by `validate`: a validator precompiled by `npm run gen`
+ * (with useDefaults), so a command that reads its config does not load ajv's compiler.
+ */
+export const configParserOf = <T>(kind: string, validate: ValidateFunction<T>): ConfigParser<T> => {
   return (file, text) => {
     const parsed = parseToml(file, text);
     if (!parsed.ok) throw invalidConfig(kind, file, [formatSpecError(parsed.error)]);

@@ -27,6 +27,10 @@ export function scanPositions(text: string): Map<string, Position> {
     const key = toPointer(path);
     if (!positions.has(key)) positions.set(key, p);
   };
+  /** A dotted key `a.b.c = v` defines tables a and a.b too: each is found at the key's start. */
+  const recordKeys = (base: KeyPath, keys: string[], p: Position): void => {
+    for (let n = 1; n <= keys.length; n++) record([...base, ...keys.slice(0, n)], p);
+  };
   const advance = (n = 1): void => {
     for (let k = 0; k < n && i < text.length; k++) {
       if (text[i] === '\n') {
@@ -106,17 +110,18 @@ export function scanPositions(text: string): Map<string, Position> {
     } else if (c === '{') {
       advance();
       for (;;) {
-        skipSpace(false);
-        if (i >= text.length || text[i] === '}' || text[i] === '\n') break;
+        skipSpace(true);
+        if (i >= text.length || text[i] === '}') break;
         const at = pos();
-        const key = readKey();
-        if (key === '' && !isBare(text[i])) break;
-        record([...path, key], at);
+        const before = i;
+        const keys = readDottedKey();
+        if (i === before) break;
+        recordKeys(path, keys, at);
         skipSpace(false);
         if (text[i] === '=') advance();
         skipSpace(false);
-        scanValue([...path, key]);
-        skipSpace(false);
+        scanValue([...path, ...keys]);
+        skipSpace(true);
         if (text[i] === ',') advance();
       }
       advance();
@@ -151,13 +156,13 @@ export function scanPositions(text: string): Map<string, Position> {
       table = resolveHeader(readDottedKey(), isArray);
       record(table, start);
     } else {
-      const key = readKey();
-      skipSpace(false);
-      if (key !== '' && text[i] === '=') {
+      const before = i;
+      const keys = readDottedKey();
+      if (i !== before && text[i] === '=') {
         advance();
         skipSpace(false);
-        record([...table, key], start);
-        scanValue([...table, key]);
+        recordKeys(table, keys, start);
+        scanValue([...table, ...keys]);
       }
     }
     skipToEol();

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 const benches: [string, string[]][] = [
   ['plan.js', []],
   ['validate.js', []],
+  ['toml.js', []],
+  ['cli-cold.js', []],
   ['git.js', []],
   ['file-push.js', []],
   ['api-flood.js', []],

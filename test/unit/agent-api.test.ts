@@ -4,7 +4,6 @@
  * signature, bodies are size-limited, and the answers say what the node runs.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import {
   existsSync,
@@ -26,6 +25,7 @@ import { McpError } from '../../src/domain/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { type Harness, harness } from '../support/agent-harness.js';
 import { service } from '../support/plan-builders.js';
+import { selfSignedCert } from '../support/tls.js';
 
 const tokens: ApiToken[] = [
   { name: 'viewer', sha256: tokenDigest('read-token'), role: 'read' },
@@ -231,27 +231,7 @@ describe('agent API over TLS, and its listen errors', () => {
   it('serves HTTPS with the configured certificate and key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcp-tls-'));
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-          '-keyout',
-          join(dir, 'agent.key'),
-          '-out',
-          join(dir, 'agent.crt'),
-        ],
-        { stdio: 'ignore' },
-      );
+      selfSignedCert(dir);
       const h = await harness();
       const api = await startApi(
         {

@@ -93,7 +93,10 @@ describe('mcp status, ps and sync', () => {
     assert.equal((await mcp(['status', 'rift'])).code, EXIT.ok);
     const unknown = await mcp(['status', 'nope']);
     assert.equal(unknown.code, EXIT.notFound);
-    assert.match(unknown.err, /no node named nope\nhint: nodes: rift, vade/);
+    assert.match(
+      unknown.err,
+      /no node named nope, and no node that answered runs a service of that name\nhint: nodes: rift, vade/,
+    );
   });
 
   it('ps --json carries each node’s answer, or its error', async () => {

@@ -50,6 +50,10 @@ describe('mcp help', () => {
         'adopt',
         'push',
         'pull',
+        'node',
+        'login',
+        'restart',
+        'service',
       ]);
     }
   });
@@ -98,7 +102,7 @@ describe('mcp usage errors', () => {
     assert.equal(out, '');
     assert.equal(
       err,
-      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, list, status, ps, sync, deploy, stop, start, adopt, push, pull; see mcp --help\n",
+      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, list, status, ps, sync, deploy, stop, start, adopt, push, pull, node, login, restart, service; see mcp --help\n",
     );
   });
 

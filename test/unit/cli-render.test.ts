@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { run } from '../../src/cli/commands/render.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { McpError } from '../../src/domain/errors.js';
@@ -125,12 +126,12 @@ services:
     image: mcr.example:8443/notes-api:v1.0.0
     command:
       - server
-      - "--motd"
-      - "it's $$HOME"
+      - --motd
+      - it's $$HOME
     environment:
       - LOG_LEVEL=info
     ports:
-      - "127.0.0.1:8443:8443"
+      - 127.0.0.1:8443:8443
     volumes:
       - /srv/notes:/srv/notes:ro
     networks:
@@ -175,15 +176,15 @@ spec:
       image: mcr.example:8443/notes-api:v1.0.0
       args:
         - server
-        - "--motd"
-        - "it's $HOME"
+        - --motd
+        - it's $HOME
       env:
         - name: LOG_LEVEL
           value: info
       ports:
         - containerPort: 8443
           hostPort: 8443
-          hostIP: "127.0.0.1"
+          hostIP: 127.0.0.1
           protocol: TCP
       volumeMounts:
         - name: srv-notes
@@ -204,9 +205,67 @@ spec:
 describe('toYaml', () => {
   it('quotes what YAML 1.1 would read as booleans, numbers or sexagesimals', () => {
     assert.equal(
-      toYaml({ a: 'no', b: '1.0', c: '8080:80', d: 'On', e: 'plain/path', f: '' }),
-      ['a: "no"', 'b: "1.0"', 'c: "8080:80"', 'd: "On"', 'e: plain/path', 'f: ""', ''].join('\n'),
+      toYaml({ a: 'no', b: '1.0', c: '22:22', d: 'On', e: 'plain/path', f: '' }),
+      ['a: "no"', 'b: "1.0"', 'c: "22:22"', 'd: "On"', 'e: plain/path', 'f: ""', ''].join('\n'),
     );
+  });
+});
+
+const awkward = [
+  'on',
+  'no',
+  '22:22',
+  '1.0',
+  '0x10',
+  '# not a comment',
+  'a: b',
+  '- x',
+  "it's",
+  '"q"',
+  '',
+  '~',
+  `\${X}`, // a compose variable, kept literal
+];
+const odd = component('odd', 'main', {
+  network: 'mcpnet',
+  user: '1000:1000',
+  cmd: awkward,
+  env: awkward.map((v, i) => `V${i}=${v}`),
+  ports: [{ hostIp: '127.0.0.1', hostPort: 22, containerPort: 22, protocol: 'tcp' }],
+});
+const service: ServiceSpec = { ...notes, name: 'odd', components: [odd] };
+
+describe('rendered YAML parses back to what was rendered', () => {
+  it('compose: every awkward string comes back as the same string under YAML 1.1', () => {
+    const doc = parseYaml(renderCompose([service]).text, { version: '1.1' });
+    const main = doc.services['odd-main'];
+    assert.deepEqual(
+      main.command,
+      awkward.map((v) => v.replaceAll('$', '$$$$')),
+    );
+    assert.deepEqual(
+      main.environment,
+      awkward.map((v, i) => `V${i}=${v}`.replaceAll('$', '$$$$')),
+    );
+    assert.deepEqual(main.ports, ['127.0.0.1:22:22']);
+    assert.equal(main.user, '1000:1000');
+    assert.equal(main.labels['mcp.managed'], 'true');
+  });
+
+  it('kube: one document per service, awkward args intact, numbers as numbers', () => {
+    const docs = parseAllDocuments(renderKube([service, notes]).text, { version: '1.1' }).map((d) =>
+      d.toJS(),
+    );
+    assert.deepEqual(
+      docs.map((d) => d.metadata.name),
+      ['odd', 'notes'],
+    );
+    const [container] = docs[0].spec.containers;
+    assert.deepEqual(container.args, awkward);
+    assert.deepEqual(container.ports, [
+      { containerPort: 22, hostPort: 22, hostIP: '127.0.0.1', protocol: 'TCP' },
+    ]);
+    assert.deepEqual(container.securityContext, { runAsUser: 1000, runAsGroup: 1000 });
   });
 });
 
@@ -222,6 +281,7 @@ describe('compose output and docker-compose 1.29', () => {
     const services: ServiceSpec[] = [
       notes,
       { ...notes, name: 'web', dependsOn: ['notes'], components: [web] },
+      service,
     ];
     const file = join(dir, 'compose.yml');
     writeFileSync(file, renderCompose(services).text);
@@ -231,7 +291,12 @@ describe('compose output and docker-compose 1.29', () => {
     });
     assert.match(resolved, /GREETING: \$\$5 off$/m, 'an unescaped $5 would be interpolated away');
     const names = execFileSync(DOCKER_COMPOSE, ['-f', file, 'config', '--services'], { encoding: 'utf8' });
-    assert.deepEqual(names.trim().split('\n').sort(), ['notes-api', 'notes-db', 'web-app']);
+    assert.deepEqual(names.trim().split('\n').sort(), ['notes-api', 'notes-db', 'odd-main', 'web-app']);
+    const odd = execFileSync(DOCKER_COMPOSE, ['-f', file, 'config'], { encoding: 'utf8' });
+    assert.deepEqual(
+      parseYaml(odd).services['odd-main'].command,
+      awkward.map((v) => v.replaceAll('$', '$$$$')),
+    );
   });
 });
 

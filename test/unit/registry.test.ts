@@ -111,3 +111,23 @@ test('the event log keeps the newest entries in order', async () => {
     ['m2', 'm3', 'm4'],
   );
 });
+
+test('flushes that overlap (a pass and an API request) are written one after the other, the last state wins', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'i11-flush-'));
+  const path = join(dir, 'registry.db');
+  const r = await openRegistry(path);
+  const flushes: Promise<void>[] = [];
+  for (let n = 0; n < 5; n++) {
+    r.addEvent({ at: new Date(0).toISOString(), kind: 'restarted', message: `event ${n}` });
+    flushes.push(r.flush());
+  }
+  await Promise.all(flushes);
+  const reopened = await openRegistry(path);
+  assert.deepEqual(
+    reopened
+      .events(10)
+      .map((e) => e.message)
+      .sort(),
+    ['event 0', 'event 1', 'event 2', 'event 3', 'event 4'],
+  );
+});

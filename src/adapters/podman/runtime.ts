@@ -154,6 +154,19 @@ export class PodmanRuntime implements ContainerRuntime {
     this.informer.local(id, since, () => undefined);
   }
 
+  async startedAt(id: string): Promise<string | undefined> {
+    try {
+      const info = await this.client.api
+        .getContainer(id)
+        .inspect({ abortSignal: deadline(TIMEOUT_MS.mutate) });
+      const at = info.State?.StartedAt;
+      return at && !at.startsWith('0001-') ? new Date(at).toISOString() : undefined;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw toMcpError(err, `inspect ${id}`, { id });
+    }
+  }
+
   onEvent(listener: (event: RuntimeEvent) => void): () => void {
     return this.informer.onEvent(listener);
   }

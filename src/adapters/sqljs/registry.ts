@@ -78,6 +78,7 @@ const notFoundAsUndefined = (err: NodeJS.ErrnoException): undefined => {
 
 export class SqlRegistry implements StateStore {
   private dirty = false;
+  private flushing: Promise<void> = Promise.resolve();
   /** inventory() as last read; dropped by every write to the instances table. */
   private inventoryCache?: InventoryEntry[];
   /** The revision object last stored, so an unchanged revision is not rewritten every pass. */
@@ -258,7 +259,14 @@ export class SqlRegistry implements StateStore {
       }));
   }
 
-  async flush(): Promise<void> {
+  /** Flushes run one at a time: a pass and an API request may both flush, and share a temporary file. */
+  flush(): Promise<void> {
+    const next = this.flushing.then(() => this.flushNow());
+    this.flushing = next.catch(() => {});
+    return next;
+  }
+
+  private async flushNow(): Promise<void> {
     if (!this.dirty || !this.path) return;
     this.dirty = false;
     try {

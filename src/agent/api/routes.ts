@@ -6,10 +6,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { asMcpError, McpError } from '../../domain/errors.js';
 import { inventoryEntry, LABEL, type ObservedInstance } from '../../domain/observed.js';
+import type { Plan } from '../../domain/plan-types.js';
 import { instanceName } from '../../domain/spec.js';
 import type { AccelChoice } from '../../ports/accelerator.js';
 import type { ContainerRuntime } from '../../ports/container-runtime.js';
 import type { StateStore } from '../../ports/state-store.js';
+import type { PlanRequest } from '../live-plan.js';
 import type { OverrideLatch } from '../override.js';
 import type { Role } from './auth.js';
 import { fileTarget, pullFile, pushFile } from './files.js';
@@ -31,6 +33,10 @@ export interface ApiContext {
   filesRoot: string;
   /** The VMs' accelerator and why it was chosen; undefined while the start-up probe runs. */
   accelerator?: () => AccelChoice | undefined;
+  /** How long an imperative restart waits for an instance to stop (the runtime's stop timeout). */
+  stopTimeoutSeconds?: number;
+  /** Loads and plans posted service files against what the node observes now, applying nothing (POST /v1/plan). */
+  planFiles?: (request: PlanRequest) => Promise<Plan>;
   /** Where a release of a held revision waits for the pass that takes it. */
   overrides?: OverrideLatch;
 }

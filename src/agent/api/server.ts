@@ -22,6 +22,7 @@ import {
   verifySignature,
 } from './auth.js';
 import { boundedBody, checkLength, readBody } from './body.js';
+import { operatorRoutes } from './operator-routes.js';
 import { type ApiContext, apiRoutes, emptyBody, type Route } from './routes.js';
 import { loadTls } from './tls.js';
 
@@ -47,6 +48,7 @@ export interface ApiServer {
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   USAGE: 400,
+  INVALID_SPEC: 422,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -92,7 +94,7 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
 
 /** Serves the API on `opts.listen`; INVALID_CONFIG when it cannot (address, TLS files, secret). */
 export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): Promise<ApiServer> => {
-  const routes = apiRoutes(ctx);
+  const routes = [...apiRoutes(ctx), ...operatorRoutes(ctx)];
   const limit = opts.bodyLimit ?? 1 << 20;
   const idleMs = opts.bodyTimeoutMs ?? 10_000;
   if (opts.webhookSecret !== undefined) checkWebhookSecret(opts.webhookSecret);

@@ -22,6 +22,7 @@ const FORMATS = ['text', 'json', 'markdown'] as const;
 /** Usage of `mcp plan`. */
 export const help = `usage: mcp plan --base REV [--head REV] [--repo DIR] [--path DIR] [--node NAME]
                 [--format text|json|markdown]
+       mcp plan --live [--head REV] [--repo DIR] [--path DIR] [--node NAME] [--format ...] [--config FILE]
 
 Shows the actions each node's agent would take if the services repository moved from
 revision --base to --head (branches, tags, commit ids, REV~N): creates, recreates with the
@@ -35,6 +36,10 @@ options:
   --path DIR        directory of the service files inside it (default services)
   --node NAME       only this node (default: every node of either revision)
   --format FORMAT   text (default), json, or markdown for a pull-request comment
+  --live            plan --head (default HEAD of --repo, else of services.dir) against what
+                    each node's agent observes now, drift included: its service files are
+                    sent to the agents of mcp.toml (POST /v1/plan, read role), which plan
+                    them and apply nothing; 69 / 77 when a node cannot answer
 
 exit codes: 0 no changes, 2 changes, 1 head is invalid (every error is printed),
 66 unknown revision or node, 64 bad usage.`;
@@ -46,6 +51,8 @@ const OPTIONS = {
   path: { type: 'string', default: 'services' },
   node: { type: 'string' },
   format: { type: 'string', default: 'text' },
+  live: { type: 'boolean', default: false },
+  config: { type: 'string', short: 'c' },
 } as const;
 
 async function load(repo: string, ref: string, path: string) {
@@ -59,6 +66,7 @@ const nodesOf = (...revisions: Revision[]): string[] =>
 export async function run(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, OPTIONS, help, { max: 0 });
   const format = oneOf(values.format as string, FORMATS, '--format', help);
+  if (values.live) return (await import('../plan-live.js')).runLivePlan(values, format, ctx);
   if (typeof values.base !== 'string') throw new McpError('USAGE', '--base is required', { usage: help });
   const repo = resolve(ctx.cwd, typeof values.repo === 'string' ? values.repo : '.');
   const path = values.path as string;

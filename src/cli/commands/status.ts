@@ -4,16 +4,19 @@ import type { Problem } from '../../ports/state-store.js';
 import type { NodeAnswer } from '../agent-client.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { ago, askFromArgs, finish, NODE_HELP, printJson, table } from '../nodes.js';
+import { ago, askFromArgs, finish, NODE_HELP, NODE_OPTIONS, printJson, table } from '../nodes.js';
+import { nodeDetail, serviceStatus } from '../status-detail.js';
 import { type Style, style } from '../style.js';
 
-export const help = `usage: mcp status [NODE...] [--config FILE] [--json] [-v]
+export const help = `usage: mcp status [NODE...|SERVICE] [--config FILE] [--json] [-v]
 
 Asks each node's agent for its state: the revision it applied, the result of its last
 pass (converged, degraded, failed), when that was, what it did, and the first reason it
 did not simply converge (code and one line). When the newest revision the agent has seen
 is not the applied one, NEWEST shows it with its fate: applying, pending, rejected (invalid)
-or held (a mass removal waiting for \`mcp sync --override NODE\`).
+or held (a mass removal waiting for \`mcp sync --override NODE\`). With one NODE, also that
+node's services; with one SERVICE (a name that is not a node), that service's components
+(state, image, ports, revision, uptime) and its last 10 events.
 
   -v, --verbose  every reason of every node, and what a held revision would remove
 ${NODE_HELP}
@@ -95,15 +98,13 @@ const details = (answers: readonly NodeAnswer<StatusBody>[]): string[] =>
     return lines.length ? ['', `${a.node.name}:`, ...lines] : [];
   });
 
+const EXTRA = { verbose: { type: 'boolean', short: 'v', default: false } } as const;
+const STATUS_OPTIONS = { ...NODE_OPTIONS, ...EXTRA };
+
 export async function run(args: string[], ctx: CliContext): Promise<number> {
-  const { answers, json, flags } = await askFromArgs<StatusBody>(
-    args,
-    ctx,
-    help,
-    '/v1/status',
-    {},
-    { verbose: { type: 'boolean', short: 'v', default: false } },
-  );
+  const service = await serviceStatus(args, ctx, help, STATUS_OPTIONS);
+  if (service !== undefined) return service;
+  const { answers, json, flags } = await askFromArgs<StatusBody>(args, ctx, help, '/v1/status', {}, EXTRA);
   if (json) printJson(ctx, answers);
   else {
     const withNewest = answers.some((a) => a.ok && newestApart(a.body) !== null);
@@ -121,5 +122,6 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   const failed = finish(ctx, answers);
   if (failed !== EXIT.ok) return failed;
+  if (!json) await nodeDetail(args, ctx, help, STATUS_OPTIONS);
   return answers.every((a) => a.ok && isConverged(a.body)) ? EXIT.ok : EXIT.notConverged;
 }

@@ -1,0 +1,83 @@
+/**
+ * `POST /v1/plan`: what a pass would do if the node's desired state were a given revision,
+ * against what the node observes now (drift included), without applying anything. The posted
+ * files are loaded exactly as the agent loads a revision (its loader: format, limits, its
+ * admission policy), then observed and planned; nothing after that step of a pass runs.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { McpError } from '../domain/errors.js';
+import { plan } from '../domain/plan.js';
+import type { Plan } from '../domain/plan-types.js';
+import { instanceName, type Revision } from '../domain/spec.js';
+import { formatSpecError, type RevisionLoader, type SourceFile } from '../spec/load.js';
+import { observeAll, type PassDeps } from './reconcile.js';
+
+/** The body of `POST /v1/plan`: a revision's service files, `services/<name>.toml`, and its commit id. */
+export interface PlanRequest {
+  commit?: string;
+  files: SourceFile[];
+}
+
+type PlanDeps = Pick<PassDeps, 'node' | 'runtimes' | 'store'>;
+
+/** The plan of `revision` on this node now; read-only (one observation, served from the runtime's cache). */
+export const livePlan = async (deps: PlanDeps, revision: Revision): Promise<Plan> => {
+  const mine = revision.services.filter((s) => s.node === deps.node);
+  const names = mine.flatMap((s) => s.components.map(instanceName));
+  const observed = await observeAll(deps, mine, names);
+  return plan({
+    node: deps.node,
+    revision: revision.commit,
+    services: revision.services,
+    observed,
+    inventory: deps.store.inventory(),
+  });
+};
+
+/** Checks a plan request's body: JSON, a list of `services/<name>.toml` files with text, an optional commit. */
+export const parsePlanRequest = (body: Buffer): PlanRequest => {
+  let req: Partial<PlanRequest> | null;
+  try {
+    req = JSON.parse(body.toString('utf8')) as Partial<PlanRequest> | null;
+  } catch {
+    throw new McpError('USAGE', 'the body is not JSON: {commit?, files: [{path, text}]}');
+  }
+  const files = Array.isArray(req?.files) ? req.files : undefined;
+  if (!files?.every((f) => typeof f?.path === 'string' && typeof f?.text === 'string'))
+    throw new McpError('USAGE', 'files must be a list of {path, text}');
+  const odd = files.find((f) => !/^services\/[A-Za-z0-9._-]+\.toml$/.test(f.path) || f.path.includes('..'));
+  if (odd)
+    throw new McpError('USAGE', `file paths must be services/<name>.toml, not ${JSON.stringify(odd.path)}`);
+  if (req?.commit !== undefined && typeof req.commit !== 'string')
+    throw new McpError('USAGE', 'commit must be a string');
+  return { files, ...(req?.commit !== undefined && { commit: req.commit }) };
+};
+
+/**
+ * Loads the posted files with `loader` (from a private temporary directory, removed after)
+ * and plans them; INVALID_SPEC with every located error when the revision is invalid.
+ */
+export const planPosted = async (deps: PlanDeps, loader: RevisionLoader, req: PlanRequest): Promise<Plan> => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcp-plan-'));
+  try {
+    await mkdir(join(dir, 'services'), { mode: 0o700 });
+    for (const f of req.files) await writeFile(join(dir, f.path), f.text, { mode: 0o600 });
+    const loaded = await loader.fromDir(dir);
+    if (!loaded.ok)
+      throw new McpError(
+        'INVALID_SPEC',
+        `the revision is invalid: ${loaded.errors.map(formatSpecError).join('; ')}`,
+        {
+          errors: loaded.errors,
+        },
+      );
+    return await livePlan(deps, {
+      ...loaded.revision,
+      ...(req.commit !== undefined && { commit: req.commit }),
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+};

@@ -1,0 +1,81 @@
+/**
+ * `mcp plan --live`: "what will happen when this merges", asked of the agents themselves. The
+ * revision's service files (default: the clone's HEAD) are sent to each node's agent
+ * (POST /v1/plan, read role), which plans them against what it observes now, drift
+ * included, and applies nothing.
+ */
+import { resolve } from 'node:path';
+import { McpError } from '../domain/errors.js';
+import type { Plan } from '../domain/plan-types.js';
+import { renderInvalidMarkdown, renderPlanMarkdown } from '../render/plan-markdown.js';
+import { planReport, type RevisionRef } from '../render/plan-report.js';
+import { renderPlanText } from '../render/plan-text.js';
+import { formatSpecError, loadRevisionFromGit } from '../spec/load.js';
+import { askNodes, worstError } from './agent-client.js';
+import type { ParsedArgs } from './args.js';
+import { loadCliConfigFor, readToken, selectNodes } from './config.js';
+import type { CliContext } from './context.js';
+import { EXIT, exitCodeOf } from './exit-codes.js';
+import { style } from './style.js';
+
+/** Runs the live plan; exit 0 no changes, 2 changes, 1 invalid revision, 69 / 77 a node failed. */
+export const runLivePlan = async (
+  values: ParsedArgs['values'],
+  format: 'text' | 'json' | 'markdown',
+  ctx: CliContext,
+): Promise<number> => {
+  if (values.base !== undefined)
+    throw new McpError('USAGE', '--live plans against what the nodes run now: it takes no --base');
+  const config = await loadCliConfigFor(ctx, values.config);
+  const repo = resolve(ctx.cwd, (values.repo as string | undefined) ?? config.services?.dir ?? '.');
+  const ref = values.head as string;
+  const local = await loadRevisionFromGit(repo, ref, values.path as string);
+  const { readFilesAtRef } = await import('../adapters/git/read-tree.js');
+  const { commit, files } = await readFilesAtRef(repo, ref, values.path as string);
+  const head: RevisionRef = { ref, commit };
+  const base: RevisionRef = { ref: 'live' };
+  if (!local.ok) {
+    const errors = local.errors.map(formatSpecError);
+    if (format === 'markdown') ctx.out(renderInvalidMarkdown(base, head, errors));
+    else
+      ctx.err(
+        [`mcp: ${ref} is invalid (${errors.length} errors):`, ...errors.map((l) => `  ${l}`)].join('\n'),
+      );
+    return EXIT.invalid;
+  }
+  // valid, so every file is UTF-8 text; the agent reads them as services/<name>.toml
+  const posted = files.map((f) => ({
+    path: `services/${f.path.slice(f.path.lastIndexOf('/') + 1)}`,
+    text: Buffer.from(f.bytes).toString('utf8'),
+  }));
+  const nodes = selectNodes(config, typeof values.node === 'string' ? [values.node] : []);
+  const body = new TextEncoder().encode(JSON.stringify({ commit, files: posted }));
+  const answers = await askNodes<{ plan: Plan }>(nodes, '/v1/plan', {
+    method: 'POST',
+    token: await readToken(config, ctx),
+    body: body as Uint8Array<ArrayBuffer>,
+  });
+  const report = planReport(
+    base,
+    head,
+    answers.flatMap((a) => (a.ok ? [a.body.plan] : [])),
+  );
+  if (format === 'json')
+    ctx.out(
+      JSON.stringify(
+        {
+          valid: true,
+          ...report,
+          unreachable: answers.flatMap((a) => (a.ok ? [] : [{ node: a.node.name, error: a.error.toJSON() }])),
+        },
+        null,
+        2,
+      ),
+    );
+  else if (format === 'markdown') ctx.out(renderPlanMarkdown(report));
+  else ctx.out(renderPlanText(report, style(ctx)));
+  for (const a of answers) if (!a.ok) ctx.err(`mcp: ${a.error.message}`);
+  const worst = worstError(answers);
+  if (worst) return exitCodeOf(worst.code);
+  return report.changed ? EXIT.changes : EXIT.ok;
+};

@@ -1,0 +1,54 @@
+/**
+ * A normalised service spec written back as a service file (`mcp service show|export`): every
+ * value explicit as the agent holds it, so exporting what a node runs gives a file that
+ * `mcp validate` accepts and that normalises to the same spec.
+ */
+import { stringify } from '@decimalturn/toml-patch';
+import type { ComponentSpec, PortBinding, ServiceSpec, VolumeMount } from '../domain/spec.js';
+import type { Component, ServiceFile } from '../generated/service.js';
+
+const portSpec = (p: PortBinding): string => {
+  const ip = p.hostIp === '' ? '' : p.hostIp.includes(':') ? `[${p.hostIp}]:` : `${p.hostIp}:`;
+  return `${ip}${p.hostPort}:${p.containerPort}${p.protocol === 'tcp' ? '' : `/${p.protocol}`}`;
+};
+
+const volumeSpec = (v: VolumeMount): string => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`;
+
+const componentFile = (c: ComponentSpec): Component => ({
+  name: c.name,
+  kind: c.kind,
+  image: c.image,
+  ...(c.network !== undefined && { network: c.network }),
+  ...(c.user !== undefined && { user: c.user }),
+  restart: c.restart,
+  ...(c.memory !== undefined && { memory: c.memory }),
+  ...(c.cpus !== undefined && { cpus: c.cpus }),
+  ...(c.ports.length > 0 && { ports: c.ports.map(portSpec) }),
+  ...(c.volumes.length > 0 && { volumes: c.volumes.map(volumeSpec) }),
+  ...(c.cmd.length > 0 && { cmd: c.cmd }),
+  ...(c.env.length > 0 && { env: c.env }),
+  ...(c.dependsOn.length > 0 && { depends_on: c.dependsOn }),
+  ...(c.routes.length > 0 && {
+    routes: c.routes.map((r) => ({
+      name: r.name,
+      port: r.port,
+      mode: r.mode,
+      ...(r.hostname !== undefined && { hostname: r.hostname }),
+    })),
+  }),
+});
+
+/** The service file's value for `spec` (the inverse of normalisation). */
+export const serviceFileOf = (spec: ServiceSpec): ServiceFile => ({
+  name: spec.name,
+  node: spec.node,
+  active: spec.active,
+  ...(spec.dependsOn.length > 0 && { depends_on: spec.dependsOn }),
+  components: spec.components.map(componentFile) as ServiceFile['components'],
+});
+
+/** `spec` as TOML text, with `header` lines as a leading comment. */
+export const renderServiceFile = (spec: ServiceSpec, header: string[] = []): string => {
+  const comment = header.map((l) => `# ${l}\n`).join('');
+  return `${comment}${stringify(serviceFileOf(spec))}`;
+};

@@ -1,0 +1,119 @@
+/**
+ * The agent endpoints behind login, restart, service show/export and plan --live, on the
+ * in-memory runtime: who a token is; a restart is recorded with the token that asked and needs
+ * the operate role; the spec in force; a posted revision is planned against what runs, drift
+ * included, and nothing is applied; an invalid one is a 422 naming every error.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type ApiToken, tokenDigest } from '../../src/agent/api/auth.js';
+import { type ApiServer, startApi } from '../../src/agent/api/server.js';
+import { planPosted } from '../../src/agent/live-plan.js';
+import { silentLogger } from '../../src/log.js';
+import { inProcessLoader } from '../../src/spec/load.js';
+import { type Harness, harness, running } from '../support/agent-harness.js';
+import { service } from '../support/plan-builders.js';
+
+const tokens: ApiToken[] = [
+  { name: 'viewer', sha256: tokenDigest('read-token'), role: 'read' },
+  { name: 'alice', sha256: tokenDigest('operate-token'), role: 'operate' },
+];
+
+const file = (name: string, image: string) => ({
+  path: `services/${name}.toml`,
+  text: `name = "${name}"\nnode = "rift"\n\n[[components]]\nname = "main"\nimage = "${image}"\n`,
+});
+
+describe('agent API for the operator CLI', () => {
+  let h: Harness;
+  let api: ApiServer;
+  const call = async (path: string, token: string, init: RequestInit = {}) => {
+    const res = await fetch(`${api.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, body: await res.json() };
+  };
+
+  before(async () => {
+    h = await harness();
+    const services = [service('dns', ['server']), service('wiki', ['api'])];
+    for (const s of services) for (const c of s.components) h.runtime.addImage(c.image);
+    h.serve(services, 'abc1234def');
+    await h.pass();
+    const deps = { node: 'rift', runtimes: { container: h.runtime }, store: h.store };
+    api = await startApi(
+      {
+        node: 'rift',
+        source: 'test',
+        store: h.store,
+        runtimes: [h.runtime],
+        filesRoot: '/nonexistent',
+        trigger: async () => {},
+        planFiles: (request) => planPosted(deps, inProcessLoader(), request),
+      },
+      { listen: '127.0.0.1:0', tokens },
+      silentLogger,
+    );
+  });
+  after(() => api.close());
+
+  it('whoami names the token and its role', async () => {
+    assert.deepEqual((await call('/v1/whoami', 'read-token')).body, {
+      node: 'rift',
+      token: 'viewer',
+      role: 'read',
+    });
+    assert.equal((await call('/v1/whoami', 'wrong')).status, 401);
+  });
+
+  it('restart needs operate, restarts the instance and records who asked', async () => {
+    assert.equal((await call('/v1/restart?service=wiki', 'read-token', { method: 'POST' })).status, 403);
+    const id = h.runtime.list().find((i) => i.name === 'wiki-api')?.id;
+    const r = await call('/v1/restart?service=wiki&component=api', 'operate-token', { method: 'POST' });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, { node: 'rift', restarted: ['wiki-api'], by: 'alice' });
+    assert.equal(
+      h.runtime.list().find((i) => i.name === 'wiki-api')?.id,
+      id,
+      'the same instance, not a new one',
+    );
+    assert.ok(running(h.runtime).includes('wiki-api'));
+    const [event] = h.store.events(1);
+    assert.deepEqual([event.kind, event.name, event.data?.by], ['restarted', 'wiki-api', 'alice']);
+    const missing = await call('/v1/restart?service=wiki&component=nope', 'operate-token', {
+      method: 'POST',
+    });
+    assert.equal(missing.status, 404);
+    assert.match(missing.body.error.message, /wiki has no component nope \(components: api\)/);
+  });
+
+  it('spec answers the normalised spec in force and its revision', async () => {
+    const r = await call('/v1/spec?service=dns', 'read-token');
+    assert.equal(r.body.revision, 'abc1234def');
+    assert.equal(r.body.spec.components[0].name, 'server');
+    assert.equal((await call('/v1/spec?service=mail', 'read-token')).status, 404);
+  });
+
+  it('plan answers what a posted revision would do against what runs now, applying nothing', async () => {
+    await h.runtime.stop(h.runtime.list().find((i) => i.name === 'dns-server')!.id, 0);
+    h.runtime.addImage('registry.example/new:v1');
+    const body = JSON.stringify({ commit: 'feed', files: [file('dns', 'registry.example/new:v1')] });
+    const before = JSON.stringify(h.runtime.list());
+    const r = await call('/v1/plan', 'read-token', { method: 'POST', body });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const kinds = r.body.plan.stages.flat().map((a: { kind: string; name: string }) => `${a.kind} ${a.name}`);
+    assert.deepEqual(kinds.sort(), ['create dns-main', 'remove dns-server', 'remove wiki-api']);
+    assert.equal(r.body.plan.needsOverride, true, 'removing most of the node is flagged');
+    assert.equal(JSON.stringify(h.runtime.list()), before);
+  });
+
+  it('plan of an invalid revision is 422 with every located error', async () => {
+    const body = JSON.stringify({ files: [{ path: 'services/x.toml', text: 'name = "x"\nnode = \n' }] });
+    const r = await call('/v1/plan', 'read-token', { method: 'POST', body });
+    assert.equal(r.status, 422);
+    assert.equal(r.body.error.code, 'INVALID_SPEC');
+    assert.match(r.body.error.message, /services\/x\.toml:2:8: TOML syntax error/);
+    assert.equal(
+      (await call('/v1/plan', 'read-token', { method: 'POST', body: '{"files": 1}' })).status,
+      400,
+    );
+  });
+});
