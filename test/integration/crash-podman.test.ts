@@ -95,10 +95,13 @@ const killedAt = async (
   const held = gate.arm(k, point);
   const child = spawnAgent();
   t.after(() => child.kill('SIGKILL'));
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  const first = await Promise.race([held, exited.then(() => undefined)]);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const first = await Promise.race([held, exited.then((code) => `exit ${code}`)]);
   gate.disarm();
-  if (first === undefined) return undefined;
+  if (first.startsWith('exit ')) {
+    t.diagnostic(`the pass finished (${first}) before its change ${k}`);
+    return undefined;
+  }
   child.kill('SIGKILL');
   await exited;
   return first;
@@ -111,7 +114,9 @@ test('a pass killed at 20 chosen points always ends converged with no duplicates
   let passes = 0;
   for (; kills.length < 20 && passes < 60; passes++) {
     await writeRepo(desired(passes));
-    const at = await killedAt(t, gate, 1 + (passes % 7), passes % 2 === 0 ? 'before' : 'after');
+    const started = Date.now();
+    const at = await killedAt(t, gate, 1 + (passes % 4), passes % 2 === 0 ? 'before' : 'after');
+    t.diagnostic(`pass ${passes}: ${at ? `killed at ${at}` : 'finished'} after ${Date.now() - started} ms`);
     if (at) kills.push(at);
   }
   t.diagnostic(`${kills.length} kills in ${passes} passes`);

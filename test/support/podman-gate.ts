@@ -44,6 +44,8 @@ export const podmanGate = async (target: string, path: string): Promise<PodmanGa
           return;
         }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
+        // At once, as podman does: an event stream's headers must not wait for its first event.
+        res.flushHeaders();
         answer.pipe(res);
       },
     );
@@ -59,7 +61,9 @@ export const podmanGate = async (target: string, path: string): Promise<PodmanGa
       const { point, held: notify } = armed;
       armed = undefined;
       held.push(res);
-      const what = `${req.method} ${req.url} (${point})`;
+      const url = new URL(req.url ?? '/', 'http://podman');
+      const name = url.searchParams.get('name');
+      const what = `${req.method} ${url.pathname}${name ? `?name=${name}` : ''} (${point})`;
       if (point === 'after') forward(req, res, () => notify(what));
       else {
         req.resume();
