@@ -14,6 +14,7 @@ import { type ApiServer, startApi } from './api/server.js';
 import { loadTls } from './api/tls.js';
 import type { ApplyOptions } from './apply.js';
 import { planPosted } from './live-plan.js';
+import { isOwnInstance } from './own-names.js';
 import { reconcileOnce } from './reconcile.js';
 import { passReasonOf } from './runtime-trigger.js';
 import type { Agent } from './runtime-wiring.js';
@@ -64,6 +65,7 @@ const serveApi = async (
         return results;
       },
       filesRoot: api.files_root,
+      accelerator: () => agent.deps.runtimes.unikernel.acceleratorNow(),
       stopTimeoutSeconds: config.podman.stop_timeout,
       planFiles: (request) => planPosted(agent.deps, agent.loader, request),
       overrides: agent.deps.overrides,
@@ -108,7 +110,7 @@ export const runDaemon = async (
   }
   for (const runtime of [agent.deps.runtimes.container, agent.deps.runtimes.unikernel]) {
     runtime.onEvent((e) => {
-      const reason = passReasonOf(e);
+      const reason = passReasonOf(e, (name) => isOwnInstance(agent.deps.store, config.node, name));
       if (reason) void scheduler.trigger(reason);
     });
   }

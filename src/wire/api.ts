@@ -3,6 +3,7 @@
  * every refusal. The agent's routes build these, the CLI reads them; neither side reaches into
  * the other's modules (or the registry's port) for the shapes.
  */
+
 import type { ErrorCode, McpError } from '../domain/errors.js';
 import type { InstanceState } from '../domain/observed.js';
 import type { Outcome } from '../domain/outcome.js';
@@ -14,6 +15,7 @@ import type {
   SeenRevision,
 } from '../domain/pass.js';
 import type { ComponentKind } from '../domain/spec.js';
+import type { AccelChoice } from '../ports/accelerator.js';
 
 export type { EventRecord, PassStatus, Problem, SeenRevision } from '../domain/pass.js';
 
@@ -54,6 +56,8 @@ export interface StatusAnswer {
   applying: ApplyingRevision | null;
   newest: SeenRevision | null;
   lastPass: PassStatus | null;
+  /** The VMs' accelerator and why; `probing` while the start-up probe runs. */
+  vm?: AccelChoice | { probing: true };
 }
 
 /** One component of GET /v1/services, with its live state (`missing`, or `unknown` without a view). */
