@@ -4,6 +4,7 @@
  * the other's modules (or the registry's port) for the shapes.
  */
 
+import type { AccelChoice } from '../domain/accel.js';
 import type { ErrorCode, McpError } from '../domain/errors.js';
 import type { InstanceState } from '../domain/observed.js';
 import type { Outcome } from '../domain/outcome.js';
@@ -15,7 +16,6 @@ import type {
   SeenRevision,
 } from '../domain/pass.js';
 import type { ComponentKind } from '../domain/spec.js';
-import type { AccelChoice } from '../ports/accelerator.js';
 
 export type { EventRecord, PassStatus, Problem, SeenRevision } from '../domain/pass.js';
 

@@ -10,10 +10,10 @@ import { constants } from 'node:fs';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Accel, AccelChoice, AccelSetting } from '../../ports/accelerator.js';
+import type { Accel, AccelChoice, AccelSetting } from '../../domain/accel.js';
 import { PROBE_MARKER, writeProbeGuest } from './probe-guest.js';
 
-export type { Accel, AccelChoice, AccelSetting } from '../../ports/accelerator.js';
+export type { Accel, AccelChoice, AccelSetting } from '../../domain/accel.js';
 
 export interface AccelProbeOptions {
   setting: AccelSetting;

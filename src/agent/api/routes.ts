@@ -4,12 +4,12 @@
  * (no podman call per request in the steady state) and trigger passes through the scheduler.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { AccelChoice } from '../../domain/accel.js';
 import { asMcpError, McpError } from '../../domain/errors.js';
 import { LABEL, type ObservedInstance } from '../../domain/observed.js';
 import type { ActionResult } from '../../domain/outcome.js';
 import type { Plan } from '../../domain/plan-types.js';
 import { instanceName } from '../../domain/spec.js';
-import type { AccelChoice } from '../../ports/accelerator.js';
 import type { InstanceRuntime } from '../../ports/instance-runtime.js';
 import type { StateStore } from '../../ports/state-store.js';
 import type { AdoptAnswer, AdoptedInstance } from '../../wire/api.js';
