@@ -57,6 +57,7 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
   const results: ActionResult[] = [];
   const actions = plan.stages.flat();
   const steps = new Steps(deps, opts, {
+    node: plan.node,
     revision: plan.revision,
     inventory: new Map(deps.store.inventory().map((e) => [e.name, e])),
     desired: actions.flatMap((a) => (a.spec ? [a.spec] : [])),
@@ -111,6 +112,7 @@ const skipped = (action: Action, reason: string): ActionResult => ({
 });
 
 interface PassState {
+  node: string;
   revision?: string;
   inventory: Map<string, InventoryEntry>;
   /** The specs of this node's active components: route ports keep clear of their static host ports. */
@@ -242,7 +244,13 @@ class Steps {
     const call = <T>(op: () => Promise<T>) => withRetry(op, this.opts.retry);
     const routePorts = await this.ports.free(action.name, spec);
     const id = await call(() =>
-      runtime.create({ spec, hash: action.hash!, revision: this.pass.revision, routePorts }),
+      runtime.create({
+        spec,
+        hash: action.hash!,
+        revision: this.pass.revision,
+        routePorts,
+        node: this.pass.node,
+      }),
     );
     this.confirm(inventoryEntry(spec, action.hash!));
     try {

@@ -65,6 +65,7 @@ const serveApi = async (
       },
       retry: (name) => board.retry(name),
       filesRoot: api.files_root,
+      accelerator: () => agent.deps.runtimes.unikernel.acceleratorNow(),
       stopTimeoutSeconds: config.podman.stop_timeout,
       planFiles: (request) => planPosted(agent.deps, agent.loader, request),
       overrides: agent.deps.overrides,

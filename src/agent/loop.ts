@@ -7,6 +7,7 @@ import { asMcpError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import type { ApplyOptions } from './apply.js';
 import { HealthBoard } from './health-board.js';
+import { isOwnInstance } from './own-names.js';
 import { Prober, type ProberOptions } from './prober.js';
 import { type PassDeps, type PassReport, reconcileOnce } from './reconcile.js';
 import { healthSignalOf, passReasonOf } from './runtime-trigger.js';
@@ -48,14 +49,17 @@ export const startLoop = (deps: PassDeps, options: ApplyOptions, log: Logger, op
       onError: (err) => log.error('pass crashed', { error: asMcpError(err).toJSON() }),
     },
   );
+  // Another node's instances on a shared runtime are none of this agent's business.
+  const mine = (name: string) => isOwnInstance(deps.store, deps.node, name);
   const unsubscribe = [deps.runtimes.container, deps.runtimes.unikernel].flatMap((runtime) =>
     runtime
       ? [
           runtime.onEvent((e) => {
+            if (e.type !== 'resync' && !mine(e.name)) return;
             const signal = healthSignalOf(e);
             if (signal === 'started') board.started(e.name);
             if (signal === 'died') return board.died(e.name, e.hash!);
-            const reason = passReasonOf(e);
+            const reason = passReasonOf(e, mine);
             if (reason) void scheduler.trigger(reason);
           }),
         ]

@@ -241,6 +241,7 @@ const recordOverride = (store: StateStore, grant: OverrideGrant, removes: string
 const recordResults = (deps: PassDeps, changes: ChangeSet, errors: Problem[]): void => {
   for (const r of changes.results) {
     if (r.error) errors.push({ code: r.error.code, message: r.error.message, name: r.name });
+    else if (r.outcome === 'conflict') errors.push({ code: 'CONFLICT', message: r.reason, name: r.name });
     const key = `${r.outcome} ${r.reason}`;
     const repeated = deps.lastOutcome?.get(r.name) === key && r.outcome !== 'failed';
     deps.lastOutcome?.set(r.name, key);

@@ -2,14 +2,16 @@
 import type { RuntimeEvent } from '../ports/instance-runtime.js';
 
 /**
- * The reason for a pass that `event` gives, or undefined when it gives none: a managed
- * instance died or vanished, or the runtime's view was rebuilt. The stops and removes the
- * agent made itself (`own`) were planned by the pass that made them, so they give none.
+ * The reason for a pass that `event` gives, or undefined when it gives none: an instance of
+ * this node (`mine`) died or vanished, or the runtime's view was rebuilt. The stops and
+ * removes the agent made itself (`own`) were planned by the pass that made them, and another
+ * node's instances on a shared runtime are none of this agent's business: they give none.
  */
-export const passReasonOf = (event: RuntimeEvent): string | undefined => {
+export const passReasonOf = (event: RuntimeEvent, mine: (name: string) => boolean): string | undefined => {
+  if (event.type === 'resync') return `runtime resync ${event.name}`;
   if (!event.managed || event.own) return undefined;
-  if (event.type !== 'die' && event.type !== 'remove' && event.type !== 'resync') return undefined;
-  return `runtime ${event.type} ${event.name}`;
+  if (event.type !== 'die' && event.type !== 'remove') return undefined;
+  return mine(event.name) ? `runtime ${event.type} ${event.name}` : undefined;
 };
 
 /**

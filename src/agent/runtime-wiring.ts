@@ -7,7 +7,7 @@ import { dirSource } from '../adapters/dir/source.js';
 import { gitSource } from '../adapters/git/source.js';
 import { hostPortProbe } from '../adapters/net/port-probe.js';
 import { createPodmanRuntime } from '../adapters/podman/runtime.js';
-import { createQemuRuntime } from '../adapters/qemu/runtime.js';
+import { createQemuRuntime, type QemuRuntime } from '../adapters/qemu/runtime.js';
 import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
 import { createLogger, type Logger } from '../log.js';
 import type { InstanceRuntime } from '../ports/instance-runtime.js';
@@ -25,7 +25,7 @@ export interface Agent {
   deps: PassDeps & {
     store: SqlRegistry;
     overrides: OverrideLatch;
-    runtimes: { container: InstanceRuntime; unikernel: InstanceRuntime };
+    runtimes: { container: InstanceRuntime; unikernel: QemuRuntime };
   };
   options: ApplyOptions;
   /** How this agent loads a revision (format, limits, admission), also for planning posted files. */
@@ -53,7 +53,15 @@ export const wireAgent = async (
     stopTimeoutSeconds: config.podman.stop_timeout,
     onLog: (level, message, meta) => log[level](message, meta),
   });
-  const unikernel = await createQemuRuntime({ dir: join(config.state_dir, 'vms'), bridge: config.bridge });
+  const unikernel = await createQemuRuntime({
+    dir: join(config.state_dir, 'vms'),
+    bridge: config.bridge,
+    qemu: config.qemu.binary,
+    accel: config.qemu.accel,
+    probeTimeoutMs: config.qemu.probe_timeout * 1000,
+    bootTimeoutMs: config.qemu.boot_timeout * 1000,
+  });
+  void unikernel.accelerator().then((choice) => log.info('qemu accelerator chosen', { ...choice }));
   // Admission protects what controls this node: the runtime's socket and the agent's own state.
   const loader = workerLoader({
     policy: admissionPolicy(config),

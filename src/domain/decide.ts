@@ -76,6 +76,18 @@ function decideAdopt(
 }
 
 const CONFLICT = 'name held by a container MCP does not manage; adopt it with `mcp adopt`';
+
+/**
+ * The other node an instance belongs to, by its `mcp.node` label; undefined for this node's
+ * own and for instances made before the label existed (those are this agent's when its
+ * inventory knows them or it needs their name).
+ */
+export const otherNode = (inst: ObservedInstance, node: string): string | undefined => {
+  const owner = inst.labels[LABEL.node];
+  return owner !== undefined && owner !== node ? owner : undefined;
+};
+
+const heldByNode = (node: string) => `name held by an instance of node ${node}; MCP leaves it alone`;
 const LIVE = new Set(['running', 'paused']);
 
 /** The action for a component of an active service. */
@@ -87,6 +99,8 @@ export function decideActive(spec: ComponentSpec, name: string, hash: string, ct
     return act('create', spec, name, 'not running', { hash, spec });
   }
   const id = inst.id;
+  const other = otherNode(inst, ctx.node);
+  if (other) return act('conflict', spec, name, heldByNode(other), { id, hash, spec });
   if (!isOwned(inst, ctx)) {
     const running = ctx.adopt.get(name);
     if (running?.id === id) return decideAdopt(spec, name, hash, running, ctx);
@@ -164,6 +178,8 @@ export function decideInactive(spec: ComponentSpec, name: string, ctx: PlanConte
   const inst = ctx.observed.get(name);
   if (!inst) return act('unchanged', spec, name, 'inactive', {});
   const id = inst.id;
+  const other = otherNode(inst, ctx.node);
+  if (other) return act('conflict', spec, name, heldByNode(other), { id });
   if (!isOwned(inst, ctx)) return act('conflict', spec, name, CONFLICT, { id });
   if (LIVE.has(inst.state)) return act('stop', spec, name, 'inactive', { id });
   return act('unchanged', spec, name, 'inactive', { id });

@@ -54,6 +54,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorTraits>> = {
   METHOD_NOT_ALLOWED: { exit: 'internal', http: 405, transient: false },
   TIMEOUT: { exit: 'unavailable', http: 408, transient: true },
   RUNTIME: { exit: 'tempFail', http: 502, transient: true },
+  BOOT_TIMEOUT: { exit: 'tempFail', http: 504, transient: false },
   INTERNAL: { exit: 'internal', http: 500, transient: false },
 };
 

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'TIMEOUT' // a request body that stalled
   | 'NEEDS_OVERRIDE' // mass removal guard
   | 'RUNTIME' // the runtime refused an operation
+  | 'BOOT_TIMEOUT' // a VM's guest showed no sign of life within its boot deadline
   | 'INTERNAL';
 
 /** The one error class of MCP: a code, a one-line message, and a JSON payload. */

@@ -10,8 +10,10 @@ export const managedLabels = (
   spec: ComponentSpec,
   hash: string,
   revision?: string,
+  node?: string,
 ): Record<string, string> => ({
   [LABEL.managed]: 'true',
+  ...(node ? { [LABEL.node]: node } : {}),
   [LABEL.service]: spec.service,
   [LABEL.component]: spec.name,
   [LABEL.specHash]: hash,

@@ -13,6 +13,8 @@ export const LABEL = {
   component: 'mcp.component',
   specHash: 'mcp.spec-hash',
   revision: 'mcp.revision',
+  /** The node whose agent created it: an agent sees only its own node's instances. */
+  node: 'mcp.node',
 } as const;
 
 /** One container or VM as observed. */

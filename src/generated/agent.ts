@@ -63,6 +63,24 @@ export interface AgentConfig {
     subnet?: string;
     gateway?: string;
   };
+  /**
+   * How unikernel VMs run.
+   */
+  qemu?: {
+    binary?: string;
+    /**
+     * auto: at start-up, boot a tiny probe guest under KVM and use KVM only if it runs within probe_timeout, else TCG (an open /dev/kvm proves nothing). kvm or tcg: that one, no probe.
+     */
+    accel?: 'auto' | 'kvm' | 'tcg';
+    /**
+     * Seconds the KVM probe guest has to print its line (accel = auto).
+     */
+    probe_timeout?: number;
+    /**
+     * Seconds a VM's guest has to write to its serial console; a silent one is killed and its create fails.
+     */
+    boot_timeout?: number;
+  };
   policy?: {
     /**
      * Repair drift (stopped, removed, altered containers).

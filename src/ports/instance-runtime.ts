@@ -15,6 +15,8 @@ export interface CreateRequest {
   revision?: string;
   /** Host ports allocated for the component's routes: route name -> host port. */
   routePorts: Record<string, number>;
+  /** The node whose agent creates it: goes into the `mcp.node` label. */
+  node?: string;
 }
 
 /** A change the runtime noticed on its own (a container died, was removed by hand, ...). */

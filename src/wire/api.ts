@@ -3,6 +3,8 @@
  * every refusal. The agent's routes build these, the CLI reads them; neither side reaches into
  * the other's modules (or the registry's port) for the shapes.
  */
+
+import type { AccelChoice } from '../domain/accel.js';
 import type { ErrorCode, McpError } from '../domain/errors.js';
 import type { HealthState } from '../domain/health.js';
 import type { InstanceState } from '../domain/observed.js';
@@ -55,6 +57,8 @@ export interface StatusAnswer {
   applying: ApplyingRevision | null;
   newest: SeenRevision | null;
   lastPass: PassStatus | null;
+  /** The VMs' accelerator and why; `probing` while the start-up probe runs. */
+  vm?: AccelChoice | { probing: true };
 }
 
 /** One component of GET /v1/services, with its live state (`missing`, or `unknown` without a view). */

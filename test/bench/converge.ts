@@ -59,7 +59,7 @@ const agentConfig = async (dir: string): Promise<string> => {
   const path = join(dir, 'mcp-agent.toml');
   await writeFile(
     path,
-    `node = "bench"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}"\n[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 2\n[log]\nlevel = "error"\n`,
+    `node = "bench"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}"\n[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 2\n[qemu]\naccel = "tcg"\n[log]\nlevel = "error"\n`,
   );
   return path;
 };

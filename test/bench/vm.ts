@@ -50,13 +50,14 @@ for (let r = 0; r < runs; r++) {
   await rt.start(id);
   await answers(18500 + r);
   mcpBoot.push(performance.now() - t0);
+  const { accel } = await rt.accelerator();
   await rt.remove(id);
   await rt.close();
 
   const bareDir = join(dir, `bare-${r}`);
   mkdirSync(bareDir);
   const b = spec(`b${r}`, 18600 + r);
-  const args = vmArgs({ spec: b, hash: 'x', routePorts: {} }, await bootImage(GUEST), bareDir);
+  const args = vmArgs({ spec: b, hash: 'x', routePorts: {} }, await bootImage(GUEST), bareDir, accel);
   t0 = performance.now();
   const qemu = spawn('qemu-system-x86_64', args, { stdio: 'ignore' });
   await answers(18600 + r);

@@ -24,7 +24,8 @@ import {
   requirePodman,
 } from '../support/podman.js';
 
-const P = 'i8a-adm';
+/** Names and nodes unique to this run. */
+const P = `adm${process.pid.toString(36)}`;
 let dir = '';
 
 before(async () => {
@@ -43,12 +44,12 @@ after(async () => {
 const service = (name: string, extra = '', cmd = '["httpd", "-f", "-p", "8080"]') =>
   writeFile(
     join(dir, 'repo', 'services', `${P}-${name}.toml`),
-    `name = "${P}-${name}"\nnode = "i8anode"\n[[components]]\nname = "main"\nimage = "${IMAGE_V1}"\n` +
+    `name = "${P}-${name}"\nnode = "${P}node"\n[[components]]\nname = "main"\nimage = "${IMAGE_V1}"\n` +
       `cmd = ${cmd}\n${extra}`,
   );
 
 const configText = (admission: string) =>
-  `node = "i8anode"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}/repo"\n` +
+  `node = "${P}node"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}/repo"\n` +
   `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[admission]\n${admission}`;
 
 const wire = async (admission: string): Promise<Agent> => {
@@ -124,7 +125,7 @@ describe('the daemon survives an error thrown outside every promise', () => {
     const config = join(dir, 'guard.toml');
     await writeFile(
       config,
-      `node = "i8aguard"\nstate_dir = "${dir}/guard-state"\n[source]\npath = "${dir}/repo"\ninterval = 3600\n` +
+      `node = "${P}guard"\nstate_dir = "${dir}/guard-state"\n[source]\npath = "${dir}/repo"\ninterval = 3600\n` +
         `[podman]\nsocket = "${podmanSocket}"\n[api]\nlisten = "127.0.0.1:0"\n`,
     );
     const inject = new URL('../support/inject-throw.js', import.meta.url).href;

@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, type TestContext, test } from 'node:test';
-import { createQemuRuntime } from '../../src/adapters/qemu/runtime.js';
 import { tokenDigest } from '../../src/agent/api/auth.js';
 import { startGitServer } from '../support/git-http.js';
-import { closedPort as freePort } from '../support/net.js';
+import { closedPort } from '../support/net.js';
 import {
   containerStates,
   IMAGE_V1,
@@ -24,8 +23,11 @@ import {
   removeContainers,
   requirePodman,
 } from '../support/podman.js';
+import { killQemus, qemuPids } from '../support/qemu.js';
 
-const P = 'agt';
+/** Names and node unique to this run, so a concurrent or interrupted run cannot collide with it. */
+const P = `agt${process.pid.toString(36)}`;
+const NODE = `${P}node`;
 const AGENT = join(import.meta.dirname, '../../src/agent/main.js');
 let dir = '';
 
@@ -43,14 +45,14 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mcp-agent-'));
   await mkdir(join(dir, 'repo', 'services'), { recursive: true });
   const service = (name: string, deps: string[]) =>
-    `name = "${P}-${name}"\nnode = "agtnode"\ndepends_on = [${deps.map((d) => `"${P}-${d}"`).join(', ')}]\n` +
+    `name = "${P}-${name}"\nnode = "${NODE}"\ndepends_on = [${deps.map((d) => `"${P}-${d}"`).join(', ')}]\n` +
     `[[components]]\nname = "main"\nimage = "${IMAGE_V1}"\ncmd = ["httpd", "-f", "-p", "8080"]\n`;
   await writeFile(join(dir, 'repo', 'services', `${P}-db.toml`), service('db', []));
   await writeFile(join(dir, 'repo', 'services', `${P}-app.toml`), service('app', ['db']));
   await writeFile(
     join(dir, 'mcp-agent.toml'),
-    `node = "agtnode"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}/repo"\ninterval = 3600\n` +
-      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[api]\nlisten = "127.0.0.1:0"\n`,
+    `node = "${NODE}"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}/repo"\ninterval = 3600\n` +
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[qemu]\naccel = "tcg"\n[api]\nlisten = "127.0.0.1:0"\n`,
   );
 });
 after(async () => {
@@ -210,8 +212,8 @@ test('the agent converges from a git remote over HTTP, then applies a push on th
   await writeFile(join(dir, 'webhook.secret'), 'hook-secret-of-at-least-16-bytes\n');
   await writeFile(
     config,
-    `node = "agtnode"\nstate_dir = "${dir}/state-git"\n[source]\nurl = "${server.url('services.git')}"\ninterval = 3600\n` +
-      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n` +
+    `node = "${NODE}"\nstate_dir = "${dir}/state-git"\n[source]\nurl = "${server.url('services.git')}"\ninterval = 3600\n` +
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[qemu]\naccel = "tcg"\n` +
       `[api]\nlisten = "127.0.0.1:0"\nwebhook_secret_file = "webhook.secret"\n` +
       `[[api.tokens]]\nname = "ops"\nsha256 = "${tokenDigest('ops-token')}"\nrole = "operate"\n`,
   );
@@ -264,42 +266,98 @@ test('the agent converges from a git remote over HTTP, then applies a push on th
 test('the agent boots a unikernel VM beside a container, and a second agent process re-attaches to it', async (t) => {
   await removeContainers(`${P}-`);
   const guest = process.env.MCP_GUEST_DIR ?? '/var/lib/mcp-test/guest';
+  const port = await closedPort();
   const root = join(dir, 'vm-repo');
   await mkdir(join(root, 'services'), { recursive: true });
   await writeFile(
     join(root, 'services', `${P}-edge.toml`),
-    `name = "${P}-edge"\nnode = "agtnode"\n` +
-      `[[components]]\nname = "vm"\nkind = "unikernel"\nimage = "${guest}"\nmemory = 128\nports = ["127.0.0.1:18392:8080"]\n` +
+    `name = "${P}-edge"\nnode = "${NODE}"\n` +
+      `[[components]]\nname = "vm"\nkind = "unikernel"\nimage = "${guest}"\nmemory = 128\nports = ["127.0.0.1:${port}:8080"]\n` +
       `[[components]]\nname = "proxy"\nimage = "${IMAGE_V1}"\ncmd = ["httpd", "-f", "-p", "8080"]\ndepends_on = ["vm"]\n`,
   );
   const config = join(dir, 'mcp-agent-vm.toml');
   await writeFile(
     config,
-    `node = "agtnode"\nstate_dir = "${dir}/state-vm"\n[source]\npath = "${root}"\n` +
-      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[admission]\nallowed_image_roots = ["${dirname(guest)}"]\n`,
+    `node = "${NODE}"\nstate_dir = "${dir}/state-vm"\n[source]\npath = "${root}"\n` +
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[qemu]\nboot_timeout = 120\n` +
+      `[admission]\nallowed_image_roots = ["${dirname(guest)}"]\n`,
   );
   t.after(async () => {
-    const vms = await createQemuRuntime({ dir: join(dir, 'state-vm', 'vms') });
-    for (const i of (await vms.observe([], [])).instances) await vms.remove(i.id);
-    await vms.close();
+    // By pid: every QEMU of this test's state directory, whatever the test left running.
+    killQemus(join(dir, 'state-vm'));
     await removeContainers(`${P}-edge-`);
   });
   const once = async () => (await reconcileJson(t, config)).report;
   const first = await once();
   assert.equal(first.status.result, 'converged');
   assert.equal(first.status.summary, '2 created');
-  const res = await fetch('http://127.0.0.1:18392/');
-  assert.match(await res.text(), /mcp-guest agt-edge-vm/);
+  const res = await fetch(`http://127.0.0.1:${port}/`);
+  assert.match(await res.text(), new RegExp(`mcp-guest ${P}-edge-vm`));
   const second = await once();
   assert.equal(
     second.status.summary,
     '2 unchanged',
     'the VM left running by the first process is found again',
   );
-  const qemus = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((l) => l.includes('qemu-system') && l.includes(join(dir, 'state-vm')));
-  assert.equal(qemus.length, 1);
+  assert.equal(qemuPids(join(dir, 'state-vm')).length, 1);
+});
+
+test('two agents of different nodes on one podman each see, count, list and prune only their own instances', async (t) => {
+  const root = join(dir, 'two-nodes');
+  await mkdir(join(root, 'services'), { recursive: true });
+  const nodes = { a: `${P}a`, b: `${P}b` };
+  const serviceFile = (name: string, node: string) =>
+    writeFile(
+      join(root, 'services', `${P}-${name}.toml`),
+      `name = "${P}-${name}"\nnode = "${node}"\n[[components]]\nname = "main"\nimage = "${IMAGE_V1}"\ncmd = ["httpd", "-f", "-p", "8080"]\n`,
+    );
+  await serviceFile('alpha', nodes.a);
+  await serviceFile('beta', nodes.b);
+  await serviceFile('gamma', nodes.b);
+  t.after(() => removeContainers(`${P}-alpha-`));
+  t.after(() => removeContainers(`${P}-beta-`));
+  t.after(() => removeContainers(`${P}-gamma-`));
+  const configFor = async (key: 'a' | 'b') => {
+    const path = join(dir, `mcp-agent-${key}.toml`);
+    await writeFile(
+      path,
+      `node = "${nodes[key]}"\nstate_dir = "${dir}/state-${key}"\n[source]\npath = "${root}"\ninterval = 3600\n` +
+        `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[qemu]\naccel = "tcg"\n` +
+        `[api]\nlisten = "127.0.0.1:0"\n[[api.tokens]]\nname = "ops"\nsha256 = "${tokenDigest('ops-token')}"\nrole = "operate"\n`,
+    );
+    return path;
+  };
+  const ps = async (api: unknown) => {
+    const res = await fetch(`${api}/v1/ps`, { headers: { authorization: 'Bearer ops-token' } });
+    return ((await res.json()) as { instances: { name: string }[] }).instances.map((i) => i.name);
+  };
+
+  const a = daemon(t, await configFor('a'));
+  const aStarted = await a.next((l) => l.message === 'agent started');
+  assert.match((await a.next(isPass)).message, /: 1 created;/);
+  const b = daemon(t, await configFor('b'));
+  const bStarted = await b.next((l) => l.message === 'agent started');
+  const bFirst = await b.next(isPass);
+  assert.match(bFirst.message, /: 2 created;/, 'node a’s container is not counted by node b');
+
+  assert.deepEqual(await ps(aStarted.api), [`${P}-alpha-main`]);
+  assert.deepEqual(await ps(bStarted.api), [`${P}-beta-main`, `${P}-gamma-main`]);
+  const nodeLabel = (name: string) =>
+    podman('inspect', '--format', '{{index .Config.Labels "mcp.node"}}', name);
+  assert.equal(await nodeLabel(`${P}-alpha-main`), nodes.a);
+  assert.equal(await nodeLabel(`${P}-beta-main`), nodes.b);
+
+  // Node b's service goes away: b prunes its own container; a's stays, and a's next pass is a no-op.
+  const changed = (l: LogLine) => isPass(l) && (l.reasons ?? []).some((r) => r.startsWith('source changed'));
+  const pruned = b.next(changed);
+  const aAgain = a.next(changed);
+  await rm(join(root, 'services', `${P}-beta.toml`));
+  assert.match((await pruned).message, /: 1 removed, 1 unchanged;/);
+  assert.match((await aAgain).message, /: 1 unchanged;/);
+  assert.deepEqual(await containerStates(`${P}-alpha-`), { [`${P}-alpha-main`]: 'running' });
+  assert.deepEqual(await containerStates(`${P}-beta-`), {});
+  assert.equal(await a.stop(), 0);
+  assert.equal(await b.stop(), 0);
 });
 
 test('kill -9 of the agent during a rollback: the restarted agent ends on the last healthy spec, with no duplicate', async (t) => {
@@ -308,7 +366,7 @@ test('kill -9 of the agent during a rollback: the restarted agent ends on the la
   t.after(() => removeContainers(`${R}-`));
   const root = join(dir, 'rollback');
   await mkdir(join(root, 'repo', 'services'), { recursive: true });
-  const port = await freePort();
+  const port = await closedPort();
   const app = (listen: number, image: string) =>
     `name = "${R}-app"\nnode = "i10k"\n[[components]]\nname = "main"\nimage = "${image}"\n` +
     `cmd = ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -h /www -p ${listen}"]\n` +

@@ -1,13 +1,16 @@
 /**
- * kill -9 of a reconciling agent at random points, 20 times, while the desired state keeps
- * changing: the next pass must always converge, with no duplicate and no leftover container.
+ * kill -9 of a reconciling agent at 20 chosen points of its passes, while the desired state
+ * keeps changing: the next pass must always converge, with no duplicate and no leftover
+ * container. The points are chosen, not left to timing: a gate in front of the podman socket
+ * holds the k-th change request of a pass (before podman does it, or after podman did it but
+ * before the agent hears back) and the agent is killed while it waits there.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, type TestContext, test } from 'node:test';
 import {
   containerStates,
   IMAGE_V1,
@@ -17,8 +20,10 @@ import {
   removeContainers,
   requirePodman,
 } from '../support/podman.js';
+import { type GatePoint, type PodmanGate, podmanGate } from '../support/podman-gate.js';
 
-const P = 'crash';
+/** Names and node unique to this run. */
+const P = `crash${process.pid.toString(36)}`;
 const AGENT = join(import.meta.dirname, '../../src/agent/main.js');
 let dir = '';
 
@@ -29,10 +34,11 @@ before(async () => {
   await writeFile(
     join(dir, 'mcp-agent.toml'),
     [
-      'node = "crashnode"',
+      `node = "${P}node"`,
       `state_dir = "${dir}/state"`,
       `[source]\npath = "${dir}/repo"`,
-      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1`,
+      `[podman]\nsocket = "${join(dir, 'podman.sock')}"\nstop_timeout = 1`,
+      '[qemu]\naccel = "tcg"',
       '[log]\nlevel = "error"',
     ].join('\n'),
   );
@@ -59,46 +65,70 @@ const writeRepo = async (services: Record<string, string>): Promise<void> => {
     const deps = name.endsWith('s0') ? '[]' : `["${P}-s0"]`;
     await writeFile(
       join(dir, 'repo', 'services', `${name}.toml`),
-      `name = "${name}"\nnode = "crashnode"\ndepends_on = ${deps}\n[[components]]\nname = "main"\nimage = "${image}"\ncmd = ["httpd", "-f", "-p", "8080"]\n`,
+      `name = "${name}"\nnode = "${P}node"\ndepends_on = ${deps}\n[[components]]\nname = "main"\nimage = "${image}"\ncmd = ["httpd", "-f", "-p", "8080"]\n`,
     );
   }
 };
 
-const runAgent = (killAfterMs?: number): Promise<number | null> =>
-  new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [AGENT, 'reconcile', '--once', '--config', join(dir, 'mcp-agent.toml')],
-      {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
-    const timer =
-      killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
+const spawnAgent = () =>
+  spawn(process.execPath, [AGENT, 'reconcile', '--once', '--config', join(dir, 'mcp-agent.toml')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
 
-/** A small deterministic PRNG, so a failing run can be replayed from its seed. */
-const prng = (seed: number) => () => {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31;
-  return seed / 2 ** 31;
+/** One pass to its end; its exit code. */
+const runAgent = (t: TestContext): Promise<number | null> => {
+  const child = spawnAgent();
+  t.after(() => child.kill('SIGKILL'));
+  return new Promise((resolve) => child.on('exit', resolve));
 };
 
-test('a pass killed at random points 20 times always ends converged with no duplicates', async () => {
-  const seed = Number(process.env.MCP_CRASH_SEED ?? Date.now() % 100000);
-  const random = prng(seed);
-  let killed = 0;
-  for (let i = 0; i < 20; i++) {
-    await writeRepo(desired(i));
-    if ((await runAgent(Math.floor(300 + random() * 1500))) === null) killed++;
+/**
+ * One pass, killed where the gate holds its `k`-th change at `point`; the request it was
+ * killed at, or undefined when the pass made fewer than `k` changes and finished.
+ */
+const killedAt = async (
+  t: TestContext,
+  gate: PodmanGate,
+  k: number,
+  point: GatePoint,
+): Promise<string | undefined> => {
+  const held = gate.arm(k, point);
+  const child = spawnAgent();
+  t.after(() => child.kill('SIGKILL'));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const first = await Promise.race([held, exited.then((code) => `exit ${code}`)]);
+  gate.disarm();
+  if (first.startsWith('exit ')) {
+    t.diagnostic(`the pass finished (${first}) before its change ${k}`);
+    return undefined;
   }
-  assert.ok(killed >= 10, `only ${killed} of 20 passes were killed before finishing (seed ${seed})`);
+  child.kill('SIGKILL');
+  await exited;
+  return first;
+};
+
+test('a pass killed at 20 chosen points always ends converged with no duplicates', async (t) => {
+  const gate = await podmanGate(podmanSocket, join(dir, 'podman.sock'));
+  t.after(() => gate.close());
+  const kills: string[] = [];
+  let passes = 0;
+  for (; kills.length < 20 && passes < 60; passes++) {
+    await writeRepo(desired(passes));
+    const started = Date.now();
+    const at = await killedAt(t, gate, 1 + (passes % 4), passes % 2 === 0 ? 'before' : 'after');
+    t.diagnostic(`pass ${passes}: ${at ? `killed at ${at}` : 'finished'} after ${Date.now() - started} ms`);
+    if (at) kills.push(at);
+  }
+  t.diagnostic(`${kills.length} kills in ${passes} passes`);
+  assert.equal(kills.length, 20, `killed at: ${kills.join(', ')}`);
+  assert.ok(kills.some((k) => k.includes('/create')) && kills.some((k) => k.includes('/start')));
+  assert.ok(
+    kills.some((k) => k.startsWith('DELETE')),
+    `killed at: ${kills.join(', ')}`,
+  );
   const final = desired(20);
   await writeRepo(final);
-  assert.equal(await runAgent(), 0, `final pass did not converge (seed ${seed})`);
+  assert.equal(await runAgent(t), 0, 'final pass did not converge');
 
   const states = await containerStates(`${P}-`);
   assert.deepEqual(
@@ -106,18 +136,13 @@ test('a pass killed at random points 20 times always ends converged with no dupl
     Object.keys(final)
       .map((n) => `${n}-main`)
       .sort(),
-    `seed ${seed}`,
   );
   assert.ok(
     Object.values(states).every((s) => s === 'running'),
-    `seed ${seed}: ${JSON.stringify(states)}`,
+    JSON.stringify(states),
   );
   for (const [name, image] of Object.entries(final)) {
-    assert.equal(
-      await podman('inspect', '--format', '{{.ImageName}}', `${name}-main`),
-      image,
-      `seed ${seed}`,
-    );
+    assert.equal(await podman('inspect', '--format', '{{.ImageName}}', `${name}-main`), image);
   }
-  assert.equal(await runAgent(), 0, 'a further pass is a no-op that still converges');
+  assert.equal(await runAgent(t), 0, 'a further pass is a no-op that still converges');
 });

@@ -2,11 +2,11 @@
  * An http probe of a unikernel VM (the stand-in guest of test/support/guest-image.sh under real
  * QEMU), probed by the agent from the host on the VM's published port: a guest that serves
  * becomes healthy; one whose probed port never answers ends unhealthy and the pass degraded,
- * never converged. QEMU is forced to TCG through a wrapper (this machine's /dev/kvm hangs guests).
+ * never converged. The runtime picks its accelerator as an agent would (`auto`).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -18,6 +18,7 @@ import type { PassReport } from '../../src/agent/reconcile.js';
 import { silentLogger } from '../../src/log.js';
 import { defaultOptions } from '../support/agent-harness.js';
 import { closedPort } from '../support/net.js';
+import { killQemus } from '../support/qemu.js';
 
 const GUEST = process.env.MCP_GUEST_DIR ?? '/var/lib/mcp-test/guest';
 let dir = '';
@@ -28,18 +29,13 @@ before(async () => {
   if (!existsSync(join(GUEST, 'vmlinuz')))
     throw new Error(`no guest image at ${GUEST}: run test/support/guest-image.sh (scripts/setup.sh does)`);
   dir = await mkdtemp(join(tmpdir(), 'mcp-i10-vm-'));
-  const qemu = join(dir, 'qemu-tcg');
-  await writeFile(
-    qemu,
-    '#!/bin/bash\nargs=()\nfor a in "$@"; do args+=("${a//accel=kvm:tcg/accel=tcg}"); done\nexec qemu-system-x86_64 "${args[@]}"\n',
-  );
-  await chmod(qemu, 0o755);
-  rt = await createQemuRuntime({ dir: join(dir, 'vms'), qemu, pollIntervalMs: 200 });
+  rt = await createQemuRuntime({ dir: join(dir, 'vms'), pollIntervalMs: 200 });
 });
 after(async () => {
   await loop?.stop();
   for (const i of (await rt.observe([], [])).instances) await rt.remove(i.id);
   await rt.close();
+  killQemus(dir);
   await rm(dir, { recursive: true, force: true });
 });
 

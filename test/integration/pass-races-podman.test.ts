@@ -20,7 +20,8 @@ import { silentLogger } from '../../src/log.js';
 import { defaultOptions } from '../support/agent-harness.js';
 import { containerStates, IMAGE_V1, podman, removeContainers, requirePodman } from '../support/podman.js';
 
-const P = 'i9r';
+/** Names and node unique to this run. */
+const P = `race${process.pid.toString(36)}`;
 const dirs: string[] = [];
 const held: Server[] = [];
 
@@ -41,7 +42,7 @@ interface Svc {
 const toml = (s: Svc): string =>
   [
     `name = "${P}-${s.name}"`,
-    'node = "i9node"',
+    `node = "${P}node"`,
     `depends_on = [${(s.dependsOn ?? []).map((d) => `"${P}-${d}"`).join(', ')}]`,
     '[[components]]',
     'name = "main"',
@@ -62,7 +63,7 @@ const agent = async (services: Svc[]) => {
   });
   const store = await openRegistry();
   const deps = {
-    node: 'i9node',
+    node: `${P}node`,
     source: dirSource(dir),
     runtimes: { container: runtime },
     store,

@@ -19,10 +19,12 @@ import {
   runUnmanaged,
   TEST_IMAGES,
 } from '../contract/podman-hooks.js';
+import { closedPorts } from '../support/net.js';
 
 const socketPath = podmanSocket();
 const docker = new Docker({ socketPath });
-const PREFIX = 'mcpt-prt-';
+/** Names unique to this run. */
+const PREFIX = `mcpt-prt${process.pid.toString(36)}-`;
 
 const open = async (opts: { relistIntervalMs?: number; socket?: string } = {}) => {
   await assertPodmanUp(socketPath);
@@ -107,6 +109,7 @@ describe('podman runtime on a real podman', () => {
     const rt = await track();
     const network = `${PREFIX}net1`;
     await rt.ensureNetwork(network);
+    const [published, routed] = await closedPorts(2);
     const spec = component(`${PREFIX}cr`, 'app', {
       cmd: ['httpd', '-f', '-p', '8080', '-h', '/var/www'],
       user: '65534:65534',
@@ -114,10 +117,10 @@ describe('podman runtime on a real podman', () => {
       env: ['LOG_LEVEL=info'],
       network,
       volumes: [{ source: '/tmp', target: '/data', readOnly: true }],
-      ports: [{ hostIp: '127.0.0.1', hostPort: 18180, containerPort: 8080, protocol: 'tcp' }],
+      ports: [{ hostIp: '127.0.0.1', hostPort: published, containerPort: 8080, protocol: 'tcp' }],
       routes: [{ name: 'rest-api', port: 8080, mode: 'l4' }],
     });
-    const id = await rt.create(request(spec, { routePorts: { 'rest-api': 18181 } }));
+    const id = await rt.create(request(spec, { routePorts: { 'rest-api': routed } }));
     await rt.start(id);
     const info = await docker.getContainer(id).inspect();
     assert.equal(info.HostConfig.Init, true);
@@ -126,10 +129,16 @@ describe('podman runtime on a real podman', () => {
     assert.ok(info.Config.Env.includes('LOG_LEVEL=info'));
     assert.ok(info.Config.Env.includes('PORT=8080'));
     assert.ok(info.Config.Env.includes('PORT_REST_API=8080'));
-    assert.deepEqual(info.HostConfig.PortBindings?.['8080/tcp'], [
-      { HostIp: '127.0.0.1', HostPort: '18180' },
-      { HostIp: '127.0.0.1', HostPort: '18181' },
-    ]);
+    // Both bindings, in whatever order podman lists them (the ports are allocated at random).
+    const byPort = (a: { HostPort?: string }, b: { HostPort?: string }) =>
+      Number(a.HostPort) - Number(b.HostPort);
+    assert.deepEqual(
+      [...(info.HostConfig.PortBindings?.['8080/tcp'] ?? [])].sort(byPort),
+      [
+        { HostIp: '127.0.0.1', HostPort: String(published) },
+        { HostIp: '127.0.0.1', HostPort: String(routed) },
+      ].sort(byPort),
+    );
     assert.deepEqual(
       info.Mounts.map((m) => ({ source: m.Source, target: m.Destination, rw: m.RW })),
       [{ source: '/tmp', target: '/data', rw: false }],
@@ -138,7 +147,7 @@ describe('podman runtime on a real podman', () => {
     await eventually(
       'route port answers',
       async () => {
-        const res = await fetch('http://127.0.0.1:18181/').catch(() => undefined);
+        const res = await fetch(`http://127.0.0.1:${routed}/`).catch(() => undefined);
         return res?.status === 200;
       },
       3000,

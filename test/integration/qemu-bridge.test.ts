@@ -12,13 +12,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tapName } from '../../src/adapters/qemu/bridge.js';
+import { closedPort } from '../support/net.js';
 import { podmanSocket } from '../support/podman.js';
+import { killQemus } from '../support/qemu.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const AGENT = join(ROOT, 'dist/src/agent/main.js');
 const GUEST = process.env.MCP_GUEST_DIR ?? '/var/lib/mcp-test/guest';
 const NS = `mcp-test-br-${process.pid}`;
-const PUBLISHED = 18394;
+/** This run's own node: the agent sees only its own instances on the shared podman. */
+const NODE = `br${process.pid.toString(36)}`;
 
 const inNs = (...args: string[]) => execFileSync('ip', ['netns', 'exec', NS, ...args], { encoding: 'utf8' });
 
@@ -42,7 +45,7 @@ describe('VMs on the isolated bridge', () => {
   const vm = (name: string, ports: string[] = []) =>
     writeFileSync(
       join(services, `${name}.toml`),
-      `name = "${name}"\nnode = "brnode"\n[[components]]\nname = "vm"\nkind = "unikernel"\nimage = "${GUEST}"\n` +
+      `name = "${name}"\nnode = "${NODE}"\n[[components]]\nname = "vm"\nkind = "unikernel"\nimage = "${GUEST}"\n` +
         `memory = 128\nports = [${ports.map((p) => `"${p}"`).join(', ')}]\n`,
     );
   /** One pass of the agent inside the namespace. */
@@ -68,22 +71,22 @@ describe('VMs on the isolated bridge', () => {
       });
     });
 
-  before(() => {
+  let published: number;
+  before(async () => {
+    published = await closedPort();
     execFileSync('ip', ['netns', 'add', NS]);
     inNs('bash', join(ROOT, 'deploy/bridge-up.sh'));
     mkdirSync(services, { recursive: true });
-    vm('alpha', [`127.0.0.1:${PUBLISHED}:8080`]);
+    vm('alpha', [`127.0.0.1:${published}:8080`]);
     vm('beta');
     writeFileSync(
       config,
-      `node = "brnode"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}/repo"\n` +
+      `node = "${NODE}"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}/repo"\n` +
         `[podman]\nsocket = "${podmanSocket}"\n[admission]\nallowed_image_roots = ["${dirname(GUEST)}"]\n`,
     );
   });
   after(() => {
-    try {
-      execFileSync('pkill', ['-KILL', '-f', `qemu-system.*${dir}`]);
-    } catch {}
+    killQemus(dir);
     execFileSync('ip', ['netns', 'del', NS]);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -116,7 +119,7 @@ describe('VMs on the isolated bridge', () => {
   });
 
   it('publishes the VM’s ports on the host through QEMU', async () => {
-    assert.equal(await page(`http://127.0.0.1:${PUBLISHED}/`), 'mcp-guest alpha-vm\n');
+    assert.equal(await page(`http://127.0.0.1:${published}/`), 'mcp-guest alpha-vm\n');
   });
 
   it('removes a VM with its TAP, and a VM created again under that name gets its address back', async () => {

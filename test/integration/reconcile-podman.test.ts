@@ -24,7 +24,8 @@ import {
 } from '../support/podman.js';
 import { socketProxy } from '../support/socket-proxy.js';
 
-const P = 'itr';
+/** Names and node unique to this run. */
+const P = `itr${process.pid.toString(36)}`;
 const dirs: string[] = [];
 
 before(requirePodman);
@@ -41,7 +42,7 @@ interface Svc {
 const toml = (s: Svc): string =>
   [
     `name = "${P}-${s.name}"`,
-    'node = "itest"',
+    `node = "${P}node"`,
     `active = ${s.active ?? true}`,
     `depends_on = [${(s.dependsOn ?? []).map((d) => `"${P}-${d}"`).join(', ')}]`,
     '[[components]]',
@@ -65,7 +66,7 @@ const agent = async (services: Svc[], socketPath = podmanSocket) => {
   const runtime = await createPodmanRuntime({ socketPath, stopTimeoutSeconds: 2 });
   const store = await openRegistry();
   const deps = {
-    node: 'itest',
+    node: `${P}node`,
     source: dirSource(dir),
     runtimes: { container: runtime },
     store,

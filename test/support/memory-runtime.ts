@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { McpError } from '../../src/domain/errors.js';
+import { managedLabels } from '../../src/domain/instance.js';
 import {
   type InstanceState,
   LABEL,
@@ -225,13 +226,7 @@ export class MemoryRuntime implements InstanceRuntime {
       throw new McpError('NOT_FOUND', `network ${network} not found`, { network });
     }
     const id = this.makeId();
-    const labels: Record<string, string> = {
-      [LABEL.managed]: 'true',
-      [LABEL.service]: req.spec.service,
-      [LABEL.component]: req.spec.name,
-      [LABEL.specHash]: req.hash,
-      ...(req.revision ? { [LABEL.revision]: req.revision } : {}),
-    };
+    const labels = managedLabels(req.spec, req.hash, req.revision, req.node);
     const inst = { id, name, kind: 'container' as const, state: 'created' as const, image: req.spec.image };
     this.instances.set(id, { ...inst, imageId, labels, request: req, network });
     this.emit('create', id);

@@ -120,4 +120,16 @@ describe('agent API for the operator CLI', () => {
       400,
     );
   });
+
+  it('restart refuses a name held by another node’s instance or a container MCP does not manage', async () => {
+    const dns = h.runtime.list().find((i) => i.name === 'dns-server')!;
+    await h.runtime.remove(dns.id);
+    h.runtime.addUnmanaged('dns-server', {
+      labels: { 'mcp.managed': 'true', 'mcp.service': 'dns', 'mcp.component': 'server', 'mcp.node': 'edge' },
+    });
+    const r = await call('/v1/restart?service=dns', 'operate-token', { method: 'POST' });
+    assert.equal(r.status, 409);
+    assert.match(r.body.error.message, /dns-server is held by an instance of node edge; not restarted/);
+    assert.ok(running(h.runtime).includes('dns-server'), 'left alone');
+  });
 });

@@ -52,6 +52,11 @@ describe('mcp status, ps and sync', () => {
         filesRoot: join(dir, 'srv'),
         trigger: () => h.pass().then(() => {}),
         adopt: (names) => h.adopt(names),
+        accelerator: () => ({
+          setting: 'auto',
+          accel: 'tcg',
+          reason: 'KVM cannot run a guest: the probe guest printed nothing within 5000 ms',
+        }),
         overrides: h.overrides,
       },
       {
@@ -178,6 +183,16 @@ describe('mcp status, ps and sync', () => {
     h.serve([service('dns', ['server']), service('wiki', ['api']), cache], '3f9a2c1d00');
     h.runtime.addUnmanaged('cache-main');
     assert.match((await h.pass()).status.summary, /1 conflict/);
+    const why = (await mcp(['status', 'rift', '-v'])).out;
+    assert.match(
+      why,
+      /^ {2}CONFLICT cache-main: name held by a container MCP does not manage; adopt it with `mcp adopt`$/m,
+      'status says why the pass was not clean',
+    );
+    assert.match(
+      why,
+      /^ {2}VMs: tcg \(KVM cannot run a guest: the probe guest printed nothing within 5000 ms\)$/m,
+    );
     const operate = { MCP_TOKEN: 'operate-token' };
     const r = await mcp(['adopt', 'cache', '--node', 'rift'], operate);
     assert.equal(r.code, EXIT.ok, r.err);

@@ -218,6 +218,7 @@ describe('exit-code table', () => {
     const mapped = EXIT_CODE_TABLE.flatMap((r) => r.errors).sort();
     const all: ErrorCode[] = [
       'AGENT_UNAVAILABLE',
+      'BOOT_TIMEOUT',
       'CONFLICT',
       'FORBIDDEN',
       'IMAGE_UNAVAILABLE',

@@ -28,6 +28,7 @@ test('a VM boots its kernel with its name and cmd, and QEMU forwards its ports a
     { spec: echo, hash: 'h', routePorts: { http: 10001 } },
     { kind: 'kernel', kernel: '/images/echo/vmlinuz', initrd: '/images/echo/initrd.img', id: 'k' },
     '/state/vms/echo-vm',
+    'tcg',
   );
   const at = (flag: string) => args[args.indexOf(flag) + 1];
   assert.equal(at('-name'), 'echo-vm');
@@ -41,6 +42,7 @@ test('a VM boots its kernel with its name and cmd, and QEMU forwards its ports a
     'user,id=net0,hostfwd=tcp:127.0.0.1:8090-:8080,hostfwd=tcp:127.0.0.1:10001-:8080',
   );
   assert.equal(at('-device'), `virtio-net-pci,netdev=net0,mac=${macFor('echo-vm')}`);
+  assert.equal(at('-machine'), 'q35,accel=tcg', 'one accelerator, never kvm:tcg');
   assert.equal(at('-qmp'), 'unix:/state/vms/echo-vm/qmp.sock,server=on,wait=off');
   assert.equal(at('-pidfile'), '/state/vms/echo-vm/qemu.pid');
 });
@@ -50,6 +52,7 @@ test('a disk image is booted read-only through a snapshot', () => {
     { spec: echo, hash: 'h', routePorts: {} },
     { kind: 'disk', file: '/images/echo.qcow2', format: 'qcow2', id: 'd' },
     '/d',
+    'kvm',
   );
   assert.equal(
     args[args.indexOf('-drive') + 1],
@@ -92,6 +95,7 @@ test('on the bridge, the first NIC is the TAP with the address on the kernel com
     { spec: echo, hash: 'h', routePorts: {} },
     { kind: 'kernel', kernel: '/k/vmlinuz', id: 'k' },
     '/d',
+    'tcg',
     { tap: tapName('echo-vm'), address: '10.99.0.2/24', gateway: '10.99.0.1' },
   );
   const all = (flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
@@ -108,6 +112,7 @@ test('on the bridge, the first NIC is the TAP with the address on the kernel com
     { spec: { ...echo, ports: [] }, hash: 'h', routePorts: {} },
     { kind: 'kernel', kernel: '/k/vmlinuz', id: 'k' },
     '/d',
+    'tcg',
     { tap: 'mcpx', address: '10.99.0.2/24', gateway: '10.99.0.1' },
   );
   assert.equal(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { McpError } from '../../src/domain/errors.js';
+import { LABEL } from '../../src/domain/observed.js';
 import { harness, running } from '../support/agent-harness.js';
 import { component, service } from '../support/plan-builders.js';
 
@@ -300,4 +301,68 @@ test('adopt with heal off keeps a matching unmanaged container and replaces a di
   assert.notEqual(h.runtime.instance('web-other')?.id, replacedId);
   const next = await h.pass({ heal: false });
   assert.equal(next.status.result, 'converged', next.status.summary);
+});
+
+const labelsOf = (h: Awaited<ReturnType<typeof withImages>>, name: string) => ({
+  ...h.runtime.instance(name)!.labels,
+});
+
+test('every instance carries its node; another node’s instances are neither counted, listed nor pruned', async () => {
+  const h = await withImages();
+  await h.pass();
+  assert.equal(labelsOf(h, 'dns-server')[LABEL.node], 'rift');
+  // The same podman also runs an instance of node "edge", even one this registry once knew.
+  h.runtime.addUnmanaged('edge-api', {
+    labels: { ...labelsOf(h, 'dns-server'), [LABEL.service]: 'edge', [LABEL.node]: 'edge' },
+  });
+  h.store.recordInstances([
+    { name: 'edge-api', service: 'edge', component: 'api', kind: 'container', specHash: 'x' },
+  ]);
+  const report = await h.pass();
+  assert.equal(report.status.summary, '4 unchanged');
+  assert.equal(h.runtime.instance('edge-api')?.state, 'running', 'another node’s instance is never pruned');
+});
+
+test('another node’s instance holding a name this node needs is a conflict, left alone', async () => {
+  const h = await withImages();
+  const id = h.runtime.addUnmanaged('dns-server', {
+    labels: {
+      [LABEL.managed]: 'true',
+      [LABEL.service]: 'dns',
+      [LABEL.component]: 'server',
+      [LABEL.node]: 'edge',
+    },
+  });
+  const report = await h.pass();
+  const dns = report.changes?.results.find((r) => r.name === 'dns-server');
+  assert.equal(dns?.outcome, 'conflict');
+  assert.match(dns?.reason ?? '', /held by an instance of node edge/);
+  assert.equal(h.runtime.instance('dns-server')?.id, id);
+});
+
+test('instances made before the node label are adopted by the inventory on the first pass, without a recreate', async () => {
+  const before = await withImages();
+  await before.pass();
+  const names = ['dns-server', 'proxy-edge', 'wiki-api', 'wiki-web'];
+  const old = names.map((name) => {
+    const { [LABEL.node]: _node, ...labels } = labelsOf(before, name);
+    return { name, labels, image: before.runtime.instance(name)!.image };
+  });
+  // A fresh registry (an agent upgraded from before the label): the containers run, unlabelled by node.
+  const h = await withImages();
+  const ids = old.map((o) => h.runtime.addUnmanaged(o.name, { labels: o.labels, image: o.image }));
+  const report = await h.pass();
+  assert.equal(report.status.summary, '4 unchanged');
+  assert.deepEqual(
+    names.map((n) => h.runtime.instance(n)?.id),
+    ids,
+    'nothing recreated',
+  );
+  assert.deepEqual(
+    h.store
+      .inventory()
+      .map((e) => e.name)
+      .sort(),
+    names,
+  );
 });

@@ -5,6 +5,9 @@ import type { RuntimeEvent } from '../../src/ports/instance-runtime.js';
 import { harness } from '../support/agent-harness.js';
 import { service } from '../support/plan-builders.js';
 
+/** Every instance but `other-main` is this node's. */
+const mine = (name: string): boolean => name !== 'other-main';
+
 test('a managed instance dying or vanishing by itself calls for a pass; the agent’s own stops and removes do not', () => {
   const event = (over: Partial<RuntimeEvent>): RuntimeEvent => ({
     type: 'die',
@@ -14,13 +17,14 @@ test('a managed instance dying or vanishing by itself calls for a pass; the agen
     own: false,
     ...over,
   });
-  assert.equal(passReasonOf(event({})), 'runtime die web-main');
-  assert.equal(passReasonOf(event({ type: 'remove' })), 'runtime remove web-main');
-  assert.equal(passReasonOf(event({ type: 'resync', name: '' })), 'runtime resync ');
-  assert.equal(passReasonOf(event({ own: true })), undefined);
-  assert.equal(passReasonOf(event({ type: 'remove', own: true })), undefined);
-  assert.equal(passReasonOf(event({ managed: false })), undefined);
-  assert.equal(passReasonOf(event({ type: 'start' })), undefined);
+  assert.equal(passReasonOf(event({}), mine), 'runtime die web-main');
+  assert.equal(passReasonOf(event({ type: 'remove' }), mine), 'runtime remove web-main');
+  assert.equal(passReasonOf(event({ type: 'resync', name: '' }), mine), 'runtime resync ');
+  assert.equal(passReasonOf(event({ own: true }), mine), undefined);
+  assert.equal(passReasonOf(event({ type: 'remove', own: true }), mine), undefined);
+  assert.equal(passReasonOf(event({ managed: false }), mine), undefined);
+  assert.equal(passReasonOf(event({ type: 'start' }), mine), undefined);
+  assert.equal(passReasonOf(event({ name: 'other-main' }), mine), undefined, 'another node’s instance');
 });
 
 test('a labelled instance’s own death counts towards a crash loop (no pass of its own); any start of it restarts its health', () => {
@@ -53,7 +57,7 @@ test('a pass that removes and stops gives no runtime event that calls for anothe
   await h.pass();
   const reasons: string[] = [];
   h.runtime.onEvent((e) => {
-    const reason = passReasonOf(e);
+    const reason = passReasonOf(e, mine);
     if (reason) reasons.push(reason);
   });
   h.serve([{ ...web, active: false }, keep]);

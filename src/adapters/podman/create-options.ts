@@ -63,7 +63,7 @@ export const toCreateOptions = (
     ...(spec.cmd.length > 0 ? { Cmd: spec.cmd } : {}),
     Env: [...spec.env, ...routeEnv(req)],
     ...(spec.user ? { User: spec.user } : {}),
-    Labels: managedLabels(req.spec, req.hash, req.revision),
+    Labels: managedLabels(req.spec, req.hash, req.revision, req.node),
     ...(stopTimeoutSeconds !== undefined ? { StopTimeout: stopTimeoutSeconds } : {}),
     ...(healthcheck ? { Healthcheck: healthcheck } : {}),
     ExposedPorts: exposed,

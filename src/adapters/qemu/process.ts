@@ -2,15 +2,21 @@
  * Supervising a detached QEMU process: is it alive, and stopping it in escalating steps
  * (ACPI power-down through QMP, then QMP quit, then SIGKILL).
  */
+import { readFileSync } from 'node:fs';
 import { qmp } from './qmp.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** True while process `pid` exists. */
+/** A process that exists and is not a zombie (a killed QEMU its parent has not reaped yet is dead). */
 export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Accel } from './accel.js';
 import type { BridgePort } from './bridge.js';
 import { isAlive } from './process.js';
 
@@ -19,6 +20,8 @@ export interface VmRecord {
   args: string[];
   /** The VM's TAP on the isolated bridge, when it was created on one. */
   port?: BridgePort;
+  /** The accelerator in its command line (records written before it existed: unknown). */
+  accel?: Accel;
 }
 
 /** Writes `rec` into its directory `vmDir` atomically. */

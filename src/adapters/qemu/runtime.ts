@@ -8,17 +8,21 @@
  * from the agent, so a restarted agent finds its VMs still running (by pid file, checked
  * against the process's command line) and re-attaches instead of starting duplicates.
  * Observation reads that directory state, never QMP; QMP is used only to stop a VM.
+ * The accelerator is chosen once, when the runtime opens (accel.ts); a VM counts as running
+ * only once its guest has written to its console, within the boot deadline (boot.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { closeSync, openSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McpError } from '../../domain/errors.js';
 import { managedLabels } from '../../domain/instance.js';
 import type { InstanceState, Observed, ObservedInstance, RunningConfig } from '../../domain/observed.js';
 import { instanceName } from '../../domain/spec.js';
 import type { CreateRequest, InstanceRuntime, RuntimeEvent } from '../../ports/instance-runtime.js';
+import { type AccelChoice, type AccelSetting, chooseAccel } from './accel.js';
+import { awaitSignOfLife, hasSignOfLife } from './boot.js';
 import {
   addressesFile,
   allocateAddress,
@@ -30,7 +34,7 @@ import {
   tapName,
 } from './bridge.js';
 import { bootImage } from './image.js';
-import { shutdownQemu, sleep } from './process.js';
+import { isAlive, shutdownQemu, sleep } from './process.js';
 import { qmp } from './qmp.js';
 import { hasRun, qemuPidOf, readRecords, type VmRecord, writeRecord } from './records.js';
 import { vmArgs } from './vm-args.js';
@@ -46,6 +50,14 @@ export interface QemuRuntimeOptions {
   startTimeoutMs?: number;
   /** The isolated bridge; used for VMs created while it exists, else user-mode networking. */
   bridge?: BridgeConfig;
+  /** `[qemu] accel`: a fixed accelerator, or `auto` (the default): probe KVM at start-up. */
+  accel?: AccelSetting;
+  /** How long the KVM probe guest has to show it runs (default 5 s). */
+  probeTimeoutMs?: number;
+  /** The KVM device the probe checks first (default /dev/kvm). */
+  kvmDevice?: string;
+  /** How long a guest has to write to its console before its start fails (default 60 s). */
+  bootTimeoutMs?: number;
 }
 
 export class QemuRuntime implements InstanceRuntime {
@@ -56,9 +68,29 @@ export class QemuRuntime implements InstanceRuntime {
   private readonly children = new Map<string, ChildProcess>();
   private readonly timer: NodeJS.Timeout;
   private readonly qemu: string;
+  /** The accelerator, chosen once at open; VM creates wait for it. */
+  private readonly accelChoice: Promise<AccelChoice>;
+  private chosen?: AccelChoice;
+  /** QEMU pids of VMs waiting for their guest's first sign of life: killed if the runtime closes. */
+  private readonly booting = new Map<string, number>();
+  /** Cancels a start-up probe still running when the runtime closes. */
+  private readonly closing = new AbortController();
 
   private constructor(private readonly opts: QemuRuntimeOptions) {
     this.qemu = opts.qemu ?? 'qemu-system-x86_64';
+    this.accelChoice = chooseAccel({
+      setting: opts.accel ?? 'auto',
+      qemu: this.qemu,
+      timeoutMs: opts.probeTimeoutMs ?? 5000,
+      kvmDevice: opts.kvmDevice,
+      signal: this.closing.signal,
+    }).then(async (choice) => {
+      if (this.closing.signal.aborted) return choice;
+      this.chosen = choice;
+      // The record is for an operator to read; failing to write it must not stop VMs.
+      await this.recordAccel(choice).catch(() => undefined);
+      return choice;
+    });
     this.timer = setInterval(() => this.poll(), opts.pollIntervalMs ?? 1000);
     this.timer.unref();
   }
@@ -78,6 +110,24 @@ export class QemuRuntime implements InstanceRuntime {
     return next;
   }
 
+  /** The accelerator VMs are created with and why; resolves once the start-up probe is done. */
+  accelerator(): Promise<AccelChoice> {
+    return this.accelChoice;
+  }
+
+  /** Writes the choice to `<dir>/accel.json`, for an operator looking at the node. */
+  private async recordAccel(choice: AccelChoice): Promise<void> {
+    const file = join(this.opts.dir, 'accel.json');
+    await mkdir(this.opts.dir, { recursive: true });
+    await writeFile(`${file}.tmp`, JSON.stringify({ ...choice, at: new Date().toISOString() }, null, 2));
+    await rename(`${file}.tmp`, file);
+  }
+
+  /** The accelerator once chosen, undefined while the probe still runs (for status). */
+  acceleratorNow(): AccelChoice | undefined {
+    return this.chosen;
+  }
+
   private dirOf(name: string): string {
     return join(this.opts.dir, name);
   }
@@ -87,9 +137,22 @@ export class QemuRuntime implements InstanceRuntime {
     return qemuPidOf(this.dirOf(rec.name));
   }
 
+  /** Running only once the guest has written to its console: a silent QEMU is merely created. */
   private stateOf(rec: VmRecord): InstanceState {
-    if (this.pidOf(rec) !== undefined) return 'running';
+    if (this.pidOf(rec) !== undefined) return this.consoleHasOutput(rec) ? 'running' : 'created';
     return this.children.has(rec.id) || hasRun(this.dirOf(rec.name)) ? 'exited' : 'created';
+  }
+
+  private consoleHasOutput(rec: VmRecord): boolean {
+    try {
+      return statSync(this.consoleOf(rec)).size > 0;
+    } catch {
+      return false;
+    }
+  }
+
+  private consoleOf(rec: VmRecord): string {
+    return join(this.dirOf(rec.name), 'console.log');
   }
 
   /** `own`: the event follows this runtime's own stop or remove, not the VM's doing. */
@@ -162,13 +225,15 @@ export class QemuRuntime implements InstanceRuntime {
     const dir = this.dirOf(name);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
+    const { accel } = await this.accelChoice;
     const rec: VmRecord = {
       id: randomBytes(16).toString('hex'),
       name,
-      labels: managedLabels(req.spec, req.hash, req.revision),
+      labels: managedLabels(req.spec, req.hash, req.revision, req.node),
       image: req.spec.image,
       imageId: image.id,
-      args: vmArgs(req, image, dir, port),
+      args: vmArgs(req, image, dir, accel, port),
+      accel,
       ...(port && { port }),
     };
     await writeRecord(dir, rec);
@@ -179,16 +244,38 @@ export class QemuRuntime implements InstanceRuntime {
 
   async start(id: string): Promise<void> {
     const rec = this.mustGet(id);
-    if (this.pidOf(rec) !== undefined) return;
+    const pid = this.pidOf(rec);
+    if (pid !== undefined) {
+      if (!(await hasSignOfLife(this.consoleOf(rec)))) await this.awaitBoot(rec, pid);
+      return;
+    }
     const dir = this.dirOf(rec.name);
     await rm(join(dir, 'qmp.sock'), { force: true });
     await rm(join(dir, 'qemu.pid'), { force: true });
+    await rm(this.consoleOf(rec), { force: true });
     if (rec.port) await ensureTap(rec.port.tap, this.opts.bridge?.name ?? 'mcp-br0');
     const log = openSync(join(dir, 'qemu.log'), 'a');
     const child = spawn(this.qemu, rec.args, { detached: true, stdio: ['ignore', log, log] });
     closeSync(log);
     child.unref();
     this.children.set(id, child);
+    if (child.pid) this.booting.set(id, child.pid);
+    try {
+      await this.awaitQmp(rec, child);
+    } catch (err) {
+      this.booting.delete(id);
+      throw err;
+    }
+    this.running.add(id);
+    const started = this.pidOf(rec);
+    if (started !== undefined) await this.awaitBoot(rec, started);
+    else this.booting.delete(id);
+    this.emit('start', rec);
+  }
+
+  /** QEMU answers on its QMP socket within the start timeout, or its start fails. */
+  private async awaitQmp(rec: VmRecord, child: ChildProcess): Promise<void> {
+    const dir = this.dirOf(rec.name);
     let exited: number | string | null | undefined;
     child.on('exit', (code, signal) => {
       exited = code ?? signal;
@@ -227,8 +314,23 @@ export class QemuRuntime implements InstanceRuntime {
       }
       await sleep(100);
     }
-    this.running.add(id);
-    this.emit('start', rec);
+  }
+
+  /** The boot deadline: the guest writes to its console in time, or QEMU is killed. */
+  private async awaitBoot(rec: VmRecord, pid: number): Promise<void> {
+    this.booting.set(rec.id, pid);
+    await awaitSignOfLife({
+      name: rec.name,
+      consoleLog: this.consoleOf(rec),
+      deadlineMs: this.opts.bootTimeoutMs ?? 60_000,
+      accel: rec.accel ?? 'unknown',
+      alive: () => isAlive(pid),
+      kill: async () => {
+        this.running.delete(rec.id);
+        if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+        for (const until = Date.now() + 2000; isAlive(pid) && Date.now() < until; ) await sleep(20);
+      },
+    }).finally(() => this.booting.delete(rec.id));
   }
 
   /** ACPI power-down, then after `timeoutSeconds` QMP quit, then SIGKILL. */
@@ -263,8 +365,16 @@ export class QemuRuntime implements InstanceRuntime {
     throw new McpError('NOT_FOUND', `VM ${id} cannot be adopted: only containers can`, { id });
   }
 
-  /** Stops watching; the VMs keep running for the next agent to re-attach to. */
+  /**
+   * Stops watching; the VMs keep running for the next agent to re-attach to, except those
+   * whose guest has not shown a sign of life yet: nobody would be left to enforce their deadline.
+   */
   async close(): Promise<void> {
+    this.closing.abort();
+    for (const [id, pid] of this.booting) {
+      this.running.delete(id);
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
     clearInterval(this.timer);
     this.listeners.clear();
   }

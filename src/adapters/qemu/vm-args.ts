@@ -1,6 +1,8 @@
 /**
  * The QEMU command line of one VM, from its spec. Decisions:
- * - KVM when the host has it, else TCG (`accel=kvm:tcg`); no default devices, no display;
+ * - exactly one accelerator, the one chosen at start-up (accel.ts), never `kvm:tcg`: that
+ *   falls back only when KVM fails to open, not when it opens and cannot run the guest;
+ *   no default devices, no display;
  *   the serial console goes to a file in the VM's directory;
  * - the kernel command line is `console=ttyS0 mcp.name=<instance>` plus the spec's `cmd`;
  * - on the isolated bridge, the first NIC is the VM's TAP and its address and gateway go on
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 import { publishedPorts } from '../../domain/instance.js';
 import { instanceName } from '../../domain/spec.js';
 import type { CreateRequest } from '../../ports/instance-runtime.js';
+import type { Accel } from './accel.js';
 import type { BridgePort } from './bridge.js';
 import type { BootImage } from './image.js';
 
@@ -50,7 +53,14 @@ const nics = (name: string, forwards: string[], port?: BridgePort): string[] => 
   ];
 };
 
-export const vmArgs = (req: CreateRequest, image: BootImage, dir: string, port?: BridgePort): string[] => {
+/** The QEMU command line of the VM `req` asks for, booting `image`, its files in `dir`. */
+export const vmArgs = (
+  req: CreateRequest,
+  image: BootImage,
+  dir: string,
+  accel: Accel,
+  port?: BridgePort,
+): string[] => {
   const { spec } = req;
   const name = instanceName(spec);
   const forwards = publishedPorts(spec, req.routePorts).map(
@@ -71,7 +81,7 @@ export const vmArgs = (req: CreateRequest, image: BootImage, dir: string, port?:
     '-name',
     name,
     '-machine',
-    'q35,accel=kvm:tcg',
+    `q35,accel=${accel}`,
     '-m',
     String(spec.memory ?? 128),
     '-smp',

@@ -3,6 +3,7 @@
  * who a token is, an imperative restart recorded with who asked for it, and the spec in force
  * for one service. Kept apart from routes.ts so each stays small.
  */
+import { isManaged, otherNode } from '../../domain/decide.js';
 import { McpError } from '../../domain/errors.js';
 import { instanceName, type ServiceSpec } from '../../domain/spec.js';
 import type { InstanceRuntime } from '../../ports/instance-runtime.js';
@@ -28,13 +29,24 @@ const find = async (ctx: ApiContext, name: string) => {
   return undefined;
 };
 
-/** The runtime that has `name` and its id there, or NOT_FOUND when no runtime runs it. */
+/**
+ * The runtime that has `name` and its id there; NOT_FOUND when no runtime runs it, CONFLICT
+ * when the name is held by something not this node's (a container MCP does not manage, or
+ * another node's instance on a shared podman): that is never restarted from here.
+ */
 const locate = async (ctx: ApiContext, name: string): Promise<{ runtime: InstanceRuntime; id: string }> => {
   const found = await find(ctx, name);
   if (!found)
     throw new McpError('NOT_FOUND', `${name} does not exist on node ${ctx.node}; the next pass creates it`, {
       name,
     });
+  const other = otherNode(found.seen, ctx.node);
+  if (other || !isManaged(found.seen))
+    throw new McpError(
+      'CONFLICT',
+      `${name} is held by ${other ? `an instance of node ${other}` : 'a container MCP does not manage'}; not restarted`,
+      { name },
+    );
   return { runtime: found.runtime, id: found.seen.id };
 };
 

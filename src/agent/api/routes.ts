@@ -4,9 +4,10 @@
  * (no podman call per request in the steady state) and trigger passes through the scheduler.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { AccelChoice } from '../../domain/accel.js';
 import { asMcpError, McpError } from '../../domain/errors.js';
 import type { HealthRecord, HealthState } from '../../domain/health.js';
-import { LABEL } from '../../domain/observed.js';
+import { LABEL, type ObservedInstance } from '../../domain/observed.js';
 import type { ActionResult } from '../../domain/outcome.js';
 import type { Plan } from '../../domain/plan-types.js';
 import { instanceName } from '../../domain/spec.js';
@@ -37,6 +38,8 @@ export interface ApiContext {
   retry?(name: string): boolean;
   /** File push / pull reaches `<filesRoot>/<service>/` only. */
   filesRoot: string;
+  /** The VMs' accelerator and why it was chosen; undefined while the start-up probe runs. */
+  accelerator?: () => AccelChoice | undefined;
   /** How long an imperative restart waits for an instance to stop (the runtime's stop timeout). */
   stopTimeoutSeconds?: number;
   /** Loads and plans posted service files against what the node observes now, applying nothing (POST /v1/plan). */
@@ -143,6 +146,16 @@ const adopt = async (ctx: ApiContext, service: string): Promise<AdoptAnswer> => 
   return { node: ctx.node, adopted, lastPass: ctx.store.lastPass() ?? null };
 };
 
+/**
+ * This node's instances: MCP's and labelled with this node, or made before the `mcp.node`
+ * label and known to this node's inventory. Another node's are not listed.
+ */
+const ownInstance = (i: ObservedInstance, node: string, known: ReadonlySet<string>): boolean => {
+  if (i.labels[LABEL.managed] !== 'true') return false;
+  const owner = i.labels[LABEL.node];
+  return owner === undefined ? known.has(i.name) : owner === node;
+};
+
 /** What the node runs towards: the revision last applied, else the last good one not yet applied. */
 const desiredNow = (store: StateStore) => store.applied() ?? store.lastGood();
 
@@ -195,7 +208,11 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     method: 'GET',
     path: '/v1/status',
     auth: 'read',
-    handle: async () => ok(statusBody(ctx.node, ctx.source, ctx.store)),
+    handle: async () =>
+      ok({
+        ...statusBody(ctx.node, ctx.source, ctx.store),
+        ...(ctx.accelerator && { vm: ctx.accelerator() ?? { probing: true } }),
+      }),
   },
   {
     method: 'GET',
@@ -245,10 +262,11 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     handle: async () => {
       const view = await observe(ctx, []);
       if (view.error) throw new McpError('RUNTIME_UNAVAILABLE', view.error);
+      const known = new Set(ctx.store.inventory().map((e) => e.name));
       const adopted = new Map(ctx.store.inventory().flatMap((e) => (e.adoptedId ? [[e.adoptedId, e]] : [])));
       const health = ctx.store.health();
       const instances = view.instances
-        .filter((i) => i.labels[LABEL.managed] === 'true' || adopted.has(i.id))
+        .filter((i) => ownInstance(i, ctx.node, known) || adopted.has(i.id))
         .map((i) => ({
           name: i.name,
           id: i.id.slice(0, 12),

@@ -74,7 +74,13 @@ const row = (a: NodeAnswer<StatusAnswer>, s: Style, withNewest: boolean): string
   ];
 };
 
-/** -v: every reason of each node that has one, and what a held revision would remove. */
+/** The VMs' accelerator as the agent reports it (agents before it was added say nothing). */
+const vmLine = (vm: StatusAnswer['vm']): string[] => {
+  if (!vm) return [];
+  return ['probing' in vm ? '  VMs: probing the accelerator' : `  VMs: ${vm.accel} (${vm.reason})`];
+};
+
+/** -v: every reason of each node that has one, what a held revision would remove, the VMs' accelerator. */
 const details = (answers: readonly NodeAnswer<StatusAnswer>[]): string[] =>
   answers.flatMap((a) => {
     if (!a.ok) return [];
@@ -88,6 +94,7 @@ const details = (answers: readonly NodeAnswer<StatusAnswer>[]): string[] =>
         ? [`  applying ${a.body.applying.commit ?? '(directory)'} since ${ago(a.body.applying.since)}`]
         : []),
       ...reasonsOf(a.body).map((p) => `  ${oneLine(p)}`),
+      ...vmLine(a.body.vm),
     ];
     return lines.length ? ['', `${a.node.name}:`, ...lines] : [];
   });
