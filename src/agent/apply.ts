@@ -247,7 +247,7 @@ class Steps {
       runtime.create({
         spec,
         hash: action.hash!,
-        revision: this.pass.revision,
+        revision: action.revision ?? this.pass.revision,
         routePorts,
         node: this.pass.node,
       }),

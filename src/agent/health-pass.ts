@@ -30,7 +30,10 @@ export function rolledBackServices(
   return withRollbacks(services, failed, failed.size > 0 ? store.lastHealthy() : new Map());
 }
 
-/** The plan with each rolled-back component's action saying so (status shows why the old spec runs). */
+/**
+ * The plan with each rolled-back component's action saying so (status shows why the old spec
+ * runs) and naming the revision its spec comes from (its `mcp.revision` label).
+ */
 export const explainRollbacks = (plan: Plan, rolledBack: ReadonlyMap<string, RolledBack>): Plan =>
   rolledBack.size === 0
     ? plan
@@ -39,7 +42,9 @@ export const explainRollbacks = (plan: Plan, rolledBack: ReadonlyMap<string, Rol
         stages: plan.stages.map((stage) =>
           stage.map((a) => {
             const rb = rolledBack.get(a.name);
-            return rb && (a.kind === 'recreate' || a.kind === 'unchanged') ? { ...a, reason: rb.message } : a;
+            if (!rb || (a.kind !== 'recreate' && a.kind !== 'unchanged' && a.kind !== 'create')) return a;
+            const revision = rb.running.revision;
+            return { ...a, reason: rb.message, ...(revision ? { revision } : {}) };
           }),
         ),
       };

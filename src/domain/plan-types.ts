@@ -40,6 +40,8 @@ export interface Action {
   dependsOn?: string[];
   /** Set when the action repairs drift (not a change of desired state); heal/prune policy may skip it. */
   drift?: boolean;
+  /** The revision `spec` comes from, when not the plan's (a rollback runs an older revision's spec). */
+  revision?: string;
 }
 
 /** Actions grouped so that every stage only depends on earlier stages. */

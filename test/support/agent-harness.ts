@@ -5,6 +5,7 @@
 
 import { openRegistry, type SqlRegistry } from '../../src/adapters/sqljs/registry.js';
 import { Adoptions } from '../../src/agent/adoptions.js';
+import { HealthBoard } from '../../src/agent/health-board.js';
 import type { ApplyOptions } from '../../src/agent/apply.js';
 import { OverrideLatch } from '../../src/agent/override.js';
 import { type PassReport, reconcileOnce } from '../../src/agent/reconcile.js';
@@ -36,13 +37,15 @@ export interface Harness {
   adopt(names: readonly string[], opts?: Partial<ApplyOptions>): Promise<ActionResult[]>;
 }
 
-export const harness = async (node = 'rift'): Promise<Harness> => {
+/** `health`: the passes run with a health board, as the daemon's do (rollbacks, health gates). */
+export const harness = async (node = 'rift', features: { health?: boolean } = {}): Promise<Harness> => {
   const runtime = new MemoryRuntime();
   const store = await openRegistry();
   let next: FetchResult | undefined;
   const lastOutcome = new Map<string, string>();
   const adoptions = new Adoptions();
   const overrides = new OverrideLatch();
+  const board = features.health ? new HealthBoard(store) : undefined;
   const source = {
     description: 'test',
     fetch: async (): Promise<FetchResult> => {
@@ -61,6 +64,7 @@ export const harness = async (node = 'rift'): Promise<Harness> => {
         lastOutcome,
         adoptions,
         overrides,
+        ...(board ? { health: board } : {}),
       },
       { ...defaultOptions, ...opts },
     );

@@ -13,6 +13,7 @@ import { freshRecord, nextRecord, probeAddress } from '../../src/domain/health.j
 import { staleMarks, withRollbacks } from '../../src/domain/rollback.js';
 import type { ComponentSpec, HealthSpec } from '../../src/domain/spec.js';
 import { loadRevisionFromFiles } from '../../src/validate/load.js';
+import { harness } from '../support/agent-harness.js';
 import { component as build } from '../support/plan-builders.js';
 
 const pinned = 'mcr.example:8443/app:v1.0.0';
@@ -179,6 +180,19 @@ describe('rollback', () => {
       out.rolledBack.get('web-api')?.message,
       'rolled back: api app:v2 (bbbbbbb) unhealthy after 30 s; running app:v1 from aaaaaaa',
     );
+  });
+
+  it('labels the instance it recreates with the revision whose spec runs, not the rejected one', async () => {
+    const h = await harness('rift', { health: true });
+    h.runtime.addImage(good.image);
+    h.store.setLastHealthy(healthy.get('web-api')!);
+    h.store.markFailed({ name: 'web-api', hash: specHash(bad), reason: 'unhealthy after 30 s', at: '' });
+    h.serve(services, 'bbbbbbb2');
+    const report = await h.pass();
+    assert.equal(report.changes?.results[0]?.outcome, 'created');
+    const [instance] = h.runtime.list();
+    assert.equal(instance.labels['mcp.spec-hash'], specHash(good));
+    assert.equal(instance.labels['mcp.revision'], 'aaaaaaa1');
   });
 
   it('clears a mark once the revision asks for another spec', () => {
