@@ -55,10 +55,12 @@ export const startLoop = (deps: PassDeps, options: ApplyOptions, log: Logger, op
     runtime
       ? [
           runtime.onEvent((e) => {
-            if (e.type !== 'resync' && !mine(e.name)) return;
+            // Ownership (a registry read) is asked only of the events that would act.
             const signal = healthSignalOf(e);
-            if (signal === 'started') board.started(e.name);
-            if (signal === 'died') return board.died(e.name, e.hash!);
+            if (signal && mine(e.name)) {
+              if (signal === 'started') board.started(e.name);
+              if (signal === 'died') return board.died(e.name, e.hash!);
+            }
             const reason = passReasonOf(e, mine);
             if (reason) void scheduler.trigger(reason);
           }),
