@@ -59,8 +59,12 @@ export interface InstanceRuntime {
   inspect(id: string): Promise<RunningConfig>;
   /** Replaces the cache by a full relist (the periodic resync pass). */
   resync(): Promise<void>;
-  /** Returns the local image id of `ref`, pulling it when missing; IMAGE_UNAVAILABLE when it cannot. */
-  ensureImage(ref: string): Promise<string>;
+  /**
+   * Returns the local image id of `ref`, pulling it when missing; IMAGE_UNAVAILABLE when it
+   * cannot. `onPull` is called just before a pull begins, and only then (never for an image
+   * already present, nor by a runtime that does not pull), so "pulling" is never claimed falsely.
+   */
+  ensureImage(ref: string, onPull?: () => void): Promise<string>;
   /** Creates the named network (with DNS between its members) when it does not exist. */
   ensureNetwork(name: string): Promise<void>;
   /** Creates (does not start) the instance `<service>-<component>`; returns its id. CONFLICT when the name is taken. */

@@ -151,9 +151,11 @@ export const runtimeContract = <R extends InstanceRuntime>(
     });
 
     it('returns local image ids from ensureImage, the same observe reports, and a different one per tag', async () => {
-      const v1 = await rt.ensureImage(hooks.images.v1);
-      const v2 = await rt.ensureImage(hooks.images.v2);
+      const pulls: string[] = [];
+      const v1 = await rt.ensureImage(hooks.images.v1, () => pulls.push(hooks.images.v1));
+      const v2 = await rt.ensureImage(hooks.images.v2, () => pulls.push(hooks.images.v2));
       assert.notEqual(v1, v2);
+      assert.deepEqual(pulls, [], 'an image present locally is never said to be pulled');
       const seen = await rt.observe([], [hooks.images.v1, hooks.images.v2, hooks.images.missing]);
       assert.deepEqual(seen.images, { [hooks.images.v1]: v1, [hooks.images.v2]: v2 });
     });

@@ -199,6 +199,17 @@ describe('podman runtime on a real podman', () => {
     });
   });
 
+  it('says it is pulling just before it pulls a missing image, once, even when the pull then fails', async () => {
+    const rt = await track();
+    const ref = `localhost/${PREFIX}missing:never`;
+    const told: string[] = [];
+    await assert.rejects(
+      rt.ensureImage(ref, () => told.push('pulling')),
+      (err) => codeOf(err) === 'IMAGE_UNAVAILABLE',
+    );
+    assert.deepEqual(told, ['pulling']);
+  });
+
   it('reports a name held by an unmanaged container as CONFLICT and leaves that container alone', async () => {
     const rt = await track();
     const holder = await runUnmanaged(docker, `${PREFIX}held-app`);

@@ -188,10 +188,11 @@ export class MemoryRuntime implements InstanceRuntime {
     await this.enter('resync');
   }
 
-  async ensureImage(ref: string): Promise<string> {
+  async ensureImage(ref: string, onPull?: () => void): Promise<string> {
     await this.enter('ensureImage');
     const local = this.images.get(ref);
     if (local) return local;
+    onPull?.();
     const remote = this.remoteImages.get(ref);
     if (!remote) {
       throw new McpError(

@@ -81,7 +81,10 @@ describe('MemoryRuntime fault injection', () => {
   it('pulls only images registered as remote, and a retag changes the observed id', async () => {
     const rt = await withImages();
     const remote = rt.addRemoteImage('registry.example/app:v1');
-    assert.equal(await rt.ensureImage('registry.example/app:v1'), remote);
+    const told: string[] = [];
+    assert.equal(await rt.ensureImage('registry.example/app:v1', () => told.push('pull')), remote);
+    assert.equal(await rt.ensureImage('registry.example/app:v1', () => told.push('again')), remote);
+    assert.deepEqual(told, ['pull'], 'said once: the second call finds it local');
     const retagged = rt.addImage(V1, 'sha256:retagged');
     assert.equal((await rt.observe([], [V1])).images[V1], retagged);
   });

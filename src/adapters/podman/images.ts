@@ -48,16 +48,18 @@ const pull = async (docker: Docker, ref: string): Promise<void> => {
   if (failed) throw unavailable(ref, failed.errorDetail?.message ?? failed.error ?? 'pull failed');
 };
 
-/** Cached id, else local inspect, else pull then inspect. */
+/** Cached id, else local inspect, else pull (telling `onPull` first) then inspect. */
 export const ensureImage = async (
   docker: Docker,
   cached: Map<string, string> | undefined,
   ref: string,
+  onPull?: () => void,
 ): Promise<string> => {
   const known = cached && lookupImage(cached, ref);
   if (known) return known;
   const local = await inspectId(docker, ref);
   if (local) return local;
+  onPull?.();
   await pull(docker, ref);
   const pulled = await inspectId(docker, ref);
   if (!pulled) throw unavailable(ref, 'the pull finished but the image is not present');

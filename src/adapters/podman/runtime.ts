@@ -88,8 +88,8 @@ export class PodmanRuntime implements InstanceRuntime {
     return this.informer.resync();
   }
 
-  async ensureImage(ref: string): Promise<string> {
-    const id = await ensureImage(this.client.api, this.informer.imageIndex(), ref);
+  async ensureImage(ref: string, onPull?: () => void): Promise<string> {
+    const id = await ensureImage(this.client.api, this.informer.imageIndex(), ref, onPull);
     this.informer.noteImage(ref, id);
     return id;
   }

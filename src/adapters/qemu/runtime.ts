@@ -202,6 +202,7 @@ export class QemuRuntime implements InstanceRuntime {
     }
   }
 
+  /** A VM's image is a local file: nothing is ever pulled, so there is no `onPull` to tell. */
   async ensureImage(ref: string): Promise<string> {
     return (await bootImage(ref)).id;
   }
