@@ -10,6 +10,7 @@
  * a name is claimed (and its route ports allocated) and flushed before its create, confirmed
  * with the new hash once the create succeeded, and the claim dropped when the create failed.
  */
+import type { ActivityPhase } from '../domain/activity.js';
 import { asMcpError } from '../domain/errors.js';
 import { blockerOf } from '../domain/graph.js';
 import { type InventoryEntry, inventoryEntry } from '../domain/observed.js';
@@ -33,6 +34,11 @@ export interface ApplyDeps {
   gate?: (action: Action) => GateDecision | undefined;
   /** Tries the bind of each route port before it is used; without one, allocation trusts the registry. */
   ports?: PortProbe;
+  /**
+   * Told as each runtime call on an instance begins (its phase) and when the action ends,
+   * failed or not (undefined): what `GET /v1/services` shows while a pass works.
+   */
+  progress?: (name: string, phase: ActivityPhase | undefined) => void;
 }
 
 export interface ApplyOptions {
@@ -186,6 +192,8 @@ class Steps {
         durationMs: performance.now() - started,
         error: { code: error.code, message: error.message },
       };
+    } finally {
+      this.phase(action.name, undefined);
     }
   }
 
@@ -211,20 +219,27 @@ class Steps {
 
   private async execute(action: Action, runtime: InstanceRuntime): Promise<void> {
     const call = <T>(op: () => Promise<T>) => withRetry(op, this.opts.retry);
+    const name = action.name;
     switch (action.kind) {
       case 'create':
       case 'recreate': {
         const spec = action.spec!;
-        await call(() => runtime.ensureImage(spec.image));
+        await call(() => runtime.ensureImage(spec.image, () => this.phase(name, 'pulling')));
         if (spec.network) await this.network(runtime, spec.network);
-        if (action.id) await call(() => runtime.remove(action.id!));
+        if (action.id) {
+          this.phase(name, 'removing');
+          await call(() => runtime.remove(action.id!));
+        }
         return this.createAndStart(action, spec, runtime, true);
       }
       case 'start':
+        this.phase(name, 'starting');
         return call(() => runtime.start(action.id!));
       case 'stop':
+        this.phase(name, 'stopping');
         return call(() => runtime.stop(action.id!, this.opts.stopTimeoutSeconds));
       case 'remove':
+        this.phase(name, 'removing');
         await call(() => runtime.remove(action.id!));
         this.forget(action.name);
         return;
@@ -243,6 +258,7 @@ class Steps {
   ): Promise<void> {
     const call = <T>(op: () => Promise<T>) => withRetry(op, this.opts.retry);
     const routePorts = await this.ports.free(action.name, spec);
+    this.phase(action.name, 'creating');
     const id = await call(() =>
       runtime.create({
         spec,
@@ -253,6 +269,7 @@ class Steps {
       }),
     );
     this.confirm(inventoryEntry(spec, action.hash!));
+    this.phase(action.name, 'starting');
     try {
       await call(() => runtime.start(id));
     } catch (err) {
@@ -263,6 +280,7 @@ class Steps {
         route,
         port: routePorts[route],
       });
+      this.phase(action.name, 'removing');
       await call(() => runtime.remove(id));
       this.ports.move(action.name, spec, [route], routePorts);
       await this.createAndStart(action, spec, runtime, false);
@@ -290,6 +308,10 @@ class Steps {
   private forget(name: string): void {
     this.pass.inventory.delete(name);
     this.deps.store.forgetInstance(name);
+  }
+
+  private phase(name: string, phase: ActivityPhase | undefined): void {
+    this.deps.progress?.(name, phase);
   }
 
   private network(runtime: InstanceRuntime, name: string): Promise<void> {

@@ -69,6 +69,7 @@ const serveApi = async (
       stopTimeoutSeconds: config.podman.stop_timeout,
       planFiles: (request) => planPosted(agent.deps, agent.loader, request),
       overrides: agent.deps.overrides,
+      activity: agent.activity.get,
     },
     {
       listen: api.listen,

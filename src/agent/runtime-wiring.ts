@@ -14,6 +14,7 @@ import type { InstanceRuntime } from '../ports/instance-runtime.js';
 import type { RevisionLoader } from '../ports/revision-loader.js';
 import type { RevisionSource } from '../ports/revision-source.js';
 import { admissionPolicy, type ResolvedAgentConfig } from '../validate/agent-config.js';
+import { ActivityRecord } from './activity.js';
 import type { ApplyOptions } from './apply.js';
 import { lockStateDir } from './lock.js';
 import { OverrideLatch } from './override.js';
@@ -28,6 +29,8 @@ export interface Agent {
     runtimes: { container: InstanceRuntime; unikernel: QemuRuntime };
   };
   options: ApplyOptions;
+  /** What each pass is doing to each instance right now; the apply sets it through `deps.progress`. */
+  activity: ActivityRecord;
   /** How this agent loads a revision (format, limits, admission), also for planning posted files. */
   loader: RevisionLoader;
   close(): Promise<void>;
@@ -76,6 +79,7 @@ export const wireAgent = async (
     prune: config.policy.prune,
     override: false,
   };
+  const activity = new ActivityRecord();
   return {
     deps: {
       node: config.node,
@@ -86,8 +90,10 @@ export const wireAgent = async (
       lastOutcome: new Map(),
       ports: hostPortProbe,
       overrides: new OverrideLatch(),
+      progress: activity.set,
     },
     options,
+    activity,
     loader,
     async close() {
       await loader.close();

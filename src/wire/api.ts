@@ -5,6 +5,7 @@
  */
 
 import type { AccelChoice } from '../domain/accel.js';
+import type { Activity } from '../domain/activity.js';
 import type { ErrorCode, McpError } from '../domain/errors.js';
 import type { HealthState } from '../domain/health.js';
 import type { InstanceState } from '../domain/observed.js';
@@ -72,6 +73,8 @@ export interface ServiceComponentAnswer {
   health: HealthState;
   /** Why it is not serving as asked (unhealthy, restarting, crash-looping, rolled back), from the last pass. */
   healthNote: string | null;
+  /** What a pass is doing to it right now (pulling, creating, starting, stopping, removing) and since when. */
+  activity: Activity | null;
 }
 
 /** GET /v1/services */

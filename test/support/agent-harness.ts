@@ -5,7 +5,7 @@
 
 import { openRegistry, type SqlRegistry } from '../../src/adapters/sqljs/registry.js';
 import { Adoptions } from '../../src/agent/adoptions.js';
-import type { ApplyOptions } from '../../src/agent/apply.js';
+import type { ApplyDeps, ApplyOptions } from '../../src/agent/apply.js';
 import { HealthBoard } from '../../src/agent/health-board.js';
 import { OverrideLatch } from '../../src/agent/override.js';
 import { type PassReport, reconcileOnce } from '../../src/agent/reconcile.js';
@@ -37,8 +37,14 @@ export interface Harness {
   adopt(names: readonly string[], opts?: Partial<ApplyOptions>): Promise<ActionResult[]>;
 }
 
-/** `health`: the passes run with a health board, as the daemon's do (rollbacks, health gates). */
-export const harness = async (node = 'rift', features: { health?: boolean } = {}): Promise<Harness> => {
+/**
+ * `health`: the passes run with a health board, as the daemon's do (rollbacks, health gates).
+ * `progress`: told of each instance's phase as the apply works, as the daemon's activity record is.
+ */
+export const harness = async (
+  node = 'rift',
+  features: { health?: boolean; progress?: ApplyDeps['progress'] } = {},
+): Promise<Harness> => {
   const runtime = new MemoryRuntime();
   const store = await openRegistry();
   let next: FetchResult | undefined;
@@ -65,6 +71,7 @@ export const harness = async (node = 'rift', features: { health?: boolean } = {}
         adoptions,
         overrides,
         ...(board ? { health: board } : {}),
+        ...(features.progress ? { progress: features.progress } : {}),
       },
       { ...defaultOptions, ...opts },
     );

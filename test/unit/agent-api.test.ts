@@ -19,6 +19,7 @@ import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ActivityRecord } from '../../src/agent/activity.js';
 import { type ApiToken, tokenDigest } from '../../src/agent/api/auth.js';
 import { type ApiServer, startApi } from '../../src/agent/api/server.js';
 import { McpError } from '../../src/domain/errors.js';
@@ -39,6 +40,7 @@ describe('agent API', () => {
   let h: Harness;
   let api: ApiServer;
   const triggers: string[] = [];
+  const activity = new ActivityRecord();
 
   const call = async (path: string, init: RequestInit & { token?: string } = {}) => {
     const headers = new Headers(init.headers);
@@ -74,6 +76,7 @@ describe('agent API', () => {
           return h.adopt(names);
         },
         retry: (name) => name === 'wiki-api',
+        activity: activity.get,
       },
       { listen: '127.0.0.1:0', tokens, webhookSecret: SECRET, bodyLimit: 4096 },
       silentLogger,
@@ -172,6 +175,28 @@ describe('agent API', () => {
         c.healthNote,
       ]),
       [['none', null]],
+    );
+  });
+
+  it('shows what a pass is doing to a component right now, and nothing once it is done', async () => {
+    const phases = async () =>
+      (await call('/v1/services', { token: 'read-token' })).body.services.flatMap(
+        (s: { components: { instance: string; activity: { phase: string; since: string } | null }[] }) =>
+          s.components.map((c) => [c.instance, c.activity?.phase ?? null]),
+      );
+    activity.set('wiki-api', 'pulling');
+    assert.deepEqual(await phases(), [
+      ['dns-server', null],
+      ['wiki-api', 'pulling'],
+      ['wiki-web', null],
+    ]);
+    const since = activity.get('wiki-api')!.since;
+    const body = (await call('/v1/services', { token: 'read-token' })).body;
+    assert.deepEqual(body.services[1].components[0].activity, { phase: 'pulling', since });
+    activity.set('wiki-api', undefined);
+    assert.deepEqual(
+      (await phases()).map(([, p]: [string, string | null]) => p),
+      [null, null, null],
     );
   });
 

@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AccelChoice } from '../../domain/accel.js';
+import type { Activity } from '../../domain/activity.js';
 import { asMcpError, McpError } from '../../domain/errors.js';
 import type { HealthRecord, HealthState } from '../../domain/health.js';
 import { LABEL, type ObservedInstance } from '../../domain/observed.js';
@@ -46,6 +47,8 @@ export interface ApiContext {
   planFiles?: (request: PlanRequest) => Promise<Plan>;
   /** Where a release of a held revision waits for the pass that takes it. */
   overrides?: OverrideLatch;
+  /** What a pass is doing to instance `name` right now (pulling, creating, ...); none: nothing shown. */
+  activity?: (name: string) => Activity | undefined;
 }
 
 export interface ApiRequest {
@@ -244,6 +247,7 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
             state: view.error ? 'unknown' : (seen?.state ?? 'missing'),
             health: c.health ? (health.get(name)?.state ?? 'starting') : 'none',
             healthNote: note ? `${note.state}${note.reason ? `: ${note.reason}` : ''}` : null,
+            activity: ctx.activity?.(name) ?? null,
           };
         }),
       }));
