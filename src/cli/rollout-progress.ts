@@ -1,8 +1,8 @@
 /**
  * What `mcp deploy` waits for and shows while it waits: a node is done with a commit once its
  * pass at that commit is converged or settled (nothing is still starting or restarting); on a
- * terminal, one line per component of the deployed services each time its state or health
- * changes; at the end, each rolled-back component by name.
+ * terminal, one line per component of the deployed services each time its phase (pulling,
+ * creating, starting, stopping, removing), state or health changes; at the end, each rolled-back component by name.
  */
 import type { PassStatus, ServicesAnswer } from '../wire/api.js';
 
@@ -12,8 +12,8 @@ export const settled = (pass: PassStatus): boolean =>
   !(pass.unhealthy ?? []).some((u) => u.state === 'starting' || u.state === 'restarting');
 
 /**
- * Lines for the components of `services` whose state or health changed since `seen` (updated
- * in place): "rift: wiki-main running, starting".
+ * Lines for the components of `services` whose phase, state or health changed since `seen`
+ * (updated in place): "rift: wiki-main creating", then "rift: wiki-main running, starting".
  */
 export const progressLines = (
   node: string,
@@ -25,10 +25,12 @@ export const progressLines = (
   for (const s of answer.services) {
     if (!services.has(s.name)) continue;
     for (const c of s.components) {
-      const now = c.health === 'none' ? c.state : `${c.state}, ${c.health}`;
+      // A phase in progress says more than the state it is changing; the last pass's note is about before.
+      const phase = c.activity?.phase;
+      const now = phase ?? (c.health === 'none' ? c.state : `${c.state}, ${c.health}`);
       if (seen.get(c.instance) === now) continue;
       seen.set(c.instance, now);
-      lines.push(`${node}: ${c.instance} ${now}${c.healthNote ? ` (${c.healthNote})` : ''}`);
+      lines.push(`${node}: ${c.instance} ${now}${!phase && c.healthNote ? ` (${c.healthNote})` : ''}`);
     }
   }
   return lines;

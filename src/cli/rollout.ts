@@ -53,10 +53,17 @@ const refusedAt = (status: StatusAnswer, commit: string): SeenRevision | undefin
     : undefined;
 };
 
+/** How often the node's status is asked while waiting. */
+const STATUS_POLL_MS = 1000;
+/** How often a terminal's progress view is asked: often enough to see a create or a start go by. */
+const PROGRESS_POLL_MS = 250;
+
 /**
  * Waits for one node's agent to report `commit` with a settled pass (converged, or nothing of
  * it still starting: healthy, not only running), or to refuse it; returns that pass or
- * verdict. On a terminal, prints a line per component of `services` as its state or health changes.
+ * verdict. On a terminal, prints a line per component of `services` as its phase (pulling,
+ * creating, starting, ...), state or health changes. The nudge does not wait for its pass,
+ * so the progress of that very pass is seen.
  */
 const awaitNode = async (
   node: Node,
@@ -67,27 +74,26 @@ const awaitNode = async (
   services: ReadonlySet<string>,
 ) => {
   const seen = new Map<string, string>();
-  const nudge = (
-    await askNodes<unknown>([node], '/v1/reconcile?wait=true', {
-      method: 'POST',
-      token,
-      timeoutMs: until - Date.now(),
-    })
-  )[0];
+  const [nudge] = await askNodes<unknown>([node], '/v1/reconcile', { method: 'POST', token });
   if (!nudge.ok && (nudge.error.code === 'UNAUTHORIZED' || nudge.error.code === 'FORBIDDEN'))
     ctx.err(`${node.name}: no operate token; waiting for the agent's webhook or interval`);
-  for (;;) {
-    const [answer] = await askNodes<StatusAnswer>([node], '/v1/status', { token });
-    const pass = answer.ok ? answer.body.lastPass : null;
-    if (ctx.tty) {
-      const [view] = await askNodes<ServicesAnswer>([node], '/v1/services', { token });
-      if (view.ok) for (const line of progressLines(node.name, view.body, services, seen)) ctx.out(line);
-    }
-    if (pass?.revision === commit && settled(pass)) return pass;
-    const stopped = answer.ok ? refusedAt(answer.body, commit) : undefined;
-    if (stopped) return stopped;
-    if (Date.now() > until) return undefined;
-    await sleep(1000);
+  const showProgress = async () => {
+    const [view] = await askNodes<ServicesAnswer>([node], '/v1/services', { token });
+    if (view.ok) for (const line of progressLines(node.name, view.body, services, seen)) ctx.out(line);
+  };
+  for (let asked = 0; ; ) {
+    if (Date.now() - asked >= STATUS_POLL_MS) {
+      asked = Date.now();
+      const [answer] = await askNodes<StatusAnswer>([node], '/v1/status', { token });
+      const pass = answer.ok ? answer.body.lastPass : null;
+      // The view after the verdict, so the last line shows the state the verdict is about.
+      if (ctx.tty) await showProgress();
+      if (pass?.revision === commit && settled(pass)) return pass;
+      const stopped = answer.ok ? refusedAt(answer.body, commit) : undefined;
+      if (stopped) return stopped;
+      if (Date.now() > until) return undefined;
+    } else if (ctx.tty) await showProgress();
+    await sleep(ctx.tty ? PROGRESS_POLL_MS : STATUS_POLL_MS);
   }
 };
 

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { progressLines, rollbackLines, settled } from '../../src/cli/rollout-progress.js';
+import type { ActivityPhase } from '../../src/domain/activity.js';
 import { countOutcomes } from '../../src/domain/outcome.js';
 import type { PassStatus, ServicesAnswer } from '../../src/wire/api.js';
 
@@ -62,6 +63,7 @@ describe('mcp deploy waits for health', () => {
               state: 'running',
               health,
               healthNote: null,
+              activity: null,
             },
             {
               name: 'db',
@@ -71,6 +73,7 @@ describe('mcp deploy waits for health', () => {
               state: 'running',
               health: 'none',
               healthNote: null,
+              activity: null,
             },
           ],
         },
@@ -85,6 +88,55 @@ describe('mcp deploy waits for health', () => {
     assert.deepEqual(progressLines('rift', view('starting'), new Set(['web']), seen), []);
     assert.deepEqual(progressLines('rift', view('healthy'), new Set(['web']), seen), [
       'rift: web-api running, healthy',
+    ]);
+  });
+
+  it('shows the phase a pass is in (pulling, creating, starting) before the state it leads to, a line each', () => {
+    const view = (
+      state: 'missing' | 'created' | 'running',
+      health: 'starting' | 'healthy',
+      phase?: ActivityPhase,
+      healthNote: string | null = null,
+    ): ServicesAnswer => ({
+      node: 'rift',
+      revision: 'abc',
+      runtimeError: null,
+      services: [
+        {
+          name: 'wiki',
+          active: true,
+          dependsOn: [],
+          components: [
+            {
+              name: 'main',
+              instance: 'wiki-main',
+              kind: 'container',
+              image: 'i',
+              state,
+              health,
+              healthNote,
+              activity: phase ? { phase, since: '2026-11-29T00:00:00Z' } : null,
+            },
+          ],
+        },
+      ],
+    });
+    const seen = new Map<string, string>();
+    const note = 'rolled-back: main v2 unhealthy after 3 s';
+    const lines = [
+      view('missing', 'starting', 'pulling', note),
+      view('missing', 'starting', 'pulling', note),
+      view('missing', 'starting', 'creating', note),
+      view('created', 'starting', 'starting', note),
+      view('running', 'starting'),
+      view('running', 'healthy'),
+    ].flatMap((v) => progressLines('rift', v, new Set(['wiki']), seen));
+    assert.deepEqual(lines, [
+      'rift: wiki-main pulling',
+      'rift: wiki-main creating',
+      'rift: wiki-main starting',
+      'rift: wiki-main running, starting',
+      'rift: wiki-main running, healthy',
     ]);
   });
 });
