@@ -30,7 +30,9 @@ export const progressLines = (
       const now = phase ?? (c.health === 'none' ? c.state : `${c.state}, ${c.health}`);
       if (seen.get(c.instance) === now) continue;
       seen.set(c.instance, now);
-      lines.push(`${node}: ${c.instance} ${now}${!phase && c.healthNote ? ` (${c.healthNote})` : ''}`);
+      // A note that only repeats the health ("starting") adds nothing.
+      const note = !phase && c.healthNote && c.healthNote !== c.health ? ` (${c.healthNote})` : '';
+      lines.push(`${node}: ${c.instance} ${now}${note}`);
     }
   }
   return lines;

@@ -91,7 +91,7 @@ describe('mcp deploy waits for health', () => {
     ]);
   });
 
-  it('shows the phase a pass is in (pulling, creating, starting) before the state it leads to, a line each', () => {
+  it('shows the phase a pass is in (pulling, creating, starting) before the state it leads to, a line each, without a note that repeats the health', () => {
     const view = (
       state: 'missing' | 'created' | 'running',
       health: 'starting' | 'healthy',
@@ -128,7 +128,7 @@ describe('mcp deploy waits for health', () => {
       view('missing', 'starting', 'pulling', note),
       view('missing', 'starting', 'creating', note),
       view('created', 'starting', 'starting', note),
-      view('running', 'starting'),
+      view('running', 'starting', undefined, 'starting'),
       view('running', 'healthy'),
     ].flatMap((v) => progressLines('rift', v, new Set(['wiki']), seen));
     assert.deepEqual(lines, [

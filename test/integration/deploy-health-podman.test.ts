@@ -1,0 +1,259 @@
+/**
+ * `mcp deploy` end to end with health, as an operator at a terminal sees it: the CLI (run in
+ * this process, with a TTY) commits and pushes to a real git server (`git http-backend`); the
+ * node's agent (its own loop: scheduler, health board, prober) fetches over HTTP, applies on
+ * real podman and answers on its real API. A healthy v1 is waited for, phase by phase; a v2
+ * that never becomes healthy is rolled back, the deploy exits 4 naming it, and v1 serves again.
+ *
+ * The create and the start of the deployed instance are held until the API has shown their
+ * phase once (a slow runtime, injected): that the CLI sees "creating" and "starting" is then
+ * a fact of the test, not the luck of a 250 ms poll against podman's speed.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gitSource } from '../../src/adapters/git/source.js';
+import { createPodmanRuntime } from '../../src/adapters/podman/runtime.js';
+import { openRegistry } from '../../src/adapters/sqljs/registry.js';
+import { ActivityRecord } from '../../src/agent/activity.js';
+import { tokenDigest } from '../../src/agent/api/auth.js';
+import { type ApiServer, startApi } from '../../src/agent/api/server.js';
+import { type Loop, startLoop } from '../../src/agent/loop.js';
+import { probeHttp } from '../../src/agent/probe.js';
+import type { CliContext } from '../../src/cli/context.js';
+import { EXIT } from '../../src/cli/exit-codes.js';
+import { main } from '../../src/cli/main.js';
+import type { ActivityPhase } from '../../src/domain/activity.js';
+import { silentLogger } from '../../src/log.js';
+import type { InstanceRuntime } from '../../src/ports/instance-runtime.js';
+import { defaultOptions } from '../support/agent-harness.js';
+import { type GitServer, startGitServer } from '../support/git-http.js';
+import { closedPort } from '../support/net.js';
+import {
+  IMAGE_V1,
+  IMAGE_V2,
+  podman,
+  podmanSocket,
+  removeContainers,
+  requirePodman,
+} from '../support/podman.js';
+
+const P = 'i10c-dh';
+const NODE = 'i10c';
+const SERVICE = `${P}-web`;
+const INSTANCE = `${SERVICE}-main`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves once `check` holds; throws naming `what` after `ms`. */
+const until = async (what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+};
+
+/**
+ * The service file: busybox httpd listening on `listen` inside, published on `port`, probed on
+ * 8080 over http. `retries` is high so a server that never answers stays `starting` until its
+ * 3 s start_timeout rolls it back (it never turns `unhealthy` first).
+ */
+const serviceFile = (port: number, image: string, listen: number): string =>
+  [
+    `name = "${SERVICE}"`,
+    `node = "${NODE}"`,
+    '',
+    '[[components]]',
+    'name = "main"',
+    `image = "${image}"`,
+    `cmd = ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -h /www -p ${listen}"]`,
+    `ports = ["127.0.0.1:${port}:8080"]`,
+    '',
+    '[components.health]',
+    'http = 8080',
+    'interval = 1',
+    'timeout = 1',
+    'retries = 100',
+    'start_timeout = 3',
+    '',
+  ].join('\n');
+
+describe('mcp deploy with health, on real podman', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-i10c-deploy-'));
+  const bare = join(dir, 'server', 'services.git');
+  const clone = join(dir, 'clone');
+  let server: GitServer;
+  let api: ApiServer;
+  let loop: Loop;
+  let runtime: InstanceRuntime;
+  let port: number;
+
+  // Phases the apply entered, and how many of them the API has shown.
+  const activity = new ActivityRecord();
+  let entered = 0;
+  let shown = 0;
+  /** While true, the instance's create and start wait until the API has shown their phase. */
+  let holding = false;
+  const shownYet = () => until('the phase shown by the API', () => !holding || shown >= entered, 10_000);
+
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=op', '-c', 'user.email=op@example', ...args], {
+      cwd,
+      encoding: 'utf8',
+    }).trim();
+
+  const mcp = async (...args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const ctx: CliContext = {
+      cwd: dir,
+      env: { MCP_CONFIG: join(dir, 'mcp.toml'), GIT_CONFIG_NOSYSTEM: '1' },
+      out: (t) => out.push(...t.split('\n')),
+      err: (t) => err.push(t),
+      color: false,
+      tty: true,
+    };
+    holding = true;
+    try {
+      const code = await main(args, ctx);
+      return { code, out, err: err.join('\n') };
+    } finally {
+      holding = false;
+    }
+  };
+  const serves = async () => (await probeHttp('127.0.0.1', port, '/', 1000)) === undefined;
+  /** The image the instance runs; none while it is being recreated. */
+  const imageOf = async () =>
+    (await podman('inspect', '--format', '{{.ImageName}}', INSTANCE).catch(() => '')).trim();
+
+  before(async () => {
+    await requirePodman();
+    port = await closedPort();
+    execFileSync('git', ['init', '-q', '--bare', '-b', 'main', bare]);
+    server = await startGitServer(join(dir, 'server'));
+    git(dir, 'clone', '-q', bare, clone);
+    mkdirSync(join(clone, 'services'));
+    // Another node's service, so the first revision is valid and gives this node nothing.
+    writeFileSync(
+      join(clone, 'services', `${P}-elsewhere.toml`),
+      `name = "${P}-elsewhere"\nnode = "${NODE}-other"\n\n[[components]]\nname = "main"\nimage = "${IMAGE_V1}"\n`,
+    );
+    git(clone, 'add', '.');
+    git(clone, 'commit', '-q', '-m', 'first');
+    git(clone, 'push', '-q', 'origin', 'main');
+    git(clone, 'remote', 'set-url', 'origin', server.url('services.git'));
+    git(clone, 'config', 'user.name', 'op');
+    git(clone, 'config', 'user.email', 'op@example');
+
+    const podmanRuntime = await createPodmanRuntime({ socketPath: podmanSocket, stopTimeoutSeconds: 1 });
+    runtime = new Proxy(podmanRuntime, {
+      get(target, prop) {
+        if (prop === 'create')
+          return async (...args: Parameters<InstanceRuntime['create']>) => {
+            await shownYet();
+            return target.create(...args);
+          };
+        if (prop === 'start')
+          return async (...args: Parameters<InstanceRuntime['start']>) => {
+            await shownYet();
+            return target.start(...args);
+          };
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const store = await openRegistry();
+    const source = gitSource({
+      url: server.url('services.git'),
+      branch: 'main',
+      gitdir: join(dir, 'agent.git'),
+    });
+    loop = startLoop(
+      {
+        node: NODE,
+        source,
+        runtimes: { container: runtime },
+        store,
+        log: silentLogger,
+        progress: (name: string, phase: ActivityPhase | undefined) => {
+          activity.set(name, phase);
+          if (phase) entered += 1;
+        },
+      },
+      { ...defaultOptions, stopTimeoutSeconds: 1 },
+      silentLogger,
+      { interval: 3600, debounceMs: 20, prober: { firstDelayMs: 200 } },
+    );
+    api = await startApi(
+      {
+        node: NODE,
+        source: source.description,
+        store,
+        runtimes: [runtime],
+        filesRoot: '/nonexistent',
+        trigger: (reason) => loop.scheduler.trigger(reason),
+        adopt: async () => [],
+        retry: (name) => loop.board.retry(name),
+        activity: (name) => {
+          const now = activity.get(name);
+          if (now) shown = entered;
+          return now;
+        },
+      },
+      { listen: '127.0.0.1:0', tokens: [{ name: 'ops', sha256: tokenDigest('ops-token'), role: 'operate' }] },
+      silentLogger,
+    );
+    writeFileSync(join(dir, 'api.token'), 'ops-token\n');
+    writeFileSync(
+      join(dir, 'mcp.toml'),
+      `[services]\ndir = "clone"\nbranch = "main"\n\n[auth]\ntoken_path = "api.token"\n\n` +
+        `[[nodes]]\nname = "${NODE}"\naddress = "${api.url}"\n`,
+    );
+  });
+
+  after(async () => {
+    await loop?.stop();
+    await api?.close();
+    await runtime?.close();
+    await server?.close();
+    await removeContainers(`${P}-`);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('deploys a healthy v1, showing it being created, started, then healthy, and exits 0', async () => {
+    writeFileSync(join(clone, 'services', `${SERVICE}.toml`), serviceFile(port, IMAGE_V1, 8080));
+    git(clone, 'add', `services/${SERVICE}.toml`);
+    const r = await mcp('deploy', SERVICE, '--timeout', '120');
+    assert.equal(r.code, EXIT.ok, `${r.out.join('\n')}\n${r.err}`);
+    const head = git(clone, 'rev-parse', 'HEAD').slice(0, 7);
+    const at = (line: string) => r.out.indexOf(`${NODE}: ${INSTANCE} ${line}`);
+    assert.ok(at('creating') > 0, r.out.join('\n'));
+    assert.ok(at('starting') > at('creating'), r.out.join('\n'));
+    assert.ok(at('running, healthy') > at('starting'), r.out.join('\n'));
+    assert.match(r.out.at(-1)!, new RegExp(`^${NODE}: converged ${head} in \\d+ ms: `));
+    assert.ok(await serves(), 'v1 serves');
+  });
+
+  it('deploys a v2 that never becomes healthy: rolled back, exit 4 naming it, and v1 serves again', async () => {
+    writeFileSync(join(clone, 'services', `${SERVICE}.toml`), serviceFile(port, IMAGE_V2, 9090));
+    const r = await mcp('deploy', SERVICE, '--timeout', '120');
+    assert.equal(r.code, EXIT.notConverged, `${r.out.join('\n')}\n${r.err}`);
+    const head = git(clone, 'rev-parse', 'HEAD').slice(0, 7);
+    const v2 = r.out.slice(1);
+    assert.ok(v2.includes(`${NODE}: ${INSTANCE} creating`), r.out.join('\n'));
+    assert.ok(v2.includes(`${NODE}: ${INSTANCE} running, starting`), r.out.join('\n'));
+    assert.ok(
+      r.out.some((l) => new RegExp(`^${NODE}: degraded ${head} in \\d+ ms: `).test(l)),
+      r.out.join('\n'),
+    );
+    assert.ok(
+      r.out.some((l) => l.startsWith(`${NODE}: ${INSTANCE} rolled back: `) && /after 3 s/.test(l)),
+      r.out.join('\n'),
+    );
+    await until('v1 serving again', async () => (await imageOf()) === IMAGE_V1 && (await serves()));
+  });
+});
