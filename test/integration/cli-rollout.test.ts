@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gitSource } from '../../src/adapters/git/source.js';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
-import { tokenDigest } from '../../src/agent/api/auth.js';
 import { type ApiServer, startApi } from '../../src/agent/api/server.js';
 import { reconcileOnce } from '../../src/agent/reconcile.js';
 import type { CliContext } from '../../src/cli/context.js';
@@ -21,8 +20,9 @@ import { EXIT } from '../../src/cli/exit-codes.js';
 import { main } from '../../src/cli/main.js';
 import { silentLogger } from '../../src/log.js';
 import { defaultOptions } from '../support/agent-harness.js';
-import { type GitServer, startGitServer } from '../support/git-http.js';
+import type { GitServer } from '../support/git-http.js';
 import { MemoryRuntime } from '../support/memory-runtime.js';
+import { git, opsToken, servicesRepo, writeOperatorConfig } from '../support/services-repo.js';
 
 const image = (name: string, tag: string) => `registry.example:8443/${name}:${tag}`;
 const service = (name: string, tag: string) =>
@@ -35,11 +35,6 @@ describe('mcp deploy, stop and start', () => {
   let server: GitServer;
   let api: ApiServer;
   const runtime = new MemoryRuntime();
-  const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=op', '-c', 'user.email=op@example', ...args], {
-      cwd,
-      encoding: 'utf8',
-    }).trim();
 
   /** The operator's environment: no HOME of the machine's, only what a test gives. */
   let operatorEnv: Record<string, string> = {};
@@ -60,19 +55,10 @@ describe('mcp deploy, stop and start', () => {
 
   before(async () => {
     for (const tag of ['v1', 'v2']) for (const s of ['dns', 'wiki']) runtime.addImage(image(s, tag));
-    execFileSync('git', ['init', '-q', '--bare', '-b', 'main', bare]);
-    server = await startGitServer(join(dir, 'server'));
-    git(dir, 'clone', '-q', bare, clone);
-    writeFileSync(join(dir, 'x'), '');
-    execFileSync('mkdir', ['-p', join(clone, 'services')]);
-    writeFileSync(join(clone, 'services', 'dns.toml'), service('dns', 'v1'));
-    writeFileSync(join(clone, 'services', 'wiki.toml'), service('wiki', 'v1'));
-    git(clone, 'add', '.');
-    git(clone, 'commit', '-q', '-m', 'first');
-    git(clone, 'push', '-q', 'origin', 'main');
-    git(clone, 'remote', 'set-url', 'origin', server.url('services.git'));
-    git(clone, 'config', 'user.name', 'op');
-    git(clone, 'config', 'user.email', 'op@example');
+    ({ server } = await servicesRepo(dir, {
+      'services/dns.toml': service('dns', 'v1'),
+      'services/wiki.toml': service('wiki', 'v1'),
+    }));
 
     const deps = {
       node: 'rift',
@@ -92,15 +78,10 @@ describe('mcp deploy, stop and start', () => {
         trigger: () => reconcileOnce(deps, defaultOptions).then(() => {}),
         adopt: async () => [],
       },
-      { listen: '127.0.0.1:0', tokens: [{ name: 'ops', sha256: tokenDigest('ops-token'), role: 'operate' }] },
+      { listen: '127.0.0.1:0', tokens: [opsToken] },
       silentLogger,
     );
-    writeFileSync(join(dir, 'api.token'), 'ops-token\n');
-    writeFileSync(
-      join(dir, 'mcp.toml'),
-      `[services]\ndir = "clone"\nbranch = "main"\n\n[auth]\ntoken_path = "api.token"\n\n` +
-        `[[nodes]]\nname = "rift"\naddress = "${api.url}"\n`,
-    );
+    writeOperatorConfig(dir, 'rift', api.url);
   });
   after(async () => {
     await api.close();

@@ -10,8 +10,7 @@
  * a fact of the test, not the luck of a 250 ms poll against podman's speed.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,7 +18,6 @@ import { gitSource } from '../../src/adapters/git/source.js';
 import { createPodmanRuntime } from '../../src/adapters/podman/runtime.js';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
 import { ActivityRecord } from '../../src/agent/activity.js';
-import { tokenDigest } from '../../src/agent/api/auth.js';
 import { type ApiServer, startApi } from '../../src/agent/api/server.js';
 import { type Loop, startLoop } from '../../src/agent/loop.js';
 import { probeHttp } from '../../src/agent/probe.js';
@@ -30,7 +28,7 @@ import type { ActivityPhase } from '../../src/domain/activity.js';
 import { silentLogger } from '../../src/log.js';
 import type { InstanceRuntime } from '../../src/ports/instance-runtime.js';
 import { defaultOptions } from '../support/agent-harness.js';
-import { type GitServer, startGitServer } from '../support/git-http.js';
+import type { GitServer } from '../support/git-http.js';
 import { closedPort } from '../support/net.js';
 import {
   IMAGE_V1,
@@ -40,6 +38,7 @@ import {
   removeContainers,
   requirePodman,
 } from '../support/podman.js';
+import { git, opsToken, servicesRepo, writeOperatorConfig } from '../support/services-repo.js';
 
 const P = 'i10c-dh';
 const NODE = 'i10c';
@@ -84,7 +83,6 @@ const serviceFile = (port: number, image: string, listen: number): string =>
 
 describe('mcp deploy with health, on real podman', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-i10c-deploy-'));
-  const bare = join(dir, 'server', 'services.git');
   const clone = join(dir, 'clone');
   let server: GitServer;
   let api: ApiServer;
@@ -99,12 +97,6 @@ describe('mcp deploy with health, on real podman', () => {
   /** While true, the instance's create and start wait until the API has shown their phase. */
   let holding = false;
   const shownYet = () => until('the phase shown by the API', () => !holding || shown >= entered, 10_000);
-
-  const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=op', '-c', 'user.email=op@example', ...args], {
-      cwd,
-      encoding: 'utf8',
-    }).trim();
 
   const mcp = async (...args: string[]) => {
     const out: string[] = [];
@@ -133,21 +125,10 @@ describe('mcp deploy with health, on real podman', () => {
   before(async () => {
     await requirePodman();
     port = await closedPort();
-    execFileSync('git', ['init', '-q', '--bare', '-b', 'main', bare]);
-    server = await startGitServer(join(dir, 'server'));
-    git(dir, 'clone', '-q', bare, clone);
-    mkdirSync(join(clone, 'services'));
     // Another node's service, so the first revision is valid and gives this node nothing.
-    writeFileSync(
-      join(clone, 'services', `${P}-elsewhere.toml`),
-      `name = "${P}-elsewhere"\nnode = "${NODE}-other"\n\n[[components]]\nname = "main"\nimage = "${IMAGE_V1}"\n`,
-    );
-    git(clone, 'add', '.');
-    git(clone, 'commit', '-q', '-m', 'first');
-    git(clone, 'push', '-q', 'origin', 'main');
-    git(clone, 'remote', 'set-url', 'origin', server.url('services.git'));
-    git(clone, 'config', 'user.name', 'op');
-    git(clone, 'config', 'user.email', 'op@example');
+    ({ server } = await servicesRepo(dir, {
+      [`services/${P}-elsewhere.toml`]: `name = "${P}-elsewhere"\nnode = "${NODE}-other"\n\n[[components]]\nname = "main"\nimage = "${IMAGE_V1}"\n`,
+    }));
 
     const podmanRuntime = await createPodmanRuntime({ socketPath: podmanSocket, stopTimeoutSeconds: 1 });
     runtime = new Proxy(podmanRuntime, {
@@ -204,15 +185,10 @@ describe('mcp deploy with health, on real podman', () => {
           return now;
         },
       },
-      { listen: '127.0.0.1:0', tokens: [{ name: 'ops', sha256: tokenDigest('ops-token'), role: 'operate' }] },
+      { listen: '127.0.0.1:0', tokens: [opsToken] },
       silentLogger,
     );
-    writeFileSync(join(dir, 'api.token'), 'ops-token\n');
-    writeFileSync(
-      join(dir, 'mcp.toml'),
-      `[services]\ndir = "clone"\nbranch = "main"\n\n[auth]\ntoken_path = "api.token"\n\n` +
-        `[[nodes]]\nname = "${NODE}"\naddress = "${api.url}"\n`,
-    );
+    writeOperatorConfig(dir, NODE, api.url);
   });
 
   after(async () => {
