@@ -3,11 +3,13 @@
  * this process, with a TTY) commits and pushes to a real git server (`git http-backend`); the
  * node's agent (its own loop: scheduler, health board, prober) fetches over HTTP, applies on
  * real podman and answers on its real API. A healthy v1 is waited for, phase by phase; a v2
- * that never becomes healthy is rolled back, the deploy exits 4 naming it, and v1 serves again.
+ * that never becomes healthy is rolled back, the deploy exits 4 naming it, and v1 serves again;
+ * an image podman really tries to pull (and cannot: no registry is reachable) is shown pulling.
  *
- * The create and the start of the deployed instance are held until the API has shown their
- * phase once (a slow runtime, injected): that the CLI sees "creating" and "starting" is then
- * a fact of the test, not the luck of a 250 ms poll against podman's speed.
+ * The create and the start of the deployed instance, and a failed pull's failure, are held
+ * until the API has shown their phase once (a slow runtime, injected): that the CLI sees
+ * "pulling", "creating" and "starting" is then a fact of the test, not the luck of a 250 ms
+ * poll against podman's speed.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -138,6 +140,16 @@ describe('mcp deploy with health, on real podman', () => {
             await shownYet();
             return target.create(...args);
           };
+        // A pull that failed is told only once the API has shown it pulling.
+        if (prop === 'ensureImage')
+          return async (...args: Parameters<InstanceRuntime['ensureImage']>) => {
+            try {
+              return await target.ensureImage(...args);
+            } catch (err) {
+              await shownYet();
+              throw err;
+            }
+          };
         if (prop === 'start')
           return async (...args: Parameters<InstanceRuntime['start']>) => {
             await shownYet();
@@ -231,5 +243,16 @@ describe('mcp deploy with health, on real podman', () => {
       r.out.join('\n'),
     );
     await until('v1 serving again', async () => (await imageOf()) === IMAGE_V1 && (await serves()));
+  });
+
+  it('deploys an image that is neither local nor pullable: shows it pulling, exits 4, and v1 keeps serving', async () => {
+    const missing = `localhost/${P}-missing:never`;
+    writeFileSync(join(clone, 'services', `${SERVICE}.toml`), serviceFile(port, missing, 8080));
+    const r = await mcp('deploy', SERVICE, '--timeout', '120');
+    assert.equal(r.code, EXIT.notConverged, `${r.out.join('\n')}\n${r.err}`);
+    assert.ok(r.out.includes(`${NODE}: ${INSTANCE} pulling`), r.out.join('\n'));
+    assert.match(r.out.at(-1)!, new RegExp(`^${NODE}: degraded \\w{7} in \\d+ ms: 1 failed`));
+    assert.equal(await imageOf(), IMAGE_V1);
+    assert.ok(await serves(), 'v1 serves');
   });
 });
