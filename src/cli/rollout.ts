@@ -62,8 +62,8 @@ const PROGRESS_POLL_MS = 250;
  * Waits for one node's agent to report `commit` with a settled pass (converged, or nothing of
  * it still starting: healthy, not only running), or to refuse it; returns that pass or
  * verdict. On a terminal, prints a line per component of `services` as its phase (pulling,
- * creating, starting, ...), state or health changes. The nudge does not wait for its pass,
- * so the progress of that very pass is seen.
+ * creating, starting, ...), state or health changes; there the nudge does not wait for its
+ * pass, so the progress of that very pass is seen.
  */
 const awaitNode = async (
   node: Node,
@@ -74,7 +74,11 @@ const awaitNode = async (
   services: ReadonlySet<string>,
 ) => {
   const seen = new Map<string, string>();
-  const [nudge] = await askNodes<unknown>([node], '/v1/reconcile', { method: 'POST', token });
+  const [nudge] = await askNodes<unknown>([node], ctx.tty ? '/v1/reconcile' : '/v1/reconcile?wait=true', {
+    method: 'POST',
+    token,
+    timeoutMs: until - Date.now(),
+  });
   if (!nudge.ok && (nudge.error.code === 'UNAUTHORIZED' || nudge.error.code === 'FORBIDDEN'))
     ctx.err(`${node.name}: no operate token; waiting for the agent's webhook or interval`);
   const showProgress = async () => {
