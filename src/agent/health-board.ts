@@ -2,7 +2,9 @@
  * The agent's view of instance health, kept between passes: which instances have a probe
  * (told by each pass), the state of each (told by the prober, or reset when an instance
  * starts), crash-loop deaths, and timers for the moments a pass must look again (a
- * `start_timeout` running out, a back-off ending). A pass reads it without any runtime call.
+ * `start_timeout` running out, a back-off ending). An instance without a probe counts as
+ * healthy for rollback once it has run `steadyMs` without dying (Nomad's `min_healthy_time`).
+ * A pass reads it without any runtime call.
  * Every transition is recorded in the registry and as an event, and wakes the scheduler.
  */
 import {
@@ -19,6 +21,7 @@ import {
   nextRecord,
   type ProbeRecord,
 } from '../domain/health.js';
+import type { HealthySpec } from '../domain/rollback.js';
 import type { ComponentSpec } from '../domain/spec.js';
 import type { StateStore } from '../ports/state-store.js';
 
@@ -43,10 +46,18 @@ interface Tracked {
 /** Why the board wants a pass: a state changed, a start_timeout ran out, a back-off ended. */
 export type Wake = (reason: string) => void;
 
+/** How long an instance without a probe runs without dying before its spec is its last healthy one. */
+export const STEADY_MS = 10_000;
+
+/** An instance without a probe, as the last pass desired it: watched until it has run steadily. */
+export type SteadyTarget = Omit<ProbeTarget, 'address'>;
+
 export class HealthBoard {
   private readonly tracked = new Map<string, Tracked>();
   private readonly deaths: Map<string, DeathRecord>;
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Running instances without a probe, until they have run `steadyMs`; their timers are not wakes. */
+  private readonly steady = new Map<string, { target: SteadyTarget; timer?: NodeJS.Timeout }>();
   private wake: Wake = () => {};
   /** The states the registry recorded before this agent started: kept for instances still running that spec. */
   private readonly saved: Map<string, HealthRecord>;
@@ -54,6 +65,7 @@ export class HealthBoard {
   constructor(
     private readonly store: StateStore,
     private readonly now: () => number = Date.now,
+    private readonly steadyMs = STEADY_MS,
   ) {
     this.saved = store.health();
     // A crash loop stays one across a restart of the agent: still left stopped, still reported.
@@ -111,6 +123,43 @@ export class HealthBoard {
     }
   }
 
+  /**
+   * Told by each pass: the instances without a probe that run now, and those it (re)created or
+   * started. One that runs `steadyMs` without dying has its spec recorded as the last healthy.
+   */
+  trackSteady(targets: readonly SteadyTarget[], restarted: ReadonlySet<string>): void {
+    const keep = new Set(targets.map((t) => t.name));
+    for (const [name, s] of this.steady) {
+      if (keep.has(name)) continue;
+      clearTimeout(s.timer);
+      this.steady.delete(name);
+    }
+    const recorded = targets.length > 0 ? this.store.lastHealthy() : new Map();
+    for (const target of targets) {
+      const known = this.steady.get(target.name);
+      if (known && known.target.hash === target.hash && !restarted.has(target.name)) continue;
+      clearTimeout(known?.timer);
+      const done = recorded.get(target.name)?.hash === target.hash;
+      this.steady.set(target.name, { target, ...(done ? {} : { timer: this.steadyTimer(target) }) });
+    }
+  }
+
+  /** True while something will wake a pass by itself: a start_timeout or a back-off is running. */
+  pending(): boolean {
+    return this.timers.size > 0;
+  }
+
+  private steadyTimer(target: SteadyTarget): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      const s = this.steady.get(target.name);
+      if (s?.timer !== timer) return;
+      delete s.timer;
+      this.store.setLastHealthy(healthySpec(target));
+    }, this.steadyMs);
+    timer.unref();
+    return timer;
+  }
+
   /** Tracks an instance the registry knew from before a restart of the agent, in its recorded state. */
   private resume(target: ProbeTarget, saved: HealthRecord): void {
     const startedAt = Date.parse(saved.since);
@@ -125,6 +174,11 @@ export class HealthBoard {
   started(name: string): void {
     const t = this.tracked.get(name);
     if (t) this.begin(t.target);
+    const s = this.steady.get(name);
+    if (s) {
+      clearTimeout(s.timer);
+      s.timer = this.steadyTimer(s.target);
+    }
   }
 
   /** One probe result of `name` (undefined error: success) for the instance running `hash`. */
@@ -144,6 +198,11 @@ export class HealthBoard {
 
   /** An instance running `hash` died on its own: counts towards a crash loop; wakes a pass after the back-off. */
   died(name: string, hash: string): void {
+    const s = this.steady.get(name);
+    if (s) {
+      clearTimeout(s.timer);
+      delete s.timer;
+    }
     const before = this.deaths.get(name);
     const record = noteDeath(before, hash, this.now());
     this.deaths.set(name, record);
@@ -186,6 +245,8 @@ export class HealthBoard {
   close(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    for (const s of this.steady.values()) clearTimeout(s.timer);
+    this.steady.clear();
   }
 
   private begin(target: ProbeTarget): void {
@@ -211,13 +272,7 @@ export class HealthBoard {
     }
     if (next.state === 'healthy') {
       this.clearTimer(t.target.name);
-      this.store.setLastHealthy({
-        name: t.target.name,
-        spec: t.target.spec,
-        hash: t.target.hash,
-        ...(t.target.imageId ? { imageId: t.target.imageId } : {}),
-        ...(t.target.revision ? { revision: t.target.revision } : {}),
-      });
+      this.store.setLastHealthy(healthySpec(t.target));
     }
     this.wake(`health ${t.target.name} ${next.state}`);
   }
@@ -254,3 +309,11 @@ export class HealthBoard {
     this.timers.delete(key);
   }
 }
+
+const healthySpec = (t: SteadyTarget): HealthySpec => ({
+  name: t.name,
+  spec: t.spec,
+  hash: t.hash,
+  ...(t.imageId ? { imageId: t.imageId } : {}),
+  ...(t.revision ? { revision: t.revision } : {}),
+});

@@ -14,7 +14,7 @@ import type { Plan } from '../domain/plan-types.js';
 import { type RolledBack, rollbackMessage, staleMarks, withRollbacks } from '../domain/rollback.js';
 import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
 import type { StateStore } from '../ports/state-store.js';
-import type { HealthBoard, ProbeTarget } from './health-board.js';
+import type { HealthBoard, ProbeTarget, SteadyTarget } from './health-board.js';
 
 /** The revision's services with failed specs replaced by their last healthy ones; stale marks cleared. */
 export function rolledBackServices(
@@ -78,25 +78,31 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
   );
   const present = new Set(a.observed.instances.map((i) => i.name));
   const targets: ProbeTarget[] = [];
+  const steady: SteadyTarget[] = [];
   for (const spec of mine.flatMap((s) => s.components)) {
     const name = instanceName(spec);
-    if (!spec.health || !(present.has(name) || restarted.has(name))) continue;
+    if (!(present.has(name) || restarted.has(name))) continue;
     if (done.get(name)?.outcome === 'skipped' || done.get(name)?.outcome === 'stopped') continue;
-    const routes = spec.routes.map((r) => r.name);
-    const address = probeAddress(spec, routes.length > 0 ? a.store.routePorts(name, routes) : {});
     const imageId = a.observed.images[spec.image];
     // A rolled-back component runs the spec of an older revision: its health is that revision's.
     const revision = a.rolledBack.get(name)?.running.revision ?? a.revision.commit;
-    targets.push({
+    const target = {
       name,
       spec,
       hash: specHash(spec),
       ...(revision ? { revision } : {}),
       ...(imageId ? { imageId } : {}),
-      ...(address ? { address } : {}),
-    });
+    };
+    if (!spec.health) {
+      steady.push(target);
+      continue;
+    }
+    const routes = spec.routes.map((r) => r.name);
+    const address = probeAddress(spec, routes.length > 0 ? a.store.routePorts(name, routes) : {});
+    targets.push({ ...target, ...(address ? { address } : {}) });
   }
   a.board.track(targets, restarted);
+  a.board.trackSteady(steady, restarted);
 
   const unhealthy: NotHealthy[] = [];
   let requeue = false;
@@ -104,7 +110,6 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
   for (const t of targets) {
     const state = a.board.state(t.name);
     const rb = a.rolledBack.get(t.name);
-    if (rb) unhealthy.push({ name: t.name, state: 'rolled-back', reason: rb.message });
     if (state === 'healthy') continue;
     const record = a.board.record(t.name)!;
     const waited = (now - record.startedAt) / 1000;
@@ -120,8 +125,15 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
       unhealthy.push({ name: t.name, state: 'rolled-back', reason: failure });
       continue;
     }
+    // Not healthy yet within start_timeout: the rollout is judged when it runs out.
+    const pending = !failure && !a.board.turnedUnhealthy(t.name);
     if (state === 'starting' || state === 'unhealthy')
-      unhealthy.push({ name: t.name, state, ...(record.lastError ? { reason: record.lastError } : {}) });
+      unhealthy.push({
+        name: t.name,
+        state,
+        ...(record.lastError ? { reason: record.lastError } : {}),
+        ...(pending ? { pending } : {}),
+      });
   }
   for (const spec of mine.flatMap((s) => s.components)) {
     const name = instanceName(spec);
@@ -129,7 +141,9 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
     a.board.specIs(name, hash);
     const gate = a.board.gate(name, hash);
     const target = { name, spec, hash, ...(a.revision.commit ? { revision: a.revision.commit } : {}) };
-    if (gate.kind === 'looping' && spec.health && !a.rolledBack.has(name)) {
+    const rb = a.rolledBack.get(name);
+    if (rb) unhealthy.unshift({ name, state: 'rolled-back', reason: rb.message });
+    if (gate.kind === 'looping' && !rb) {
       if (rollBack(a, services.get(spec.service)!, target, 'crash-looping', now)) {
         requeue = true;
         unhealthy.push({ name, state: 'rolled-back', reason: 'crash-looping' });

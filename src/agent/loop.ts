@@ -4,6 +4,7 @@
  * run it on real podman just as the daemon does.
  */
 import { asMcpError } from '../domain/errors.js';
+import { settled } from '../domain/pass.js';
 import type { Logger } from '../log.js';
 import type { ApplyOptions } from './apply.js';
 import { HealthBoard } from './health-board.js';
@@ -27,13 +28,17 @@ export interface LoopOptions {
   /** Debounce of triggers in ms; default 100. */
   debounceMs?: number;
   prober?: ProberOptions;
+  /** How long an instance without a probe runs before its spec counts as healthy; default 10 s. */
+  steadyMs?: number;
   /** Told of every finished pass and why it ran (tests wait on it). */
   onPass?: (report: PassReport, reasons: string[]) => void;
+  /** Told of a pass that crashed (after it is logged). */
+  onError?: (err: unknown) => void;
 }
 
 /** Starts the loop (the first pass is the caller's `scheduler.trigger('start')`). */
 export const startLoop = (deps: PassDeps, options: ApplyOptions, log: Logger, opts: LoopOptions): Loop => {
-  const board = new HealthBoard(deps.store);
+  const board = new HealthBoard(deps.store, Date.now, opts.steadyMs);
   const prober = new Prober(board, deps.runtimes, log, opts.prober);
   const scheduler: Scheduler = createScheduler(
     async (reasons) => {
@@ -46,7 +51,10 @@ export const startLoop = (deps: PassDeps, options: ApplyOptions, log: Logger, op
     {
       intervalMs: opts.interval * 1000,
       debounceMs: opts.debounceMs ?? 100,
-      onError: (err) => log.error('pass crashed', { error: asMcpError(err).toJSON() }),
+      onError: (err) => {
+        log.error('pass crashed', { error: asMcpError(err).toJSON() });
+        opts.onError?.(err);
+      },
     },
   );
   // Another node's instances on a shared runtime are none of this agent's business.
@@ -79,3 +87,23 @@ export const startLoop = (deps: PassDeps, options: ApplyOptions, log: Logger, op
     },
   };
 };
+
+/**
+ * `mcp-agent reconcile --once`: passes until health has settled, then the last pass's report.
+ * A pass alone cannot tell "converged": probed instances need probes, dependents wait for
+ * their dependencies' health, a rollout is judged when its start_timeout runs out, a crash
+ * loop when its back-off ends. So the loop runs, as the daemon's does, until a pass leaves
+ * nothing to wait for (no requeue, no start_timeout or back-off running).
+ */
+export const settle = (deps: PassDeps, options: ApplyOptions, log: Logger): Promise<PassReport> =>
+  new Promise<PassReport>((resolve, reject) => {
+    const finish = (end: () => void) => void loop.stop().then(end, reject);
+    const loop = startLoop(deps, options, log, {
+      interval: 24 * 3600,
+      onPass: (report) => {
+        if (!report.requeue && !loop.board.pending() && settled(report.status)) finish(() => resolve(report));
+      },
+      onError: (err) => finish(() => reject(err)),
+    });
+    void loop.scheduler.trigger('once');
+  });

@@ -2,7 +2,7 @@
 /**
  * The `mcp-agent` executable: `run` keeps the node converged (on its interval, when a managed
  * container dies or vanishes, when a file of a local source changes; one pass at a time);
- * `reconcile --once` does a single pass and exits with its result.
+ * `reconcile --once` converges once (a pass, and more while health settles) and exits with the result.
  * The shebang caps V8's young generation at 1 MB per semi-space: the agent allocates in
  * short bursts (TOML, podman's JSON) and would otherwise keep ~30 MB of nursery resident.
  */
@@ -13,15 +13,16 @@ import { createLogger } from '../log.js';
 import { loadAgentConfig } from '../validate/agent-config.js';
 import { checkApiFiles, runDaemon } from './daemon.js';
 import { guardProcess } from './guard.js';
-import { reconcileOnce } from './reconcile.js';
+import { settle } from './loop.js';
 import { wireAgent } from './runtime-wiring.js';
-import { passLine } from './summary.js';
 
 const USAGE = `usage: mcp-agent run --config FILE
        mcp-agent reconcile --once --config FILE [--override] [--json]
 
   run          reconcile on an interval and whenever a managed container dies or vanishes
-  reconcile    one pass, then exit: 0 converged, 1 degraded (some actions failed), 2 failed
+  reconcile    converge once, then exit: a pass, and more while probed instances start, dependents
+               wait for their health, or a rollout or back-off is still to be judged;
+               0 converged, 1 degraded (something failed, or is not healthy), 2 failed
   --override   allow a revision that removes most of this node's services
   --json       print the pass report as JSON`;
 
@@ -64,9 +65,8 @@ const main = async (argv: string[]): Promise<number> => {
   const agent = await wireAgent(config, log);
   const options = { ...agent.options, override: values.override === true };
   if (command === 'reconcile') {
-    const report = await reconcileOnce(agent.deps, options).finally(() => agent.close());
+    const report = await settle(agent.deps, options, log).finally(() => agent.close());
     if (values.json) console.log(JSON.stringify(report, null, 2));
-    else log.info(passLine(report.status), { ...report.status });
     return EXIT[report.status.result];
   }
   guardProcess(log);

@@ -1,15 +1,10 @@
 /**
- * What `mcp deploy` waits for and shows while it waits: a node is done with a commit once its
- * pass at that commit is converged or settled (nothing is still starting or restarting); on a
- * terminal, one line per component of the deployed services each time its phase (pulling,
- * creating, starting, stopping, removing), state or health changes; at the end, each rolled-back component by name.
+ * What `mcp deploy` shows while it waits for a node's pass at a commit to be settled
+ * (domain/pass.ts): on a terminal, one line per component of the deployed services each time
+ * its phase (pulling, creating, starting, stopping, removing), state or health changes; at
+ * the end, each rolled-back component by name.
  */
 import type { PassStatus, ServicesAnswer } from '../wire/api.js';
-
-/** True when the pass at the awaited commit will not get better by waiting: converged, or nothing still starting. */
-export const settled = (pass: PassStatus): boolean =>
-  pass.result !== 'degraded' ||
-  !(pass.unhealthy ?? []).some((u) => u.state === 'starting' || u.state === 'restarting');
 
 /**
  * Lines for the components of `services` whose phase, state or health changed since `seen`

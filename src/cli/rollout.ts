@@ -10,6 +10,7 @@ import { loadRevisionFromDir } from '../adapters/dir/load.js';
 import { resolveIdentities } from '../adapters/git/identity.js';
 import { commitAndPush } from '../adapters/git/push.js';
 import { McpError } from '../domain/errors.js';
+import { settled } from '../domain/pass.js';
 import { formatSpecError } from '../domain/spec-error.js';
 import type { CliConfig } from '../generated/cli.js';
 import { style } from '../render/style.js';
@@ -18,7 +19,7 @@ import { askNodes } from './agent-client.js';
 import { type Node, readToken } from './config.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { progressLines, rollbackLines, settled } from './rollout-progress.js';
+import { progressLines, rollbackLines } from './rollout-progress.js';
 import { editFilesChecked } from './toml-edit.js';
 
 export interface RolloutOptions {

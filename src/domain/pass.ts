@@ -28,7 +28,18 @@ export interface NotHealthy {
   name: string;
   state: 'starting' | 'unhealthy' | 'restarting' | 'crash-looping' | 'rolled-back';
   reason?: string;
+  /** Its start_timeout still runs: the agent judges it again by itself (healthy, or rolled back). */
+  pending?: boolean;
 }
+
+/**
+ * True when a pass will not end otherwise by waiting: converged, or nothing still starting,
+ * restarting, or within its start_timeout (it may yet turn healthy or be rolled back).
+ * `mcp deploy` stops waiting there, and so does `mcp-agent reconcile --once`.
+ */
+export const settled = (pass: Pick<PassStatus, 'result' | 'unhealthy'>): boolean =>
+  pass.result !== 'degraded' ||
+  !(pass.unhealthy ?? []).some((u) => u.state === 'starting' || u.state === 'restarting' || u.pending);
 
 /** Events of health: a transition of an instance's state, a rollback, a crash loop given up on. */
 export type HealthEventKind = 'starting' | 'healthy' | 'unhealthy' | 'rolled-back' | 'crash-looping';

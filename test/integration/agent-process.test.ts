@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { after, before, type TestContext, test } from 'node:test';
 import { tokenDigest } from '../../src/agent/api/auth.js';
 import { startGitServer } from '../support/git-http.js';
-import { closedPort } from '../support/net.js';
+import { closedPort, closedPorts } from '../support/net.js';
 import {
   containerStates,
   IMAGE_V1,
@@ -403,4 +403,58 @@ test('kill -9 of the agent during a rollback: the restarted agent ends on the la
   assert.equal(list[0].Labels['mcp.spec-hash'], v1, 'the last healthy spec');
   assert.equal(list[0].State, 'running');
   await second.stop();
+});
+
+test('reconcile --once converges health too: it returns once the probed service is healthy and its dependent started after it, and a probe that never answers is degraded at its start_timeout', async (t) => {
+  const R = `${P}o`;
+  t.after(() => removeContainers(`${R}-`));
+  const root = join(dir, 'once-health');
+  await mkdir(join(root, 'repo', 'services'), { recursive: true });
+  const [apiPort, deadPort] = await closedPorts(2);
+  const file = (name: string, body: string) =>
+    writeFile(join(root, 'repo', 'services', `${R}-${name}.toml`), body);
+  // The server listens only after 2 s: a single pass would find it starting.
+  await file(
+    'api',
+    `name = "${R}-api"\nnode = "${R}"\n[[components]]\nname = "main"\nimage = "${IMAGE_V1}"\n` +
+      `cmd = ["sh", "-c", "sleep 2; mkdir -p /www && echo ok > /www/index.html && exec httpd -f -h /www -p 8080"]\n` +
+      `ports = ["127.0.0.1:${apiPort}:8080"]\n[components.health]\nhttp = 8080\ninterval = 1\ntimeout = 1\nretries = 1\nstart_timeout = 30\n`,
+  );
+  await file(
+    'web',
+    `name = "${R}-web"\nnode = "${R}"\ndepends_on = ["${R}-api"]\n[[components]]\nname = "main"\nimage = "${IMAGE_V1}"\ncmd = ["sleep", "3600"]\n`,
+  );
+  const config = join(root, 'mcp-agent.toml');
+  await writeFile(
+    config,
+    `node = "${R}"\nstate_dir = "${root}/state"\n[source]\npath = "${root}/repo"\n` +
+      `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n`,
+  );
+  const good = await reconcileJson(t, config);
+  assert.equal(good.code, 0, JSON.stringify(good.report.status));
+  assert.equal(good.report.status.result, 'converged');
+  assert.deepEqual(good.report.status.unhealthy ?? [], []);
+  const states = JSON.parse(await podman('inspect', `${R}-api-main`, `${R}-web-main`)) as {
+    State: { StartedAt: string };
+  }[];
+  const [api, web] = states;
+  assert.equal(await (await fetch(`http://127.0.0.1:${apiPort}/`)).text(), 'ok\n', 'it serves');
+  // api cannot answer before its 2 s sleep ends, so web started after api's first healthy probe.
+  assert.ok(Date.parse(web.State.StartedAt) > Date.parse(api.State.StartedAt) + 2000, 'web waited for api');
+
+  await file(
+    'dead',
+    `name = "${R}-dead"\nnode = "${R}"\n[[components]]\nname = "main"\nimage = "${IMAGE_V1}"\ncmd = ["sleep", "3600"]\n` +
+      `ports = ["127.0.0.1:${deadPort}:8080"]\n[components.health]\nhttp = 8080\ninterval = 1\ntimeout = 1\nretries = 1\nstart_timeout = 3\n`,
+  );
+  const started = Date.now();
+  const bad = await reconcileJson(t, config);
+  assert.equal(bad.code, 1, 'degraded');
+  assert.equal(bad.report.status.result, 'degraded');
+  assert.ok(Date.now() - started >= 3000, 'judged when its start_timeout ran out, not before');
+  assert.deepEqual(
+    bad.report.status.unhealthy.map((u: { name: string; state: string }) => [u.name, u.state]),
+    [[`${R}-dead-main`, 'unhealthy']],
+  );
+  assert.equal(bad.report.status.unhealthy[0].pending, undefined, 'nothing left to wait for');
 });

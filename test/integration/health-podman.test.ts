@@ -72,6 +72,7 @@ const agent = async (files: [string, string][]) => {
       interval: 3600,
       debounceMs: 20,
       prober: { firstDelayMs: 200 },
+      steadyMs: 1000,
       onPass: (report, why) => {
         passes.push(report);
         reasons.push(...why);
@@ -357,4 +358,38 @@ test('a new spec that crash-loops is rolled back to the last healthy one', async
   assert.match(a.events('cl').find((e) => e.kind === 'rolled-back')!.message, / crash-looping; running /);
   await a.until('v1 healthy again', () => a.loop.board.state(`${P}-cl-main`) === 'healthy');
   assert.equal((await inspect('cl')).Config.Labels['mcp.spec-hash'], v1.Config.Labels['mcp.spec-hash']);
+});
+
+test('a component without a probe: the spec that ran steadily is its last healthy; a new spec that crash-loops is rolled back to it', async () => {
+  const sleeper = [`image = "${IMAGE_V1}"`, 'cmd = ["sleep", "3600"]', 'restart = "no"'];
+  const a = await agent([service('np', sleeper)]);
+  const name = `${P}-np-main`;
+  await a.until('v1 steady: its spec recorded as the last healthy', () => a.store.lastHealthy().has(name));
+  const v1 = await inspect('np');
+  assert.equal(a.store.lastHealthy().get(name)!.hash, v1.Config.Labels['mcp.spec-hash']);
+  assert.equal(a.loop.board.state(name), 'none', 'no probe: its health is none');
+
+  await a.write([service('np', [`image = "${IMAGE_V2}"`, 'cmd = ["sh", "-c", "exit 3"]', 'restart = "no"'])]);
+  await a.loop.scheduler.trigger('v2');
+  await a.until('rolled back', () => a.events('np').some((e) => e.kind === 'rolled-back'), 120_000);
+  const rolled = a.events('np').find((e) => e.kind === 'rolled-back')!;
+  assert.match(
+    rolled.message,
+    /busybox:v2 \([0-9a-f]+\) crash-looping; running localhost\/mcp-test\/busybox:v1 from /,
+  );
+  assert.equal(
+    a.store.lastHealthy().get(name)!.hash,
+    v1.Config.Labels['mcp.spec-hash'],
+    'v2 never ran steadily',
+  );
+  await a.until('v1 running again', () => {
+    const last = a.passes.at(-1)?.changes?.results.find((r) => r.name === name);
+    return last?.outcome === 'created' || last?.outcome === 'recreated';
+  });
+  const back = await inspect('np');
+  assert.equal(back.State.Status, 'running');
+  assert.equal(back.Config.Labels['mcp.spec-hash'], v1.Config.Labels['mcp.spec-hash']);
+  for (let i = 0; i < 3; i++) await a.loop.scheduler.trigger(`again ${i}`);
+  assert.equal((await inspect('np')).Id, back.Id, 'the failed spec is not applied again');
+  assert.equal(a.last()!.unhealthy?.find((u) => u.name === name)?.state, 'rolled-back');
 });

@@ -220,6 +220,23 @@ describe("podman's own healthcheck", () => {
 });
 
 describe('the health board', () => {
+  it('takes the spec of an instance without a probe as healthy once it ran steadily, not while it keeps dying', async () => {
+    const store = await openRegistry();
+    const board = new HealthBoard(store, Date.now, 30);
+    const spec = build('web', 'api', { image: 'app:v1' });
+    const target = { name: 'web-api', spec, hash: specHash(spec), revision: 'aaaaaaa1' };
+    const recorded = () => store.lastHealthy().get('web-api');
+    board.trackSteady([target], new Set(['web-api']));
+    board.died('web-api', target.hash);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(recorded(), undefined, 'it died before it ran 30 ms: not steady');
+    board.started('web-api');
+    while (!recorded()) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(recorded(), { name: 'web-api', spec, hash: target.hash, revision: 'aaaaaaa1' });
+    assert.equal(board.pending(), true, 'the death left a back-off running');
+    board.close();
+  });
+
   it('keeps a crash loop across a restart of the agent, until a retry or a new spec', async () => {
     const store = await openRegistry();
     let now = 0;

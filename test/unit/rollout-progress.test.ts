@@ -4,9 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { progressLines, rollbackLines, settled } from '../../src/cli/rollout-progress.js';
+import { progressLines, rollbackLines } from '../../src/cli/rollout-progress.js';
 import type { ActivityPhase } from '../../src/domain/activity.js';
 import { countOutcomes } from '../../src/domain/outcome.js';
+import { settled } from '../../src/domain/pass.js';
 import type { PassStatus, ServicesAnswer } from '../../src/wire/api.js';
 
 const pass = (result: PassStatus['result'], unhealthy?: PassStatus['unhealthy']): PassStatus => ({
@@ -21,11 +22,16 @@ const pass = (result: PassStatus['result'], unhealthy?: PassStatus['unhealthy'])
 });
 
 describe('mcp deploy waits for health', () => {
-  it('keeps waiting while an instance is starting or restarting, not once it is unhealthy or rolled back', () => {
+  it('keeps waiting while an instance is starting, restarting or within its start_timeout, not once it is unhealthy past it or rolled back', () => {
     assert.equal(settled(pass('converged')), true);
     assert.equal(settled(pass('degraded', [{ name: 'web-api', state: 'starting' }])), false);
     assert.equal(settled(pass('degraded', [{ name: 'web-api', state: 'restarting' }])), false);
     assert.equal(settled(pass('degraded', [{ name: 'web-api', state: 'unhealthy' }])), true);
+    assert.equal(
+      settled(pass('degraded', [{ name: 'web-api', state: 'unhealthy', pending: true }])),
+      false,
+      'an unhealthy instance within its start_timeout may still be rolled back',
+    );
     assert.equal(settled(pass('degraded', [{ name: 'web-api', state: 'rolled-back', reason: 'r' }])), true);
     assert.equal(settled(pass('failed')), true);
   });
