@@ -15,6 +15,13 @@ export const passReasonOf = (event: RuntimeEvent, mine: (name: string) => boolea
 };
 
 /**
+ * Whether `event` is about an instance of `node`: its node label says so at once; only an
+ * instance made before that label is looked up (`known`: the inventory, the last good revision).
+ */
+export const ofNode = (event: RuntimeEvent, node: string, known: (name: string) => boolean): boolean =>
+  event.node !== undefined ? event.node === node : known(event.name);
+
+/**
  * What `event` tells the health board: a managed instance died on its own (counted towards a
  * crash loop; the board then wakes a pass when the back-off ends, instead of a pass per death),
  * or started again (its health starts afresh). Undefined for the agent's own stops and removes.

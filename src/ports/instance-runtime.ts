@@ -27,6 +27,8 @@ export interface RuntimeEvent {
   managed: boolean;
   /** The `mcp.spec-hash` label of the instance, when it has one. */
   hash?: string;
+  /** The `mcp.node` label of the instance, when it has one (instances made before it have none). */
+  node?: string;
   /**
    * Caused by this runtime's own stop or remove (the agent's action, not drift): the pass that
    * asked for it already accounts for it, so it triggers no pass.

@@ -18,6 +18,7 @@ export const request = (spec: ComponentSpec, over: Partial<CreateRequest> = {}):
   hash: 'h-0001',
   revision: 'rev-abc',
   routePorts: {},
+  node: 'contract-node',
   ...over,
 });
 

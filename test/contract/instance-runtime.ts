@@ -191,7 +191,7 @@ export const runtimeContract = <R extends InstanceRuntime>(
       await eventually('die event', () => events.some((e) => e.type === 'die' && e.id === id));
     });
 
-    it('sees a container killed by hand within 1 s, with a die event for it', async () => {
+    it('sees a container killed by hand within 1 s, with a die event for it that names its node', async () => {
       const id = await running(service);
       events.length = 0;
       await hooks.killByHand(rt, `${service}-app`);
@@ -200,6 +200,8 @@ export const runtimeContract = <R extends InstanceRuntime>(
         async () => (await stateOf(`${service}-app`)) === 'exited',
       );
       await eventually('die event', () => events.some((e) => e.type === 'die' && e.id === id));
+      const die = events.find((e) => e.type === 'die' && e.id === id)!;
+      assert.equal(die.node, 'contract-node', 'the mcp.node label');
     });
 
     it('sees a container removed by hand within 1 s, with a remove event marked managed', async () => {

@@ -303,7 +303,8 @@ export class MemoryRuntime implements InstanceRuntime {
   /** `own`: caused by the port's stop or remove (the agent), not by hand. */
   private emitFor(inst: MemoryInstance, type: RuntimeEvent['type'], own = false): void {
     const managed = inst.labels[LABEL.managed] === 'true';
-    const event = { type, name: inst.name, id: inst.id, managed, own };
+    const node = inst.labels[LABEL.node];
+    const event = { type, name: inst.name, id: inst.id, managed, own, ...(node ? { node } : {}) };
     this.events.push(event);
     for (const listener of this.listeners) listener(event);
   }

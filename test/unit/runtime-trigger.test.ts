@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { healthSignalOf, passReasonOf } from '../../src/agent/runtime-trigger.js';
+import { healthSignalOf, ofNode, passReasonOf } from '../../src/agent/runtime-trigger.js';
 import type { RuntimeEvent } from '../../src/ports/instance-runtime.js';
 import { harness } from '../support/agent-harness.js';
 import { service } from '../support/plan-builders.js';
@@ -25,6 +25,27 @@ test('a managed instance dying or vanishing by itself calls for a pass; the agen
   assert.equal(passReasonOf(event({ managed: false }), mine), undefined);
   assert.equal(passReasonOf(event({ type: 'start' }), mine), undefined);
   assert.equal(passReasonOf(event({ name: 'other-main' }), mine), undefined, 'another node’s instance');
+});
+
+test('an event’s node label tells whose instance it is without a registry lookup; an unlabelled one is looked up', () => {
+  const event = (node?: string): RuntimeEvent => ({
+    type: 'die',
+    name: 'web-main',
+    id: 'abc',
+    managed: true,
+    own: false,
+    ...(node ? { node } : {}),
+  });
+  const asked: string[] = [];
+  const known = (name: string) => {
+    asked.push(name);
+    return true;
+  };
+  assert.equal(ofNode(event('rift'), 'rift', known), true);
+  assert.equal(ofNode(event('elsewhere'), 'rift', known), false, 'another node’s, though the name is known');
+  assert.deepEqual(asked, [], 'labelled: no lookup');
+  assert.equal(ofNode(event(), 'rift', known), true);
+  assert.deepEqual(asked, ['web-main'], 'made before the label: looked up');
 });
 
 test('a labelled instance’s own death counts towards a crash loop (no pass of its own); any start of it restarts its health', () => {

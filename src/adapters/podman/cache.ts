@@ -12,6 +12,8 @@ export class ContainerCache {
   images = new Map<string, string>();
   private seq = 0;
   private readonly touched = new Map<string, number>();
+  /** When a container was last known to be gone: a relist from before that must not bring it back. */
+  private readonly removed = new Map<string, number>();
   private imagesTouched = 0;
 
   /** Records that an event changed container `id` (or the images); returns the sequence point. */
@@ -46,14 +48,21 @@ export class ContainerCache {
     this.touch(id);
     const value = next(this.containers.get(id));
     if (value) this.containers.set(id, value);
-    else this.containers.delete(id);
+    else this.gone(id);
     return raced;
+  }
+
+  /** Container `id` no longer exists (an event, a write or a targeted list said so). */
+  gone(id: string): void {
+    this.containers.delete(id);
+    this.removed.set(id, this.seq);
   }
 
   /**
    * Replaces the store by a relist that started at `since`. Containers touched by events
-   * after `since` keep their event-driven value; their ids are returned so they can be
-   * refreshed again. Also says whether the images changed after `since` and whether the
+   * after `since` keep their event-driven value (or, when an event told of them but no refresh
+   * has yet, the relist's: only a removal after `since` drops them); their ids are returned so
+   * they can be refreshed again. Also says whether the images changed after `since` and whether the
    * relist found anything the events had not told us.
    */
   replace(
@@ -63,6 +72,7 @@ export class ContainerCache {
   ): { stale: string[]; imagesStale: boolean; changed: boolean } {
     const next = new Map(containers.map((c) => [c.id, c]));
     const stale: string[] = [];
+    for (const [id, at] of this.removed) if (at <= since) this.removed.delete(id);
     for (const [id, at] of this.touched) {
       if (at <= since) {
         this.touched.delete(id);
@@ -71,7 +81,7 @@ export class ContainerCache {
       stale.push(id);
       const current = this.containers.get(id);
       if (current) next.set(id, current);
-      else next.delete(id);
+      else if (this.removed.has(id)) next.delete(id);
     }
     const changed = !sameContainers(this.containers, next);
     this.containers = next;

@@ -41,7 +41,16 @@ export class EventRelay {
       this.own.delete(event.id);
     const queued = this.pending.get(event.id) ?? [];
     const hash = event.attributes[LABEL.specHash];
-    const record = { type, name: event.name, id: event.id, managed, own, ...(hash ? { hash } : {}) };
+    const node = event.attributes[LABEL.node];
+    const record = {
+      type,
+      name: event.name,
+      id: event.id,
+      managed,
+      own,
+      ...(hash ? { hash } : {}),
+      ...(node ? { node } : {}),
+    };
     this.pending.set(event.id, [...queued, record]);
   }
 

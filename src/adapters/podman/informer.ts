@@ -290,7 +290,7 @@ export class Informer {
       this.refreshes.add(event.id);
       return;
     }
-    this.cache.containers.delete(event.id);
+    this.cache.gone(event.id);
     if (!this.refreshes.has(event.id)) this.events.flush(event.id);
   }
 }

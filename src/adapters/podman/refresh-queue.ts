@@ -71,7 +71,7 @@ export class RefreshQueue {
           }
           const entry = byId.get(id);
           if (entry) cache.containers.set(id, toInstance(entry));
-          else cache.containers.delete(id);
+          else cache.gone(id);
           this.hooks.settled(id);
         }
         ids = [];

@@ -18,7 +18,13 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McpError } from '../../domain/errors.js';
 import { managedLabels } from '../../domain/instance.js';
-import type { InstanceState, Observed, ObservedInstance, RunningConfig } from '../../domain/observed.js';
+import {
+  type InstanceState,
+  LABEL,
+  type Observed,
+  type ObservedInstance,
+  type RunningConfig,
+} from '../../domain/observed.js';
 import { instanceName } from '../../domain/spec.js';
 import type { CreateRequest, InstanceRuntime, RuntimeEvent } from '../../ports/instance-runtime.js';
 import { type AccelChoice, type AccelSetting, chooseAccel } from './accel.js';
@@ -157,7 +163,9 @@ export class QemuRuntime implements InstanceRuntime {
 
   /** `own`: the event follows this runtime's own stop or remove, not the VM's doing. */
   private emit(type: RuntimeEvent['type'], rec: VmRecord, own = false): void {
-    for (const l of this.listeners) l({ type, name: rec.name, id: rec.id, managed: true, own });
+    const node = rec.labels[LABEL.node];
+    const event = { type, name: rec.name, id: rec.id, managed: true, own, ...(node ? { node } : {}) };
+    for (const l of this.listeners) l(event);
   }
 
   private poll(): void {
