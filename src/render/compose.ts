@@ -5,7 +5,7 @@
 
 import { dependencyOrder, serviceGraph } from '../domain/graph.js';
 import { specHash } from '../domain/hash.js';
-import { LABEL } from '../domain/observed.js';
+import { managedLabels } from '../domain/instance.js';
 import type { ComponentSpec, ServiceSpec } from '../domain/spec.js';
 import { instanceName } from '../domain/spec.js';
 import { inactiveNote, portText, type Rendered, unikernelNote, volumeText } from './common.js';
@@ -22,7 +22,11 @@ const nonEmpty = (entries: [string, YamlValue | undefined][]): Record<string, Ya
   );
 
 /** One compose service for one container component. */
-export function composeService(c: ComponentSpec, dependsOn: readonly string[]): Record<string, YamlValue> {
+export function composeService(
+  c: ComponentSpec,
+  dependsOn: readonly string[],
+  node?: string,
+): Record<string, YamlValue> {
   return nonEmpty([
     ['container_name', instanceName(c)],
     ['image', literal(c.image)],
@@ -34,15 +38,7 @@ export function composeService(c: ComponentSpec, dependsOn: readonly string[]): 
     ['restart', c.restart],
     ['user', c.user],
     ['init', true],
-    [
-      'labels',
-      {
-        [LABEL.managed]: 'true',
-        [LABEL.service]: c.service,
-        [LABEL.component]: c.name,
-        [LABEL.specHash]: specHash(c),
-      },
-    ],
+    ['labels', managedLabels(c, specHash(c), undefined, node)],
     ['depends_on', [...dependsOn]],
   ]);
 }
@@ -52,6 +48,7 @@ export function renderCompose(services: readonly ServiceSpec[]): Rendered {
   const notes: string[] = [];
   const comments: string[] = [];
   const deps = serviceGraph(services);
+  const nodeOf = new Map(services.map((s) => [s.name, s.node]));
   const components = dependencyOrder(services);
   const containers = new Set(components.filter((c) => c.kind === 'container').map(instanceName));
   const entries: Record<string, YamlValue> = {};
@@ -65,6 +62,7 @@ export function renderCompose(services: readonly ServiceSpec[]): Rendered {
     entries[name] = composeService(
       c,
       (deps.get(name) ?? []).filter((d) => containers.has(d)),
+      nodeOf.get(c.service),
     );
   }
   for (const s of services.filter((x) => !x.active)) notes.push(inactiveNote(s, 'compose'));

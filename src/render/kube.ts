@@ -102,7 +102,10 @@ export function kubePod(s: ServiceSpec, notes: string[]): Record<string, YamlVal
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: s.name, labels: { [LABEL.managed]: 'true', [LABEL.service]: s.name } },
+    metadata: {
+      name: s.name,
+      labels: { [LABEL.managed]: 'true', [LABEL.node]: s.node, [LABEL.service]: s.name },
+    },
     spec,
   };
 }

@@ -5,23 +5,18 @@
 
 import { dependencyOrder } from '../domain/graph.js';
 import { specHash } from '../domain/hash.js';
-import { LABEL } from '../domain/observed.js';
+import { managedLabels } from '../domain/instance.js';
 import type { ComponentSpec, ServiceSpec } from '../domain/spec.js';
 import { instanceName } from '../domain/spec.js';
 import { portText, type Rendered, unikernelNote, volumeText } from './common.js';
 import { shellQuote } from './shell.js';
 
 /** The argument vector of `podman run` (or `podman create` when the service is inactive). */
-export function podmanRunArgs(c: ComponentSpec, active = true): string[] {
+export function podmanRunArgs(c: ComponentSpec, active = true, node?: string): string[] {
   const name = instanceName(c);
   const args = active ? ['podman', 'run', '-d', '--name', name] : ['podman', 'create', '--name', name];
-  const labels = [
-    [LABEL.managed, 'true'],
-    [LABEL.service, c.service],
-    [LABEL.component, c.name],
-    [LABEL.specHash, specHash(c)],
-  ];
-  for (const [key, value] of labels) args.push('--label', `${key}=${value}`);
+  for (const [key, value] of Object.entries(managedLabels(c, specHash(c), undefined, node)))
+    args.push('--label', `${key}=${value}`);
   if (c.network) args.push('--network', c.network);
   if (c.user) args.push('--user', c.user);
   args.push('--restart', c.restart);
@@ -63,6 +58,7 @@ const routeComments = (c: ComponentSpec): string[] =>
 /** A shell script: networks first, then every component in dependency order. */
 export function renderPodmanRun(services: readonly ServiceSpec[]): Rendered {
   const active = new Map(services.map((s) => [s.name, s.active]));
+  const nodeOf = new Map(services.map((s) => [s.name, s.node]));
   const notes: string[] = [];
   const blocks: string[] = [];
   const components = dependencyOrder(services);
@@ -88,7 +84,7 @@ export function renderPodmanRun(services: readonly ServiceSpec[]): Rendered {
       ...(isActive ? [] : [`# ${c.service} is inactive: created, not started`]),
       ...routeComments(c),
     ];
-    blocks.push([...comments, formatCommand(podmanRunArgs(c, isActive))].join('\n'));
+    blocks.push([...comments, formatCommand(podmanRunArgs(c, isActive, nodeOf.get(c.service)))].join('\n'));
   }
   return { text: `${blocks.join('\n\n')}\n`, notes };
 }

@@ -96,10 +96,17 @@ describe('QEMU runtime', () => {
     assert.equal(recorded.reason, choice.reason);
   });
 
-  it('boots a VM that serves on its forwarded port, labelled with its spec hash', async () => {
+  it('boots a VM that serves on its forwarded port, labelled with its spec hash, and says since when it runs', async () => {
     const spec = vm('alpha', alphaPort);
     const id = await rt.create({ spec, hash: specHash(spec), revision: 'c0ffee', routePorts: {} });
+    assert.equal(await rt.startedAt(id), undefined, 'created, never started');
+    const before = Date.now();
     await rt.start(id);
+    const since = Date.parse((await rt.startedAt(id))!);
+    assert.ok(
+      since >= before - 1000 && since <= Date.now(),
+      `started at ${since}, between ${before} and now`,
+    );
     assert.match(await page(alphaPort), /mcp-guest alpha-vm/);
     const [seen] = (await rt.observe([], [GUEST])).instances;
     assert.equal(seen.name, 'alpha-vm');

@@ -52,6 +52,7 @@ describe('render podman-run', () => {
 
 podman run -d --name notes-db \\
   --label mcp.managed=true \\
+  --label mcp.node=rift \\
   --label mcp.service=notes \\
   --label mcp.component=db \\
   --label mcp.spec-hash=${specHash(db)} \\
@@ -61,6 +62,7 @@ podman run -d --name notes-db \\
 
 podman run -d --name notes-api \\
   --label mcp.managed=true \\
+  --label mcp.node=rift \\
   --label mcp.service=notes \\
   --label mcp.component=api \\
   --label mcp.spec-hash=${specHash(api)} \\
@@ -118,6 +120,7 @@ services:
     init: true
     labels:
       mcp.managed: "true"
+      mcp.node: rift
       mcp.service: notes
       mcp.component: db
       mcp.spec-hash: ${yamlScalar(specHash(db))}
@@ -141,6 +144,7 @@ services:
     init: true
     labels:
       mcp.managed: "true"
+      mcp.node: rift
       mcp.service: notes
       mcp.component: api
       mcp.spec-hash: ${yamlScalar(specHash(api))}
@@ -166,6 +170,7 @@ metadata:
   name: notes
   labels:
     mcp.managed: "true"
+    mcp.node: rift
     mcp.service: notes
 spec:
   restartPolicy: Always

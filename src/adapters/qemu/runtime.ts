@@ -14,7 +14,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McpError } from '../../domain/errors.js';
 import { managedLabels } from '../../domain/instance.js';
@@ -370,6 +370,14 @@ export class QemuRuntime implements InstanceRuntime {
   }
 
   /** VMs are only ever MCP's own (found by their state directories): there is none to adopt. */
+  /** When the VM's QEMU started: it writes its pid file then, and each start begins without one. */
+  async startedAt(id: string): Promise<string | undefined> {
+    const rec = this.vms.get(id);
+    if (!rec || this.pidOf(rec) === undefined) return undefined;
+    const at = await stat(join(this.dirOf(rec.name), 'qemu.pid')).catch(() => undefined);
+    return at?.mtime.toISOString();
+  }
+
   async inspect(id: string): Promise<RunningConfig> {
     throw new McpError('NOT_FOUND', `VM ${id} cannot be adopted: only containers can`, { id });
   }
