@@ -103,6 +103,13 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
   }
   a.board.track(targets, restarted);
   a.board.trackSteady(steady, restarted);
+  // A VM whose guest never booted died at its start: its retries back off, and end crash-looping.
+  const specs = new Map(mine.flatMap((s) => s.components.map((c) => [instanceName(c), c] as const)));
+  for (const r of a.results) {
+    const spec = specs.get(r.name);
+    if (r.outcome === 'failed' && r.error?.code === 'BOOT_TIMEOUT' && spec)
+      a.board.died(r.name, specHash(spec));
+  }
 
   const unhealthy: NotHealthy[] = [];
   let requeue = false;

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createQemuRuntime, type QemuRuntime } from '../../src/adapters/qemu/runtime.js';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
+import { HealthBoard } from '../../src/agent/health-board.js';
 import { reconcileOnce } from '../../src/agent/reconcile.js';
 import { McpError } from '../../src/domain/errors.js';
 import { specHash } from '../../src/domain/hash.js';
@@ -222,12 +223,14 @@ describe('QEMU runtime: the boot deadline', () => {
     assert.equal(qemuPids(join(dir, 'vms-closed')).length, 0);
   });
 
-  it('a reconcile pass reports the VM failed with the boot deadline as its reason, and leaves no QEMU', async () => {
+  it('a reconcile pass reports the VM failed with the boot deadline as its reason, leaves no QEMU, and backs off before the next boot', async () => {
     const services = [
       service('silent', [vm('silent', await closedPort(), { image: silent })], { node: 'silent' }),
     ];
     const deps = await passDeps('silent', services, rt);
-    const { status } = await reconcileOnce(deps, defaultOptions);
+    const now = Date.now();
+    const health = new HealthBoard(deps.store, () => now);
+    const { status } = await reconcileOnce({ ...deps, health }, defaultOptions);
     assert.notEqual(status.result, 'converged');
     assert.equal(status.summary, '1 failed');
     assert.deepEqual(
@@ -237,5 +240,12 @@ describe('QEMU runtime: the boot deadline', () => {
     assert.equal(qemuPids(vms).length, 0);
     const [seen] = (await rt.observe([], [])).instances;
     assert.notEqual(seen.state, 'running');
+    // The clock stands still: the next pass comes within the first back-off (1 s).
+    const again = await reconcileOnce({ ...deps, health }, defaultOptions);
+    const [result] = again.changes!.results;
+    assert.equal(result.outcome, 'skipped');
+    assert.match(result.reason, /^back-off: died 1x, next start in 1 s$/);
+    assert.equal(qemuPids(vms).length, 0, 'no boot during the back-off');
+    health.close();
   });
 });
