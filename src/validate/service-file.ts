@@ -4,8 +4,8 @@
  * `mcp validate` accepts and that normalises to the same spec.
  */
 import { stringify } from '@decimalturn/toml-patch';
-import type { ComponentSpec, PortBinding, ServiceSpec, VolumeMount } from '../domain/spec.js';
-import type { Component, ServiceFile } from '../generated/service.js';
+import type { ComponentSpec, HealthSpec, PortBinding, ServiceSpec, VolumeMount } from '../domain/spec.js';
+import type { Component, Health, ServiceFile } from '../generated/service.js';
 
 const portSpec = (p: PortBinding): string => {
   const ip = p.hostIp === '' ? '' : p.hostIp.includes(':') ? `[${p.hostIp}]:` : `${p.hostIp}:`;
@@ -13,6 +13,17 @@ const portSpec = (p: PortBinding): string => {
 };
 
 const volumeSpec = (v: VolumeMount): string => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`;
+
+const healthFile = (h: HealthSpec): Health => ({
+  ...(h.probe.kind === 'cmd' && { cmd: h.probe.cmd as Health['cmd'] }),
+  ...(h.probe.kind === 'http' && { http: h.probe.port, path: h.probe.path }),
+  ...(h.probe.kind === 'tcp' && { tcp: h.probe.port }),
+  interval: h.interval,
+  timeout: h.timeout,
+  retries: h.retries,
+  start_period: h.startPeriod,
+  start_timeout: h.startTimeout,
+});
 
 const componentFile = (c: ComponentSpec): Component => ({
   name: c.name,
@@ -36,6 +47,7 @@ const componentFile = (c: ComponentSpec): Component => ({
       ...(r.hostname !== undefined && { hostname: r.hostname }),
     })),
   }),
+  ...(c.health !== undefined && { health: healthFile(c.health) }),
 });
 
 /** The service file's value for `spec` (the inverse of normalisation). */
@@ -43,6 +55,7 @@ export const serviceFileOf = (spec: ServiceSpec): ServiceFile => ({
   name: spec.name,
   node: spec.node,
   active: spec.active,
+  ...(spec.rollback === false && { rollback: false }),
   ...(spec.dependsOn.length > 0 && { depends_on: spec.dependsOn }),
   components: spec.components.map(componentFile) as ServiceFile['components'],
 });
