@@ -15,7 +15,7 @@ import type { NotHealthy, PassResult, PassStatus } from '../domain/pass.js';
 import { plan } from '../domain/plan.js';
 import type { Plan } from '../domain/plan-types.js';
 import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
-import { formatSpecError } from '../domain/spec-error.js';
+import { formatSpecError, type SpecError } from '../domain/spec-error.js';
 import type { Logger } from '../log.js';
 import type { RevisionSource } from '../ports/revision-source.js';
 import type { Problem, RevisionFate, StateStore } from '../ports/state-store.js';
@@ -42,6 +42,8 @@ export interface PassDeps extends ApplyDeps {
   overrides?: OverrideLatch;
   /** Instance health between passes; without it health is not looked at (no probes, no rollback). */
   health?: HealthBoard;
+  /** The node's admission policy applied again to the last good revision before falling back on it. */
+  recheck?: (revision: Revision) => Promise<SpecError[]>;
 }
 
 /** What a pass did, for the API, the CLI and tests. */
@@ -345,7 +347,22 @@ const desiredRevision = async (deps: PassDeps, errors: Problem[]): Promise<Targe
     });
   }
   const lastGood = deps.store.lastGood();
-  return lastGood && { revision: lastGood, fresh: false };
+  if (!lastGood) return undefined;
+  const violations = (await deps.recheck?.(lastGood)) ?? [];
+  if (violations.length === 0) return { revision: lastGood, fresh: false };
+  // Admitted under an older policy: nothing of it is applied now, and nothing is removed either.
+  const commit = lastGood.commit ? ` ${lastGood.commit.slice(0, 7)}` : '';
+  errors.push(
+    ...violations.map((e) => ({
+      code: 'POLICY_VIOLATION' as const,
+      message: `last good revision${commit} breaks the admission policy now: ${formatSpecError(e)}`,
+    })),
+  );
+  deps.log.warn('last good revision breaks the admission policy now; applying nothing', {
+    commit: lastGood.commit,
+    violations: violations.length,
+  });
+  return undefined;
 };
 
 /** An invalid commit becomes the newest seen, rejected with every located error. */

@@ -10,6 +10,7 @@ import { createPodmanRuntime } from '../adapters/podman/runtime.js';
 import { createQemuRuntime, type QemuRuntime } from '../adapters/qemu/runtime.js';
 import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
 import { createLogger, type Logger } from '../log.js';
+import { admitter } from '../policy/admit.js';
 import type { InstanceRuntime } from '../ports/instance-runtime.js';
 import type { RevisionLoader } from '../ports/revision-loader.js';
 import type { RevisionSource } from '../ports/revision-source.js';
@@ -18,6 +19,7 @@ import { ActivityRecord } from './activity.js';
 import type { ApplyOptions } from './apply.js';
 import { lockStateDir } from './lock.js';
 import { OverrideLatch } from './override.js';
+import { recheckRevision } from './recheck.js';
 import type { PassDeps } from './reconcile.js';
 import { workerLoader } from './revision-loader.js';
 import { prepareStateDir } from './state-dir.js';
@@ -66,11 +68,13 @@ export const wireAgent = async (
   });
   void unikernel.accelerator().then((choice) => log.info('qemu accelerator chosen', { ...choice }));
   // Admission protects what controls this node: the runtime's socket and the agent's own state.
-  const loader = workerLoader({
+  const admission = {
     policy: admissionPolicy(config),
     node: config.node,
     protectedPaths: [config.podman.socket, config.state_dir],
-  });
+  };
+  const loader = workerLoader(admission);
+  const admit = admitter(admission.policy, admission);
   const options: ApplyOptions = {
     concurrency: config.policy.concurrency,
     retry: { retries: config.policy.retries, delayMs: 500 },
@@ -91,6 +95,7 @@ export const wireAgent = async (
       ports: hostPortProbe,
       overrides: new OverrideLatch(),
       progress: activity.set,
+      recheck: (revision) => recheckRevision(admit, revision),
     },
     options,
     activity,

@@ -19,6 +19,7 @@ import { defaultOptions } from '../support/agent-harness.js';
 import {
   containerStates,
   IMAGE_V1,
+  podman,
   podmanSocket,
   removeContainers,
   requirePodman,
@@ -85,6 +86,42 @@ describe('admission on the real podman', () => {
       assert.deepEqual(await containerStates(`${P}-`), { [`${P}-ok-main`]: 'running' });
     } finally {
       await agent.close();
+      await rm(join(dir, 'repo', 'services'), { recursive: true, force: true });
+      await mkdir(join(dir, 'repo', 'services'));
+      await removeContainers(`${P}-`);
+    }
+  });
+
+  it('holds a narrowed policy against the last good revision too: nothing of it is applied again, nothing removed', async () => {
+    await mkdir(join(dir, 'srv', 'data'), { recursive: true });
+    const wide = await wire(`allowed_volume_roots = ["${dir}/srv"]\n`);
+    try {
+      await service('data', `volumes = ["${dir}/srv/data:/data"]\n`);
+      await service('plain');
+      const first = await pass(wide);
+      assert.equal(first.status.result, 'converged', JSON.stringify(first.status.errors));
+    } finally {
+      await wide.close();
+    }
+    await podman('rm', '-f', `${P}-data-main`);
+    const narrow = await wire('allowed_volume_roots = ["/srv"]\n');
+    try {
+      const second = await pass(narrow);
+      assert.equal(second.status.result, 'failed', 'no revision the policy admits: nothing applied');
+      const messages = second.status.errors.map((e) => `${e.code} ${e.message.split(' (policy')[0]}`);
+      assert.ok(
+        messages.includes(
+          `POLICY_VIOLATION last good revision breaks the admission policy now: services/${P}-data.toml components[0].volumes[0]: volume source '${dir}/srv/data' is outside the allowed roots (/srv)`,
+        ),
+        messages.join('\n'),
+      );
+      assert.deepEqual(
+        await containerStates(`${P}-`),
+        { [`${P}-plain-main`]: 'running' },
+        'the forbidden mount is not brought back; the rest is left running',
+      );
+    } finally {
+      await narrow.close();
       await rm(join(dir, 'repo', 'services'), { recursive: true, force: true });
       await mkdir(join(dir, 'repo', 'services'));
       await removeContainers(`${P}-`);
