@@ -9,8 +9,9 @@ import type { RuntimeEvent } from '../ports/instance-runtime.js';
  */
 export const passReasonOf = (event: RuntimeEvent, mine: (name: string) => boolean): string | undefined => {
   if (event.type === 'resync') return `runtime resync ${event.name}`;
-  if (!event.managed || event.own) return undefined;
+  if (event.own) return undefined;
   if (event.type !== 'die' && event.type !== 'remove') return undefined;
+  // Unlabelled is asked too: an adopted container keeps the labels it was made with (none).
   return mine(event.name) ? `runtime ${event.type} ${event.name}` : undefined;
 };
 

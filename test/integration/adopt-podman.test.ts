@@ -12,7 +12,9 @@ import { dirSource } from '../../src/adapters/dir/source.js';
 import { createPodmanRuntime } from '../../src/adapters/podman/runtime.js';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
 import { Adoptions } from '../../src/agent/adoptions.js';
+import { isOwnInstance } from '../../src/agent/own-names.js';
 import { reconcileOnce } from '../../src/agent/reconcile.js';
+import { ofNode, passReasonOf } from '../../src/agent/runtime-trigger.js';
 import { silentLogger } from '../../src/log.js';
 import type { RuntimeEvent } from '../../src/ports/instance-runtime.js';
 import { defaultOptions } from '../support/agent-harness.js';
@@ -92,6 +94,19 @@ test('adopt keeps a container that runs as the spec asks, without a recreate, ev
   const mine = next.changes?.results.find((r) => r.name === `${P}-web-main`);
   assert.equal(mine?.outcome, 'unchanged', "MCP's now, and up to date");
   assert.equal(await idOf(`${P}-web-main`), before);
+
+  // It keeps the labels it was made with (none), yet its death by hand calls for a pass.
+  const died = new Promise<RuntimeEvent>((resolve) =>
+    a.runtime.onEvent((e) => e.type === 'die' && e.id === before && resolve(e)),
+  );
+  await podman('kill', `${P}-web-main`);
+  const event = await died;
+  assert.equal(event.managed, false);
+  const known = (name: string) => isOwnInstance(a.store, 'i7-node', name);
+  assert.equal(
+    passReasonOf(event, () => ofNode(event, 'i7-node', known)),
+    `runtime die ${P}-web-main`,
+  );
 });
 
 test('adopt replaces a container that differs from the spec, even with heal off', async () => {

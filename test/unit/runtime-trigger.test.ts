@@ -22,7 +22,12 @@ test('a managed instance dying or vanishing by itself calls for a pass; the agen
   assert.equal(passReasonOf(event({ type: 'resync', name: '' }), mine), 'runtime resync ');
   assert.equal(passReasonOf(event({ own: true }), mine), undefined);
   assert.equal(passReasonOf(event({ type: 'remove', own: true }), mine), undefined);
-  assert.equal(passReasonOf(event({ managed: false }), mine), undefined);
+  assert.equal(
+    passReasonOf(event({ managed: false }), mine),
+    'runtime die web-main',
+    'an unlabelled instance of this node’s (adopted): its death calls for a pass too',
+  );
+  assert.equal(passReasonOf(event({ managed: false, name: 'other-main' }), mine), undefined);
   assert.equal(passReasonOf(event({ type: 'start' }), mine), undefined);
   assert.equal(passReasonOf(event({ name: 'other-main' }), mine), undefined, 'another node’s instance');
 });
