@@ -33,6 +33,14 @@ export const progressLines = (
   return lines;
 };
 
+/** Why the pass did not converge, as the agent said: "rift: wiki-main IMAGE_UNAVAILABLE: ...", at most `max`. */
+export const errorLines = (node: string, pass: PassStatus, max = 5): string[] => {
+  const lines = pass.errors.map((e) => `${node}: ${e.name ? `${e.name} ` : ''}${e.code}: ${e.message}`);
+  return lines.length <= max
+    ? lines
+    : [...lines.slice(0, max), `${node}: ... and ${lines.length - max} more`];
+};
+
 /** "rolled back: rift wiki-main: rolled back: main ..." for each rolled-back instance of the pass. */
 export const rollbackLines = (node: string, pass: PassStatus): string[] =>
   (pass.unhealthy ?? [])

@@ -19,7 +19,7 @@ import { askNodes } from './agent-client.js';
 import { type Node, readToken } from './config.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { progressLines, rollbackLines } from './rollout-progress.js';
+import { errorLines, progressLines, rollbackLines } from './rollout-progress.js';
 import { editFilesChecked } from './toml-edit.js';
 
 export interface RolloutOptions {
@@ -169,7 +169,7 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
       return;
     }
     ctx.out(`${node.name}: ${pass.result} ${short} in ${pass.durationMs} ms: ${pass.summary}`);
-    for (const line of rollbackLines(node.name, pass)) ctx.out(line);
+    for (const line of [...errorLines(node.name, pass), ...rollbackLines(node.name, pass)]) ctx.out(line);
     if (pass.result !== 'converged') code = EXIT.notConverged;
   });
   return code;

@@ -251,7 +251,12 @@ describe('mcp deploy with health, on real podman', () => {
     const r = await mcp('deploy', SERVICE, '--timeout', '120');
     assert.equal(r.code, EXIT.notConverged, `${r.out.join('\n')}\n${r.err}`);
     assert.ok(r.out.includes(`${NODE}: ${INSTANCE} pulling`), r.out.join('\n'));
-    assert.match(r.out.at(-1)!, new RegExp(`^${NODE}: degraded \\w{7} in \\d+ ms: 1 failed`));
+    assert.match(r.out.at(-2)!, new RegExp(`^${NODE}: degraded \\w{7} in \\d+ ms: 1 failed`));
+    assert.match(
+      r.out.at(-1)!,
+      new RegExp(`^${NODE}: ${INSTANCE} IMAGE_UNAVAILABLE: .*${P}-missing:never`),
+      'and why',
+    );
     assert.equal(await imageOf(), IMAGE_V1);
     assert.ok(await serves(), 'v1 serves');
   });

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { progressLines, rollbackLines } from '../../src/cli/rollout-progress.js';
+import { errorLines, progressLines, rollbackLines } from '../../src/cli/rollout-progress.js';
 import type { ActivityPhase } from '../../src/domain/activity.js';
 import { countOutcomes } from '../../src/domain/outcome.js';
 import { settled } from '../../src/domain/pass.js';
@@ -48,6 +48,19 @@ describe('mcp deploy waits for health', () => {
     assert.deepEqual(rollbackLines('rift', p), [
       'rift: web-api rolled back: rolled back: api 1234567 unhealthy after 3 s; running 89abcde',
     ]);
+  });
+
+  it('says why a pass did not converge, at most five reasons', () => {
+    const errors = Array.from({ length: 7 }, (_, i) => ({
+      code: 'IMAGE_UNAVAILABLE' as const,
+      message: `image app:v${i} cannot be pulled`,
+      name: `web-c${i}`,
+    }));
+    const lines = errorLines('rift', { ...pass('degraded'), errors });
+    assert.equal(lines.length, 6);
+    assert.equal(lines[0], 'rift: web-c0 IMAGE_UNAVAILABLE: image app:v0 cannot be pulled');
+    assert.equal(lines[5], 'rift: ... and 2 more');
+    assert.deepEqual(errorLines('rift', pass('converged')), []);
   });
 
   it('prints a line per component of the deployed services only when its state or health changed', () => {
