@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { reconcileOnce } from '../../src/agent/reconcile.js';
 import { type Agent, wireAgent } from '../../src/agent/runtime-wiring.js';
 import { silentLogger } from '../../src/log.js';
@@ -62,6 +62,13 @@ const wire = async (admission: string): Promise<Agent> => {
 const pass = (agent: Agent) => reconcileOnce(agent.deps, { ...defaultOptions, stopTimeoutSeconds: 1 });
 
 describe('admission on the real podman', () => {
+  // Each test starts from an empty repository and none of this run's containers.
+  afterEach(async () => {
+    await rm(join(dir, 'repo', 'services'), { recursive: true, force: true });
+    await mkdir(join(dir, 'repo', 'services'));
+    await removeContainers(`${P}-`);
+  });
+
   it('rejects a revision mounting the podman socket whole: nothing of it is created, the last good keeps running', async () => {
     // Roots wide enough to hold the socket: the rule that stops it is the file type, links followed.
     const agent = await wire(`allowed_volume_roots = ["${dir}/srv", "/run"]\n`);
@@ -86,9 +93,6 @@ describe('admission on the real podman', () => {
       assert.deepEqual(await containerStates(`${P}-`), { [`${P}-ok-main`]: 'running' });
     } finally {
       await agent.close();
-      await rm(join(dir, 'repo', 'services'), { recursive: true, force: true });
-      await mkdir(join(dir, 'repo', 'services'));
-      await removeContainers(`${P}-`);
     }
   });
 
@@ -122,9 +126,6 @@ describe('admission on the real podman', () => {
       );
     } finally {
       await narrow.close();
-      await rm(join(dir, 'repo', 'services'), { recursive: true, force: true });
-      await mkdir(join(dir, 'repo', 'services'));
-      await removeContainers(`${P}-`);
     }
   });
 
@@ -150,9 +151,6 @@ describe('admission on the real podman', () => {
       );
     } finally {
       await agent.close();
-      await rm(join(dir, 'repo', 'services'), { recursive: true, force: true });
-      await mkdir(join(dir, 'repo', 'services'));
-      await removeContainers(`${P}-`);
     }
   });
 });

@@ -65,21 +65,13 @@ const agent = async () => {
 
 const idOf = (name: string) => podman('inspect', '--format', '{{.Id}}', name);
 
+/** The service's container made by hand, without MCP's labels, with environment `env`. */
+const byHand = (env: string) =>
+  podman('run', '-d', '--name', `${P}-web-main`, '-e', env, IMAGE_V1, 'httpd', '-f', '-p', '8080');
+
 // The containers made by hand exist before the agent starts: its first list holds them.
 test('adopt keeps a container that runs as the spec asks, without a recreate, even with heal off', async () => {
-  await podman(
-    'run',
-    '-d',
-    '--name',
-    `${P}-web-main`,
-    '-e',
-    'MODE=prod',
-    IMAGE_V1,
-    'httpd',
-    '-f',
-    '-p',
-    '8080',
-  );
+  await byHand('MODE=prod');
   const before = await idOf(`${P}-web-main`);
   const a = await agent();
   assert.match((await a.pass(false)).status.summary, /1 conflict/);
@@ -110,19 +102,7 @@ test('adopt keeps a container that runs as the spec asks, without a recreate, ev
 });
 
 test('adopt replaces a container that differs from the spec, even with heal off', async () => {
-  await podman(
-    'run',
-    '-d',
-    '--name',
-    `${P}-web-main`,
-    '-e',
-    'MODE=dev',
-    IMAGE_V1,
-    'httpd',
-    '-f',
-    '-p',
-    '8080',
-  );
+  await byHand('MODE=dev');
   const before = await idOf(`${P}-web-main`);
   const a = await agent();
   const [result] = await a.adopt([`${P}-web-main`], false);

@@ -7,7 +7,7 @@
  * and plan --live after a container is stopped by hand (the agent runs with heal = false).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -22,9 +22,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tokenDigest } from '../../src/agent/api/auth.js';
-import { type GitServer, startGitServer } from '../support/git-http.js';
+import type { GitServer } from '../support/git-http.js';
 import { closedPort } from '../support/net.js';
 import { IMAGE_V1, podman, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
+import { git, servicesRepo } from '../support/services-repo.js';
 
 const P = 'i11-op';
 const NODE = 'i11node';
@@ -44,18 +45,12 @@ interface Run {
 describe('the operator CLI against a real agent, git server and podman', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-i11-op-'));
   const home = join(dir, 'home');
-  const bare = join(dir, 'server', 'services.git');
+  let bare = '';
   const clone = join(home, 'services');
   const configFile = join(home, '.config', 'mcp', 'mcp.toml');
   let server: GitServer;
   let agent: ChildProcess | undefined;
   let address = '';
-
-  const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=op', '-c', 'user.email=op@example', ...args], {
-      cwd,
-      encoding: 'utf8',
-    }).trim();
 
   /** `mcp ARGS` as a process with its own HOME; `input` is piped to its stdin. */
   const mcp = (args: string[], opts: { input?: string; env?: Record<string, string> } = {}): Promise<Run> =>
@@ -104,17 +99,11 @@ describe('the operator CLI against a real agent, git server and podman', () => {
     await requirePodman();
     await removeContainers(`${P}-`);
     mkdirSync(join(home, '.config', 'mcp'), { recursive: true });
-    execFileSync('git', ['init', '-q', '--bare', '-b', 'main', bare]);
-    server = await startGitServer(join(dir, 'server'));
-    git(dir, 'clone', '-q', bare, clone);
-    mkdirSync(join(clone, 'services'));
-    writeFileSync(join(clone, 'services', `${P}-web.toml`), serviceText(`${P}-web`));
-    git(clone, 'add', '.');
-    git(clone, 'commit', '-q', '-m', 'first');
-    git(clone, 'push', '-q', 'origin', 'main');
-    git(clone, 'remote', 'set-url', 'origin', server.url('services.git'));
-    git(clone, 'config', 'user.name', 'op');
-    git(clone, 'config', 'user.email', 'op@example');
+    ({ server, bare } = await servicesRepo(
+      dir,
+      { [`services/${P}-web.toml`]: serviceText(`${P}-web`) },
+      clone,
+    ));
 
     const port = await closedPort();
     address = `127.0.0.1:${port}`;

@@ -23,10 +23,13 @@ export const git = (cwd: string, ...args: string[]): string =>
     encoding: 'utf8',
   }).trim();
 
-/** `<dir>/server/services.git` served over HTTP, and `<dir>/clone` holding `files` (path -> text). */
-export const servicesRepo = async (dir: string, files: Record<string, string>): Promise<ServicesRepo> => {
+/** `<dir>/server/services.git` served over HTTP, and the clone (default `<dir>/clone`) holding `files` (path -> text). */
+export const servicesRepo = async (
+  dir: string,
+  files: Record<string, string>,
+  clone = join(dir, 'clone'),
+): Promise<ServicesRepo> => {
   const bare = join(dir, 'server', 'services.git');
-  const clone = join(dir, 'clone');
   execFileSync('git', ['init', '-q', '--bare', '-b', 'main', bare]);
   const server = await startGitServer(join(dir, 'server'));
   git(dir, 'clone', '-q', bare, clone);

@@ -8,16 +8,18 @@ import { service } from '../support/plan-builders.js';
 /** Every instance but `other-main` is this node's. */
 const mine = (name: string): boolean => name !== 'other-main';
 
+/** A managed instance's death by itself, with `over` changed. */
+const event = (over: Partial<RuntimeEvent> = {}): RuntimeEvent => ({
+  type: 'die',
+  name: 'web-main',
+  id: 'abc',
+  managed: true,
+  own: false,
+  ...over,
+});
+
 test('a managed instance dying or vanishing by itself calls for a pass; the agent’s own stops and removes do not', () => {
-  const event = (over: Partial<RuntimeEvent>): RuntimeEvent => ({
-    type: 'die',
-    name: 'web-main',
-    id: 'abc',
-    managed: true,
-    own: false,
-    ...over,
-  });
-  assert.equal(passReasonOf(event({}), mine), 'runtime die web-main');
+  assert.equal(passReasonOf(event(), mine), 'runtime die web-main');
   assert.equal(passReasonOf(event({ type: 'remove' }), mine), 'runtime remove web-main');
   assert.equal(passReasonOf(event({ type: 'resync', name: '' }), mine), 'runtime resync ');
   assert.equal(passReasonOf(event({ own: true }), mine), undefined);
@@ -33,46 +35,30 @@ test('a managed instance dying or vanishing by itself calls for a pass; the agen
 });
 
 test('an event’s node label tells whose instance it is without a registry lookup; an unlabelled one is looked up', () => {
-  const event = (node?: string): RuntimeEvent => ({
-    type: 'die',
-    name: 'web-main',
-    id: 'abc',
-    managed: true,
-    own: false,
-    ...(node ? { node } : {}),
-  });
   const asked: string[] = [];
   const known = (name: string) => {
     asked.push(name);
     return true;
   };
-  assert.equal(ofNode(event('rift'), 'rift', known), true);
-  assert.equal(ofNode(event('elsewhere'), 'rift', known), false, 'another node’s, though the name is known');
+  assert.equal(ofNode(event({ node: 'rift' }), 'rift', known), true);
+  assert.equal(
+    ofNode(event({ node: 'elsewhere' }), 'rift', known),
+    false,
+    'another node’s, though the name is known',
+  );
   assert.deepEqual(asked, [], 'labelled: no lookup');
   assert.equal(ofNode(event(), 'rift', known), true);
   assert.deepEqual(asked, ['web-main'], 'made before the label: looked up');
 });
 
 test('a labelled instance’s own death counts towards a crash loop (no pass of its own); any start of it restarts its health', () => {
-  const event = (over: Partial<RuntimeEvent>): RuntimeEvent => ({
-    type: 'die',
-    name: 'web-main',
-    id: 'abc',
-    managed: true,
-    own: false,
-    hash: 'h1',
-    ...over,
-  });
-  assert.equal(healthSignalOf(event({})), 'died');
-  assert.equal(
-    healthSignalOf(event({ hash: undefined })),
-    undefined,
-    'without a spec hash: a pass, as before',
-  );
-  assert.equal(healthSignalOf(event({ own: true })), undefined);
-  assert.equal(healthSignalOf(event({ managed: false })), undefined);
-  assert.equal(healthSignalOf(event({ type: 'start' })), 'started');
-  assert.equal(healthSignalOf(event({ type: 'remove' })), undefined);
+  const labelled = (over: Partial<RuntimeEvent> = {}) => event({ hash: 'h1', ...over });
+  assert.equal(healthSignalOf(labelled()), 'died');
+  assert.equal(healthSignalOf(event()), undefined, 'without a spec hash: a pass, as before');
+  assert.equal(healthSignalOf(labelled({ own: true })), undefined);
+  assert.equal(healthSignalOf(labelled({ managed: false })), undefined);
+  assert.equal(healthSignalOf(labelled({ type: 'start' })), 'started');
+  assert.equal(healthSignalOf(labelled({ type: 'remove' })), undefined);
 });
 
 test('a pass that removes and stops gives no runtime event that calls for another pass', async () => {
