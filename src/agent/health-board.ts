@@ -134,11 +134,13 @@ export class HealthBoard {
       clearTimeout(s.timer);
       this.steady.delete(name);
     }
-    const recorded = targets.length > 0 ? this.store.lastHealthy() : new Map();
+    // Read only when an instance is new to the board: a pass that changed nothing reads nothing.
+    let recorded: Map<string, HealthySpec> | undefined;
     for (const target of targets) {
       const known = this.steady.get(target.name);
       if (known && known.target.hash === target.hash && !restarted.has(target.name)) continue;
       clearTimeout(known?.timer);
+      recorded ??= this.store.lastHealthy();
       const done = recorded.get(target.name)?.hash === target.hash;
       this.steady.set(target.name, { target, ...(done ? {} : { timer: this.steadyTimer(target) }) });
     }

@@ -77,12 +77,16 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
       .map((r) => r.name),
   );
   const present = new Set(a.observed.instances.map((i) => i.name));
+  const running = new Set(a.observed.instances.filter((i) => i.state === 'running').map((i) => i.name));
   const targets: ProbeTarget[] = [];
   const steady: SteadyTarget[] = [];
   for (const spec of mine.flatMap((s) => s.components)) {
     const name = instanceName(spec);
+    const outcome = done.get(name)?.outcome;
+    // A VM whose guest never booted died at its start: its retries back off, and end crash-looping.
+    if (done.get(name)?.error?.code === 'BOOT_TIMEOUT') a.board.died(name, specHash(spec));
     if (!(present.has(name) || restarted.has(name))) continue;
-    if (done.get(name)?.outcome === 'skipped' || done.get(name)?.outcome === 'stopped') continue;
+    if (outcome === 'skipped' || outcome === 'stopped') continue;
     const imageId = a.observed.images[spec.image];
     // A rolled-back component runs the spec of an older revision: its health is that revision's.
     const revision = a.rolledBack.get(name)?.running.revision ?? a.revision.commit;
@@ -93,23 +97,14 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
       ...(revision ? { revision } : {}),
       ...(imageId ? { imageId } : {}),
     };
-    if (!spec.health) {
-      steady.push(target);
-      continue;
-    }
-    const routes = spec.routes.map((r) => r.name);
-    const address = probeAddress(spec, routes.length > 0 ? a.store.routePorts(name, routes) : {});
-    targets.push({ ...target, ...(address ? { address } : {}) });
+    if (spec.health) {
+      const routes = spec.routes.map((r) => r.name);
+      const address = probeAddress(spec, routes.length > 0 ? a.store.routePorts(name, routes) : {});
+      targets.push({ ...target, ...(address ? { address } : {}) });
+    } else if (outcome !== 'failed' && (running.has(name) || restarted.has(name))) steady.push(target);
   }
   a.board.track(targets, restarted);
   a.board.trackSteady(steady, restarted);
-  // A VM whose guest never booted died at its start: its retries back off, and end crash-looping.
-  const specs = new Map(mine.flatMap((s) => s.components.map((c) => [instanceName(c), c] as const)));
-  for (const r of a.results) {
-    const spec = specs.get(r.name);
-    if (r.outcome === 'failed' && r.error?.code === 'BOOT_TIMEOUT' && spec)
-      a.board.died(r.name, specHash(spec));
-  }
 
   const unhealthy: NotHealthy[] = [];
   let requeue = false;

@@ -6,7 +6,6 @@
 import { asMcpError } from '../domain/errors.js';
 import { settled } from '../domain/pass.js';
 import type { Logger } from '../log.js';
-import type { RuntimeEvent } from '../ports/instance-runtime.js';
 import type { ApplyOptions } from './apply.js';
 import { HealthBoard } from './health-board.js';
 import { isOwnInstance } from './own-names.js';
@@ -60,13 +59,12 @@ export const startLoop = (deps: PassDeps, options: ApplyOptions, log: Logger, op
   );
   // Another node's instances on a shared runtime are none of this agent's business.
   const known = (name: string) => isOwnInstance(deps.store, deps.node, name);
-  const mineOf = (e: RuntimeEvent) => () => ofNode(e, deps.node, known);
   const unsubscribe = [deps.runtimes.container, deps.runtimes.unikernel].flatMap((runtime) =>
     runtime
       ? [
           runtime.onEvent((e) => {
             // Ownership (a registry read) is asked only of the events that would act.
-            const mine = mineOf(e);
+            const mine = () => ofNode(e, deps.node, known);
             const signal = healthSignalOf(e);
             if (signal && mine()) {
               if (signal === 'started') board.started(e.name);

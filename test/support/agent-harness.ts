@@ -38,12 +38,13 @@ export interface Harness {
 }
 
 /**
- * `health`: the passes run with a health board, as the daemon's do (rollbacks, health gates).
+ * `health`: the passes run with a health board, as the daemon's do (rollbacks, health gates);
+ * `steadyMs`: how long its instances without a probe run before they count as healthy.
  * `progress`: told of each instance's phase as the apply works, as the daemon's activity record is.
  */
 export const harness = async (
   node = 'rift',
-  features: { health?: boolean; progress?: ApplyDeps['progress'] } = {},
+  features: { health?: boolean; steadyMs?: number; progress?: ApplyDeps['progress'] } = {},
 ): Promise<Harness> => {
   const runtime = new MemoryRuntime();
   const store = await openRegistry();
@@ -51,7 +52,7 @@ export const harness = async (
   const lastOutcome = new Map<string, string>();
   const adoptions = new Adoptions();
   const overrides = new OverrideLatch();
-  const board = features.health ? new HealthBoard(store) : undefined;
+  const board = features.health ? new HealthBoard(store, Date.now, features.steadyMs) : undefined;
   const source = {
     description: 'test',
     fetch: async (): Promise<FetchResult> => {

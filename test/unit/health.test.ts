@@ -8,6 +8,7 @@ import { healthConfig } from '../../src/adapters/podman/create-options.js';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
 import { HealthBoard } from '../../src/agent/health-board.js';
 import { backoffMs, noteDeath, restartGate } from '../../src/domain/crash-loop.js';
+import { McpError } from '../../src/domain/errors.js';
 import { specHash } from '../../src/domain/hash.js';
 import { freshRecord, nextRecord, probeAddress } from '../../src/domain/health.js';
 import { staleMarks, withRollbacks } from '../../src/domain/rollback.js';
@@ -235,6 +236,26 @@ describe('the health board', () => {
     assert.deepEqual(recorded(), { name: 'web-api', spec, hash: target.hash, revision: 'aaaaaaa1' });
     assert.equal(board.pending(), true, 'the death left a back-off running');
     board.close();
+  });
+
+  it('does not take the spec of an instance without a probe as healthy when its start failed', async () => {
+    const h = await harness('rift', { health: true, steadyMs: 20 });
+    const spec = build('web', 'api', { image: 'app:v1' });
+    h.runtime.addImage(spec.image);
+    h.serve([{ name: 'web', node: 'rift', active: true, dependsOn: [], components: [spec], file: 'x' }]);
+    const taken = () => new McpError('CONFLICT', 'port 127.0.0.1:8080 is in use');
+    h.runtime.failNext('start', taken());
+    assert.equal((await h.pass()).changes?.results[0]?.outcome, 'failed', 'created, not started');
+    h.runtime.failNext('start', taken());
+    const failed = await h.pass();
+    assert.equal(failed.changes?.results[0]?.action, 'start', 'the instance exists now');
+    assert.equal(failed.changes?.results[0]?.outcome, 'failed');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(h.store.lastHealthy().size, 0, 'created but never running: not healthy');
+    const started = await h.pass();
+    assert.equal(started.changes?.results[0]?.outcome, 'started');
+    while (h.store.lastHealthy().size === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(h.store.lastHealthy().get('web-api')?.hash, specHash(spec), 'running: steady, then healthy');
   });
 
   it('keeps a crash loop across a restart of the agent, until a retry or a new spec', async () => {
