@@ -8,10 +8,10 @@ import { settled } from '../domain/pass.js';
 import type { Logger } from '../log.js';
 import type { ApplyOptions } from './apply.js';
 import { HealthBoard } from './health-board.js';
-import { isOwnInstance } from './own-names.js';
+import { isOwnEvent } from './own-names.js';
 import { Prober, type ProberOptions } from './prober.js';
 import { type PassDeps, type PassReport, reconcileOnce } from './reconcile.js';
-import { healthSignalOf, ofNode, passReasonOf } from './runtime-trigger.js';
+import { healthSignalOf, passReasonOf } from './runtime-trigger.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { passLine } from './summary.js';
 
@@ -58,13 +58,12 @@ export const startLoop = (deps: PassDeps, options: ApplyOptions, log: Logger, op
     },
   );
   // Another node's instances on a shared runtime are none of this agent's business.
-  const known = (name: string) => isOwnInstance(deps.store, deps.node, name);
   const unsubscribe = [deps.runtimes.container, deps.runtimes.unikernel].flatMap((runtime) =>
     runtime
       ? [
           runtime.onEvent((e) => {
             // Ownership (a registry read) is asked only of the events that would act.
-            const mine = () => ofNode(e, deps.node, known);
+            const mine = () => isOwnEvent(deps.store, deps.node, e);
             const signal = healthSignalOf(e);
             if (signal && mine()) {
               if (signal === 'started') board.started(e.name);

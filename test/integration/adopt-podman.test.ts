@@ -12,9 +12,9 @@ import { dirSource } from '../../src/adapters/dir/source.js';
 import { createPodmanRuntime } from '../../src/adapters/podman/runtime.js';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
 import { Adoptions } from '../../src/agent/adoptions.js';
-import { isOwnInstance } from '../../src/agent/own-names.js';
+import { isOwnEvent } from '../../src/agent/own-names.js';
 import { reconcileOnce } from '../../src/agent/reconcile.js';
-import { ofNode, passReasonOf } from '../../src/agent/runtime-trigger.js';
+import { passReasonOf } from '../../src/agent/runtime-trigger.js';
 import { silentLogger } from '../../src/log.js';
 import type { RuntimeEvent } from '../../src/ports/instance-runtime.js';
 import { defaultOptions } from '../support/agent-harness.js';
@@ -94,9 +94,8 @@ test('adopt keeps a container that runs as the spec asks, without a recreate, ev
   await podman('kill', `${P}-web-main`);
   const event = await died;
   assert.equal(event.managed, false);
-  const known = (name: string) => isOwnInstance(a.store, 'i7-node', name);
   assert.equal(
-    passReasonOf(event, () => ofNode(event, 'i7-node', known)),
+    passReasonOf(event, () => isOwnEvent(a.store, 'i7-node', event)),
     `runtime die ${P}-web-main`,
   );
 });
