@@ -23,6 +23,8 @@ import { ActivityRecord } from '../../src/agent/activity.js';
 import { type ApiToken, tokenDigest } from '../../src/agent/api/auth.js';
 import { type ApiServer, startApi } from '../../src/agent/api/server.js';
 import { McpError } from '../../src/domain/errors.js';
+import { countOutcomes } from '../../src/domain/outcome.js';
+import type { NotHealthy } from '../../src/domain/pass.js';
 import { silentLogger } from '../../src/log.js';
 import { type Harness, harness } from '../support/agent-harness.js';
 import { service } from '../support/plan-builders.js';
@@ -176,6 +178,30 @@ describe('agent API', () => {
       ]),
       [['none', null]],
     );
+  });
+
+  it('gives the last pass’s note on a component, unless it names a health state the component has left', async () => {
+    const noteOf = async () =>
+      (await call('/v1/services', { token: 'read-token' })).body.services[0].components[0].healthNote;
+    const pass = (unhealthy: NotHealthy[]) =>
+      h.store.recordPass({
+        at: '2026-11-29T00:00:00Z',
+        result: 'degraded',
+        summary: '',
+        durationMs: 1,
+        counts: countOutcomes([]),
+        errors: [],
+        unhealthy,
+      });
+    const before = h.store.lastPass()!;
+    try {
+      pass([{ name: 'dns-server', state: 'starting' }]);
+      assert.equal(await noteOf(), null, 'its health is none now: the pass’s "starting" is stale');
+      pass([{ name: 'dns-server', state: 'restarting', reason: 'back-off: died 1x, next start in 1 s' }]);
+      assert.equal(await noteOf(), 'restarting: back-off: died 1x, next start in 1 s');
+    } finally {
+      h.store.recordPass(before);
+    }
   });
 
   it('shows what a pass is doing to a component right now, and nothing once it is done', async () => {

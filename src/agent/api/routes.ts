@@ -230,7 +230,7 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
       );
       const byName = new Map(view.instances.map((i) => [i.name, i]));
       const health = ctx.store.health();
-      const notes = new Map((ctx.store.lastPass()?.unhealthy ?? []).map((n) => [n.name, n]));
+      const notes = ctx.store.lastPass()?.unhealthy ?? [];
       const services = mine.map((s) => ({
         name: s.name,
         active: s.active,
@@ -238,14 +238,19 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
         components: s.components.map((c) => {
           const name = instanceName(c);
           const seen = byName.get(name);
-          const note = notes.get(name);
+          const live = c.health ? (health.get(name)?.state ?? 'starting') : 'none';
+          // The pass's word on a health state is stale once the prober has moved it on.
+          const note = notes.find(
+            (n) =>
+              n.name === name && ((n.state !== 'starting' && n.state !== 'unhealthy') || n.state === live),
+          );
           return {
             name: c.name,
             instance: name,
             kind: c.kind,
             image: c.image,
             state: view.error ? 'unknown' : (seen?.state ?? 'missing'),
-            health: c.health ? (health.get(name)?.state ?? 'starting') : 'none',
+            health: live,
             healthNote: note ? `${note.state}${note.reason ? `: ${note.reason}` : ''}` : null,
             activity: ctx.activity?.(name) ?? null,
           };
