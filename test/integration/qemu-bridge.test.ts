@@ -72,6 +72,8 @@ describe('VMs on the isolated bridge', () => {
     });
 
   let published: number;
+  /** Each VM's address as the first pass gave it (the two creates run concurrently: either may come first). */
+  let addresses: Record<string, string> = {};
   before(async () => {
     published = await closedPort();
     execFileSync('ip', ['netns', 'add', NS]);
@@ -95,12 +97,15 @@ describe('VMs on the isolated bridge', () => {
     const first = await pass();
     assert.equal(first.status.result, 'converged');
     assert.equal(first.status.summary, '2 created');
-    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'state', 'vms', 'addresses.json'), 'utf8')), {
-      'alpha-vm': '10.99.0.2',
-      'beta-vm': '10.99.0.3',
-    });
-    assert.equal(await page('http://10.99.0.2:8080/'), 'mcp-guest alpha-vm\n');
-    assert.equal(await page('http://10.99.0.3:8080/'), 'mcp-guest beta-vm\n');
+    addresses = JSON.parse(readFileSync(join(dir, 'state', 'vms', 'addresses.json'), 'utf8'));
+    assert.deepEqual(Object.keys(addresses).sort(), ['alpha-vm', 'beta-vm']);
+    assert.deepEqual(
+      Object.values(addresses).sort(),
+      ['10.99.0.2', '10.99.0.3'],
+      'the first two of the subnet',
+    );
+    assert.equal(await page(`http://${addresses['alpha-vm']}:8080/`), 'mcp-guest alpha-vm\n');
+    assert.equal(await page(`http://${addresses['beta-vm']}:8080/`), 'mcp-guest beta-vm\n');
   });
 
   it('makes each TAP an isolated port of the bridge, and the host forwards nothing to or from it', () => {
@@ -129,6 +134,6 @@ describe('VMs on the isolated bridge', () => {
     assert.throws(() => inNs('ip', 'link', 'show', tapName('beta-vm')));
     vm('beta');
     assert.equal((await pass()).status.summary, '1 created, 1 unchanged');
-    assert.equal(await page('http://10.99.0.3:8080/'), 'mcp-guest beta-vm\n');
+    assert.equal(await page(`http://${addresses['beta-vm']}:8080/`), 'mcp-guest beta-vm\n');
   });
 });
