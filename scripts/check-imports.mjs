@@ -15,14 +15,25 @@ const src = join(root, 'src');
 const rules = JSON.parse(readFileSync(join(src, 'layers.json'), 'utf8'));
 delete rules.$comment;
 
-/** The part a path belongs to: `domain`, `adapters/podman`, `log` (src/log.ts), `schema` (schema/). */
+/** Rooms: parts listed as `agent/notify` and the like, a folder of one capability. */
+const rooms = Object.keys(rules).filter((p) => p.includes('/') && !p.startsWith('adapters/'));
+
+/**
+ * The part a path belongs to: `domain`, `adapters/podman`, a room such as `agent/health`,
+ * `log` (src/log.ts), `schema` (schema/).
+ */
 const partOf = (file) => {
   if (relative(root, file).startsWith('schema/')) return 'schema';
-  const [first, second] = relative(src, file).split('/');
+  const rel = relative(src, file);
+  const [first, second] = rel.split('/');
   if (first.startsWith('..')) return undefined;
   if (first === 'adapters') return `adapters/${second}`;
-  return first.replace(/\.[jt]s$/, '');
+  const room = rooms.find((r) => rel.startsWith(`${r}/`));
+  return room ?? first.replace(/\.[jt]s$/, '');
 };
+
+/** A room is entered through its index.ts only: what else it holds is its own business. */
+const entersBySide = (to, target) => rooms.includes(to) && relative(join(src, to), target) !== 'index.js';
 
 const allowedFrom = (part) => rules[part.startsWith('adapters/') ? 'adapters/*' : part];
 
@@ -54,6 +65,8 @@ for (const file of walk(src)) {
     const where = `${relative(root, file)}:${line}`;
     if (to === undefined) problems.push(`${where}: imports ${imp.fileName}, outside src/`);
     else if (!allows(from, to)) problems.push(`${where}: ${from} may not import ${to} (${imp.fileName})`);
+    else if (from !== to && entersBySide(to, target))
+      problems.push(`${where}: ${to} is entered through its index.ts only (${imp.fileName})`);
   }
 }
 for (const p of problems) console.error(p);

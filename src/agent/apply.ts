@@ -21,7 +21,7 @@ import type { Logger } from '../log.js';
 import type { InstanceRuntime } from '../ports/instance-runtime.js';
 import type { PortProbe } from '../ports/port-probe.js';
 import type { StateStore } from '../ports/state-store.js';
-import type { GateDecision } from './health-gate.js';
+import type { GateDecision } from './health/index.js';
 import { forEachLimited, type RetryPolicy, withRetry } from './retry.js';
 import { RoutePorts } from './route-ports.js';
 

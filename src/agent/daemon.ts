@@ -13,7 +13,7 @@ import { checkWebhookSecret } from './api/auth.js';
 import { type ApiServer, startApi } from './api/server.js';
 import { loadTls } from './api/tls.js';
 import type { ApplyOptions } from './apply.js';
-import type { HealthBoard } from './health-board.js';
+import type { HealthBoard } from './health/index.js';
 import { planPosted } from './live-plan.js';
 import { startLoop } from './loop.js';
 import type { Agent } from './runtime-wiring.js';

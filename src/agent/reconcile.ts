@@ -21,9 +21,13 @@ import type { RevisionSource } from '../ports/revision-source.js';
 import type { Problem, RevisionFate, StateStore } from '../ports/state-store.js';
 import type { Adoptions } from './adoptions.js';
 import { type ApplyDeps, type ApplyOptions, applyPlan } from './apply.js';
-import type { HealthBoard } from './health-board.js';
-import { healthGate } from './health-gate.js';
-import { afterApply, explainRollbacks, rolledBackServices } from './health-pass.js';
+import {
+  afterApply,
+  explainRollbacks,
+  type HealthBoard,
+  healthGate,
+  rolledBackServices,
+} from './health/index.js';
 import type { OverrideGrant, OverrideLatch } from './override.js';
 
 export interface PassDeps extends ApplyDeps {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createQemuRuntime, type QemuRuntime } from '../../src/adapters/qemu/runtime.js';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
-import { HealthBoard } from '../../src/agent/health-board.js';
+import { HealthBoard } from '../../src/agent/health/index.js';
 import { reconcileOnce } from '../../src/agent/reconcile.js';
 import { McpError } from '../../src/domain/errors.js';
 import { specHash } from '../../src/domain/hash.js';

@@ -6,7 +6,7 @@
 import { openRegistry, type SqlRegistry } from '../../src/adapters/sqljs/registry.js';
 import { Adoptions } from '../../src/agent/adoptions.js';
 import type { ApplyDeps, ApplyOptions } from '../../src/agent/apply.js';
-import { HealthBoard } from '../../src/agent/health-board.js';
+import { HealthBoard } from '../../src/agent/health/index.js';
 import { OverrideLatch } from '../../src/agent/override.js';
 import { type PassReport, reconcileOnce } from '../../src/agent/reconcile.js';
 import { McpError } from '../../src/domain/errors.js';

@@ -29,10 +29,23 @@ export const requirePodman = async (): Promise<void> => {
   }
 };
 
-/** Force-removes every container whose name starts with `prefix` (test clean-up). */
+/**
+ * Force-removes every container whose name starts with `prefix` (test clean-up). A container
+ * that podman's restart policy is bringing back can refuse one removal ("container state
+ * improper"): the removal is tried again, a few times, until nothing of the prefix is left.
+ */
 export const removeContainers = async (prefix: string): Promise<void> => {
-  const ids = (await podman('ps', '-aq', '--filter', `name=^${prefix}`)).split('\n').filter(Boolean);
-  if (ids.length) await podman('rm', '-f', '-t', '0', ...ids);
+  for (let attempt = 1; ; attempt++) {
+    const ids = (await podman('ps', '-aq', '--filter', `name=^${prefix}`)).split('\n').filter(Boolean);
+    if (!ids.length) return;
+    try {
+      await podman('rm', '-f', '-t', '0', ...ids);
+      return;
+    } catch (err) {
+      if (attempt === 5) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
 };
 
 /** name -> state ('running', 'exited', 'created', ...) of the containers whose name starts with `prefix`. */

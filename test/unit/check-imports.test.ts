@@ -49,3 +49,42 @@ test('an import that points up or across is named with file and line, and fails'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a room is entered through its index.ts only; inside, its files import one another freely', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-layers-'));
+  try {
+    for (const d of ['src/domain', 'src/agent/health']) mkdirSync(join(dir, d), { recursive: true });
+    writeFileSync(
+      join(dir, 'src', 'layers.json'),
+      JSON.stringify({ domain: [], 'agent/health': ['domain'], agent: ['domain', 'agent/health'] }),
+    );
+    writeFileSync(join(dir, 'src', 'domain', 'a.ts'), 'export const a = 1;\n');
+    writeFileSync(
+      join(dir, 'src', 'agent', 'health', 'board.ts'),
+      "import { a } from '../../domain/a.js';\nexport const b = a;\n",
+    );
+    writeFileSync(join(dir, 'src', 'agent', 'health', 'index.ts'), "export { b } from './board.js';\n");
+    writeFileSync(
+      join(dir, 'src', 'agent', 'loop.ts'),
+      "import { b } from './health/index.js';\nexport const l = b;\n",
+    );
+    writeFileSync(
+      join(dir, 'src', 'agent', 'side.ts'),
+      "import { b } from './health/board.js';\nexport const s = b;\n",
+    );
+    writeFileSync(
+      join(dir, 'src', 'agent', 'health', 'up.ts'),
+      "import { l } from '../loop.js';\nexport const u = l;\n",
+    );
+    const r = check(dir);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /src\/agent\/side\.ts:1: agent\/health is entered through its index\.ts only/);
+    assert.match(
+      r.stderr,
+      /src\/agent\/health\/up\.ts:1: agent\/health may not import agent \(\.\.\/loop\.js\)/,
+    );
+    assert.doesNotMatch(r.stderr, /^src\/agent\/(loop|health\/board|health\/index)\.ts/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { healthConfig } from '../../src/adapters/podman/create-options.js';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
-import { HealthBoard } from '../../src/agent/health-board.js';
+import { HealthBoard } from '../../src/agent/health/index.js';
 import { backoffMs, noteDeath, restartGate } from '../../src/domain/crash-loop.js';
 import { McpError } from '../../src/domain/errors.js';
 import { specHash } from '../../src/domain/hash.js';

@@ -5,9 +5,9 @@
  * keeps dying is started again only after its back-off, one that turned unhealthy after being
  * healthy is restarted once its back-off allows, and a crash loop is stopped and left so.
  */
-import type { Action } from '../domain/plan-types.js';
-import type { ComponentSpec } from '../domain/spec.js';
-import type { HealthBoard } from './health-board.js';
+import type { Action } from '../../domain/plan-types.js';
+import type { ComponentSpec } from '../../domain/spec.js';
+import type { HealthBoard } from './board.js';
 
 /**
  * skip: not now (waiting marks a wait for a dependency's health, which a later pass retries);

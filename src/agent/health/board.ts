@@ -13,17 +13,17 @@ import {
   noteDeath,
   type RestartGate,
   restartGate,
-} from '../domain/crash-loop.js';
+} from '../../domain/crash-loop.js';
 import {
   freshRecord,
   type HealthRecord,
   type HealthState,
   nextRecord,
   type ProbeRecord,
-} from '../domain/health.js';
-import type { HealthySpec } from '../domain/rollback.js';
-import type { ComponentSpec } from '../domain/spec.js';
-import type { StateStore } from '../ports/state-store.js';
+} from '../../domain/health.js';
+import type { HealthySpec } from '../../domain/rollback.js';
+import type { ComponentSpec } from '../../domain/spec.js';
+import type { StateStore } from '../../ports/state-store.js';
 
 /** One probed instance, as the last pass desired it. */
 export interface ProbeTarget {

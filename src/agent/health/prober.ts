@@ -4,10 +4,10 @@
  * due probe. http and tcp run from the host; cmd asks the runtime to run the instance's own
  * healthcheck (podman records the result, so `podman ps` agrees).
  */
-import { asMcpError } from '../domain/errors.js';
-import type { Logger } from '../log.js';
-import type { InstanceRuntime } from '../ports/instance-runtime.js';
-import type { HealthBoard, ProbeTarget } from './health-board.js';
+import { asMcpError } from '../../domain/errors.js';
+import type { Logger } from '../../log.js';
+import type { InstanceRuntime } from '../../ports/instance-runtime.js';
+import type { HealthBoard, ProbeTarget } from './board.js';
 import { probeHttp, probeTcp } from './probe.js';
 
 export interface ProberOptions {

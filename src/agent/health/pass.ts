@@ -5,16 +5,16 @@
  * crash-loops is rolled back, and what is not healthy is listed (the pass is then degraded).
  */
 
-import { specHash } from '../domain/hash.js';
-import { probeAddress } from '../domain/health.js';
-import type { Observed } from '../domain/observed.js';
-import type { ActionResult } from '../domain/outcome.js';
-import type { NotHealthy } from '../domain/pass.js';
-import type { Plan } from '../domain/plan-types.js';
-import { type RolledBack, rollbackMessage, staleMarks, withRollbacks } from '../domain/rollback.js';
-import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
-import type { StateStore } from '../ports/state-store.js';
-import type { HealthBoard, ProbeTarget, SteadyTarget } from './health-board.js';
+import { specHash } from '../../domain/hash.js';
+import { probeAddress } from '../../domain/health.js';
+import type { Observed } from '../../domain/observed.js';
+import type { ActionResult } from '../../domain/outcome.js';
+import type { NotHealthy } from '../../domain/pass.js';
+import type { Plan } from '../../domain/plan-types.js';
+import { type RolledBack, rollbackMessage, staleMarks, withRollbacks } from '../../domain/rollback.js';
+import { instanceName, type Revision, type ServiceSpec } from '../../domain/spec.js';
+import type { StateStore } from '../../ports/state-store.js';
+import type { HealthBoard, ProbeTarget, SteadyTarget } from './board.js';
 
 /** The revision's services with failed specs replaced by their last healthy ones; stale marks cleared. */
 export function rolledBackServices(
