@@ -25,6 +25,9 @@ export type {
   SeenRevision,
 } from '../domain/pass.js';
 
+/** What a subscriber to the store is told: an event or a finished pass, as stored. */
+export type StoreRecord = { kind: 'event'; event: EventRecord } | { kind: 'pass'; pass: PassStatus };
+
 export interface StateStore {
   inventory(): InventoryEntry[];
   recordInstances(entries: InventoryEntry[]): void;
@@ -54,6 +57,12 @@ export interface StateStore {
   lastPass(): PassStatus | undefined;
   recordPass(status: PassStatus): void;
   addEvent(event: EventRecord): void;
+  /**
+   * Calls `listener` with every event and every pass record after it is stored, until the
+   * returned function is called: the live feed behind the event stream, metrics and
+   * notifications. A listener that throws is dropped from nothing and breaks nothing.
+   */
+  subscribe(listener: (record: StoreRecord) => void): () => void;
   /** The latest `limit` events, newest first. */
   events(limit: number): EventRecord[];
   /** The health of every probed instance, as last recorded. */

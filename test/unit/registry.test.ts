@@ -113,6 +113,28 @@ test('the event log answers the newest entries, newest first', async () => {
   );
 });
 
+test('a subscriber hears each event and pass as stored, until it leaves; a failing one breaks nothing', async () => {
+  const r = await openRegistry();
+  const heard: string[] = [];
+  r.subscribe(() => {
+    throw new Error('a broken listener');
+  });
+  const leave = r.subscribe((rec) => heard.push(rec.kind === 'event' ? rec.event.message : rec.pass.result));
+  r.addEvent({ at: 't0', kind: 'created', message: 'm0' });
+  r.recordPass({
+    at: 't1',
+    result: 'converged',
+    summary: '',
+    durationMs: 1,
+    counts: countOutcomes([]),
+    errors: [],
+  });
+  leave();
+  r.addEvent({ at: 't2', kind: 'created', message: 'm1' });
+  assert.deepEqual(heard, ['m0', 'converged']);
+  assert.equal(r.events(5).length, 2, 'both events were stored despite the broken listener');
+});
+
 test('flushes that overlap (a pass and an API request) are written one after the other, the last state wins', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'i11-flush-'));
   const path = join(dir, 'registry.db');

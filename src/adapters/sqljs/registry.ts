@@ -17,6 +17,7 @@ import type {
   PassStatus,
   SeenRevision,
   StateStore,
+  StoreRecord,
 } from '../../ports/state-store.js';
 import { writeFileAtomic } from './file.js';
 import { migrations } from './migrations.js';
@@ -89,6 +90,7 @@ export class SqlRegistry implements StateStore {
   private applyingNow?: ApplyingRevision;
   private lastAppliedStored?: Revision;
   private seenStored?: string;
+  private readonly listeners = new Set<(record: StoreRecord) => void>();
 
   constructor(
     private readonly db: Database,
@@ -243,6 +245,21 @@ export class SqlRegistry implements StateStore {
   recordPass(status: PassStatus): void {
     this.db.run('INSERT INTO passes (status) VALUES (?)', [JSON.stringify(status)]);
     this.db.run('DELETE FROM passes WHERE id <= (SELECT MAX(id) FROM passes) - ?', [PASSES_KEPT]);
+    this.tell({ kind: 'pass', pass: status });
+  }
+
+  subscribe(listener: (record: StoreRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A listener's failure is its own: the store's write has happened and stays. */
+  private tell(record: StoreRecord): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(record);
+      } catch {}
+    }
   }
 
   addEvent(e: EventRecord): void {
@@ -254,6 +271,7 @@ export class SqlRegistry implements StateStore {
       e.data ? JSON.stringify(e.data) : null,
     ]);
     this.run('DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?', [EVENTS_KEPT]);
+    this.tell({ kind: 'event', event: e });
   }
 
   /** The latest `limit` events, newest first. */
