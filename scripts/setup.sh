@@ -8,10 +8,13 @@ cd "$(dirname "$0")/.."
 
 # git (and its http-backend) for the git tests, curl, openssl for the API's TLS test,
 # docker-compose (the peer of the convergence benchmark and of the compose renderer's test),
-# iproute2 and nftables for the VM bridge (and its tests' network namespaces), procps (ps, pkill).
+# iproute2 and nftables for the VM bridge (and its tests' network namespaces), procps (ps, pkill),
+# chromium for the status page's browser tests, age and gnupg for real keys in the secrets and
+# signature tests, docker-registry for a real image registry.
 # shellcheck source=test/support/apt.sh
 . test/support/apt.sh
-apt_install git curl ca-certificates openssl docker-compose iproute2 nftables procps
+apt_install git curl ca-certificates openssl docker-compose iproute2 nftables procps \
+  chromium fonts-dejavu-core age gnupg docker-registry
 
 # `npm install`, not `npm ci`: the registry reachable here serves only the Linux builds of
 # biome's per-platform packages, so the lock file cannot list the others and `npm ci` calls it
