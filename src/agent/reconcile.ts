@@ -333,7 +333,7 @@ const desiredRevision = async (deps: PassDeps, errors: Problem[]): Promise<Targe
       return { revision: fetched.revision, fresh: true };
     }
     const rejected: Problem[] = fetched.errors.map((e) => ({
-      code: e.rule ? 'POLICY_VIOLATION' : 'INVALID_SPEC',
+      code: e.rule === 'source.verify' ? 'UNVERIFIED' : e.rule ? 'POLICY_VIOLATION' : 'INVALID_SPEC',
       message: formatSpecError(e),
     }));
     errors.push(...rejected);
