@@ -1,7 +1,7 @@
 /**
  * Only signed commits deploy: the commit at the tip of the followed branch (with
  * `require = "all"`, every commit since the last applied one too) must carry a valid signature
- * by an allowed key. isomorphic-git gives each commit's signature and the payload it covers;
+ * by an allowed key. isomorphic-git reads each commit object; splitSignature cuts it as git does;
  * ssh-signature.ts and pgp-signature.ts check them. The keys are read again for every new
  * commit, so an operator rotates them without restarting the agent.
  */
@@ -35,12 +35,13 @@ export type CommitVerifier = ReturnType<typeof commitVerifier>;
 
 export const commitVerifier = (opts: VerifyOptions) => {
   const check = async (gitdir: string, oid: string, keys: Keys): Promise<VerifyFailure | undefined> => {
-    const { commit, payload } = await git.readCommit({ fs, gitdir, oid });
-    if (!commit.gpgsig) return { commit: oid, signer: 'unsigned', reason: 'the commit is not signed' };
+    const { object } = await git.readObject({ fs, gitdir, oid, format: 'content' });
+    const { signature, payload } = splitSignature(Buffer.from(object as Uint8Array).toString('utf8'));
+    if (!signature) return { commit: oid, signer: 'unsigned', reason: 'the commit is not signed' };
     const result: SignatureCheck =
       keys.kind === 'ssh'
-        ? verifySshSignature(commit.gpgsig, Buffer.from(payload), keys.signers)
-        : await verifyPgpSignature(commit.gpgsig, Buffer.from(payload), keys.keyring);
+        ? verifySshSignature(signature, Buffer.from(payload), keys.signers)
+        : await verifyPgpSignature(signature, Buffer.from(payload), keys.keyring);
     if (result.ok) return undefined;
     return { commit: oid, signer: result.signer ?? 'unknown', reason: result.reason };
   };
@@ -69,6 +70,31 @@ export const commitVerifier = (opts: VerifyOptions) => {
       return undefined;
     },
   };
+};
+
+/**
+ * A commit object's signature and the bytes it covers: the object without its `gpgsig` header
+ * (the header's continuation lines start with a space), as git itself cuts it. isomorphic-git's
+ * own payload knows only PGP armor, not SSH signatures.
+ */
+export const splitSignature = (raw: string): { signature?: string; payload: string } => {
+  const end = raw.indexOf('\n\n');
+  const headers = (end < 0 ? raw : raw.slice(0, end + 1)).split(/(?<=\n)/);
+  const kept: string[] = [];
+  const sig: string[] = [];
+  let inSig = false;
+  for (const line of headers) {
+    if (line.startsWith('gpgsig ')) {
+      inSig = true;
+      sig.push(line.slice('gpgsig '.length));
+    } else if (inSig && line.startsWith(' ')) sig.push(line.slice(1));
+    else {
+      inSig = false;
+      kept.push(line);
+    }
+  }
+  const payload = kept.join('') + (end < 0 ? '' : raw.slice(end + 1));
+  return { signature: sig.length ? sig.join('') : undefined, payload };
 };
 
 type Keys =
