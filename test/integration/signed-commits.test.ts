@@ -133,6 +133,14 @@ describe('only signed commits deploy (real git server, real ssh-keygen and gpg k
       assert.equal(n.store.seen()?.fate, 'rejected');
       assert.deepEqual(n.image(), ['v1'], 'the last good keeps running');
       assert.equal(n.store.applied()?.commit, good);
+      await n.pass();
+      const events = n.store.events(100).filter((e) => e.kind === 'rejected' && e.data?.commit === commitId);
+      assert.equal(events.length, 1, 'one event per rejected commit, however many passes see it');
+      assert.match(
+        events[0]!.message,
+        new RegExp(`^revision ${commitId.slice(0, 7)} rejected: commit ${commitId.slice(0, 12)}: `),
+      );
+      assert.match(events[0]!.message, reason);
     };
 
     await rejected(commit('v2'), /: not signed$/);
