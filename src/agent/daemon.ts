@@ -16,7 +16,7 @@ import type { ApplyOptions } from './apply.js';
 import type { HealthBoard } from './health/index.js';
 import { planPosted } from './live-plan.js';
 import { startLoop } from './loop.js';
-import type { Agent } from './runtime-wiring.js';
+import { type Agent, trustOf } from './runtime-wiring.js';
 import type { Scheduler } from './scheduler.js';
 
 const readSecret = async (path: string): Promise<string> => {
@@ -54,6 +54,7 @@ const serveApi = async (
     {
       node: config.node,
       source: agent.deps.source.description,
+      trust: trustOf(config),
       branch: config.source.url ? config.source.branch : undefined,
       store: agent.deps.store,
       runtimes: [agent.deps.runtimes.container, agent.deps.runtimes.unikernel],
@@ -110,6 +111,7 @@ export const runDaemon = async (
   log.info('agent started', {
     node: config.node,
     source: agent.deps.source.description,
+    trust: trustOf(config),
     interval,
     api: api.url,
   });

@@ -333,7 +333,7 @@ const desiredRevision = async (deps: PassDeps, errors: Problem[]): Promise<Targe
       return { revision: fetched.revision, fresh: true };
     }
     const rejected: Problem[] = fetched.errors.map((e) => ({
-      code: e.rule ? 'POLICY_VIOLATION' : 'INVALID_SPEC',
+      code: e.rule === 'source.verify' ? 'UNVERIFIED' : e.rule ? 'POLICY_VIOLATION' : 'INVALID_SPEC',
       message: formatSpecError(e),
     }));
     errors.push(...rejected);
@@ -372,8 +372,16 @@ const desiredRevision = async (deps: PassDeps, errors: Problem[]): Promise<Targe
 /** An invalid commit becomes the newest seen, rejected with every located error. */
 const noteRejected = (store: StateStore, commit: string | null, errors: Problem[]): void => {
   const seen = store.seen();
+  const again = seen?.commit === commit && seen.fate === 'rejected';
   const at = seen?.commit === commit ? seen.at : new Date().toISOString();
   store.setSeen({ commit, at, fate: 'rejected', errors, wouldRemove: [] });
+  if (again) return;
+  store.addEvent({
+    at: new Date().toISOString(),
+    kind: 'rejected',
+    message: `revision ${commit?.slice(0, 7) ?? '(directory)'} rejected: ${errors[0]?.message ?? 'invalid'}${errors.length > 1 ? ` (+${errors.length - 1} more)` : ''}`,
+    data: { commit, errors },
+  });
 };
 
 /** Inventory entries whose instance is neither desired nor present any more (removed by hand, then undefined). */

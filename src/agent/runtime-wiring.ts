@@ -5,10 +5,12 @@
 import { join } from 'node:path';
 import { dirSource } from '../adapters/dir/source.js';
 import { gitSource } from '../adapters/git/source.js';
+import { type CommitVerifier, commitVerifier } from '../adapters/git/verify.js';
 import { hostPortProbe } from '../adapters/net/port-probe.js';
 import { createPodmanRuntime } from '../adapters/podman/runtime.js';
 import { createQemuRuntime, type QemuRuntime } from '../adapters/qemu/runtime.js';
 import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
+import { McpError } from '../domain/errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { admitter } from '../policy/admit.js';
 import type { InstanceRuntime } from '../ports/instance-runtime.js';
@@ -42,6 +44,7 @@ export const wireAgent = async (
   config: ResolvedAgentConfig,
   log: Logger = createLogger(config.log.level, 'agent', config.log.format),
 ): Promise<Agent> => {
+  const verifier = await verifierFor(config);
   await prepareStateDir(config.state_dir);
   const unlock = await lockStateDir(config.state_dir);
   const store = await openRegistry(join(config.state_dir, 'registry.db'), (origin) => {
@@ -87,7 +90,11 @@ export const wireAgent = async (
   return {
     deps: {
       node: config.node,
-      source: sourceFor(config, loader),
+      source: sourceFor(
+        config,
+        loader,
+        verifier && { verifier, since: () => store.applied()?.commit ?? undefined },
+      ),
       runtimes: { container, unikernel },
       store,
       log,
@@ -112,7 +119,11 @@ export const wireAgent = async (
 };
 
 /** A git remote (kept as a bare clone in `path`, default `<state_dir>/source.git`), or a local directory. */
-const sourceFor = (config: ResolvedAgentConfig, loader: RevisionLoader): RevisionSource => {
+const sourceFor = (
+  config: ResolvedAgentConfig,
+  loader: RevisionLoader,
+  verify?: { verifier: CommitVerifier; since: () => string | undefined },
+): RevisionSource => {
   const { url, path, branch, username, token_file } = config.source;
   if (!url) return dirSource(path!, loader);
   return gitSource({
@@ -122,5 +133,30 @@ const sourceFor = (config: ResolvedAgentConfig, loader: RevisionLoader): Revisio
     username,
     tokenFile: token_file,
     loader,
+    verify,
   });
+};
+
+/** The signature check of [source.verify], its keys read once now: a file that is wrong stops start-up. */
+const verifierFor = async (config: ResolvedAgentConfig): Promise<CommitVerifier | undefined> => {
+  const verify = config.source.verify;
+  if (!verify) return undefined;
+  const verifier = commitVerifier({
+    mode: verify.mode,
+    allowedSigners: verify.allowed_signers,
+    keyring: verify.keyring,
+    require: verify.require ?? 'tip',
+  });
+  await verifier.load().catch((err: Error) => {
+    throw new McpError('INVALID_CONFIG', `source.verify: ${err.message}`);
+  });
+  return verifier;
+};
+
+/** How this node trusts its desired state, one phrase for status. */
+export const trustOf = (config: ResolvedAgentConfig): string => {
+  const verify = config.source.verify;
+  if (!config.source.url) return 'not verified: a local directory';
+  if (!verify) return 'any commit: source.verify is off';
+  return `signed commits only (${verify.mode}, ${verify.require ?? 'tip'})`;
 };

@@ -7,8 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadRevisionFromDir } from '../adapters/dir/load.js';
-import { resolveIdentities } from '../adapters/git/identity.js';
+import { gitConfigValue, resolveIdentities } from '../adapters/git/identity.js';
 import { commitAndPush } from '../adapters/git/push.js';
+import { signingConfig } from '../adapters/git/sign.js';
 import { McpError } from '../domain/errors.js';
 import { settled } from '../domain/pass.js';
 import { formatSpecError } from '../domain/spec-error.js';
@@ -20,6 +21,7 @@ import { type Node, readToken } from './config.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { errorLines, progressLines, rollbackLines } from './rollout-progress.js';
+import { refuseUnsigned } from './signing-check.js';
 import { editFilesChecked } from './toml-edit.js';
 
 export interface RolloutOptions {
@@ -122,6 +124,14 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     );
     await editFilesChecked(edits, () => loadValid(dir, ctx));
   }
+  const sign = await signingConfig(gitConfigValue(dir, ctx.env), ctx.env);
+  const names = [...new Set(specs.map((s) => s.node))];
+  const nodes = names.flatMap((name) => {
+    const node = (config.nodes ?? []).find((n) => n.name === name);
+    return node ? [node] : [];
+  });
+  const apiToken = await readToken(config, ctx);
+  if (!sign) await refuseUnsigned(nodes, apiToken);
   const token = config.services?.token_path
     ? (await readFile(config.services.token_path, 'utf8')).trim()
     : ctx.env.MCP_GIT_TOKEN;
@@ -134,18 +144,15 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     username: config.services?.username,
     token,
     ...who,
+    sign,
   });
   const short = pushed.commit.slice(0, 7);
   ctx.out(`${pushed.committed ? 'committed and pushed' : 'nothing to commit; pushed'} ${short}`);
   if (!opts.wait) return EXIT.ok;
 
-  const names = [...new Set(specs.map((s) => s.node))];
-  const nodes = names.flatMap((name) => {
-    const node = (config.nodes ?? []).find((n) => n.name === name);
-    if (!node) ctx.err(`${name}: not in mcp.toml [[nodes]]; not waiting for it`);
-    return node ? [node] : [];
-  });
-  const apiToken = await readToken(config, ctx);
+  for (const name of names)
+    if (!nodes.some((n) => n.name === name))
+      ctx.err(`${name}: not in mcp.toml [[nodes]]; not waiting for it`);
   const until = Date.now() + opts.timeoutSeconds * 1000;
   const deployed = new Set(opts.services);
   const passes = await Promise.all(

@@ -28,6 +28,27 @@ export interface AgentConfig {
      * File holding the HTTP password or access token; read on every fetch.
      */
     token_file?: string;
+    /**
+     * Only signed commits deploy: the tip of the branch (with require = "all", every commit since the last applied one too) must carry a valid signature by an allowed key, else the revision is rejected and the last good keeps running. Git sources only; a local directory is not verified.
+     */
+    verify?: {
+      /**
+       * ssh: SSH signatures (git's gpg.format = ssh) checked against allowed_signers; openpgp: gpg signatures checked against keyring.
+       */
+      mode: 'ssh' | 'openpgp';
+      /**
+       * For mode ssh: a file in the format of git's gpg.ssh.allowedSignersFile (principals, optional namespaces="git", key). Read again for every new commit.
+       */
+      allowed_signers?: string;
+      /**
+       * For mode openpgp: a file of armored OpenPGP public keys (gpg --armor --export). Read again for every new commit.
+       */
+      keyring?: string;
+      /**
+       * tip: the commit at the tip of the branch must be signed; all: every commit since the last applied one too.
+       */
+      require?: 'tip' | 'all';
+    };
   };
   podman?: {
     socket?: string;

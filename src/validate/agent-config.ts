@@ -52,18 +52,46 @@ const apiProblems = (file: string, text: string, value: AgentConfig): string[] =
   return problems;
 };
 
+/** What the schema cannot say of [source.verify]: a git source, and the key file its mode needs. */
+const verifyProblems = (file: string, text: string, value: AgentConfig): string[] => {
+  const verify = value.source.verify;
+  if (!verify) return [];
+  const at = locator(text);
+  const problem = (path: (string | number)[], message: string) =>
+    formatSpecError({ file, ...at(path), path: formatPath(path), message });
+  if (!value.source.url)
+    return [
+      problem(
+        ['source', 'verify'],
+        'a local directory has no commits to verify: set source.url, or drop [source.verify]',
+      ),
+    ];
+  const needs = verify.mode === 'ssh' ? 'allowed_signers' : 'keyring';
+  if (verify[needs] === undefined)
+    return [
+      problem(
+        ['source', 'verify', 'mode'],
+        `mode ${verify.mode} needs ${needs}: the file of the keys allowed to sign`,
+      ),
+    ];
+  return [];
+};
+
 /** Parses and validates `text` (from `file`); throws INVALID_CONFIG listing every problem. */
 export const parseAgentConfig = (file: string, text: string): ResolvedAgentConfig => {
   const value = parse(file, text);
   if (!value.source.url && !value.source.path)
     throw invalidConfig('agent config', file, [`${file} source: needs url or path`]);
-  const problems = apiProblems(file, text, value);
+  const problems = [...apiProblems(file, text, value), ...verifyProblems(file, text, value)];
   if (problems.length) throw invalidConfig('agent config', file, problems);
   const base = dirname(resolve(file));
   const config = value as ResolvedAgentConfig;
   config.state_dir = resolve(base, config.state_dir);
   if (config.source.path) config.source.path = resolve(base, config.source.path);
   if (config.source.token_file) config.source.token_file = resolve(base, config.source.token_file);
+  const verify = config.source.verify;
+  if (verify?.allowed_signers) verify.allowed_signers = resolve(base, verify.allowed_signers);
+  if (verify?.keyring) verify.keyring = resolve(base, verify.keyring);
   config.api.files_root = resolve(base, config.api.files_root);
   for (const key of ['tls_cert', 'tls_key', 'webhook_secret_file'] as const) {
     const path = config.api[key];

@@ -58,6 +58,8 @@ export interface StatusAnswer {
   applying: ApplyingRevision | null;
   newest: SeenRevision | null;
   lastPass: PassStatus | null;
+  /** How the node trusts its source: `signed commits only (ssh, tip)`, `any commit: ...`, or `not verified: a local directory`. */
+  trust?: string;
   /** The VMs' accelerator and why; `probing` while the start-up probe runs. */
   vm?: AccelChoice | { probing: true };
 }

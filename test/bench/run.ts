@@ -13,6 +13,7 @@ const benches: [string, string[]][] = [
   ['toml.js', []],
   ['cli-cold.js', []],
   ['git.js', []],
+  ['verify.js', []],
   ['file-push.js', []],
   ['api-flood.js', []],
   ['health.js', []],

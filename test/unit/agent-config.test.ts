@@ -103,3 +103,20 @@ test('two tokens with the same digest are an error naming both, not "first role 
   );
   assert.match(message, /mcp-agent\.toml:10:1 api\.tokens\[1\]\.sha256: the same digest as token ci/);
 });
+
+test('[source.verify] needs a git source and the key file of its mode, located', () => {
+  assert.match(
+    invalid('node = "rift"\n[source]\npath = "x"\n[source.verify]\nmode = "ssh"\nallowed_signers = "s"\n'),
+    /mcp-agent\.toml:4:1 source\.verify: a local directory has no commits to verify/,
+  );
+  assert.match(
+    invalid('node = "rift"\n[source]\nurl = "http://git.example/s.git"\n[source.verify]\nmode = "openpgp"\n'),
+    /mcp-agent\.toml:5:1 source\.verify\.mode: mode openpgp needs keyring/,
+  );
+  const ok = parseAgentConfig(
+    '/etc/mcp/mcp-agent.toml',
+    'node = "rift"\n[source]\nurl = "http://git.example/s.git"\n[source.verify]\nmode = "ssh"\nallowed_signers = "signers"\n',
+  );
+  assert.equal(ok.source.verify?.allowed_signers, '/etc/mcp/signers');
+  assert.equal(ok.source.verify?.require, 'tip');
+});

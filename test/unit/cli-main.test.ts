@@ -235,6 +235,7 @@ describe('exit-code table', () => {
       'TIMEOUT',
       'TOO_LARGE',
       'UNAUTHORIZED',
+      'UNVERIFIED',
       'USAGE',
     ];
     assert.deepEqual(mapped, all);

@@ -114,3 +114,9 @@ export const resolveIdentities = async (
       );
   return { author: author as Identity, committer: committer as Identity };
 };
+
+/** One key of git's config for the clone `dir` (the clone's, global, system: the first that sets it). */
+export const gitConfigValue =
+  (dir: string, env: Env) =>
+  (key: string): Promise<string | undefined> =>
+    firstSet(configFiles(dir, env), [key]);

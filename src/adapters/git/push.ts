@@ -8,6 +8,7 @@ import git from 'isomorphic-git';
 import { McpError } from '../../domain/errors.js';
 import { httpClient, redactUrl, whyUnavailable } from './http.js';
 import type { Identity } from './identity.js';
+import { type SigningConfig, signPayload } from './sign.js';
 
 export interface PushOptions {
   /** The clone's working tree. */
@@ -24,6 +25,8 @@ export interface PushOptions {
   /** Who makes the commit (see identity.ts). */
   author: Identity;
   committer: Identity;
+  /** Sign the commit as the operator's git would (sign.ts); undefined: unsigned. */
+  sign?: SigningConfig;
 }
 
 export interface PushResult {
@@ -44,7 +47,20 @@ export const commitAndPush = async (opts: PushOptions): Promise<PushResult> => {
   const matrix = await git.statusMatrix({ fs, dir, filepaths: [...opts.files] });
   const committed = matrix.some(([, head, , stage]) => head !== stage);
   const commit = committed
-    ? await git.commit({ fs, dir, message: opts.message, author: opts.author, committer: opts.committer })
+    ? await git.commit({
+        fs,
+        dir,
+        message: opts.message,
+        author: opts.author,
+        committer: opts.committer,
+        ...(opts.sign && {
+          // isomorphic-git calls onSign only with a signing key; the operator's program holds the real one.
+          signingKey: 'held by the operator',
+          onSign: async ({ payload }: { payload: string }) => ({
+            signature: await signPayload(opts.sign!, payload, opts.committer),
+          }),
+        }),
+      })
     : await git.resolveRef({ fs, dir, ref: 'HEAD' });
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const url = opts.url ?? (await git.getConfig({ fs, dir, path: 'remote.origin.url' }));

@@ -13,10 +13,12 @@ import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import git from 'isomorphic-git';
 import { McpError } from '../../domain/errors.js';
+import type { SpecError } from '../../domain/spec-error.js';
 import type { RevisionLoader } from '../../ports/revision-loader.js';
 import type { FetchResult, RevisionSource } from '../../ports/revision-source.js';
 import { httpClient, redactUrl, whyUnavailable } from './http.js';
 import { loadRevisionFromGit } from './load.js';
+import type { CommitVerifier, VerifyFailure } from './verify.js';
 
 export interface GitSourceOptions {
   url: string;
@@ -32,6 +34,8 @@ export interface GitSourceOptions {
   timeoutMs?: number;
   /** How a fetched commit is loaded (the agent's works off the main thread, with admission). */
   loader?: Pick<RevisionLoader, 'fromGit'>;
+  /** Only signed commits deploy: checked before a commit is loaded; `since` is the last applied commit. */
+  verify?: { verifier: CommitVerifier; since: () => string | undefined };
 }
 
 export const gitSource = (opts: GitSourceOptions): RevisionSource => {
@@ -109,6 +113,9 @@ export const gitSource = (opts: GitSourceOptions): RevisionSource => {
       if (cached && (await remoteHead()) === cached.commit) return cached.result;
       const commit = await fetchHead();
       if (cached?.commit === commit) return cached.result;
+      const failure = await opts.verify?.verifier.verify(gitdir, commit, opts.verify.since());
+      // Not cached: a key added to the allowed signers lets the same commit through on the next pass.
+      if (failure) return { ok: false, commit, errors: [unverified(failure)] };
       let result: FetchResult;
       try {
         const loaded = await loader.fromGit(gitdir, commit, subdir);
@@ -122,3 +129,16 @@ export const gitSource = (opts: GitSourceOptions): RevisionSource => {
     },
   };
 };
+
+/** A commit that may not deploy, as the located error a rejected revision carries. */
+const unverified = (f: VerifyFailure): SpecError => ({
+  file: `commit ${f.commit.slice(0, 12)}`,
+  path: '',
+  message:
+    f.signer === 'unsigned'
+      ? 'not signed'
+      : f.signer === 'not checked'
+        ? `cannot be checked: ${f.reason}`
+        : `signed by ${f.signer}: ${f.reason}`,
+  rule: 'source.verify',
+});

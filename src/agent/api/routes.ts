@@ -26,6 +26,8 @@ export interface ApiContext {
   node: string;
   /** The source's description (URL#branch or directory). */
   source: string;
+  /** How the node trusts the source's commits (signed only, any, or a directory not verified). */
+  trust?: string;
   /** Pushes to other branches are acknowledged and ignored; undefined: every push triggers. */
   branch?: string;
   store: StateStore;
@@ -214,6 +216,7 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     handle: async () =>
       ok({
         ...statusBody(ctx.node, ctx.source, ctx.store),
+        ...(ctx.trust && { trust: ctx.trust }),
         ...(ctx.accelerator && { vm: ctx.accelerator() ?? { probing: true } }),
       }),
   },

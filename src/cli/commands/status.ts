@@ -94,6 +94,7 @@ const details = (answers: readonly NodeAnswer<StatusAnswer>[]): string[] =>
         ? [`  applying ${a.body.applying.commit ?? '(directory)'} since ${ago(a.body.applying.since)}`]
         : []),
       ...reasonsOf(a.body).map((p) => `  ${oneLine(p)}`),
+      ...(a.body.trust ? [`  source: ${a.body.source}, ${a.body.trust}`] : []),
       ...vmLine(a.body.vm),
     ];
     return lines.length ? ['', `${a.node.name}:`, ...lines] : [];
@@ -106,6 +107,14 @@ const healthLines = (answers: readonly NodeAnswer<StatusAnswer>[], s: Style): st
       ? (a.body.lastPass?.unhealthy ?? []).map(
           (u) => `${a.node.name}: ${u.name} ${s.yellow(u.state)}${u.reason ? `: ${u.reason}` : ''}`,
         )
+      : [],
+  );
+
+/** A node whose desired state no signature vouches for says so, so nobody believes otherwise. */
+const unverifiedLines = (answers: readonly NodeAnswer<StatusAnswer>[]): string[] =>
+  answers.flatMap((a) =>
+    a.ok && a.body.trust?.startsWith('not verified')
+      ? [`${a.node.name}: source ${a.body.source} ${a.body.trust}`]
       : [],
   );
 
@@ -130,6 +139,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     ];
     ctx.out(table([head, ...answers.map((a) => row(a, style(ctx), withNewest))]));
     for (const line of healthLines(answers, style(ctx))) ctx.out(line);
+    for (const line of unverifiedLines(answers)) ctx.out(line);
     if (flags.verbose) for (const line of details(answers)) ctx.out(line);
   }
   const failed = finish(ctx, answers);
