@@ -80,9 +80,10 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
         ? skipped(
             action,
             waiting.has(blocker) ? `waiting for ${blocker}` : `blocked: ${blocker} did not converge`,
+            waiting.has(blocker),
           )
         : gate?.kind === 'skip'
-          ? skipped(action, gate.reason)
+          ? skipped(action, gate.reason, gate.waiting)
           : gate?.kind === 'stop'
             ? await steps.run({ ...action, kind: 'stop', reason: gate.reason })
             : gate?.kind === 'restart'
@@ -107,7 +108,7 @@ const restart = async (steps: Steps, action: Action, reason: string): Promise<Ac
   return steps.run({ ...action, kind: 'start', reason });
 };
 
-const skipped = (action: Action, reason: string): ActionResult => ({
+const skipped = (action: Action, reason: string, waiting: boolean): ActionResult => ({
   name: action.name,
   service: action.service,
   action: action.kind,
@@ -115,6 +116,7 @@ const skipped = (action: Action, reason: string): ActionResult => ({
   reason,
   drift: action.drift ?? false,
   durationMs: 0,
+  ...(waiting && { waiting: true as const }),
 });
 
 interface PassState {
@@ -156,7 +158,7 @@ class Steps {
 
   async run(action: Action): Promise<ActionResult> {
     const policy = this.policySkip(action);
-    if (policy) return skipped(action, policy);
+    if (policy) return skipped(action, policy, false);
     const base = {
       name: action.name,
       service: action.service,
@@ -172,10 +174,10 @@ class Steps {
       this.confirm({ ...inventoryEntry(action.spec!, action.hash!), adoptedId: action.id });
       return { ...base, outcome: 'adopted', durationMs: 0 };
     }
-    if (this.unreachable) return skipped(action, `runtime unreachable: ${this.unreachable}`);
+    if (this.unreachable) return skipped(action, `runtime unreachable: ${this.unreachable}`, false);
     const kind = action.spec?.kind ?? this.pass.inventory.get(action.name)?.kind ?? 'container';
     const runtime = this.deps.runtimes[kind];
-    if (!runtime) return skipped(action, `no ${kind} runtime on this node`);
+    if (!runtime) return skipped(action, `no ${kind} runtime on this node`, false);
     const started = performance.now();
     try {
       await this.execute(action, runtime);

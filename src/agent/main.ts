@@ -22,12 +22,14 @@ const USAGE = `usage: mcp-agent run --config FILE
   run          reconcile on an interval and whenever a managed container dies or vanishes
   reconcile    converge once, then exit: a pass, and more while probed instances start, dependents
                wait for their health, or a rollout or back-off is still to be judged;
-               0 converged, 1 degraded (something failed, or is not healthy), 2 failed
+               0 converged, 1 degraded (something is wrong: failed, unhealthy past its
+               start_timeout, crash-looping, rolled back, rejected), 2 failed; it waits while a
+               pass is progressing, so 3 (progressing) is never its answer
   --override   allow a revision that removes most of this node's services
   --json       print the pass report as JSON`;
 
 /** Exit codes of a pass; errors before or around it use the codes of `mcp help exit-codes`. */
-const EXIT = { converged: 0, degraded: 1, failed: 2 } as const;
+const EXIT = { converged: 0, degraded: 1, failed: 2, progressing: 3 } as const;
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },

@@ -11,7 +11,7 @@ import { type AdoptCandidate, isManaged } from '../domain/decide.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import type { Observed } from '../domain/observed.js';
 import { type ChangeSet, countOutcomes, describeCounts, type Outcome } from '../domain/outcome.js';
-import type { NotHealthy, PassResult, PassStatus } from '../domain/pass.js';
+import { type NotHealthy, type PassStatus, passResult } from '../domain/pass.js';
 import { plan } from '../domain/plan.js';
 import type { Plan } from '../domain/plan-types.js';
 import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
@@ -140,6 +140,7 @@ const applyTarget = async (
   const names = revisionInstances(deps.node, revision);
   forgetVanished(deps.store, new Set(names), new Set(observed.instances.map((i) => i.name)));
   recordResults(deps, changes, errors);
+  const waiting = changes.results.filter((r) => r.waiting).length;
   const report = await finish(
     deps,
     started,
@@ -148,10 +149,15 @@ const applyTarget = async (
     describeCounts(changes.counts) + describeUnhealthy(unhealthy),
     changes.counts,
     () => {
-      deps.store.setApplied(revision, resultOf(changes.counts, errors, unhealthy), new Date().toISOString());
+      deps.store.setApplied(
+        revision,
+        passResult({ counts: changes.counts, errors, unhealthy, waiting }),
+        new Date().toISOString(),
+      );
       settleSeen(deps.store, commit, held.length ? 'held' : 'applied', held);
     },
     unhealthy,
+    waiting,
   );
   return { ...report, changes, ...(requeue ? { requeue: true } : {}) };
 };
@@ -390,22 +396,6 @@ const forgetVanished = (store: StateStore, desired: Set<string>, present: Set<st
     if (!desired.has(e.name) && !present.has(e.name)) store.forgetInstance(e.name);
 };
 
-/**
- * converged: all done and every probed instance healthy; degraded: something failed,
- * conflicted or was skipped, a reason stands, or an instance is not healthy (starting,
- * unhealthy, restarting, crash-looping, rolled back); failed: nothing could be planned (no revision, no view of the runtime), which is
- * said by the absence of counts, not by their being zero: a node with no services converges.
- */
-const resultOf = (
-  counts: Record<Outcome, number> | undefined,
-  errors: readonly Problem[],
-  unhealthy: readonly NotHealthy[] = [],
-): PassResult => {
-  if (!counts) return 'failed';
-  const unconverged = counts.failed + counts.conflict + counts.skipped + unhealthy.length;
-  return unconverged > 0 || errors.length > 0 ? 'degraded' : 'converged';
-};
-
 const finish = async (
   deps: PassDeps,
   started: number,
@@ -415,11 +405,12 @@ const finish = async (
   counts?: Record<Outcome, number>,
   record?: () => void,
   unhealthy: NotHealthy[] = [],
+  waiting = 0,
 ): Promise<PassReport> => {
   const status: PassStatus = {
     at: new Date().toISOString(),
     ...(revision?.commit ? { revision: revision.commit } : {}),
-    result: resultOf(counts, errors, unhealthy),
+    result: passResult({ counts, errors, unhealthy, waiting }),
     summary,
     durationMs: Math.round(performance.now() - started),
     counts: counts ?? countOutcomes([]),

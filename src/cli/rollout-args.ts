@@ -12,6 +12,8 @@ export const ROLLOUT_OPTIONS = {
   message: { type: 'string', short: 'm' },
   'no-wait': { type: 'boolean', default: false },
   timeout: { type: 'string', default: '300' },
+  policy: { type: 'string' },
+  'no-policy': { type: 'boolean', default: false },
 } as const;
 
 export const ROLLOUT_HELP = `  --repo DIR      the services clone (default: services.dir of mcp.toml, else .)
@@ -19,6 +21,9 @@ export const ROLLOUT_HELP = `  --repo DIR      the services clone (default: serv
   --no-wait       return once pushed
   --timeout S     how long to wait for the nodes (default 300)
   --config FILE   mcp.toml (default: $MCP_CONFIG, else ~/.config/mcp/mcp.toml)
+  --policy FILE   check the clone against FILE's admission policy (an agent config or an
+                  [admission] table) instead of the default one every agent has
+  --no-policy     check the clone against the schema alone
 
 Pushing uses services.remote (default: the clone's origin), services.username and the
 token in services.token_path (or $MCP_GIT_TOKEN); waiting asks the agents with the API
@@ -27,7 +32,7 @@ It waits until every component with a health probe is healthy, not only running;
 terminal it prints a line per component as its state or health changes.
 exit codes: 0 every node converged (healthy) at the pushed commit, 4 a node did not (in
 time), or rolled a component back to its last healthy spec (named in the output),
-1 the clone is invalid (nothing committed), 3 the remote has commits the clone lacks,
+1 the clone is invalid or breaks the admission policy (nothing committed), 3 the remote has commits the clone lacks,
 69 the remote cannot be reached, 66 unknown service, 64 bad usage.`;
 
 export const rolloutOptions = (parsed: ParsedArgs, verb: string): Omit<RolloutOptions, 'edit'> => {
@@ -41,6 +46,8 @@ export const rolloutOptions = (parsed: ParsedArgs, verb: string): Omit<RolloutOp
     message: parsed.values.message as string | undefined,
     wait: parsed.values['no-wait'] !== true,
     timeoutSeconds: timeout,
+    ...(typeof parsed.values.policy === 'string' && { policy: parsed.values.policy }),
+    ...(parsed.values['no-policy'] === true && { noPolicy: true }),
   };
 };
 

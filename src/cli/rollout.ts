@@ -15,11 +15,13 @@ import { settled } from '../domain/pass.js';
 import { formatSpecError } from '../domain/spec-error.js';
 import type { CliConfig } from '../generated/cli.js';
 import { style } from '../render/style.js';
+import type { LoadOptions } from '../validate/load.js';
 import type { SeenRevision, ServicesAnswer, StatusAnswer } from '../wire/api.js';
 import { askNodes } from './agent-client.js';
 import { type Node, readToken } from './config.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
+import { cliAdmission } from './policy-file.js';
 import { errorLines, progressLines, rollbackLines } from './rollout-progress.js';
 import { refuseUnsigned } from './signing-check.js';
 import { editFilesChecked } from './toml-edit.js';
@@ -37,14 +39,18 @@ export interface RolloutOptions {
    * Edited files that leave the clone invalid are put back byte for byte.
    */
   edit?: (text: string, file: string) => string;
+  /** The admission policy the clone is checked against (default: the agents' default). */
+  policy?: string;
+  noPolicy?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const loadValid = async (dir: string, ctx: CliContext) => {
-  const result = await loadRevisionFromDir(dir);
+const loadValid = async (dir: string, ctx: CliContext, admission: { load: LoadOptions; note?: string }) => {
+  const result = await loadRevisionFromDir(dir, admission.load);
   if (result.ok) return result.revision;
   ctx.err(result.errors.map((e) => style(ctx).red(formatSpecError(e))).join('\n'));
+  if (admission.note) ctx.err(admission.note);
   throw new McpError('INVALID_SPEC', `the services clone ${dir} is invalid: nothing committed`);
 };
 
@@ -106,7 +112,13 @@ const awaitNode = async (
 
 export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutOptions): Promise<number> => {
   const dir = resolve(ctx.cwd, opts.repo ?? config.services?.dir ?? '.');
-  const before = await loadValid(dir, ctx);
+  if (opts.policy !== undefined && opts.noPolicy)
+    throw new McpError('USAGE', '--policy and --no-policy exclude each other');
+  const admission = await cliAdmission({
+    ...(opts.policy !== undefined && { policy: resolve(ctx.cwd, opts.policy) }),
+    noPolicy: opts.noPolicy,
+  });
+  const before = await loadValid(dir, ctx, admission);
   const specs = opts.services.map((name) => {
     const spec = before.services.find((s) => s.name === name);
     if (!spec) throw new McpError('NOT_FOUND', `no service named ${name} in ${dir}`);
@@ -122,7 +134,7 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     const edits = new Map(
       files.map((file) => [join(dir, file), (text: string) => edit(text, file)] as const),
     );
-    await editFilesChecked(edits, () => loadValid(dir, ctx));
+    await editFilesChecked(edits, () => loadValid(dir, ctx, admission));
   }
   const sign = await signingConfig(gitConfigValue(dir, ctx.env), ctx.env);
   const names = [...new Set(specs.map((s) => s.node))];

@@ -16,6 +16,7 @@ export const EXIT = {
   changes: 2,
   refused: 3,
   notConverged: 4,
+  progressing: 5,
   usage: 64,
   notFound: 66,
   unavailable: 69,

@@ -52,6 +52,8 @@ export interface ActionResult {
   drift: boolean;
   durationMs: number;
   error?: { code: ErrorCode; message: string };
+  /** A skip that waits (for a dependency's health, or a back-off), not one that is blocked. */
+  waiting?: true;
 }
 
 /** All results of one applied plan. */

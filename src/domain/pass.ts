@@ -6,8 +6,11 @@
 import type { ErrorCode } from './errors.js';
 import type { Outcome } from './outcome.js';
 
-/** converged: all done; degraded: something failed, conflicted or was skipped; failed: nothing could be applied. */
-export type PassResult = 'converged' | 'degraded' | 'failed';
+/**
+ * converged: all done and healthy; progressing: nothing wrong, only waiting (see passResult);
+ * degraded: something is wrong; failed: nothing could be planned.
+ */
+export type PassResult = 'converged' | 'progressing' | 'degraded' | 'failed';
 
 /** How one pass ended, for `mcp status` and the API. */
 export interface PassStatus {
@@ -33,13 +36,47 @@ export interface NotHealthy {
 }
 
 /**
- * True when a pass will not end otherwise by waiting: converged, or nothing still starting,
- * restarting, or within its start_timeout (it may yet turn healthy or be rolled back).
+ * True when a pass will not end otherwise by waiting: converged or failed, or degraded with
+ * nothing still starting, restarting, or within its start_timeout (it may yet turn healthy or
+ * be rolled back); never while progressing.
  * `mcp deploy` stops waiting there, and so does `mcp-agent reconcile --once`.
  */
 export const settled = (pass: Pick<PassStatus, 'result' | 'unhealthy'>): boolean =>
-  pass.result !== 'degraded' ||
-  !(pass.unhealthy ?? []).some((u) => u.state === 'starting' || u.state === 'restarting' || u.pending);
+  pass.result === 'converged' ||
+  pass.result === 'failed' ||
+  (pass.result === 'degraded' &&
+    !(pass.unhealthy ?? []).some((u) => u.state === 'starting' || u.state === 'restarting' || u.pending));
+
+/** An instance the agent is waiting on as designed: inside its start period or start_timeout, or in a back-off. */
+const stillWaiting = (u: NotHealthy): boolean => u.pending === true || u.state === 'restarting';
+
+/**
+ * The one rule of how a pass ended, used by the log line, `/v1/status`, `mcp status`,
+ * `mcp deploy` and the notifications alike (kstatus' Current / InProgress / Failed):
+ * - failed: nothing could be planned (no revision, no view of the runtime);
+ * - degraded: something is wrong: a failed or conflicting action, a dependent blocked past its
+ *   dependency's start_timeout, an error of the pass (a rejected or held revision, a source
+ *   down), an instance unhealthy past its start_timeout, a crash loop, a rollback;
+ * - progressing: nothing is wrong, the pass only waits: instances inside their start period or
+ *   start_timeout, dependents waiting on them, back-offs that have not run out;
+ * - converged: everything done and every probed instance healthy.
+ */
+export const passResult = (pass: {
+  counts: Record<Outcome, number> | undefined;
+  errors: readonly Problem[];
+  unhealthy: readonly NotHealthy[];
+  /** How many of the skipped actions wait for a dependency or a back-off (not blocked). */
+  waiting: number;
+}): PassResult => {
+  const { counts, errors, unhealthy, waiting } = pass;
+  if (!counts) return 'failed';
+  const wrong =
+    counts.failed + counts.conflict + (counts.skipped - waiting) > 0 ||
+    errors.length > 0 ||
+    unhealthy.some((u) => !stillWaiting(u));
+  if (wrong) return 'degraded';
+  return counts.skipped > 0 || unhealthy.length > 0 ? 'progressing' : 'converged';
+};
 
 /** Events of health: a transition of an instance's state, a rollback, a crash loop given up on. */
 export type HealthEventKind = 'starting' | 'healthy' | 'unhealthy' | 'rolled-back' | 'crash-looping';

@@ -13,3 +13,9 @@ export const defaultAdmissionPolicy = (): AdmissionPolicy => ({
   allowed_image_roots: [...rules.allowed_image_roots.default],
   require_non_root: rules.require_non_root.default,
 });
+
+/** What every default agent protects from volumes: its podman socket and state directory, as configured by default. */
+export const defaultProtectedPaths = (): string[] => [
+  schema.properties.podman.properties.socket.default,
+  schema.properties.state_dir.default,
+];

@@ -128,6 +128,22 @@ describe('mcp deploy, stop and start', () => {
     assert.equal((await mcp('deploy', 'nosuch')).code, EXIT.notFound);
   });
 
+  it('a clone the default admission policy refuses: deploy commits and pushes nothing', async () => {
+    const head = git(clone, 'rev-parse', 'HEAD');
+    const pushed = git(dir, '--git-dir', bare, 'rev-parse', 'main');
+    writeFileSync(join(clone, 'services', 'dns.toml'), `${service('dns', 'v1')}volumes = ["/:/host"]\n`);
+    const r = await mcp('deploy', 'dns', '--no-wait');
+    assert.equal(r.code, EXIT.invalid, r.out);
+    assert.match(
+      r.err,
+      /services\/dns\.toml:8:12 components\[0\]\.volumes\[0\]: volume source '\/' is outside the allowed roots/,
+    );
+    assert.match(r.err, /checked against the default admission policy; --policy FILE for a node's own/);
+    assert.equal(git(clone, 'rev-parse', 'HEAD'), head, 'nothing committed');
+    assert.equal(git(dir, '--git-dir', bare, 'rev-parse', 'main'), pushed, 'nothing pushed');
+    writeFileSync(join(clone, 'services', 'dns.toml'), service('dns', 'v1'));
+  });
+
   it('a remote that moved on is a conflict to pull, and an unreachable one is 69; --no-wait returns once pushed', async () => {
     const other = join(dir, 'other');
     git(dir, 'clone', '-q', bare, other);

@@ -1,7 +1,8 @@
 /**
  * Health on real podman, driven by the agent's own loop (scheduler, health board, prober, runtime
- * events) with short probe intervals: servers that listen become healthy, a failing `cmd` probe
- * is unhealthy and the pass degraded, dependents wait for health, a bad rollout is rolled back
+ * events) with short probe intervals: a pass waiting for a server to listen is progressing, then
+ * converged; a failing `cmd` probe is unhealthy, the pass progressing within its start_timeout
+ * and degraded past it, dependents wait for health, a bad rollout is rolled back
  * and stays so, and a container that exits at once ends crash-looping without a busy loop.
  * Every wait is for a condition or an event, bounded by a timeout; no sleep is an assertion.
  */
@@ -13,6 +14,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { dirSource } from '../../src/adapters/dir/source.js';
 import { createPodmanRuntime } from '../../src/adapters/podman/runtime.js';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
+import { statusBody } from '../../src/agent/api/status.js';
 import { probeHttp } from '../../src/agent/health/index.js';
 import { type Loop, startLoop } from '../../src/agent/loop.js';
 import type { PassReport } from '../../src/agent/reconcile.js';
@@ -122,14 +124,55 @@ const inspect = async (name: string) =>
     Image: string;
   };
 
-test('a server that listens becomes healthy; a failing cmd probe is unhealthy in podman too, and the pass is degraded', async () => {
+test('a pass waiting for a server inside its start_timeout is progressing, not degraded; then converged once it serves', async () => {
+  const port = await closedPort();
+  const a = await agent([]);
+  const ctl = join(a.dir, 'ctl');
+  await mkdir(ctl);
+  await a.write([
+    service('slow', [
+      `image = "${IMAGE_V1}"`,
+      // The server starts only when the test says so: the moment under test is the test's own.
+      `cmd = ["sh", "-c", "while [ ! -e /ctl/go ]; do sleep 0.1; done; mkdir -p /www && echo ok > /www/index.html && exec httpd -f -h /www -p 8080"]`,
+      `ports = ["127.0.0.1:${port}:8080"]`,
+      `volumes = ["${ctl}:/ctl"]`,
+      ...probe(['http = 8080', 'interval = 1', 'timeout = 1', 'retries = 1', 'start_timeout = 600']),
+    ]),
+    service('after', [`image = "${IMAGE_V1}"`, 'cmd = ["sleep", "3600"]'], [`depends_on = ["${P}-slow"]`]),
+  ]);
+  await a.loop.scheduler.trigger('files written');
+  await a.until(
+    'a pass with slow starting',
+    () => a.last()?.unhealthy?.some((u) => u.name === `${P}-slow-main`) ?? false,
+  );
+  const waiting = statusBody('i10', 'test', a.store).lastPass!;
+  assert.equal(waiting.result, 'progressing', JSON.stringify(waiting));
+  assert.deepEqual(
+    waiting.unhealthy?.map((u) => [u.name, u.state, u.pending]),
+    [[`${P}-slow-main`, 'starting', true]],
+  );
+  assert.match(waiting.summary, new RegExp(`1 skipped.*; not healthy: ${P}-slow-main starting$`));
+  const dependent = a.passes.at(-1)!.changes?.results.find((r) => r.name === `${P}-after-main`);
+  assert.equal(dependent?.outcome, 'skipped');
+  assert.equal(dependent?.waiting, true, dependent?.reason);
+  assert.equal(a.store.applied()?.result, 'progressing');
+  await writeFile(join(ctl, 'go'), '');
+  await a.until('converged', () => a.last()?.result === 'converged');
+  assert.equal(statusBody('i10', 'test', a.store).lastPass?.result, 'converged');
+  assert.ok(
+    a.passes.every((p) => p.status.result !== 'degraded'),
+    `no pass was degraded: ${a.passes.map((p) => p.status.result).join(', ')}`,
+  );
+});
+
+test('a server that listens becomes healthy; a failing cmd probe is unhealthy in podman too, the pass progressing within its start_timeout and degraded past it', async () => {
   const port = await closedPort();
   const a = await agent([
     service('web', [...httpd(port), ...probe(['http = 8080', 'interval = 1', 'timeout = 1', 'retries = 1'])]),
     service('bad', [
       `image = "${IMAGE_V1}"`,
       'cmd = ["sleep", "3600"]',
-      ...probe(['cmd = ["false"]', 'interval = 1', 'timeout = 1', 'retries = 1']),
+      ...probe(['cmd = ["false"]', 'interval = 1', 'timeout = 1', 'retries = 1', 'start_timeout = 4']),
     ]),
   ]);
   await a.until(
@@ -139,6 +182,11 @@ test('a server that listens becomes healthy; a failing cmd probe is unhealthy in
       a.loop.board.state(`${P}-bad-main`) === 'unhealthy',
   );
   await a.loop.scheduler.trigger('check');
+  for (const p of a.passes)
+    if (p.status.unhealthy?.length && p.status.unhealthy.every((u) => u.pending))
+      assert.equal(p.status.result, 'progressing', 'inside every start_timeout is progressing');
+  // The agent judges bad again by itself when its start_timeout runs out.
+  await a.until('degraded past start_timeout', () => a.last()?.result === 'degraded', 30_000);
   const status = a.last()!;
   assert.equal(status.result, 'degraded');
   assert.deepEqual(

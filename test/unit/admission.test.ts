@@ -185,7 +185,16 @@ describe('mcp validate --policy', () => {
     err.length = 0;
     assert.equal(await validate(['repo', '--policy', 'policy.toml'], ctx), 1);
     assert.equal(err.at(-1), 'invalid: 2 errors in 2 files');
-    assert.equal(await validate(['repo'], { ...ctx, err: () => {} }), 0);
+    assert.equal(
+      await validate(['repo'], { ...ctx, err: () => {} }),
+      1,
+      'the default policy refuses them too',
+    );
+    assert.equal(
+      await validate(['repo', '--no-policy'], { ...ctx, err: () => {} }),
+      0,
+      'the schema alone does not',
+    );
   });
 
   it('passes the example repositories against their example agent configs', async () => {

@@ -132,6 +132,30 @@ describe('mcp status, ps and sync', () => {
     h.store.recordPass(last);
   });
 
+  it('a node only progressing is its own exit code (5), with what it waits for; one degraded node makes it 4', async () => {
+    const last = h.store.lastPass()!;
+    try {
+      h.store.recordPass({
+        ...last,
+        result: 'progressing',
+        summary: '2 unchanged; not healthy: wiki-api starting',
+        unhealthy: [{ name: 'wiki-api', state: 'starting', pending: true }],
+      });
+      const waiting = await mcp(['status', 'rift']);
+      assert.equal(waiting.code, EXIT.progressing);
+      assert.match(waiting.out, /^rift\s+progressing\s+3f9a2c1\s/m);
+      assert.match(waiting.out, /^rift: wiki-api starting$/m);
+      h.store.recordPass({
+        ...last,
+        result: 'degraded',
+        errors: [{ code: 'RUNTIME', message: 'create failed' }],
+      });
+      assert.equal((await mcp(['status', 'rift'])).code, EXIT.notConverged);
+    } finally {
+      h.store.recordPass(last);
+    }
+  });
+
   it('sync needs the operate role: refused with 77 and a hint, then done with MCP_TOKEN', async () => {
     h.runtime.stopByHand('wiki-api');
     const refused = await mcp(['sync', 'rift']);

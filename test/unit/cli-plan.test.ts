@@ -71,6 +71,9 @@ before(() => {
   git('checkout', '-q', '-b', 'move', 'base');
   write('mon', serviceFile('mon', 'rift', 'mcr.example:8443/mon:v3.0.0'));
   commit('move-tag');
+  git('checkout', '-q', '-b', 'hostmount', 'base');
+  write('mon', serviceFile('mon', 'vade', 'mcr.example:8443/mon:v3.0.0').concat('volumes = ["/:/host"]\n'));
+  commit('hostmount-tag');
   git('checkout', '-q', 'main');
 });
 after(() => rmSync(repo, { recursive: true, force: true }));
@@ -211,6 +214,24 @@ describe('mcp plan', () => {
     const md = await plan('--base', 'head', '--head', 'invalid', '--format', 'markdown');
     assert.equal(md.code, 1);
     assert.match(md.out, /is invalid\*\* \(2 errors\)/);
+  });
+
+  it('holds the head to the default admission policy and says so; --no-policy plans on the schema alone', async () => {
+    const refused = await plan('--base', 'base', '--head', 'hostmount-tag');
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.err,
+      /services\/mon\.toml:7:12 components\[0\]\.volumes\[0\]: volume source '\/' .*\(policy: allowed_volume_roots\)/,
+    );
+    assert.match(
+      refused.err,
+      /\nchecked against the default admission policy; --policy FILE for a node's own$/,
+    );
+    const schemaOnly = await plan('--base', 'base', '--head', 'hostmount-tag', '--no-policy');
+    assert.equal(schemaOnly.code, 2);
+    assert.match(schemaOnly.out, /^ {4}~ recreate mon-main/m);
+    const fine = await plan('--base', 'base', '--head', 'head');
+    assert.equal(fine.err, "checked against the default admission policy; --policy FILE for a node's own");
   });
 
   it('colours the text only when the context allows colour', async () => {

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -30,15 +31,57 @@ const expectedLines = (name: string): string[] =>
 describe('mcp validate', () => {
   it('prints the count of services and components of a valid repository and exits 0', async () => {
     const { ctx, out, err } = context();
-    assert.equal(await run(['examples/services'], ctx), 0);
+    assert.equal(await run(['examples/services', '--no-policy'], ctx), 0);
     assert.deepEqual(out, ['valid: 9 services, 11 components']);
     assert.deepEqual(err, []);
   });
 
   it('validates the current directory when given none', async () => {
     const { ctx, out } = context();
-    assert.equal(await run([], { ...ctx, cwd: join(root, 'examples/services') }), 0);
+    assert.equal(await run(['--no-policy'], { ...ctx, cwd: join(root, 'examples/services') }), 0);
     assert.match(out[0], /^valid: /);
+  });
+
+  it('applies the default admission policy without --policy and says so; --no-policy checks the schema alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-validate-policy-'));
+    try {
+      mkdirSync(join(dir, 'services'));
+      const file = (volumes: string) =>
+        `name = "app"\nnode = "rift"\n[[components]]\nname = "main"\nimage = "registry.example/app:1"\nvolumes = [${volumes}]\n`;
+      writeFileSync(join(dir, 'services', 'app.toml'), file('"/:/host"'));
+      const host = context();
+      assert.equal(await run([dir], host.ctx), 1);
+      assert.match(
+        host.err[0],
+        /^services\/app\.toml:6:12 components\[0\]\.volumes\[0\]: .*\(policy: allowed_volume_roots\)/,
+      );
+      assert.deepEqual(host.err.slice(-2), [
+        'invalid: 1 error in 1 file',
+        "checked against the default admission policy; --policy FILE for a node's own",
+      ]);
+      const schemaOnly = context();
+      assert.equal(await run([dir, '--no-policy'], schemaOnly.ctx), 0);
+      assert.deepEqual(schemaOnly.out, ['valid: 1 service, 1 component']);
+
+      writeFileSync(join(dir, 'services', 'app.toml'), file('"/run/podman/podman.sock:/run/docker.sock"'));
+      const socket = context();
+      assert.equal(await run([dir], socket.ctx), 1);
+      assert.match(socket.err[0], /volume source '\/run\/podman\/podman\.sock' is outside the allowed roots/);
+
+      writeFileSync(join(dir, 'services', 'app.toml'), file('"/srv/app:/data"'));
+      const fine = context();
+      assert.equal(await run([dir], fine.ctx), 0);
+      assert.deepEqual(fine.out, [
+        'valid: 1 service, 1 component',
+        "checked against the default admission policy; --policy FILE for a node's own",
+      ]);
+      await assert.rejects(
+        run([dir, '--no-policy', '--policy', 'x.toml'], context().ctx),
+        /exclude each other/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints every error one per line on stderr, then a summary, and exits 1', async () => {
@@ -46,8 +89,8 @@ describe('mcp validate', () => {
     assert.equal(await run(['examples/invalid/many-errors'], ctx), 1);
     assert.deepEqual(out, []);
     const lines = err.join('\n').split('\n');
-    assert.deepEqual(lines.slice(0, -1), expectedLines('many-errors'));
-    assert.equal(lines.at(-1), 'invalid: 8 errors in 4 files');
+    assert.deepEqual(lines.slice(0, -2), expectedLines('many-errors'));
+    assert.equal(lines.at(-2), 'invalid: 8 errors in 4 files');
   });
 
   it('colours errors red only when the context has colour', async () => {
@@ -73,13 +116,14 @@ describe('mcp validate', () => {
       hint: 'rename the file to services/wikki.toml, or set name = "wiki"',
     });
     const good = context();
-    assert.equal(await run(['examples/services', '--json'], good.ctx), 0);
+    assert.equal(await run(['examples/services', '--json', '--no-policy'], good.ctx), 0);
     assert.deepEqual(JSON.parse(good.out.join('')), {
       valid: true,
       services: 9,
       components: 11,
       errors: [],
       warnings: [],
+      policy: 'none',
     });
   });
 
@@ -111,7 +155,7 @@ describe('mcp validate, as a process', () => {
     });
 
   it('exits 0 on the example repository', () => {
-    const p = mcp('examples/services');
+    const p = mcp('examples/services', '--no-policy');
     assert.equal(p.status, 0, p.stderr);
     assert.equal(p.stdout, 'valid: 9 services, 11 components\n');
   });
@@ -119,7 +163,11 @@ describe('mcp validate, as a process', () => {
   it('exits 1 with every error on stderr for a broken repository', () => {
     const p = mcp('examples/invalid/dependency-cycle');
     assert.equal(p.status, 1);
-    assert.equal(p.stderr, `${expectedLines('dependency-cycle').join('\n')}\ninvalid: 1 error in 1 file\n`);
+    assert.equal(
+      p.stderr,
+      `${expectedLines('dependency-cycle').join('\n')}\ninvalid: 1 error in 1 file\n` +
+        "checked against the default admission policy; --policy FILE for a node's own\n",
+    );
   });
 
   it('prints its help with --help and exits 0', () => {

@@ -5,10 +5,11 @@ import type { CliContext } from '../context.js';
 import { rollout } from '../rollout.js';
 import { ROLLOUT_HELP, ROLLOUT_OPTIONS, rolloutOptions } from '../rollout-args.js';
 
-export const help = `usage: mcp deploy SERVICE... [--repo DIR] [--message TEXT] [--no-wait] [--timeout S] [--config FILE]
+export const help = `usage: mcp deploy SERVICE... [--repo DIR] [--message TEXT] [--no-wait] [--timeout S]
+                  [--policy FILE | --no-policy] [--config FILE]
 
-Validates the services clone, commits the files of the named services as they are in the
-working tree, pushes the branch (services.branch) to the remote, and waits until each of
+Validates the services clone (schema and admission policy), commits the files of the named
+services as they are in the working tree, pushes the branch (services.branch) to the remote, and waits until each of
 their nodes reports that commit applied.
 
 ${ROLLOUT_HELP}`;

@@ -14,15 +14,17 @@ import { renderInvalidMarkdown, renderPlanMarkdown } from '../../render/plan-mar
 import { planReport, type RevisionRef } from '../../render/plan-report.js';
 import { renderPlanText } from '../../render/plan-text.js';
 import { style } from '../../render/style.js';
+import type { LoadOptions } from '../../validate/load.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { cliAdmission } from '../policy-file.js';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
 
 /** Usage of `mcp plan`. */
 export const help = `usage: mcp plan --base REV [--head REV] [--repo DIR] [--path DIR] [--node NAME]
-                [--format text|json|markdown]
+                [--format text|json|markdown] [--policy FILE | --no-policy]
        mcp plan --live [--head REV] [--repo DIR] [--path DIR] [--node NAME] [--format ...] [--config FILE]
 
 Shows the actions each node's agent would take if the services repository moved from
@@ -37,12 +39,16 @@ options:
   --path DIR        directory of the service files inside it (default services)
   --node NAME       only this node (default: every node of either revision)
   --format FORMAT   text (default), json, or markdown for a pull-request comment
+  --policy FILE     check --head against FILE's admission policy (an agent config or an
+                    [admission] table) instead of the default one every agent has
+  --no-policy       check --head against the schema alone
   --live            plan --head (default HEAD of --repo, else of services.dir) against what
                     each node's agent observes now, drift included: its service files are
                     sent to the agents of mcp.toml (POST /v1/plan, read role), which plan
                     them and apply nothing; 69 / 77 when a node cannot answer
 
-exit codes: 0 no changes, 2 changes, 1 head is invalid (every error is printed),
+exit codes: 0 no changes, 2 changes, 1 head is invalid or breaks the admission policy
+(every error is printed),
 66 unknown revision or node, 64 bad usage.`;
 
 const OPTIONS = {
@@ -54,10 +60,12 @@ const OPTIONS = {
   format: { type: 'string', default: 'text' },
   live: { type: 'boolean', default: false },
   config: { type: 'string', short: 'c' },
+  policy: { type: 'string' },
+  'no-policy': { type: 'boolean', default: false },
 } as const;
 
-async function load(repo: string, ref: string, path: string) {
-  return { ref, result: await loadRevisionFromGit(repo, ref, path) };
+async function load(repo: string, ref: string, path: string, opts?: LoadOptions) {
+  return { ref, result: await loadRevisionFromGit(repo, ref, path, opts) };
 }
 
 const nodesOf = (...revisions: Revision[]): string[] =>
@@ -71,9 +79,16 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (typeof values.base !== 'string') throw new McpError('USAGE', '--base is required', { usage: help });
   const repo = resolve(ctx.cwd, typeof values.repo === 'string' ? values.repo : '.');
   const path = values.path as string;
+  if (typeof values.policy === 'string' && values['no-policy'])
+    throw new McpError('USAGE', '--policy and --no-policy exclude each other', { usage: help });
+  const admission = await cliAdmission({
+    ...(typeof values.policy === 'string' && { policy: resolve(ctx.cwd, values.policy) }),
+    noPolicy: values['no-policy'] === true,
+  });
+  // The base is what the nodes run: only the proposed head is held to the policy.
   const [base, head] = await Promise.all([
     load(repo, values.base, path),
-    load(repo, values.head as string, path),
+    load(repo, values.head as string, path, admission.load),
   ]);
   const baseRef: RevisionRef = {
     ref: base.ref,
@@ -94,6 +109,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       ctx.err(
         [`mcp: ${head.ref} is invalid (${lines.length} errors):`, ...lines.map((l) => `  ${l}`)].join('\n'),
       );
+    if (admission.note && format === 'text') ctx.err(admission.note);
     return EXIT.invalid;
   }
   if (!base.result.ok) {
@@ -123,5 +139,6 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (format === 'json') ctx.out(JSON.stringify({ valid: true, ...report }, null, 2));
   else if (format === 'markdown') ctx.out(renderPlanMarkdown(report));
   else ctx.out(renderPlanText(report, style(ctx)));
+  if (admission.note && format === 'text') ctx.err(admission.note);
   return report.changed ? EXIT.changes : EXIT.ok;
 }

@@ -10,7 +10,8 @@ import { nodeDetail, serviceStatus } from '../status-detail.js';
 export const help = `usage: mcp status [NODE...|SERVICE] [--config FILE] [--json] [-v]
 
 Asks each node's agent for its state: the revision it applied, the result of its last
-pass (converged, degraded, failed), when that was, what it did, and the first reason it
+pass (converged; progressing: nothing wrong, still waiting for instances to start, dependents
+or back-offs; degraded: something is wrong; failed), when that was, what it did, and the first reason it
 did not simply converge (code and one line). When the newest revision the agent has seen
 is not the applied one, NEWEST shows it with its fate: applying, pending, rejected (invalid)
 or held (a mass removal waiting for \`mcp sync --override NODE\`). With one NODE, also that
@@ -21,8 +22,9 @@ not healthy yet, unhealthy, restarting, crash-looping or rolled back, and why.
 
   -v, --verbose  every reason of every node, and what a held revision would remove
 ${NODE_HELP}
-exit code 4: every node answered, but one is degraded, failed, has no pass yet, or has not
-applied its newest revision; 0 only when every node converged at its newest revision.`;
+exit code 0 when every node converged at its newest revision; 5 when nothing is wrong but a
+node is still progressing; 4 when a node is degraded, failed, has no pass yet, or has not
+applied its newest revision.`;
 
 /** The newest revision, when it is not the applied one. */
 const newestApart = (b: StatusAnswer): StatusAnswer['newest'] =>
@@ -40,6 +42,10 @@ export const reasonsOf = (b: StatusAnswer): Problem[] => {
   });
 };
 
+/** True when nothing is wrong on the node: converged, or progressing at the newest revision it has seen. */
+const isProgressing = (b: StatusAnswer): boolean =>
+  (b.lastPass?.result === 'converged' || b.lastPass?.result === 'progressing') && newestApart(b) === null;
+
 /** True when the node converged at the newest revision it has seen. */
 export const isConverged = (b: StatusAnswer): boolean =>
   b.lastPass?.result === 'converged' && newestApart(b) === null;
@@ -47,7 +53,7 @@ export const isConverged = (b: StatusAnswer): boolean =>
 const oneLine = (p: Problem): string => `${p.code} ${p.name ? `${p.name}: ` : ''}${p.message}`;
 
 const row = (a: NodeAnswer<StatusAnswer>, s: Style, withNewest: boolean): string[] => {
-  const colour = { converged: s.green, degraded: s.yellow, failed: s.red } as const;
+  const colour = { converged: s.green, progressing: s.cyan, degraded: s.yellow, failed: s.red } as const;
   if (!a.ok)
     return [
       a.node.name,
@@ -145,5 +151,6 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const failed = finish(ctx, answers);
   if (failed !== EXIT.ok) return failed;
   if (!json) await nodeDetail(args, ctx, help, STATUS_OPTIONS);
-  return answers.every((a) => a.ok && isConverged(a.body)) ? EXIT.ok : EXIT.notConverged;
+  if (answers.every((a) => a.ok && isConverged(a.body))) return EXIT.ok;
+  return answers.every((a) => a.ok && isProgressing(a.body)) ? EXIT.progressing : EXIT.notConverged;
 }
