@@ -441,3 +441,31 @@ test('a component without a probe: the spec that ran steadily is its last health
   assert.equal((await inspect('np')).Id, back.Id, 'the failed spec is not applied again');
   assert.equal(a.last()!.unhealthy?.find((u) => u.name === name)?.state, 'rolled-back');
 });
+
+test('changing only an http probe keeps the container and judges it by the new probe', async () => {
+  const port = await closedPort();
+  const probeLines = (path: string) =>
+    probe([
+      `http = 8080`,
+      `path = "${path}"`,
+      'interval = 1',
+      'timeout = 1',
+      'retries = 1',
+      'start_timeout = 600',
+    ]);
+  const a = await agent([service('probe', [...httpd(port), ...probeLines('/')])]);
+  await a.until('healthy', () => a.loop.board.state(`${P}-probe-main`) === 'healthy');
+  const before = await inspect('probe');
+
+  await a.write([service('probe', [...httpd(port), ...probeLines('/missing')])]);
+  await a.loop.scheduler.trigger('probe changed');
+  await a.until('unhealthy under the new probe', () => a.loop.board.state(`${P}-probe-main`) === 'unhealthy');
+  const after = await inspect('probe');
+  assert.equal(after.Id, before.Id, 'not recreated');
+  assert.equal(after.State.StartedAt, before.State.StartedAt, 'not restarted');
+  assert.match(a.loop.board.record(`${P}-probe-main`)?.lastError ?? '', /404/);
+  const recreated = a.passes
+    .flatMap((p) => p.changes?.results ?? [])
+    .filter((r) => r.name === `${P}-probe-main` && r.outcome === 'recreated');
+  assert.deepEqual(recreated, []);
+});

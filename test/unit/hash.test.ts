@@ -41,3 +41,27 @@ test('the spec hash is stable for equal specs and differs when any field differs
   assert.notEqual(specHash(a), specHash({ ...a, cmd: ['serve'] }));
   assert.match(specHash(a), /^[0-9a-f]{16}$/);
 });
+
+test('an http or tcp probe is not part of the spec hash (the agent runs it from the host); a cmd probe is (podman runs it)', () => {
+  const health = (probe: object) => ({
+    probe,
+    interval: 10,
+    timeout: 5,
+    retries: 3,
+    startPeriod: 0,
+    startTimeout: 300,
+  });
+  const bare = component('web', 'api');
+  const http = component('web', 'api', { health: health({ kind: 'http', port: 8080, path: '/' }) as never });
+  const http2 = component('web', 'api', {
+    health: { ...health({ kind: 'http', port: 8080, path: '/healthz' }), retries: 5 } as never,
+  });
+  const tcp = component('web', 'api', { health: health({ kind: 'tcp', port: 8080 }) as never });
+  const cmd = component('web', 'api', { health: health({ kind: 'cmd', cmd: ['true'] }) as never });
+  const cmd2 = component('web', 'api', { health: health({ kind: 'cmd', cmd: ['false'] }) as never });
+  assert.equal(specHash(http), specHash(bare));
+  assert.equal(specHash(http2), specHash(bare));
+  assert.equal(specHash(tcp), specHash(bare));
+  assert.notEqual(specHash(cmd), specHash(bare));
+  assert.notEqual(specHash(cmd2), specHash(cmd));
+});

@@ -14,6 +14,7 @@ import {
   type RestartGate,
   restartGate,
 } from '../../domain/crash-loop.js';
+import { canonicalJson } from '../../domain/hash.js';
 import {
   freshRecord,
   type HealthRecord,
@@ -113,7 +114,10 @@ export class HealthBoard {
     for (const target of targets) {
       const known = this.tracked.get(target.name);
       if (known && known.target.hash === target.hash && !restarted.has(target.name)) {
+        // Same instance; a new http or tcp probe (not in the hash) judges it afresh.
+        const reprobe = canonicalJson(known.target.spec.health) !== canonicalJson(target.spec.health);
         known.target = target;
+        if (reprobe) this.begin(target);
         continue;
       }
       const saved = this.saved.get(target.name);
