@@ -93,6 +93,73 @@ describe('commit identity', () => {
     assert.equal(show((await resolveIdentities(clone, env, override)).author), 'Toml Op <env@example.org>');
   });
 
+  it('follows include and includeIf (gitdir, gitdir/i, onbranch) as git does, in git’s order', async () => {
+    reset();
+    userConfig(join(xdg, 'git', 'config'), 'Xdg Fallback', 'xdg@example');
+    const cases: [string, string, Record<string, string>][] = [
+      [
+        'a plain include, relative to the including file',
+        '[include]\n\tpath = inc/plain\n',
+        { 'inc/plain': 'In Plain' },
+      ],
+      ['an include under ~/', '[include]\n\tpath = ~/tilde.inc\n', { 'tilde.inc': 'In Tilde' }],
+      [
+        'includeIf gitdir matching the clone',
+        `[includeIf "gitdir:${clone}/"]\n\tpath = work.inc\n`,
+        { 'work.inc': 'In Work' },
+      ],
+      [
+        'includeIf gitdir at any depth',
+        '[includeIf "gitdir:clone/"]\n\tpath = depth.inc\n',
+        { 'depth.inc': 'In Depth' },
+      ],
+      [
+        'includeIf gitdir/i, another case',
+        `[includeIf "gitdir/i:${clone.toUpperCase()}/"]\n\tpath = nocase.inc\n`,
+        { 'nocase.inc': 'In Nocase' },
+      ],
+      [
+        'includeIf gitdir not matching',
+        '[includeIf "gitdir:/elsewhere/"]\n\tpath = other.inc\n',
+        { 'other.inc': 'Not Me' },
+      ],
+      [
+        'includeIf onbranch',
+        '[includeIf "onbranch:ma*"]\n\tpath = branch.inc\n',
+        { 'branch.inc': 'On Branch' },
+      ],
+      [
+        'an include before the user section loses to it',
+        '[include]\n\tpath = early.inc\n[user]\n\tname = Own After\n',
+        { 'early.inc': 'Early Inc' },
+      ],
+      [
+        'an include after the user section wins over it',
+        '[user]\n\tname = Own Before\n[include]\n\tpath = late.inc\n',
+        { 'late.inc': 'Late Inc' },
+      ],
+      [
+        'nested includes',
+        '[include]\n\tpath = outer.inc\n',
+        { 'outer.inc': 'Outer', 'nested/inner.inc': 'Inner' },
+      ],
+    ];
+    for (const [what, global, files] of cases) {
+      rmSync(join(home, 'inc'), { recursive: true, force: true });
+      for (const [path, name] of Object.entries(files)) {
+        mkdirSync(join(home, path, '..'), { recursive: true });
+        const nested = path === 'outer.inc' ? '[include]\n\tpath = nested/inner.inc\n' : '';
+        writeFileSync(
+          join(home, path),
+          `[user]\n\tname = ${name}\n\temail = ${name.replace(' ', '.').toLowerCase()}@inc.example\n${nested}`,
+        );
+      }
+      writeFileSync(join(home, '.gitconfig'), global);
+      const ours = show((await resolveIdentities(clone, base)).author);
+      assert.equal(ours, gitSays(base), what);
+    }
+  });
+
   it('refuses with git’s hint when nobody is named anywhere', async () => {
     reset();
     await assert.rejects(resolveIdentities(clone, base), (e) => {

@@ -4,12 +4,14 @@
  * names one) `author.*` / `committer.*` / `user.*` of the clone's config, the global config
  * (~/.gitconfig over $XDG_CONFIG_HOME/git/config, or $GIT_CONFIG_GLOBAL) and the system
  * config (/etc/gitconfig or $GIT_CONFIG_SYSTEM, skipped with GIT_CONFIG_NOSYSTEM), then $EMAIL
- * for the address. Config files are read with isomorphic-git's own parser.
+ * for the address. Config files are read with isomorphic-git's own parser, their `include`
+ * and `includeIf` files followed (config-include.ts).
  */
 import fs from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { McpError } from '../../domain/errors.js';
+import { configValue, type IncludeContext } from './config-include.js';
 
 /** A name and an e-mail address, as git records them in a commit. */
 export interface Identity {
@@ -31,38 +33,28 @@ const configFiles = (dir: string, env: Env): string[] => {
   return [join(dir, '.git', 'config'), ...global, ...system];
 };
 
-/** The fs isomorphic-git reads `<gitdir>/config` through, with that one path pointed at `file`. */
-const oneFile = (file: string, gitdir: string) => ({
-  promises: {
-    ...fs.promises,
-    readFile: (path: string, opts?: unknown) =>
-      fs.promises.readFile(path === join(gitdir, 'config') ? file : path, opts as undefined),
-  },
-});
-
-/** `key` (e.g. user.name) of the config file `file`, or undefined when absent or unreadable. */
-const readKey = async (file: string, key: string): Promise<string | undefined> => {
-  if (!fs.existsSync(file)) return undefined;
-  const gitdir = '/mcp-identity';
-  try {
-    const value = await git.getConfig({ fs: oneFile(file, gitdir), gitdir, path: key });
-    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-  } catch {
-    return undefined;
-  }
-};
-
 /**
  * The value of the first of `keys` set in any of `files` (most specific file first): as in
  * git, `author.name` anywhere beats `user.name` anywhere.
  */
-const firstSet = async (files: readonly string[], keys: readonly string[]): Promise<string | undefined> => {
+const firstSet = async (
+  files: readonly string[],
+  keys: readonly string[],
+  ctx: IncludeContext,
+): Promise<string | undefined> => {
   for (const key of keys)
     for (const file of files) {
-      const value = await readKey(file, key);
+      const value = await configValue(file, key, ctx);
       if (value !== undefined) return value;
     }
   return undefined;
+};
+
+/** What `includeIf` conditions are matched against in the clone `dir`. */
+const includeContext = async (dir: string, env: Env): Promise<IncludeContext> => {
+  const gitdir = await fs.promises.realpath(join(dir, '.git')).catch(() => join(dir, '.git'));
+  const branch = await git.currentBranch({ fs, dir }).catch(() => undefined);
+  return { gitdir, ...(branch && { branch }), ...(env.HOME && { home: env.HOME }) };
 };
 
 const envOf = (env: Env, name: string): string | undefined => {
@@ -74,14 +66,15 @@ const envOf = (env: Env, name: string): string | undefined => {
 const resolveRole = async (role: Role, dir: string, env: Env, override?: Partial<Identity>) => {
   const upper = role.toUpperCase();
   const files = configFiles(dir, env);
+  const ctx = await includeContext(dir, env);
   const name =
     envOf(env, `GIT_${upper}_NAME`) ??
     override?.name ??
-    (await firstSet(files, [`${role}.name`, 'user.name']));
+    (await firstSet(files, [`${role}.name`, 'user.name'], ctx));
   const email =
     envOf(env, `GIT_${upper}_EMAIL`) ??
     override?.email ??
-    (await firstSet(files, [`${role}.email`, 'user.email'])) ??
+    (await firstSet(files, [`${role}.email`, 'user.email'], ctx)) ??
     envOf(env, 'EMAIL');
   return { name, email };
 };
@@ -118,5 +111,5 @@ export const resolveIdentities = async (
 /** One key of git's config for the clone `dir` (the clone's, global, system: the first that sets it). */
 export const gitConfigValue =
   (dir: string, env: Env) =>
-  (key: string): Promise<string | undefined> =>
-    firstSet(configFiles(dir, env), [key]);
+  async (key: string): Promise<string | undefined> =>
+    firstSet(configFiles(dir, env), [key], await includeContext(dir, env));
