@@ -1,7 +1,7 @@
 /**
  * `mcp-agent run`: passes on the interval, when a managed container dies or vanishes, when a
  * file of a local source changes, and when the API or a git server's webhook asks; one pass at
- * a time. Returns after SIGTERM or SIGINT, once the running pass has finished.
+ * a time. Returns once `stop` aborts (SIGTERM or SIGINT), after the running pass has finished.
  */
 import { readFile } from 'node:fs/promises';
 import { watch } from 'chokidar';
@@ -88,6 +88,7 @@ export const runDaemon = async (
   agent: Agent,
   options: ApplyOptions,
   log: Logger,
+  stop: AbortSignal,
 ): Promise<void> => {
   const interval = config.source.interval ?? 60;
   const adoptions = new Adoptions();
@@ -116,10 +117,7 @@ export const runDaemon = async (
     api: api.url,
   });
   void scheduler.trigger('start');
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  if (!stop.aborted) await new Promise((resolve) => stop.addEventListener('abort', resolve, { once: true }));
   log.info('agent stopping', { node: config.node });
   await watcher?.close();
   await api.close();

@@ -64,17 +64,50 @@ const main = async (argv: string[]): Promise<number> => {
   const config = await loadAgentConfig(values.config);
   const log = createLogger(config.log.level, 'agent', config.log.format);
   if (command === 'run') await checkApiFiles(config);
+  const stop = stopSignal();
   const agent = await wireAgent(config, log);
   const options = { ...agent.options, override: values.override === true };
   if (command === 'reconcile') {
-    const report = await settle(agent.deps, options, log).finally(() => agent.close());
+    const report = await Promise.race([settle(agent.deps, options, log), once(stop)]).catch(async (err) => {
+      await agent.close();
+      throw err;
+    });
+    if (report === undefined) {
+      // Stopped mid-pass: what the agent made (a probe's QEMU and directory) goes, then so does it.
+      await agent.deps.runtimes.unikernel.close();
+      process.exit(EXIT_STOPPED);
+    }
+    await agent.close();
     if (values.json) console.log(JSON.stringify(report, null, 2));
     return EXIT[report.status.result];
   }
   guardProcess(log);
-  await runDaemon(config, agent, options, log);
+  await runDaemon(config, agent, options, log, stop);
   return EXIT.converged;
 };
+
+/** 128 + SIGTERM, as a shell reports a process the signal ended. */
+const EXIT_STOPPED = 143;
+
+/**
+ * SIGTERM and SIGINT from the first moment, before the agent is even wired: a stop during
+ * start-up still cleans up what the agent made (its accelerator probe), instead of the
+ * default action killing the process on the spot.
+ */
+const stopSignal = (): AbortSignal => {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  return controller.signal;
+};
+
+/** Resolves (to undefined) once `signal` aborts. */
+const once = (signal: AbortSignal): Promise<undefined> =>
+  new Promise((resolve) => {
+    if (signal.aborted) resolve(undefined);
+    else signal.addEventListener('abort', () => resolve(undefined), { once: true });
+  });
 
 main(process.argv.slice(2)).then(
   (code) => {

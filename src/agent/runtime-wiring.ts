@@ -67,6 +67,7 @@ export const wireAgent = async (
     qemu: config.qemu.binary,
     accel: config.qemu.accel,
     probeTimeoutMs: config.qemu.probe_timeout * 1000,
+    kvmDevice: config.qemu.kvm_device,
     bootTimeoutMs: config.qemu.boot_timeout * 1000,
   });
   void unikernel.accelerator().then((choice) => log.info('qemu accelerator chosen', { ...choice }));

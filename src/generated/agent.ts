@@ -94,6 +94,10 @@ export interface AgentConfig {
      */
     accel?: 'auto' | 'kvm' | 'tcg';
     /**
+     * The KVM device accel = auto probes (it must be readable and writable before a probe guest is booted).
+     */
+    kvm_device?: string;
+    /**
      * Seconds the KVM probe guest has to print its line (accel = auto).
      */
     probe_timeout?: number;

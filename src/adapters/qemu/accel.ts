@@ -7,11 +7,12 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Accel, AccelChoice, AccelSetting } from '../../domain/accel.js';
 import { PROBE_MARKER, writeProbeGuest } from './probe-guest.js';
+import { isAlive } from './process.js';
 
 export type { Accel, AccelChoice, AccelSetting } from '../../domain/accel.js';
 
@@ -58,7 +59,8 @@ export const probeGuestRuns = async (
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<ProbeResult> => {
-  const dir = await mkdtemp(join(tmpdir(), 'mcp-accel-probe-'));
+  // The owner's pid in the name: a later start sweeps what a killed agent left (sweepProbeDirs).
+  const dir = await mkdtemp(join(tmpdir(), `${PROBE_DIR}${process.pid}-`));
   try {
     const image = join(dir, 'probe.img');
     await writeProbeGuest(image);
@@ -66,6 +68,23 @@ export const probeGuestRuns = async (
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+};
+
+const PROBE_DIR = 'mcp-accel-probe-';
+
+/**
+ * Removes the probe directories in `dir` (default the temporary directory) whose owner process
+ * is gone: what an agent killed during its probe left behind. Those of live processes (another
+ * agent probing now) are kept. Returns the paths removed.
+ */
+export const sweepProbeDirs = async (dir = tmpdir()): Promise<string[]> => {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const stale = names.filter((name) => {
+    const pid = Number(/^mcp-accel-probe-(\d+)-/.exec(name)?.[1]);
+    return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid);
+  });
+  await Promise.all(stale.map((name) => rm(join(dir, name), { recursive: true, force: true })));
+  return stale.map((name) => join(dir, name));
 };
 
 /** The probe's QEMU command line: one accelerator (no fallback), the serial console on stdout. */

@@ -27,7 +27,7 @@ import {
 } from '../../domain/observed.js';
 import { instanceName } from '../../domain/spec.js';
 import type { CreateRequest, InstanceRuntime, RuntimeEvent } from '../../ports/instance-runtime.js';
-import { type AccelChoice, type AccelSetting, chooseAccel } from './accel.js';
+import { type AccelChoice, type AccelSetting, chooseAccel, sweepProbeDirs } from './accel.js';
 import { awaitSignOfLife, hasSignOfLife } from './boot.js';
 import {
   addressesFile,
@@ -103,6 +103,7 @@ export class QemuRuntime implements InstanceRuntime {
 
   /** Opens the VM directory and re-attaches to every VM recorded there. */
   static async open(opts: QemuRuntimeOptions): Promise<QemuRuntime> {
+    await sweepProbeDirs();
     const rt = new QemuRuntime(opts);
     await rt.resync();
     return rt;
@@ -394,6 +395,8 @@ export class QemuRuntime implements InstanceRuntime {
     }
     clearInterval(this.timer);
     this.listeners.clear();
+    // A probe cut short removes its directory before the agent goes.
+    await this.accelChoice.catch(() => undefined);
   }
 }
 
