@@ -71,6 +71,7 @@ const serveApi = async (
       planFiles: (request) => planPosted(agent.deps, agent.loader, request),
       overrides: agent.deps.overrides,
       activity: agent.activity.get,
+      progress: agent.activity.set,
     },
     {
       listen: api.listen,

@@ -3,6 +3,7 @@
  * line, the fan-out, a plain table, and one exit code for the lot.
  */
 
+import type { Activity } from '../domain/activity.js';
 import { McpError } from '../domain/errors.js';
 import { type AskOptions, askNodes, type NodeAnswer, worstError } from './agent-client.js';
 import { parseCommandArgs } from './args.js';
@@ -114,3 +115,6 @@ export const ago = (iso: string, now = Date.now()): string => {
   if (s < 172800) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86400)} d ago`;
 };
+
+/** "starting for 3 s": what the agent is doing to an instance, and since when. */
+export const activityText = (a: Activity): string => `${a.phase} for ${ago(a.since).replace(/ ago$/, '')}`;

@@ -15,7 +15,7 @@ type Options = Parameters<typeof parseCommandArgs>[1];
 import { loadCliConfigFor, type Node, readToken, selectNodes } from './config.js';
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
-import { ago, NODE_OPTIONS, table } from './nodes.js';
+import { activityText, ago, NODE_OPTIONS, table } from './nodes.js';
 
 /** "up 12 s", "up 5 min", from the runtime's start time. */
 const uptime = (startedAt: string): string => `up ${ago(startedAt).replace(/ ago$/, '')}`;
@@ -84,6 +84,7 @@ const printDetail = async (
       component: c.name,
       instance: c.instance,
       state: x.active ? c.state : `${c.state} (inactive)`,
+      activity: c.activity ?? null,
       health: c.health ?? 'none',
       healthNote: c.healthNote ?? null,
       image: c.image,
@@ -119,7 +120,7 @@ const printDetail = async (
       ...rows.map((r) => [
         r.service,
         r.component,
-        r.state,
+        r.activity ? `${r.state}, ${activityText(r.activity)}` : r.state,
         r.health,
         r.image,
         r.ports,

@@ -99,6 +99,8 @@ export interface PsInstance {
   revision: string | null;
   /** `none` without a probe. */
   health: HealthState;
+  /** What the agent is doing to it right now (pulling, creating, starting, stopping, removing) and since when. */
+  activity: Activity | null;
 }
 
 /** GET /v1/ps */

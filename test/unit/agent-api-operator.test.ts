@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ActivityRecord } from '../../src/agent/activity.js';
 import { type ApiToken, tokenDigest } from '../../src/agent/api/auth.js';
 import { type ApiServer, startApi } from '../../src/agent/api/server.js';
 import { planPosted } from '../../src/agent/live-plan.js';
@@ -87,6 +88,67 @@ describe('agent API for the operator CLI', () => {
     });
     assert.equal(missing.status, 404);
     assert.match(missing.body.error.message, /wiki has no component nope \(components: api\)/);
+  });
+
+  it('a restart shows what it is doing to the instance in /v1/ps and /v1/services while it runs', async () => {
+    const activity = new ActivityRecord();
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let stopping = () => {};
+    const inStop = new Promise<void>((r) => {
+      stopping = r;
+    });
+    // The same runtime, its stop held until the test has looked: the moment under test is the test's.
+    const gated = new Proxy(h.runtime, {
+      get(target, prop) {
+        if (prop === 'stop')
+          return async (id: string, timeout: number) => {
+            stopping();
+            await held;
+            return target.stop(id, timeout);
+          };
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const server = await startApi(
+      {
+        node: 'rift',
+        source: 'test',
+        store: h.store,
+        runtimes: [gated],
+        filesRoot: '/nonexistent',
+        adopt: async () => [],
+        trigger: async () => {},
+        activity: activity.get,
+        progress: activity.set,
+      },
+      { listen: '127.0.0.1:0', tokens },
+      silentLogger,
+    );
+    try {
+      const ask = async (path: string, token = 'read-token', init: RequestInit = {}) =>
+        (
+          await fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}` } })
+        ).json();
+      const restarting = ask('/v1/restart?service=wiki&component=api', 'operate-token', { method: 'POST' });
+      await inStop;
+      const ps = await ask('/v1/ps');
+      const api = ps.instances.find((i: { name: string }) => i.name === 'wiki-api');
+      assert.equal(api.activity?.phase, 'stopping');
+      const services = await ask('/v1/services');
+      assert.equal(services.services[1].components[0].activity?.phase, 'stopping');
+      release();
+      assert.deepEqual((await restarting).restarted, ['wiki-api']);
+      const after = (await ask('/v1/ps')).instances.find((i: { name: string }) => i.name === 'wiki-api');
+      assert.equal(after.activity, null, 'nothing once it is done');
+      assert.equal(after.state, 'running');
+    } finally {
+      release();
+      await server.close();
+    }
   });
 
   it('spec answers the normalised spec in force and its revision', async () => {

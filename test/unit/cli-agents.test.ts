@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ActivityRecord } from '../../src/agent/activity.js';
 import { tokenDigest } from '../../src/agent/api/auth.js';
 import { type ApiServer, startApi } from '../../src/agent/api/server.js';
 import type { CliContext } from '../../src/cli/context.js';
@@ -22,6 +23,7 @@ describe('mcp status, ps and sync', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-cli-agents-'));
   let h: Harness;
   let api: ApiServer;
+  const activity = new ActivityRecord();
 
   const mcp = async (args: string[], env: Record<string, string> = {}) => {
     const out: string[] = [];
@@ -58,6 +60,7 @@ describe('mcp status, ps and sync', () => {
           reason: 'KVM cannot run a guest: the probe guest printed nothing within 5000 ms',
         }),
         overrides: h.overrides,
+        activity: activity.get,
       },
       {
         listen: '127.0.0.1:0',
@@ -116,7 +119,7 @@ describe('mcp status, ps and sync', () => {
     h.store.recordHealth('wiki-api', { state: 'unhealthy', since: new Date().toISOString(), hash });
     const ps = await mcp(['ps', 'rift']);
     const rows = ps.out.split('\n');
-    assert.match(rows[0], /^NODE\s+NAME\s+STATE\s+HEALTH\s+IMAGE\s+REVISION$/);
+    assert.match(rows[0], /^NODE\s+NAME\s+STATE\s+HEALTH\s+IMAGE\s+REVISION\s+ACTIVITY$/);
     assert.match(rows[1], /^rift\s+dns-server\s+running\s+none\s/);
     assert.match(rows[2], /^rift\s+wiki-api\s+running\s+unhealthy\s/);
     const last = h.store.lastPass()!;
@@ -130,6 +133,20 @@ describe('mcp status, ps and sync', () => {
     assert.match(status.out, /^rift: wiki-api unhealthy: GET \/ answered 500$/m);
     h.store.recordHealth('wiki-api', undefined);
     h.store.recordPass(last);
+  });
+
+  it('ps and status SERVICE show what the agent is doing to an instance right now, and for how long', async () => {
+    activity.set('wiki-api', 'starting');
+    try {
+      const ps = (await mcp(['ps', 'rift'])).out.split('\n');
+      assert.match(ps.find((l) => /\swiki-api\s/.test(l)) ?? '', /\sstarting for \d+ s$/);
+      assert.match(ps.find((l) => /\sdns-server\s/.test(l)) ?? '', /\s-$/);
+      const detail = (await mcp(['status', 'wiki'])).out;
+      assert.match(detail, /^wiki\s+api\s+running, starting for \d+ s\s/m);
+    } finally {
+      activity.set('wiki-api', undefined);
+    }
+    assert.doesNotMatch((await mcp(['ps', 'rift'])).out, /starting for/);
   });
 
   it('a node only progressing is its own exit code (5), with what it waits for; one degraded node makes it 4', async () => {

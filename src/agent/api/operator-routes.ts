@@ -70,8 +70,14 @@ const restart = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> =
     const { runtime, id } = await locate(ctx, name);
     // An operator's restart is a retry: a crash loop (or back-off) of the instance is forgotten.
     ctx.retry?.(name);
-    await runtime.stop(id, ctx.stopTimeoutSeconds ?? 10);
-    await runtime.start(id);
+    try {
+      ctx.progress?.(name, 'stopping');
+      await runtime.stop(id, ctx.stopTimeoutSeconds ?? 10);
+      ctx.progress?.(name, 'starting');
+      await runtime.start(id);
+    } finally {
+      ctx.progress?.(name, undefined);
+    }
     restarted.push(name);
     ctx.store.addEvent({
       at: new Date().toISOString(),

@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AccelChoice } from '../../domain/accel.js';
-import type { Activity } from '../../domain/activity.js';
+import type { Activity, ActivityPhase } from '../../domain/activity.js';
 import { asMcpError, McpError } from '../../domain/errors.js';
 import type { HealthRecord, HealthState } from '../../domain/health.js';
 import { LABEL, type ObservedInstance } from '../../domain/observed.js';
@@ -51,6 +51,8 @@ export interface ApiContext {
   overrides?: OverrideLatch;
   /** What a pass is doing to instance `name` right now (pulling, creating, ...); none: nothing shown. */
   activity?: (name: string) => Activity | undefined;
+  /** Records what an operator's request does to an instance (a restart's stopping, starting); undefined ends it. */
+  progress?: (name: string, phase: ActivityPhase | undefined) => void;
 }
 
 export interface ApiRequest {
@@ -289,6 +291,7 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
           component: i.labels[LABEL.component] ?? adopted.get(i.id)?.component ?? null,
           revision: i.labels[LABEL.revision] ?? null,
           health: healthOf(health.get(i.name), i.labels[LABEL.specHash]),
+          activity: ctx.activity?.(i.name) ?? null,
         }))
         .sort((a, b) => (a.name < b.name ? -1 : 1));
       return ok({ node: ctx.node, instances });

@@ -1,13 +1,14 @@
 /** `mcp ps`: what runs on each node, live from its agent's view of the runtime. */
 import type { PsAnswer } from '../../wire/api.js';
 import type { CliContext } from '../context.js';
-import { askFromArgs, finish, NODE_HELP, printJson, table } from '../nodes.js';
+import { activityText, askFromArgs, finish, NODE_HELP, printJson, table } from '../nodes.js';
 
 export const help = `usage: mcp ps [NODE...] [--config FILE] [--json]
 
 Lists the instances MCP manages on each node: name, state, health (none without a
-probe, starting, healthy, unhealthy), image and the revision that created them, from
-the agent's live view of podman.
+probe, starting, healthy, unhealthy), image, the revision that created them, and what
+the agent is doing to it right now (pulling, creating, starting, stopping, removing, and
+for how long; - when nothing), from the agent's live view of podman.
 
 ${NODE_HELP}`;
 
@@ -24,10 +25,11 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
             i.health ?? 'none',
             i.image,
             i.revision?.slice(0, 7) ?? '-',
+            i.activity ? activityText(i.activity) : '-',
           ])
         : [],
     );
-    ctx.out(table([['NODE', 'NAME', 'STATE', 'HEALTH', 'IMAGE', 'REVISION'], ...rows]));
+    ctx.out(table([['NODE', 'NAME', 'STATE', 'HEALTH', 'IMAGE', 'REVISION', 'ACTIVITY'], ...rows]));
   }
   return finish(ctx, answers);
 }
