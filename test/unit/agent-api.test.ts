@@ -11,6 +11,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  realpathSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -306,14 +307,65 @@ describe('agent API', () => {
       call(`/v1/files/${path}`, { method: 'PUT', body: 'x', token: 'operate-token' });
     const escaped = await put('wiki/evil/made/new.txt');
     assert.equal(escaped.status, 400);
-    assert.match(escaped.body.error.message, /leads through the symbolic link evil/);
+    assert.match(escaped.body.error.message, /leads through the link evil to .*, outside /);
     assert.equal(existsSync(join(outside, 'made')), false, 'no directory created outside');
     assert.equal((await call('/v1/files/wiki/evil/secret', { token: 'read-token' })).status, 404);
     assert.equal((await call('/v1/files/wiki/link.txt', { token: 'read-token' })).status, 404);
-    assert.equal((await put('wiki/link.txt')).status, 200, 'the link itself is replaced by the file');
+    assert.equal(
+      (await put('wiki/link.txt')).status,
+      400,
+      'a push is not written through a link that leaves',
+    );
     assert.equal(readFileSync(join(outside, 'secret'), 'utf8'), 'not yours');
-    assert.equal(lstatSync(join(files, 'wiki', 'link.txt')).isFile(), true);
+    assert.equal(lstatSync(join(files, 'wiki', 'link.txt')).isSymbolicLink(), true);
     rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('follows links that stay inside the service’s directory, as openat2(RESOLVE_BENEATH) would, for push and pull', async () => {
+    const wiki = join(files, 'wiki');
+    mkdirSync(join(wiki, 'sub', 'deep'), { recursive: true });
+    writeFileSync(join(wiki, 'sub', 'a.txt'), 'in sub');
+    symlinkSync('sub', join(wiki, 'insub'));
+    symlinkSync(join(realpathSync(wiki), 'sub'), join(wiki, 'abs'));
+    symlinkSync('insub', join(wiki, 'chain'));
+    symlinkSync('../a.txt', join(wiki, 'sub', 'deep', 'up.txt'));
+    symlinkSync('sub/a.txt', join(wiki, 'alias.txt'));
+    symlinkSync('../../..', join(wiki, 'sub', 'escape'));
+    symlinkSync('loop2', join(wiki, 'loop1'));
+    symlinkSync('loop1', join(wiki, 'loop2'));
+    const get = async (path: string) => {
+      const r = await fetch(`${api.url}/v1/files/wiki/${path}`, {
+        headers: { authorization: 'Bearer read-token' },
+      });
+      return { status: r.status, text: await r.text() };
+    };
+    const put = (path: string, body: string) =>
+      call(`/v1/files/wiki/${path}`, { method: 'PUT', body, token: 'operate-token' });
+    try {
+      for (const path of ['insub/a.txt', 'abs/a.txt', 'chain/a.txt', 'sub/deep/up.txt', 'alias.txt'])
+        assert.deepEqual(await get(path), { status: 200, text: 'in sub' }, path);
+      assert.equal((await put('insub/new.txt', 'via link')).status, 200);
+      assert.equal(readFileSync(join(wiki, 'sub', 'new.txt'), 'utf8'), 'via link');
+      assert.equal((await put('abs/deep/made/x.txt', 'made')).status, 200);
+      assert.equal(readFileSync(join(wiki, 'sub', 'deep', 'made', 'x.txt'), 'utf8'), 'made');
+      assert.equal((await put('alias.txt', 'through alias')).status, 200);
+      assert.equal(
+        readFileSync(join(wiki, 'sub', 'a.txt'), 'utf8'),
+        'through alias',
+        'the target is written',
+      );
+      assert.equal(lstatSync(join(wiki, 'alias.txt')).isSymbolicLink(), true, 'the link stays');
+      const above = await put('sub/escape/x.txt', 'no');
+      assert.equal(above.status, 400);
+      assert.match(above.body.error.message, /leads above /);
+      assert.equal((await get('sub/escape/wiki/sub/a.txt')).status, 404);
+      const loop = await put('loop1/x.txt', 'no');
+      assert.equal(loop.status, 400);
+      assert.match(loop.body.error.message, /too many levels of symbolic links/);
+    } finally {
+      for (const n of ['sub', 'insub', 'abs', 'chain', 'alias.txt', 'loop1', 'loop2'])
+        rmSync(join(wiki, n), { recursive: true, force: true });
+    }
   });
 
   it('answers 503 for ps while the runtime cannot be observed', async () => {

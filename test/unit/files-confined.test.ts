@@ -23,7 +23,10 @@ import { testApi } from '../support/api-fixture.js';
 
 const RACE_MS = 5000;
 
-/** The loop of the report: `mv swap swap.real; ln -s OUTSIDE swap; rm swap; mv swap.real swap`, forever. */
+/**
+ * The loop of the report, `mv swap swap.real; ln -s OUTSIDE swap; rm swap; mv swap.real swap`,
+ * with a link that stays inside (`ln -s swap.real swap`) between: forever.
+ */
 const racer = (dir: string, outside: string) =>
   spawn(
     process.execPath,
@@ -33,6 +36,7 @@ const racer = (dir: string, outside: string) =>
        process.chdir(${JSON.stringify(dir)});
        for (;;) {
          try { fs.renameSync('swap', 'swap.real'); fs.symlinkSync(${JSON.stringify(outside)}, 'swap'); fs.unlinkSync('swap'); } catch {}
+         try { fs.symlinkSync('swap.real', 'swap'); fs.unlinkSync('swap'); } catch {}
          try { fs.rmSync('swap', { recursive: true, force: true }); fs.renameSync('swap.real', 'swap'); } catch {}
        }`,
     ],
@@ -63,6 +67,7 @@ describe('files API confinement', () => {
     let pushes = 0;
     let pulls = 0;
     let leakedReads = 0;
+    let insideReads = 0;
     try {
       const deadline = Date.now() + RACE_MS;
       const worker = async (n: number) => {
@@ -75,7 +80,9 @@ describe('files API confinement', () => {
           await put.arrayBuffer();
           pushes++;
           const get = await fetch(`${api.url}/v1/files/wiki/swap/victim.txt`, { headers: auth });
-          if ((await get.text()) === 'OUTSIDE') leakedReads++;
+          const text = await get.text();
+          if (text === 'OUTSIDE') leakedReads++;
+          if (text === 'inside') insideReads++;
           pulls++;
         }
       };
@@ -85,11 +92,12 @@ describe('files API confinement', () => {
     }
     const written = readdirSync(outside).filter((n) => n !== 'victim.txt');
     t.diagnostic(
-      `${pushes} pushes, ${pulls} pulls; ${written.length} written outside, ${leakedReads} read outside`,
+      `${pushes} pushes, ${pulls} pulls (${insideReads} read inside); ${written.length} written outside, ${leakedReads} read outside`,
     );
     assert.ok(pushes > 100 && pulls > 100, `the loop ran (${pushes} pushes, ${pulls} pulls)`);
     assert.deepEqual(written, [], `${written.length} files written outside in ${pushes} pushes`);
     assert.equal(leakedReads, 0, `${leakedReads} of ${pulls} pulls returned the outside file`);
+    assert.ok(insideReads > 0, 'pulls of the real file (directly or through the inner link) still work');
   });
 
   it('keeps the mode (less set-id bits) and owner of a file it replaces, and gives a new one its directory’s owner and 0644', async () => {

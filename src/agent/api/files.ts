@@ -6,9 +6,10 @@
  * Anything that can write into that directory (a container that mounts it) can swap a
  * directory for a symbolic link at any moment, so no path is checked first and used after.
  * Each step is one kernel lookup relative to an open directory (see confined-fs.ts): a link
- * is never followed, and the file is read from, or renamed into, the directory held open.
+ * is followed only while it stays beneath the service's directory (as openat2's
+ * RESOLVE_BENEATH), and the file is read from, or renamed into, the directory held open.
  * A push writes a temporary file and renames it into place, so a reader never sees half a
- * file; a link at the destination is replaced, never followed.
+ * file.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -52,23 +53,23 @@ export const fileTarget = (
 
 const notFound = (t: FileTarget) => new McpError('NOT_FOUND', `no file ${t.rel} in ${t.base}`);
 
-/** Opens the file's directory inside the service's directory, creating it when asked. */
-const openParent = async (t: FileTarget, create: boolean): Promise<ConfinedDir> => {
+/** The file's directory inside the service's directory (made when asked), and its name there. */
+const openParent = async (t: FileTarget, create: boolean): Promise<{ dir: ConfinedDir; name: string }> => {
   const root = await openConfined(t.base, create, t.rel);
   try {
-    return await root.descend(t.rel.split('/').slice(0, -1), create);
+    return await root.locate(t.rel.split('/'), create);
   } finally {
     await root.close();
   }
 };
 
-/** The file's bytes; NOT_FOUND when it is missing, not a regular file, or reached through a link. */
+/** The file's bytes; NOT_FOUND when it is missing, not a regular file, or behind a link that leaves the directory. */
 export const pullFile = async (t: FileTarget): Promise<Buffer> => {
-  const dir = await openParent(t, false).catch((err: unknown) => {
+  const { dir, name } = await openParent(t, false).catch((err: unknown) => {
     throw err instanceof McpError ? notFound(t) : err;
   });
   try {
-    const bytes = await dir.read(t.rel.split('/').at(-1) ?? '');
+    const bytes = await dir.read(name);
     if (!bytes) throw notFound(t);
     return bytes;
   } finally {
@@ -82,9 +83,8 @@ export const pullFile = async (t: FileTarget): Promise<Buffer> => {
  * file (or directory) gets the owner of the directory it is made in, mode 0644 (0755).
  */
 export const pushFile = async (t: FileTarget, body: AsyncIterable<Buffer>): Promise<number> => {
-  const dir = await openParent(t, true);
+  const { dir, name } = await openParent(t, true);
   try {
-    const name = t.rel.split('/').at(-1) ?? '';
     return await dir.replace(name, `.mcp-push-${randomBytes(6).toString('hex')}`, body);
   } finally {
     await dir.close();
