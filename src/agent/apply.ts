@@ -11,7 +11,7 @@
  * with the new hash once the create succeeded, and the claim dropped when the create failed.
  */
 import type { ActivityPhase } from '../domain/activity.js';
-import { asMcpError } from '../domain/errors.js';
+import { asMcpError, McpError } from '../domain/errors.js';
 import { blockerOf } from '../domain/graph.js';
 import { type InventoryEntry, inventoryEntry } from '../domain/observed.js';
 import { type ActionResult, type ChangeSet, countOutcomes, doneOutcome } from '../domain/outcome.js';
@@ -39,6 +39,12 @@ export interface ApplyDeps {
    * failed or not (undefined): what `GET /v1/services` shows while a pass works.
    */
   progress?: (name: string, phase: ActivityPhase | undefined) => void;
+  /**
+   * The admission policy once more, on the paths of one component, right before its create:
+   * a volume source swapped for a link since the revision was admitted is caught here. Each
+   * violation, as one line; none: allowed.
+   */
+  admitCreate?: (spec: ComponentSpec) => Promise<string[]>;
 }
 
 export interface ApplyOptions {
@@ -228,6 +234,12 @@ class Steps {
         const spec = action.spec!;
         await call(() => runtime.ensureImage(spec.image, () => this.phase(name, 'pulling')));
         if (spec.network) await this.network(runtime, spec.network);
+        // Before the old instance goes: a refused create leaves what runs running.
+        const refused = (await this.deps.admitCreate?.(spec)) ?? [];
+        if (refused.length > 0)
+          throw new McpError('POLICY_VIOLATION', `not created: ${refused.join('; ')}`, {
+            violations: refused,
+          });
         if (action.id) {
           this.phase(name, 'removing');
           await call(() => runtime.remove(action.id!));

@@ -21,7 +21,7 @@ import { ActivityRecord } from './activity.js';
 import type { ApplyOptions } from './apply.js';
 import { lockStateDir } from './lock.js';
 import { OverrideLatch } from './override.js';
-import { recheckRevision } from './recheck.js';
+import { recheckComponent, recheckRevision } from './recheck.js';
 import type { PassDeps } from './reconcile.js';
 import { workerLoader } from './revision-loader.js';
 import { prepareStateDir } from './state-dir.js';
@@ -104,6 +104,7 @@ export const wireAgent = async (
       overrides: new OverrideLatch(),
       progress: activity.set,
       recheck: (revision) => recheckRevision(admit, revision),
+      admitCreate: (spec) => recheckComponent(admit, config.node, spec),
     },
     options,
     activity,

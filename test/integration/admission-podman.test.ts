@@ -129,6 +129,58 @@ describe('admission on the real podman', () => {
     }
   });
 
+  it('resolves a volume source again right before the create: one turned into a link out of the roots since admission is not created, and what ran keeps running', async () => {
+    const agent = await wire(`allowed_volume_roots = ["${dir}/srv"]\n`);
+    const data = join(dir, 'srv', 'data');
+    const outside = join(dir, 'outside');
+    await mkdir(data, { recursive: true });
+    await mkdir(outside, { recursive: true });
+    try {
+      await service('vol', `volumes = ["${data}:/data"]\n`);
+      const first = await pass(agent);
+      assert.equal(first.status.result, 'converged', JSON.stringify(first.status.errors));
+      const before = JSON.parse(await podman('inspect', `${P}-vol-main`))[0].Id;
+
+      // A new spec, admitted while data is a directory; the link appears between admission and
+      // the create (here: while the image is ensured, the last step before it), a moment the test owns.
+      await service('vol', `volumes = ["${data}:/data"]\nenv = ["V=2"]\n`);
+      const runtime = agent.deps.runtimes.container;
+      const swap = new Proxy(runtime, {
+        get(target, prop) {
+          if (prop === 'ensureImage')
+            return async (...args: Parameters<typeof target.ensureImage>) => {
+              await rm(data, { recursive: true, force: true });
+              await symlink(outside, data);
+              return target.ensureImage(...args);
+            };
+          const value = Reflect.get(target, prop);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const second = await reconcileOnce(
+        { ...agent.deps, runtimes: { ...agent.deps.runtimes, container: swap } },
+        { ...defaultOptions, stopTimeoutSeconds: 1 },
+      );
+      const result = second.changes?.results.find((r) => r.name === `${P}-vol-main`);
+      assert.equal(result?.outcome, 'failed', JSON.stringify(second.changes?.results));
+      assert.equal(result?.error?.code, 'POLICY_VIOLATION');
+      assert.match(
+        result?.error?.message ?? '',
+        new RegExp(`not created: .*'${data}' \\(resolves to ${outside}\\) is outside the allowed roots`),
+      );
+      assert.equal(second.status.result, 'degraded');
+      assert.equal(
+        JSON.parse(await podman('inspect', `${P}-vol-main`))[0].Id,
+        before,
+        'the old instance keeps running',
+      );
+      assert.deepEqual(await containerStates(`${P}-`), { [`${P}-vol-main`]: 'running' });
+    } finally {
+      await agent.close();
+      await rm(data, { recursive: true, force: true });
+    }
+  });
+
   it("runs network 'none' by default and 'host' where listed, and the next pass changes nothing", async () => {
     const agent = await wire('allowed_networks = ["none", "host"]\n');
     try {

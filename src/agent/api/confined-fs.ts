@@ -188,10 +188,14 @@ const walk = async (
       const current = stack.at(-1)!;
       const target = await linkTarget(current, segment);
       if (target !== undefined) {
-        if (++links > MAX_LINKS) throw new McpError('USAGE', `${scope.rel}: too many levels of symbolic links`);
+        if (++links > MAX_LINKS)
+          throw new McpError('USAGE', `${scope.rel}: too many levels of symbolic links`);
         if (target.startsWith('/')) {
           if (!isInside(scope.root, target))
-            throw new McpError('USAGE', `${scope.rel} leads through the link ${segment} to ${target}, outside ${scope.root}`);
+            throw new McpError(
+              'USAGE',
+              `${scope.rel} leads through the link ${segment} to ${target}, outside ${scope.root}`,
+            );
           await closeAll(1);
           pending.unshift(...target.slice(scope.root.length).split('/'));
         } else pending.unshift(...target.split('/'));
