@@ -165,7 +165,16 @@ export class QemuRuntime implements InstanceRuntime {
   /** `own`: the event follows this runtime's own stop or remove, not the VM's doing. */
   private emit(type: RuntimeEvent['type'], rec: VmRecord, own = false): void {
     const node = rec.labels[LABEL.node];
-    const event = { type, name: rec.name, id: rec.id, managed: true, own, ...(node ? { node } : {}) };
+    const hash = rec.labels[LABEL.specHash];
+    const event = {
+      type,
+      name: rec.name,
+      id: rec.id,
+      managed: true,
+      own,
+      ...(node ? { node } : {}),
+      ...(hash ? { hash } : {}),
+    };
     for (const l of this.listeners) l(event);
   }
 
