@@ -16,6 +16,7 @@ import type { ApplyOptions } from './apply.js';
 import type { HealthBoard } from './health/index.js';
 import { planPosted } from './live-plan.js';
 import { startLoop } from './loop.js';
+import { createMetrics, type Metrics } from './metrics/index.js';
 import { type Agent, trustOf } from './runtime-wiring.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -47,6 +48,7 @@ const serveApi = async (
   scheduler: Scheduler,
   adoptions: Adoptions,
   board: HealthBoard,
+  metrics: Metrics,
   log: Logger,
 ): Promise<ApiServer> => {
   const { api } = config;
@@ -72,12 +74,14 @@ const serveApi = async (
       overrides: agent.deps.overrides,
       activity: agent.activity.get,
       progress: agent.activity.set,
+      metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }),
     },
     {
       listen: api.listen,
       tlsCert: api.tls_cert,
       tlsKey: api.tls_key,
       tokens: api.tokens ?? [],
+      metricsToken: api.metrics_token,
       webhookSecret: api.webhook_secret_file ? await readSecret(api.webhook_secret_file) : undefined,
     },
     log,
@@ -93,11 +97,18 @@ export const runDaemon = async (
 ): Promise<void> => {
   const interval = config.source.interval ?? 60;
   const adoptions = new Adoptions();
+  // Before the loop: the metrics count its first pass too.
+  const metrics = createMetrics({
+    store: agent.deps.store,
+    source: agent.deps.source.description,
+    runtimes: [agent.deps.runtimes.container, agent.deps.runtimes.unikernel],
+    accelerator: () => agent.deps.runtimes.unikernel.acceleratorNow(),
+  });
   const loop = startLoop({ ...agent.deps, adoptions }, options, log, { interval });
   const { scheduler, board } = loop;
   let api: ApiServer;
   try {
-    api = await serveApi(config, agent, scheduler, adoptions, board, log);
+    api = await serveApi(config, agent, scheduler, adoptions, board, metrics, log);
   } catch (err) {
     await loop.stop();
     await agent.close();
@@ -122,6 +133,7 @@ export const runDaemon = async (
   log.info('agent stopping', { node: config.node });
   await watcher?.close();
   await api.close();
+  metrics.close();
   await loop.stop();
   await agent.close();
 };

@@ -73,6 +73,10 @@ export interface AgentConfig {
      * File holding the webhooks' HMAC secret, at least 16 bytes; without it the webhook endpoint answers 404.
      */
     webhook_secret_file?: string;
+    /**
+     * Hex SHA-256 of a bearer token that may read GET /metrics and nothing else (for Prometheus' authorization.credentials_file); a read or operate token may read it too.
+     */
+    metrics_token?: string;
     tokens?: {
       name: string;
       sha256: string;

@@ -48,6 +48,8 @@ export interface InstanceRuntime {
    * Only runtimes that can run a command inside an instance have it.
    */
   healthcheck?(name: string, timeoutMs: number): Promise<ProbeOutcome>;
+  /** How often the runtime relisted everything and reconnected its event stream (runtimes that have one). */
+  stats?(): { relists: number; reconnects: number };
   /**
    * The current view of every managed instance and of every instance holding a name MCP
    * needs (`names`), plus the local ids of `imageRefs`. Served from a cache kept current by

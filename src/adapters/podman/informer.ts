@@ -42,6 +42,8 @@ export class Informer {
   private reconnectTimer?: NodeJS.Timeout;
   private relistTimer?: NodeJS.Timeout;
   private waiters: (() => void)[] = [];
+  /** Full relists done and event-stream reconnects scheduled since start, for the metrics. */
+  readonly counts = { relists: 0, reconnects: 0 };
 
   constructor(
     private readonly client: PodmanClient,
@@ -212,6 +214,7 @@ export class Informer {
     this.stream?.close();
     this.stream = undefined;
     if (this.closed || this.reconnectTimer) return;
+    this.counts.reconnects++;
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
     this.opts.log('warn', 'podman unavailable, reconnecting', { reason, retryInMs: delay });
@@ -245,6 +248,7 @@ export class Informer {
     for (const id of result.stale) this.refreshes.add(id);
     if (result.imagesStale) void this.images.refresh();
     this.synced = true;
+    this.counts.relists++;
     const recovered = this.recovering;
     this.recovering = false;
     for (const resolve of this.waiters.splice(0)) resolve();

@@ -60,6 +60,11 @@ export class PodmanRuntime implements InstanceRuntime {
     });
   }
 
+  /** Relists of the informer and reconnects of its event stream so far (metrics). */
+  stats(): { relists: number; reconnects: number } {
+    return { ...this.informer.counts };
+  }
+
   /** Starts the informer; called once by createPodmanRuntime. */
   open(): Promise<void> {
     return this.informer.start();

@@ -51,6 +51,8 @@ export interface ApiContext {
   overrides?: OverrideLatch;
   /** What a pass is doing to instance `name` right now (pulling, creating, ...); none: nothing shown. */
   activity?: (name: string) => Activity | undefined;
+  /** The Prometheus exposition of the agent's metrics (GET /metrics); none: the route answers 404. */
+  metrics?: () => Promise<{ contentType: string; text: string }>;
   /** Records what an operator's request does to an instance (a restart's stopping, starting); undefined ends it. */
   progress?: (name: string, phase: ActivityPhase | undefined) => void;
 }
@@ -77,6 +79,8 @@ export interface ApiResponse {
   body: unknown;
   /** Bytes sent as application/octet-stream (a pulled file). */
   raw?: Buffer;
+  /** The content type of `raw` (default application/octet-stream). */
+  contentType?: string;
 }
 
 /** `auth`: the role a bearer token needs, 'none' (health), or 'webhook' (HMAC signature). */
@@ -92,7 +96,8 @@ export interface Route {
    * 'stream' (read as it arrives: a file), or nothing (the default: a body is discarded unread).
    */
   body?: 'buffer' | 'stream';
-  auth: Role | 'none' | 'webhook';
+  /** 'metrics': a read token, or the metrics token. */
+  auth: Role | 'none' | 'webhook' | 'metrics';
   handle(req: ApiRequest): Promise<ApiResponse>;
 }
 
@@ -210,6 +215,16 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     path: '/v1/health',
     auth: 'none',
     handle: async () => ok({ ok: true, node: ctx.node }),
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    auth: 'metrics',
+    handle: async () => {
+      if (!ctx.metrics) throw new McpError('NOT_FOUND', 'metrics are not served by this agent');
+      const { contentType, text } = await ctx.metrics();
+      return { status: 200, body: null, raw: Buffer.from(text), contentType };
+    },
   },
   {
     method: 'GET',

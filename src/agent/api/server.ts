@@ -35,6 +35,8 @@ export interface ApiOptions {
   tlsCert?: string;
   tlsKey?: string;
   tokens: readonly ApiToken[];
+  /** Hex SHA-256 of the token that may read /metrics only. */
+  metricsToken?: string;
   /** Secret for webhook signatures; without one the webhook endpoint is refused. */
   webhookSecret?: string;
   /** Largest request body accepted, in bytes, where a route sets no limit of its own. */
@@ -99,10 +101,15 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
       if (!hasSignature(req.headers)) throw new McpError('UNAUTHORIZED', 'missing webhook signature');
       return;
     }
-    const token = authenticate(req.headers.authorization, opts.tokens);
+    const metrics: ApiToken[] =
+      route.auth === 'metrics' && opts.metricsToken
+        ? [{ name: 'metrics', sha256: opts.metricsToken, role: 'read' }]
+        : [];
+    const token = authenticate(req.headers.authorization, [...opts.tokens, ...metrics]);
     if (!token) throw new McpError('UNAUTHORIZED', 'missing or unknown bearer token', { bearer: true });
-    if (!allows(token.role, route.auth))
-      throw new McpError('FORBIDDEN', `token ${token.name} has role ${token.role}; this needs ${route.auth}`);
+    const need = route.auth === 'metrics' ? 'read' : route.auth;
+    if (!allows(token.role, need))
+      throw new McpError('FORBIDDEN', `token ${token.name} has role ${token.role}; this needs ${need}`);
     return token;
   };
 
@@ -138,7 +145,7 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
     });
     if (answer.raw) {
       res.writeHead(answer.status, {
-        'content-type': 'application/octet-stream',
+        'content-type': answer.contentType ?? 'application/octet-stream',
         'content-length': answer.raw.length,
       });
       res.end(answer.raw);

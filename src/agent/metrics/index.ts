@@ -1,0 +1,170 @@
+/**
+ * The agent's Prometheus metrics (`GET /metrics`), with prom-client on a registry of its own.
+ * Counters follow the store's feed (each pass record as it is stored); gauges of what runs are
+ * filled when scraped, from the runtimes' cached views and the registry, so a scrape makes no
+ * runtime API call and the pass does no metrics work beyond a few increments.
+ */
+import client from 'prom-client';
+import type { AccelChoice } from '../../domain/accel.js';
+import { OUTCOMES } from '../../domain/outcome.js';
+import type { InstanceRuntime } from '../../ports/instance-runtime.js';
+import type { PassStatus, StateStore } from '../../ports/state-store.js';
+
+/** What the metrics read: the registry and its feed, the runtimes, the VMs' accelerator. */
+export interface MetricsSources {
+  store: StateStore;
+  /** The source's description, for the revision's label. */
+  source: string;
+  runtimes: readonly InstanceRuntime[];
+  accelerator?: () => AccelChoice | undefined;
+  /** Counts of other parts (notification drops), read at each scrape. */
+  extra?: () => { notifyDrops?: Record<string, number> };
+}
+
+/** The agent's metrics: the exposition text, and a stop for the feed. */
+export interface Metrics {
+  readonly contentType: string;
+  /** The Prometheus text exposition of every metric now. */
+  text(): Promise<string>;
+  close(): void;
+}
+
+/** Builds the metrics and subscribes them to the store's feed. */
+export const createMetrics = (src: MetricsSources): Metrics => {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'mcp_agent_' });
+  const passSeconds = new client.Histogram({
+    name: 'mcp_pass_duration_seconds',
+    help: 'Duration of reconcile passes, by result.',
+    labelNames: ['result'],
+    buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  });
+  const passes = new client.Counter({
+    name: 'mcp_passes_total',
+    help: 'Reconcile passes, by result (converged, progressing, degraded, failed).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const actions = new client.Counter({
+    name: 'mcp_actions_total',
+    help: 'Instances acted on by passes, by outcome (created, recreated, started, stopped, removed, adopted, skipped, conflict, failed).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const sourceErrors = new client.Counter({
+    name: 'mcp_source_fetch_errors_total',
+    help: 'Passes whose source could not be fetched (the last good revision was used).',
+    registers: [registry],
+  });
+  const lastSuccess = new client.Gauge({
+    name: 'mcp_last_converged_pass_timestamp_seconds',
+    help: 'When the last pass that converged ended (unix seconds); absent before the first.',
+    registers: [registry],
+  });
+  new client.Gauge({
+    name: 'mcp_revision_info',
+    help: 'The revision in force (1), labelled with its commit and the source.',
+    labelNames: ['revision', 'source'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const applied = src.store.applied();
+      if (applied) this.set({ revision: applied.commit ?? 'directory', source: src.source }, 1);
+    },
+  });
+  new client.Gauge({
+    name: 'mcp_instances',
+    help: 'Instances of this node by kind, state and health (none without a probe).',
+    labelNames: ['kind', 'state', 'health'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const health = src.store.health();
+      const mine = new Set(src.store.inventory().map((e) => e.name));
+      for (const runtime of src.runtimes) {
+        const view = await runtime.observe([], []).catch(() => undefined);
+        for (const i of view?.instances ?? []) {
+          if (!mine.has(i.name)) continue;
+          this.inc({ kind: i.kind, state: i.state, health: health.get(i.name)?.state ?? 'none' });
+        }
+      }
+    },
+  });
+  new client.Gauge({
+    name: 'mcp_vms',
+    help: 'Running VMs of this node by the accelerator they run under (unknown while it is being chosen).',
+    labelNames: ['accel'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const accel = src.accelerator?.()?.accel ?? 'unknown';
+      const mine = new Set(src.store.inventory().map((e) => e.name));
+      for (const runtime of src.runtimes) {
+        const view = await runtime.observe([], []).catch(() => undefined);
+        for (const i of view?.instances ?? [])
+          if (i.kind === 'unikernel' && i.state === 'running' && mine.has(i.name)) this.inc({ accel });
+      }
+    },
+  });
+  runtimeCounter(
+    registry,
+    'mcp_runtime_relists_total',
+    'Full relists of the container runtime (start, reconnect, periodic).',
+    src,
+    'relists',
+  );
+  runtimeCounter(
+    registry,
+    'mcp_runtime_event_stream_reconnects_total',
+    'Reconnects of the container runtime event stream.',
+    src,
+    'reconnects',
+  );
+  new client.Counter({
+    name: 'mcp_notifications_dropped_total',
+    help: 'Notifications dropped, by sink (its queue full, or every retry failed).',
+    labelNames: ['sink'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [sink, n] of Object.entries(src.extra?.().notifyDrops ?? {})) this.inc({ sink }, n);
+    },
+  });
+
+  const onPass = (pass: PassStatus) => {
+    passSeconds.observe({ result: pass.result }, pass.durationMs / 1000);
+    passes.inc({ result: pass.result });
+    for (const outcome of OUTCOMES)
+      if (outcome !== 'unchanged' && pass.counts[outcome] > 0) actions.inc({ outcome }, pass.counts[outcome]);
+    if (pass.errors.some((e) => e.code === 'SOURCE_UNAVAILABLE')) sourceErrors.inc();
+    if (pass.result === 'converged') lastSuccess.set(Date.parse(pass.at) / 1000);
+  };
+  const unsubscribe = src.store.subscribe((record) => {
+    if (record.kind === 'pass') onPass(record.pass);
+  });
+  return {
+    contentType: registry.contentType,
+    text: () => registry.metrics(),
+    close: unsubscribe,
+  };
+};
+
+/** A counter whose value is what the runtimes report (their own running totals). */
+const runtimeCounter = (
+  registry: client.Registry,
+  name: string,
+  help: string,
+  src: MetricsSources,
+  key: 'relists' | 'reconnects',
+) =>
+  new client.Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const total = src.runtimes.reduce((n, r) => n + (r.stats?.()[key] ?? 0), 0);
+      if (total > 0) this.inc(total);
+    },
+  });
