@@ -17,6 +17,7 @@ import type { HealthBoard } from './health/index.js';
 import { planPosted } from './live-plan.js';
 import { startLoop } from './loop.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
+import { createNotifier, readSinks } from './notify/index.js';
 import { type Agent, trustOf } from './runtime-wiring.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -97,12 +98,19 @@ export const runDaemon = async (
 ): Promise<void> => {
   const interval = config.source.interval ?? 60;
   const adoptions = new Adoptions();
-  // Before the loop: the metrics count its first pass too.
+  // Before the loop: the metrics count its first pass too, and the notifications hear of it.
+  const notifier = createNotifier({
+    node: config.node,
+    store: agent.deps.store,
+    sinks: await readSinks(config.notify ?? [], config.source.url),
+    log,
+  });
   const metrics = createMetrics({
     store: agent.deps.store,
     source: agent.deps.source.description,
     runtimes: [agent.deps.runtimes.container, agent.deps.runtimes.unikernel],
     accelerator: () => agent.deps.runtimes.unikernel.acceleratorNow(),
+    extra: () => ({ notifyDrops: notifier.drops() }),
   });
   const loop = startLoop({ ...agent.deps, adoptions }, options, log, { interval });
   const { scheduler, board } = loop;
@@ -134,6 +142,7 @@ export const runDaemon = async (
   await watcher?.close();
   await api.close();
   metrics.close();
+  notifier.close();
   await loop.stop();
   await agent.close();
 };

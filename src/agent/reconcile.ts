@@ -263,7 +263,12 @@ const recordResults = (deps: PassDeps, changes: ChangeSet, errors: Problem[]): v
       kind: r.outcome,
       name: r.name,
       message: r.reason,
-      data: { action: r.action, drift: r.drift, ...(r.error ? { error: r.error } : {}) },
+      data: {
+        action: r.action,
+        drift: r.drift,
+        durationMs: Math.round(r.durationMs),
+        ...(r.error ? { error: r.error } : {}),
+      },
     });
   }
 };

@@ -154,6 +154,68 @@ export interface AgentConfig {
      */
     require_non_root?: boolean;
   };
+  /**
+   * Where the agent tells the operator, unasked, what needs them ([[notify]] tables): webhooks, chat rooms, and commit statuses on the git server.
+   */
+  notify?: {
+    /**
+     * webhook: a JSON POST to url (signed when secret_file is set); slack: a Slack-compatible incoming webhook at url (Mattermost and Rocket.Chat take it too); matrix: a message in room through homeserver's client API; gitea, forgejo, github: commit statuses (context mcp/<node>) on each new revision a pass applies.
+     */
+    kind: 'webhook' | 'slack' | 'matrix' | 'gitea' | 'forgejo' | 'github';
+    /**
+     * webhook and slack: where to POST.
+     */
+    url?: string;
+    /**
+     * webhook: a file holding the HMAC-SHA256 key; each POST then carries X-MCP-Signature-256: sha256=<hex of the body's HMAC>.
+     */
+    secret_file?: string;
+    /**
+     * matrix: the homeserver's base URL, e.g. https://matrix.example.
+     */
+    homeserver?: string;
+    /**
+     * matrix: the room id, e.g. !abc:matrix.example.
+     */
+    room?: string;
+    /**
+     * matrix: a file holding the access token of the account that posts.
+     */
+    access_token_file?: string;
+    /**
+     * gitea, forgejo, github: the API's base URL, e.g. https://git.example/api/v1 or https://api.github.com.
+     */
+    api_url?: string;
+    /**
+     * gitea, forgejo, github: a file holding an API token allowed to post statuses.
+     */
+    token_file?: string;
+    /**
+     * gitea, forgejo, github: owner/name of the services repository (default: from source.url).
+     */
+    repository?: string;
+    /**
+     * Only these kinds of notification (default: all).
+     */
+    events?: (
+      | 'rollback'
+      | 'crash-loop'
+      | 'rejected-revision'
+      | 'failed-pass'
+      | 'held-removal'
+      | 'drift-healed'
+      | 'drift-unhealed'
+      | 'converged-after-degraded'
+    )[];
+    /**
+     * Only notifications about these services (node-wide ones, such as a failed pass, are then left out).
+     */
+    services?: string[];
+    /**
+     * Seconds after which an unchanged condition is sent again; a changed one is sent at once.
+     */
+    repeat_after?: number;
+  }[];
   log?: {
     level?: 'error' | 'warn' | 'info' | 'debug';
     /**

@@ -25,8 +25,11 @@ export type {
   SeenRevision,
 } from '../domain/pass.js';
 
-/** What a subscriber to the store is told: an event or a finished pass, as stored. */
-export type StoreRecord = { kind: 'event'; event: EventRecord } | { kind: 'pass'; pass: PassStatus };
+/** What a subscriber to the store is told: an event, a finished pass, or a pass that starts applying a revision. */
+export type StoreRecord =
+  | { kind: 'event'; event: EventRecord }
+  | { kind: 'pass'; pass: PassStatus }
+  | { kind: 'applying'; applying: ApplyingRevision };
 
 export interface StateStore {
   inventory(): InventoryEntry[];

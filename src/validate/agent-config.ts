@@ -93,6 +93,11 @@ export const parseAgentConfig = (file: string, text: string): ResolvedAgentConfi
   if (verify?.allowed_signers) verify.allowed_signers = resolve(base, verify.allowed_signers);
   if (verify?.keyring) verify.keyring = resolve(base, verify.keyring);
   config.api.files_root = resolve(base, config.api.files_root);
+  for (const n of config.notify ?? [])
+    for (const key of ['secret_file', 'access_token_file', 'token_file'] as const) {
+      const path = n[key];
+      if (path) n[key] = resolve(base, path);
+    }
   for (const key of ['tls_cert', 'tls_key', 'webhook_secret_file'] as const) {
     const path = config.api[key];
     if (path) config.api[key] = resolve(base, path);

@@ -14,7 +14,15 @@ export interface SocketProxy {
   close(): Promise<void>;
 }
 
-export const socketProxy = async (target: string, path: string): Promise<SocketProxy> => {
+/**
+ * `cutAt`: the proxy cuts itself when a request whose first line matches arrives, before it
+ * reaches podman: the moment of the cut is the test's, not the scheduler's.
+ */
+export const socketProxy = async (
+  target: string,
+  path: string,
+  cutAt?: (requestLine: string) => boolean,
+): Promise<SocketProxy> => {
   const open = new Set<Socket>();
   let server: Server | undefined;
   const listen = async (): Promise<void> => {
@@ -30,7 +38,16 @@ export const socketProxy = async (target: string, path: string): Promise<SocketP
       };
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
-      client.pipe(upstream).pipe(client);
+      upstream.pipe(client);
+      client.on('data', (chunk: Buffer) => {
+        if (cutAt?.(chunk.toString('latin1').split('\r\n', 1)[0] ?? '')) {
+          cutAt = undefined;
+          void cut();
+          return;
+        }
+        upstream.write(chunk);
+      });
+      client.on('end', () => upstream.end());
     });
     await new Promise<void>((resolve) => server!.listen(path, resolve));
   };

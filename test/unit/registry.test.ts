@@ -119,7 +119,9 @@ test('a subscriber hears each event and pass as stored, until it leaves; a faili
   r.subscribe(() => {
     throw new Error('a broken listener');
   });
-  const leave = r.subscribe((rec) => heard.push(rec.kind === 'event' ? rec.event.message : rec.pass.result));
+  const leave = r.subscribe((rec) =>
+    heard.push(rec.kind === 'event' ? rec.event.message : rec.kind === 'pass' ? rec.pass.result : 'applying'),
+  );
   r.addEvent({ at: 't0', kind: 'created', message: 'm0' });
   r.recordPass({
     at: 't1',

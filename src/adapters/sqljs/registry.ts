@@ -234,6 +234,7 @@ export class SqlRegistry implements StateStore {
 
   setApplying(applying: ApplyingRevision | undefined): void {
     this.applyingNow = applying;
+    if (applying) this.tell({ kind: 'applying', applying });
   }
 
   lastPass(): PassStatus | undefined {
