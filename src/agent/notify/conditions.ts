@@ -135,7 +135,8 @@ const eventAlerts = (e: EventRecord, serviceOf: (instance: string) => string | u
       {
         ...base,
         kind: 'drift-healed',
-        key: e.at,
+        // The same repair again (a container that keeps exiting) is a repeat, not news.
+        key: `${e.kind} ${e.message}`,
         message: `${e.name} drifted (${e.message}); healed: ${e.kind} in ${e.data?.durationMs ?? '?'} ms`,
         data: e.data,
       },
