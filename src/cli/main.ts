@@ -29,6 +29,7 @@ export const COMMANDS: Record<string, string> = {
   login: 'check an API token with the agents and store it for the other commands',
   restart: 'restart a service’s instances on its node now (no commit)',
   service: 'show, export or edit one service (in force on its node, or in the clone)',
+  ui: 'serve the live status page of every node on 127.0.0.1',
 };
 
 const GENERAL_HELP = `usage: mcp <command> [options]

@@ -247,11 +247,9 @@ test('a short image name that podman rewrites to its full form does not cause re
 test('a podman socket lost mid-pass fails the pass cleanly; the next pass converges', async () => {
   // The socket goes at the third create: two instances exist, six do not, whatever the pace.
   let creates = 0;
-  const proxy = await socketProxy(
-    podmanSocket,
-    join(tmpdir(), `mcp-itr-proxy-${process.pid}.sock`),
-    (line) => /^POST \S*\/containers\/create/.test(line) && ++creates === 3,
-  );
+  const proxy = await socketProxy(podmanSocket, join(tmpdir(), `mcp-itr-proxy-${process.pid}.sock`), {
+    cutAt: (line) => /^POST \S*\/containers\/create/.test(line) && ++creates === 3,
+  });
   after(() => proxy.close());
   const many: Svc[] = Array.from({ length: 8 }, (_, i) => ({ name: `s${i}` }));
   const a = await agent(many, proxy.path);

@@ -16,13 +16,19 @@ export interface SocketProxy {
 
 /**
  * `cutAt`: the proxy cuts itself when a request whose first line matches arrives, before it
- * reaches podman: the moment of the cut is the test's, not the scheduler's.
+ * reaches podman; `holdAt`: a request whose first line it answers with a promise waits for
+ * that promise before it reaches podman. Either way the moment is the test's, not the
+ * scheduler's.
  */
 export const socketProxy = async (
   target: string,
   path: string,
-  cutAt?: (requestLine: string) => boolean,
+  at: {
+    cutAt?: (requestLine: string) => boolean;
+    holdAt?: (requestLine: string) => Promise<void> | undefined;
+  } = {},
 ): Promise<SocketProxy> => {
+  let { cutAt } = at;
   const open = new Set<Socket>();
   let server: Server | undefined;
   const listen = async (): Promise<void> => {
@@ -40,12 +46,19 @@ export const socketProxy = async (
       upstream.on('error', drop).on('close', drop);
       upstream.pipe(client);
       client.on('data', (chunk: Buffer) => {
-        if (cutAt?.(chunk.toString('latin1').split('\r\n', 1)[0] ?? '')) {
+        const line = chunk.toString('latin1').split('\r\n', 1)[0] ?? '';
+        if (cutAt?.(line)) {
           cutAt = undefined;
           void cut();
           return;
         }
-        upstream.write(chunk);
+        const held = at.holdAt?.(line);
+        if (!held) return void upstream.write(chunk);
+        client.pause();
+        void held.then(() => {
+          upstream.write(chunk);
+          client.resume();
+        });
       });
       client.on('end', () => upstream.end());
     });

@@ -19,6 +19,8 @@ import type { PlanRequest } from '../live-plan.js';
 import type { OverrideLatch } from '../override.js';
 import type { Role } from './auth.js';
 import { fileTarget, pullFile, pushFile } from './files.js';
+import { pageRoutes } from './page.js';
+import type { EventSource } from './sse.js';
 import { statusBody } from './status.js';
 
 /** What the API needs of a running agent. */
@@ -81,6 +83,10 @@ export interface ApiResponse {
   raw?: Buffer;
   /** The content type of `raw` (default application/octet-stream). */
   contentType?: string;
+  /** More headers of a `raw` answer (the page's security headers). */
+  headers?: Record<string, string>;
+  /** A stream of Server-Sent Events instead of a body. */
+  events?: EventSource;
 }
 
 /** `auth`: the role a bearer token needs, 'none' (health), or 'webhook' (HMAC signature). */
@@ -216,6 +222,7 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
     auth: 'none',
     handle: async () => ok({ ok: true, node: ctx.node }),
   },
+  ...pageRoutes(ctx.node),
   {
     method: 'GET',
     path: '/metrics',
@@ -311,6 +318,21 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
         .sort((a, b) => (a.name < b.name ? -1 : 1));
       return ok({ node: ctx.node, instances });
     },
+  },
+  {
+    method: 'GET',
+    path: '/v1/events/stream',
+    auth: 'read',
+    handle: async () => ({
+      status: 200,
+      body: null,
+      events: (send) =>
+        ctx.store.subscribe((record) => {
+          if (record.kind === 'event') send('event', record.event);
+          else if (record.kind === 'pass') send('pass', record.pass);
+          else send('applying', record.applying);
+        }),
+    }),
   },
   {
     method: 'GET',

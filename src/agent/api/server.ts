@@ -27,6 +27,7 @@ import {
 import { boundedBody, checkLength, readBody } from './body.js';
 import { operatorRoutes } from './operator-routes.js';
 import { type ApiContext, apiRoutes, emptyBody, type Route } from './routes.js';
+import { serveEvents } from './sse.js';
 import { loadTls } from './tls.js';
 
 export interface ApiOptions {
@@ -143,10 +144,12 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
       stream: r.body === 'stream' ? boundedBody(req, bounds) : emptyBody(),
       ...(token ? { caller: { name: token.name, role: token.role } } : {}),
     });
-    if (answer.raw) {
+    if (answer.events) serveEvents(req, res, answer.events);
+    else if (answer.raw) {
       res.writeHead(answer.status, {
         'content-type': answer.contentType ?? 'application/octet-stream',
         'content-length': answer.raw.length,
+        ...answer.headers,
       });
       res.end(answer.raw);
     } else send(res, answer.status, answer.body);
