@@ -62,6 +62,7 @@ const serveApi = async (
       store: agent.deps.store,
       runtimes: [agent.deps.runtimes.container, agent.deps.runtimes.unikernel],
       trigger: (reason) => scheduler.trigger(reason),
+      nextPass: () => scheduler.nextAt(),
       adopt: (names) => {
         const results = adoptions.request(names);
         void scheduler.trigger(`adopt ${names.join(' ')}`);

@@ -8,6 +8,8 @@ export interface Scheduler {
   trigger(reason: string): Promise<void>;
   /** Stops the interval and waits for a running pass. */
   stop(): Promise<void>;
+  /** When the next periodic pass is due (ISO time); undefined once stopped. */
+  nextAt(): string | undefined;
 }
 
 export const createScheduler = (
@@ -19,9 +21,11 @@ export const createScheduler = (
   let waiters: (() => void)[] = [];
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let due: number | undefined;
 
   const arm = (): void => {
     clearTimeout(timer);
+    due = stopped ? undefined : Date.now() + opts.intervalMs;
     if (!stopped) timer = setTimeout(() => void trigger('interval'), opts.intervalMs);
   };
 
@@ -56,6 +60,7 @@ export const createScheduler = (
   arm();
   return {
     trigger,
+    nextAt: () => (due === undefined || stopped ? undefined : new Date(due).toISOString()),
     async stop() {
       stopped = true;
       clearTimeout(timer);

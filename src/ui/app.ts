@@ -55,6 +55,9 @@ const ago = (iso: string): string => {
       : `${Math.round(s / 3600)} h ago`;
 };
 
+const untilText = (iso: string): string =>
+  `in ${Math.max(0, Math.round((Date.parse(iso) - Date.now()) / 1000))} s`;
+
 const BAD_STATES = new Set(['missing', 'exited', 'unknown', 'created', 'paused']);
 
 /** Everything on the node that needs a person, in words. */
@@ -113,6 +116,7 @@ const renderNode = (
       ['revision in force', status.revision?.slice(0, 12) ?? (status.applied ? '(directory)' : 'none yet')],
       ['newest seen', newest ? `${newest.commit?.slice(0, 12) ?? '(directory)'}: ${newest.fate}` : '-'],
       ['last pass', pass ? `${pass.result}, ${ago(pass.at)}, ${pass.durationMs} ms: ${pass.summary}` : '-'],
+      ['next pass', status.nextPass ? `${untilText(status.nextPass)} (periodic; sooner on a change)` : '-'],
       [
         'applying',
         status.applying
@@ -146,13 +150,14 @@ const renderNode = (
         ),
         el('td', { 'data-label': 'health' }, `${c.health}${c.healthNote ? `: ${c.healthNote}` : ''}`),
         el('td', { 'data-label': 'kind' }, c.kind),
+        el('td', { 'data-label': 'ports' }, (c.ports ?? []).join(', ') || '-'),
         el('td', { 'data-label': 'image' }, c.image),
       );
     });
     const head = el(
       'tr',
       {},
-      ...['component', 'state', 'health', 'kind', 'image'].map((h) => el('th', { scope: 'col' }, h)),
+      ...['component', 'state', 'health', 'kind', 'ports', 'image'].map((h) => el('th', { scope: 'col' }, h)),
     );
     section.append(
       el('div', { class: 'wrap' }, el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows))),

@@ -60,6 +60,8 @@ export interface StatusAnswer {
   lastPass: PassStatus | null;
   /** How the node trusts its source: `signed commits only (ssh, tip)`, `any commit: ...`, or `not verified: a local directory`. */
   trust?: string;
+  /** When the next periodic pass is due (ISO time), from a running agent. */
+  nextPass?: string;
   /** The VMs' accelerator and why; `probing` while the start-up probe runs. */
   vm?: AccelChoice | { probing: true };
 }
@@ -77,6 +79,8 @@ export interface ServiceComponentAnswer {
   healthNote: string | null;
   /** What a pass is doing to it right now (pulling, creating, starting, stopping, removing) and since when. */
   activity: Activity | null;
+  /** Its published ports (`127.0.0.1:8080->80/tcp`) and routes (`route rest->8443`), from the spec. */
+  ports?: string[];
 }
 
 /** GET /v1/services */

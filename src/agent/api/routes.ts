@@ -53,6 +53,8 @@ export interface ApiContext {
   overrides?: OverrideLatch;
   /** What a pass is doing to instance `name` right now (pulling, creating, ...); none: nothing shown. */
   activity?: (name: string) => Activity | undefined;
+  /** When the next periodic pass is due (ISO time). */
+  nextPass?: () => string | undefined;
   /** The Prometheus exposition of the agent's metrics (GET /metrics); none: the route answers 404. */
   metrics?: () => Promise<{ contentType: string; text: string }>;
   /** Records what an operator's request does to an instance (a restart's stopping, starting); undefined ends it. */
@@ -241,6 +243,7 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
       ok({
         ...statusBody(ctx.node, ctx.source, ctx.store),
         ...(ctx.trust && { trust: ctx.trust }),
+        ...(ctx.nextPass?.() && { nextPass: ctx.nextPass() }),
         ...(ctx.accelerator && { vm: ctx.accelerator() ?? { probing: true } }),
       }),
   },
@@ -280,6 +283,12 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
             health: live,
             healthNote: note ? `${note.state}${note.reason ? `: ${note.reason}` : ''}` : null,
             activity: ctx.activity?.(name) ?? null,
+            ports: [
+              ...c.ports.map(
+                (p) => `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort}->${p.containerPort}/${p.protocol}`,
+              ),
+              ...c.routes.map((r) => `route ${r.name}->${r.port}`),
+            ],
           };
         }),
       }));
