@@ -14,6 +14,7 @@ const benches: [string, string[]][] = [
   ['cli-cold.js', []],
   ['git.js', []],
   ['verify.js', []],
+  ['page.js', []],
   ['file-push.js', []],
   ['api-flood.js', []],
   ['health.js', []],

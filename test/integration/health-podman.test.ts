@@ -358,19 +358,25 @@ test("a container podman's restart policy keeps bringing back is stopped once cr
 
 test('an instance that turns unhealthy after being healthy is restarted, after its back-off', async () => {
   const port = await closedPort();
-  const a = await agent([
+  const a = await agent([]);
+  const ctl = join(a.dir, 'ctl');
+  await mkdir(ctl);
+  await a.write([
     service('flaky', [
       `image = "${IMAGE_V1}"`,
-      // Serves for 2 s, then answers 404 for ever.
-      'cmd = ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && (sleep 2; rm /www/index.html) & exec httpd -f -h /www -p 8080"]',
+      // Serves until the test says otherwise (a file in ctl), then answers 404 for ever.
+      'cmd = ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && (while [ ! -e /ctl/break ]; do sleep 0.1; done; rm /www/index.html) & exec httpd -f -h /www -p 8080"]',
       `ports = ["127.0.0.1:${port}:8080"]`,
+      `volumes = ["${ctl}:/ctl"]`,
       ...probe(['http = 8080', 'interval = 1', 'timeout = 1', 'retries = 1']),
     ]),
   ]);
+  await a.loop.scheduler.trigger('files written');
   const first = await (async () => {
     await a.until('healthy', () => a.loop.board.state(`${P}-flaky-main`) === 'healthy');
     return (await inspect('flaky')).State.StartedAt;
   })();
+  await writeFile(join(ctl, 'break'), '');
   await a.until('restarted', () =>
     a.passes.some((p) =>
       p.changes?.results.some(

@@ -44,9 +44,14 @@ export interface Harness {
  */
 export const harness = async (
   node = 'rift',
-  features: { health?: boolean; steadyMs?: number; progress?: ApplyDeps['progress'] } = {},
+  features: {
+    health?: boolean;
+    steadyMs?: number;
+    progress?: ApplyDeps['progress'];
+    latencyMs?: number;
+  } = {},
 ): Promise<Harness> => {
-  const runtime = new MemoryRuntime();
+  const runtime = new MemoryRuntime(features.latencyMs ? { latencyMs: features.latencyMs } : {});
   const store = await openRegistry();
   let next: FetchResult | undefined;
   const lastOutcome = new Map<string, string>();

@@ -54,6 +54,7 @@ describe('mcp help', () => {
         'login',
         'restart',
         'service',
+        'ui',
       ]);
     }
   });
@@ -102,7 +103,7 @@ describe('mcp usage errors', () => {
     assert.equal(out, '');
     assert.equal(
       err,
-      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, list, status, ps, sync, deploy, stop, start, adopt, push, pull, node, login, restart, service; see mcp --help\n",
+      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, list, status, ps, sync, deploy, stop, start, adopt, push, pull, node, login, restart, service, ui; see mcp --help\n",
     );
   });
 
