@@ -48,6 +48,8 @@ export interface StateStore {
   releasePorts(instance: string): void;
   lastGood(): Revision | undefined;
   setLastGood(revision: Revision): void;
+  /** The revision the last finished pass applied: commit, time, result (no services: cheap). */
+  appliedStatus(): AppliedRevision | undefined;
   /** The revision the last finished pass applied, with its services (desired while a newer one is held). */
   applied(): (AppliedRevision & { services: Revision['services'] }) | undefined;
   setApplied(revision: Revision, result: PassStatus['result'], at: string): void;

@@ -90,6 +90,8 @@ export class SqlRegistry implements StateStore {
   private applyingNow?: ApplyingRevision;
   private lastAppliedStored?: Revision;
   private seenStored?: string;
+  /** appliedStatus() as last read or written; null: none applied. */
+  private appliedStatusCache?: AppliedRevision | null;
   private readonly listeners = new Set<(record: StoreRecord) => void>();
 
   constructor(
@@ -196,6 +198,15 @@ export class SqlRegistry implements StateStore {
     ]);
   }
 
+  /** The applied revision's commit, time and result without its services (status asks it often). */
+  appliedStatus(): AppliedRevision | undefined {
+    if (this.appliedStatusCache === undefined) {
+      const row = this.rows('SELECT status FROM applied WHERE id = 1')[0];
+      this.appliedStatusCache = row ? JSON.parse(String(row.status)) : null;
+    }
+    return this.appliedStatusCache ?? undefined;
+  }
+
   applied(): (AppliedRevision & { services: Revision['services'] }) | undefined {
     const row = this.rows('SELECT status, services FROM applied WHERE id = 1')[0];
     if (!row) return undefined;
@@ -210,6 +221,7 @@ export class SqlRegistry implements StateStore {
     if (before && before.commit === commit && before.result === result && revision === this.lastAppliedStored)
       return;
     this.lastAppliedStored = revision;
+    this.appliedStatusCache = status;
     this.run('INSERT OR REPLACE INTO applied VALUES (1, ?, ?)', [
       JSON.stringify(status),
       JSON.stringify(revision.services),

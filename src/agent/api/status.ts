@@ -3,7 +3,7 @@ import type { SeenRevision, StateStore } from '../../ports/state-store.js';
 import type { StatusAnswer } from '../../wire/api.js';
 
 export const statusBody = (node: string, source: string, store: StateStore): StatusAnswer => {
-  const stored = store.applied();
+  const stored = store.appliedStatus();
   const applied = stored ? { commit: stored.commit, at: stored.at, result: stored.result } : null;
   const applying = store.applying() ?? null;
   return {

@@ -29,6 +29,9 @@ export interface Metrics {
   close(): void;
 }
 
+/** How long one rendering of the metrics answers further scrapes. */
+const FRESH_MS = 100;
+
 /** Builds the metrics and subscribes them to the store's feed. */
 export const createMetrics = (src: MetricsSources): Metrics => {
   const registry = new client.Registry();
@@ -69,44 +72,36 @@ export const createMetrics = (src: MetricsSources): Metrics => {
     registers: [registry],
     collect() {
       this.reset();
-      const applied = src.store.applied();
+      const applied = src.store.appliedStatus();
       if (applied) this.set({ revision: applied.commit ?? 'directory', source: src.source }, 1);
     },
   });
-  new client.Gauge({
+  const instances = new client.Gauge({
     name: 'mcp_instances',
     help: 'Instances of this node by kind, state and health (none without a probe).',
     labelNames: ['kind', 'state', 'health'],
     registers: [registry],
-    async collect() {
-      this.reset();
-      const health = src.store.health();
-      const mine = new Set(src.store.inventory().map((e) => e.name));
-      for (const runtime of src.runtimes) {
-        const view = await runtime.observe([], []).catch(() => undefined);
-        for (const i of view?.instances ?? []) {
-          if (!mine.has(i.name)) continue;
-          this.inc({ kind: i.kind, state: i.state, health: health.get(i.name)?.state ?? 'none' });
-        }
-      }
-    },
   });
-  new client.Gauge({
+  const vms = new client.Gauge({
     name: 'mcp_vms',
     help: 'Running VMs of this node by the accelerator they run under (unknown while it is being chosen).',
     labelNames: ['accel'],
     registers: [registry],
-    async collect() {
-      this.reset();
-      const accel = src.accelerator?.()?.accel ?? 'unknown';
-      const mine = new Set(src.store.inventory().map((e) => e.name));
-      for (const runtime of src.runtimes) {
-        const view = await runtime.observe([], []).catch(() => undefined);
-        for (const i of view?.instances ?? [])
-          if (i.kind === 'unikernel' && i.state === 'running' && mine.has(i.name)) this.inc({ accel });
-      }
-    },
   });
+  /** The gauges of what runs, from one look at each runtime's cached view per scrape. */
+  const observe = async () => {
+    const health = src.store.health();
+    const mine = new Set(src.store.inventory().map((e) => e.name));
+    const accel = src.accelerator?.()?.accel ?? 'unknown';
+    const views = await Promise.all(src.runtimes.map((r) => r.observe([], []).catch(() => undefined)));
+    instances.reset();
+    vms.reset();
+    for (const i of views.flatMap((v) => v?.instances ?? [])) {
+      if (!mine.has(i.name)) continue;
+      instances.inc({ kind: i.kind, state: i.state, health: health.get(i.name)?.state ?? 'none' });
+      if (i.kind === 'unikernel' && i.state === 'running') vms.inc({ accel });
+    }
+  };
   runtimeCounter(
     registry,
     'mcp_runtime_relists_total',
@@ -140,12 +135,25 @@ export const createMetrics = (src: MetricsSources): Metrics => {
     if (pass.errors.some((e) => e.code === 'SOURCE_UNAVAILABLE')) sourceErrors.inc();
     if (pass.result === 'converged') lastSuccess.set(Date.parse(pass.at) / 1000);
   };
+  let rendering: Promise<string> | undefined;
+  let renderedAt = 0;
   const unsubscribe = src.store.subscribe((record) => {
     if (record.kind === 'pass') onPass(record.pass);
   });
   return {
     contentType: registry.contentType,
-    text: () => registry.metrics(),
+    text: () => {
+      // Scrapes at the same moment share one rendering (and reuse it for 100 ms): many
+      // scrapers cost the agent what one does.
+      if (!rendering || Date.now() - renderedAt > FRESH_MS) {
+        renderedAt = Date.now();
+        rendering = observe().then(() => registry.metrics());
+        rendering.catch(() => {
+          rendering = undefined;
+        });
+      }
+      return rendering;
+    },
     close: unsubscribe,
   };
 };
