@@ -27,6 +27,8 @@ export interface ObservedInstance {
   /** The image id the instance was created from, where the runtime reports it. */
   imageId?: string;
   labels: Record<string, string>;
+  /** A VM's address on the isolated bridge, where it has one. */
+  address?: string;
 }
 
 /** A complete observation of one node. Partial views are errors, never an Observed. */

@@ -150,14 +150,25 @@ const renderNode = (
         ),
         el('td', { 'data-label': 'health' }, `${c.health}${c.healthNote ? `: ${c.healthNote}` : ''}`),
         el('td', { 'data-label': 'kind' }, c.kind),
-        el('td', { 'data-label': 'ports' }, (c.ports ?? []).join(', ') || '-'),
+        el(
+          'td',
+          { 'data-label': 'ports' },
+          [...(c.address ? [`address ${c.address}`] : []), ...(c.ports ?? [])].join(', ') || '-',
+        ),
+        el(
+          'td',
+          { 'data-label': 'uptime' },
+          c.startedAt ? `up ${ago(c.startedAt).replace(/ ago$/, '')}` : '-',
+        ),
         el('td', { 'data-label': 'image' }, c.image),
       );
     });
     const head = el(
       'tr',
       {},
-      ...['component', 'state', 'health', 'kind', 'ports', 'image'].map((h) => el('th', { scope: 'col' }, h)),
+      ...['component', 'state', 'health', 'kind', 'ports', 'uptime', 'image'].map((h) =>
+        el('th', { scope: 'col' }, h),
+      ),
     );
     section.append(
       el('div', { class: 'wrap' }, el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows))),

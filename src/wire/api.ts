@@ -81,6 +81,10 @@ export interface ServiceComponentAnswer {
   activity: Activity | null;
   /** Its published ports (`127.0.0.1:8080->80/tcp`) and routes (`route rest->8443`), from the spec. */
   ports?: string[];
+  /** When it last started (running instances; null when the runtime cannot say). */
+  startedAt?: string | null;
+  /** A VM's address on the isolated bridge. */
+  address?: string;
 }
 
 /** GET /v1/services */

@@ -113,6 +113,7 @@ test('the page asks for a token, refuses a wrong one, lists the services, and sh
   await page.getByRole('heading', { name: `${P}-db` }).waitFor();
   await page.getByRole('heading', { name: `${NODE}: converged` }).waitFor();
   await page.getByText(/^in \d+ s \(periodic; sooner on a change\)$/).waitFor();
+  assert.ok((await page.getByText(/^up \d+ s$/).count()) >= 2, 'each running container has its uptime');
   assert.ok(!page.url().includes('read-token'), 'the token is not in the URL');
   assert.ok(bytes < 100 * 1024, `first load ${bytes} bytes`);
   await shot(page, 'status-node.png');

@@ -13,6 +13,7 @@ import {
   type VmRecord,
   writeRecord,
 } from '../../src/adapters/qemu/records.js';
+import { createQemuRuntime } from '../../src/adapters/qemu/runtime.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mcp-vms-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,4 +61,20 @@ test('a pid file counts only while its process lives and names that pid file; sh
   await exited;
   assert.equal(isAlive(child.pid), false);
   assert.equal(qemuPidOf(vmDir), undefined);
+});
+
+test('a VM on the bridge is observed with its address (for the status page)', async () => {
+  const vms = join(dir, 'observed');
+  mkdirSync(join(vms, 'c-vm'), { recursive: true });
+  await writeRecord(join(vms, 'c-vm'), {
+    ...record('c-vm'),
+    port: { tap: 'mcp00000000', address: '10.99.0.7/24', gateway: '10.99.0.1' },
+  });
+  const rt = await createQemuRuntime({ dir: vms, accel: 'tcg' });
+  try {
+    const [vm] = (await rt.observe([], [])).instances;
+    assert.equal(vm?.address, '10.99.0.7');
+  } finally {
+    await rt.close();
+  }
 });

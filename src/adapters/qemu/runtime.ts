@@ -202,6 +202,7 @@ export class QemuRuntime implements InstanceRuntime {
       image: rec.image,
       imageId: rec.imageId,
       labels: { ...rec.labels },
+      ...(rec.port?.address ? { address: rec.port.address.split('/')[0] } : {}),
     }));
     const images: Record<string, string> = {};
     for (const ref of imageRefs) {

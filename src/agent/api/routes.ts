@@ -217,7 +217,35 @@ const webhook = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> =
   return ok({ triggered: true }, 202);
 };
 
-export const apiRoutes = (ctx: ApiContext): Route[] => [
+export const apiRoutes = (ctx: ApiContext): Route[] => {
+  const started = startTimes(ctx.runtimes);
+  return routesOf(ctx, started);
+};
+
+/**
+ * When each running instance started, asked of its runtime once (an inspect) and kept until
+ * the runtime says it started, died or went: the status page asks on every event.
+ */
+const startTimes = (runtimes: readonly InstanceRuntime[]) => {
+  const known = new Map<string, Promise<string | null>>();
+  for (const r of runtimes) r.onEvent((e) => (e.type === 'create' ? undefined : known.delete(e.id)));
+  return (seen: ObservedInstance): Promise<string | null> => {
+    let at = known.get(seen.id);
+    if (!at) {
+      at = (async () => {
+        for (const r of runtimes) {
+          const t = await r.startedAt?.(seen.id).catch(() => undefined);
+          if (t) return t;
+        }
+        return null;
+      })();
+      known.set(seen.id, at);
+    }
+    return at;
+  };
+};
+
+const routesOf = (ctx: ApiContext, started: (seen: ObservedInstance) => Promise<string | null>): Route[] => [
   {
     method: 'GET',
     path: '/v1/health',
@@ -261,37 +289,44 @@ export const apiRoutes = (ctx: ApiContext): Route[] => [
       const byName = new Map(view.instances.map((i) => [i.name, i]));
       const health = ctx.store.health();
       const notes = ctx.store.lastPass()?.unhealthy ?? [];
-      const services = mine.map((s) => ({
-        name: s.name,
-        active: s.active,
-        dependsOn: s.dependsOn,
-        components: s.components.map((c) => {
-          const name = instanceName(c);
-          const seen = byName.get(name);
-          const live = c.health ? (health.get(name)?.state ?? 'starting') : 'none';
-          // The pass's word on a health state is stale once the prober has moved it on.
-          const note = notes.find(
-            (n) =>
-              n.name === name && ((n.state !== 'starting' && n.state !== 'unhealthy') || n.state === live),
-          );
-          return {
-            name: c.name,
-            instance: name,
-            kind: c.kind,
-            image: c.image,
-            state: view.error ? 'unknown' : (seen?.state ?? 'missing'),
-            health: live,
-            healthNote: note ? `${note.state}${note.reason ? `: ${note.reason}` : ''}` : null,
-            activity: ctx.activity?.(name) ?? null,
-            ports: [
-              ...c.ports.map(
-                (p) => `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort}->${p.containerPort}/${p.protocol}`,
-              ),
-              ...c.routes.map((r) => `route ${r.name}->${r.port}`),
-            ],
-          };
-        }),
-      }));
+      const services = await Promise.all(
+        mine.map(async (s) => ({
+          name: s.name,
+          active: s.active,
+          dependsOn: s.dependsOn,
+          components: await Promise.all(
+            s.components.map(async (c) => {
+              const name = instanceName(c);
+              const seen = byName.get(name);
+              const live = c.health ? (health.get(name)?.state ?? 'starting') : 'none';
+              // The pass's word on a health state is stale once the prober has moved it on.
+              const note = notes.find(
+                (n) =>
+                  n.name === name &&
+                  ((n.state !== 'starting' && n.state !== 'unhealthy') || n.state === live),
+              );
+              return {
+                name: c.name,
+                instance: name,
+                kind: c.kind,
+                image: c.image,
+                state: view.error ? 'unknown' : (seen?.state ?? 'missing'),
+                health: live,
+                healthNote: note ? `${note.state}${note.reason ? `: ${note.reason}` : ''}` : null,
+                activity: ctx.activity?.(name) ?? null,
+                ...(seen?.address ? { address: seen.address } : {}),
+                startedAt: seen?.state === 'running' ? await started(seen) : null,
+                ports: [
+                  ...c.ports.map(
+                    (p) => `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort}->${p.containerPort}/${p.protocol}`,
+                  ),
+                  ...c.routes.map((r) => `route ${r.name}->${r.port}`),
+                ],
+              };
+            }),
+          ),
+        })),
+      );
       return ok({
         node: ctx.node,
         revision: revision?.commit ?? null,
