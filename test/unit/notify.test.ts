@@ -135,6 +135,16 @@ describe('notifications', () => {
       message: 'stopped by hand',
       data: { drift: true, durationMs: 812 },
     });
+    // Skips that only wait are no unhealed drift; a failed heal is.
+    for (const message of ['back-off: died 1x, next start in 1 s', 'waiting: db-x is starting'])
+      store.addEvent({ at: 't', kind: 'skipped', name: 'db-main', message, data: { drift: true } });
+    store.addEvent({
+      at: 't',
+      kind: 'failed',
+      name: 'db-main',
+      message: 'image gone',
+      data: { drift: true },
+    });
     await notifier.idle();
     notifier.close();
     const texts = rx.received.filter((r) => r.path === '/all').map((r) => JSON.parse(r.body).text);
@@ -144,6 +154,7 @@ describe('notifications', () => {
       '[mcp rift] failed-pass: pass degraded: 1 failed (create failed: image gone)',
       '[mcp rift] converged-after-degraded: converged again after a degraded pass: 1 unchanged',
       '[mcp rift] drift-healed db: db-main drifted (stopped by hand); healed: recreated in 812 ms',
+      '[mcp rift] drift-unhealed db: db-main drifted and could not be healed: failed: image gone',
     ]);
     assert.equal(
       rx.received.filter((r) => r.path === '/drift-web').length,

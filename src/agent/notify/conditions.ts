@@ -141,6 +141,9 @@ const eventAlerts = (e: EventRecord, serviceOf: (instance: string) => string | u
         data: e.data,
       },
     ];
+  // A skip that only waits (a back-off, a crash loop, a dependency) is not drift left unhealed:
+  // the crash-loop message, or the heal that follows, says it.
+  if (e.kind === 'skipped' && /^(back-off|crash-looping|waiting)\b/.test(e.message)) return [];
   if (e.kind === 'failed' || e.kind === 'skipped' || e.kind === 'conflict')
     return [
       {
