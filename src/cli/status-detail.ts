@@ -4,7 +4,7 @@
  * about them,  all as the node's agent reports them (GET /v1/services, /v1/ps, /v1/spec, /v1/instances, /v1/events).
  */
 import { McpError } from '../domain/errors.js';
-import type { ServiceSpec } from '../domain/spec.js';
+import { portsText, type ServiceSpec } from '../domain/spec.js';
 import type { CliConfig } from '../generated/cli.js';
 import type { EventRecord, PsAnswer, ServicesAnswer } from '../wire/api.js';
 import { askNodes } from './agent-client.js';
@@ -22,13 +22,7 @@ const uptime = (startedAt: string): string => `up ${ago(startedAt).replace(/ ago
 
 const portsOf = (spec: ServiceSpec | undefined, component: string): string => {
   const c = spec?.components.find((x) => x.name === component);
-  if (!c) return '-';
-  const ports = c.ports.map(
-    (p) =>
-      `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort}->${p.containerPort}${p.protocol === 'udp' ? '/udp' : ''}`,
-  );
-  const routes = c.routes.map((r) => `${r.name}->${r.port}`);
-  return [...ports, ...routes].join(', ') || '-';
+  return c ? portsText(c).join(', ') || '-' : '-';
 };
 
 /** What one node says about `services` (all of the node's when undefined); printed, returns the exit code. */

@@ -101,3 +101,12 @@ export const isNetworkMode = (network: string | undefined): boolean =>
 
 /** The container (or VM) name of a component: `<service>-<component>`. */
 export const instanceName = (c: { service: string; name: string }): string => `${c.service}-${c.name}`;
+
+/** A component's published ports (`127.0.0.1:8080->80`, `53->53/udp`) and routes (`route rest->8443`), for people. */
+export const portsText = (c: Pick<ComponentSpec, 'ports' | 'routes'>): string[] => [
+  ...c.ports.map(
+    (p) =>
+      `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort}->${p.containerPort}${p.protocol === 'udp' ? '/udp' : ''}`,
+  ),
+  ...c.routes.map((r) => `route ${r.name}->${r.port}`),
+];

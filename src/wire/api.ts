@@ -79,7 +79,7 @@ export interface ServiceComponentAnswer {
   healthNote: string | null;
   /** What a pass is doing to it right now (pulling, creating, starting, stopping, removing) and since when. */
   activity: Activity | null;
-  /** Its published ports (`127.0.0.1:8080->80/tcp`) and routes (`route rest->8443`), from the spec. */
+  /** Its published ports (`127.0.0.1:8080->80`, `53->53/udp`) and routes (`route rest->8443`), from the spec. */
   ports?: string[];
   /** When it last started (running instances; null when the runtime cannot say). */
   startedAt?: string | null;

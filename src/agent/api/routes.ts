@@ -11,7 +11,7 @@ import type { HealthRecord, HealthState } from '../../domain/health.js';
 import { LABEL, type ObservedInstance } from '../../domain/observed.js';
 import type { ActionResult } from '../../domain/outcome.js';
 import type { Plan } from '../../domain/plan-types.js';
-import { instanceName } from '../../domain/spec.js';
+import { instanceName, portsText } from '../../domain/spec.js';
 import type { InstanceRuntime } from '../../ports/instance-runtime.js';
 import type { StateStore } from '../../ports/state-store.js';
 import type { AdoptAnswer, AdoptedInstance } from '../../wire/api.js';
@@ -316,12 +316,7 @@ const routesOf = (ctx: ApiContext, started: (seen: ObservedInstance) => Promise<
                 activity: ctx.activity?.(name) ?? null,
                 ...(seen?.address ? { address: seen.address } : {}),
                 startedAt: seen?.state === 'running' ? await started(seen) : null,
-                ports: [
-                  ...c.ports.map(
-                    (p) => `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort}->${p.containerPort}/${p.protocol}`,
-                  ),
-                  ...c.routes.map((r) => `route ${r.name}->${r.port}`),
-                ],
+                ports: portsText(c),
               };
             }),
           ),
