@@ -97,6 +97,8 @@ test('a real agent exposes its metrics to a read token and the metrics token, va
       'its pass in the histogram',
     );
     assert.equal(value('mcp_actions_total', { outcome: 'created' }), '2', 'its two creates');
+    assert.equal(value('mcp_events_total', { kind: 'created' }), '2', 'and their events');
+    assert.equal(value('mcp_newest_revision', { fate: 'applied' }), '1');
     assert.equal(value('mcp_instances', { kind: 'container', state: 'running', health: 'none' }), '2');
     assert.equal(value('mcp_revision_info', { revision: 'directory', source: join(dir, 'repo') }), '1');
     assert.ok(Number(value('mcp_last_converged_pass_timestamp_seconds')) * 1000 > Date.now() - 120_000);

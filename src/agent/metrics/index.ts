@@ -60,6 +60,23 @@ export const createMetrics = (src: MetricsSources): Metrics => {
     help: 'Passes whose source could not be fetched (the last good revision was used).',
     registers: [registry],
   });
+  const events = new client.Counter({
+    name: 'mcp_events_total',
+    help: 'Events recorded, by kind: outcomes of actions, health transitions, rolled-back, crash-looping, rejected revisions, overrides.',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  new client.Gauge({
+    name: 'mcp_newest_revision',
+    help: 'The fate of the newest revision seen (1 for its fate): applied, applying, pending, rejected or held.',
+    labelNames: ['fate'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const seen = src.store.seen();
+      if (seen) this.set({ fate: seen.fate }, 1);
+    },
+  });
   const lastSuccess = new client.Gauge({
     name: 'mcp_last_converged_pass_timestamp_seconds',
     help: 'When the last pass that converged ended (unix seconds); absent before the first.',
@@ -139,6 +156,7 @@ export const createMetrics = (src: MetricsSources): Metrics => {
   let renderedAt = 0;
   const unsubscribe = src.store.subscribe((record) => {
     if (record.kind === 'pass') onPass(record.pass);
+    else if (record.kind === 'event') events.inc({ kind: record.event.kind });
   });
   return {
     contentType: registry.contentType,
