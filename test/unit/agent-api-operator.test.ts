@@ -151,6 +151,41 @@ describe('agent API for the operator CLI', () => {
     }
   });
 
+  it('a server lets go of the runtime events it follows when it closes', async () => {
+    let following = 0;
+    const counted = new Proxy(h.runtime, {
+      get(target, prop) {
+        if (prop === 'onEvent')
+          return (listener: Parameters<typeof target.onEvent>[0]) => {
+            following++;
+            const off = target.onEvent(listener);
+            return () => {
+              following--;
+              off();
+            };
+          };
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const server = await startApi(
+      {
+        node: 'rift',
+        source: 'test',
+        store: h.store,
+        runtimes: [counted],
+        filesRoot: '/nonexistent',
+        adopt: async () => [],
+        trigger: async () => {},
+      },
+      { listen: '127.0.0.1:0', tokens },
+      silentLogger,
+    );
+    assert.equal(following, 1, 'the uptime cache follows the runtime');
+    await server.close();
+    assert.equal(following, 0);
+  });
+
   it('spec answers the normalised spec in force and its revision', async () => {
     const r = await call('/v1/spec?service=dns', 'read-token');
     assert.equal(r.body.revision, 'abc1234def');

@@ -200,6 +200,12 @@ describe('notifications', () => {
       message: 'revision ccccccc rejected: not signed',
       data: { commit: rejected },
     });
+    // A commit still pending when a newer one is applied is not left pending for ever.
+    const slow = 'd'.repeat(40);
+    const next = 'e'.repeat(40);
+    store.setApplying({ commit: slow, since: 'now' });
+    store.recordPass(pass({ revision: slow, result: 'progressing' }));
+    store.setApplying({ commit: next, since: 'now' });
     await notifier.idle();
     notifier.close();
     const gitea = rx.received.filter((r) => r.path.startsWith('/api/v1/'));
@@ -211,15 +217,19 @@ describe('notifications', () => {
         ['POST', `/api/v1/repos/ops/services/statuses/${bad}`, 'pending'],
         ['POST', `/api/v1/repos/ops/services/statuses/${bad}`, 'failure'],
         ['POST', `/api/v1/repos/ops/services/statuses/${rejected}`, 'failure'],
+        ['POST', `/api/v1/repos/ops/services/statuses/${slow}`, 'pending'],
+        ['POST', `/api/v1/repos/ops/services/statuses/${slow}`, 'error'],
+        ['POST', `/api/v1/repos/ops/services/statuses/${next}`, 'pending'],
       ],
     );
+    assert.equal(JSON.parse(gitea[6]!.body).description, 'superseded by eeeeeee before it settled');
     assert.equal(gitea[0]!.headers.authorization, 'token gitea-token');
     assert.deepEqual(Object.keys(JSON.parse(gitea[1]!.body)).sort(), ['context', 'description', 'state']);
     assert.equal(JSON.parse(gitea[1]!.body).context, 'mcp/rift');
     assert.match(JSON.parse(gitea[3]!.body).description, /^rolled back: /);
     assert.match(JSON.parse(gitea[4]!.body).description, /not signed/);
     const github = rx.received.filter((r) => r.path.startsWith('/gh/'));
-    assert.equal(github.length, 5);
+    assert.equal(github.length, 8);
     assert.equal(github[0]!.path, `/gh/repos/ops/services/statuses/${good}`);
     assert.equal(github[0]!.headers.authorization, 'Bearer ghp_token');
     assert.equal(github[0]!.headers.accept, 'application/vnd.github+json');

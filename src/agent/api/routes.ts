@@ -217,9 +217,10 @@ const webhook = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> =
   return ok({ triggered: true }, 202);
 };
 
-export const apiRoutes = (ctx: ApiContext): Route[] => {
+/** The routes of `ctx`, and what to let go of when the server closes. */
+export const apiRoutes = (ctx: ApiContext): { routes: Route[]; close(): void } => {
   const started = startTimes(ctx.runtimes);
-  return routesOf(ctx, started);
+  return { routes: routesOf(ctx, started.of), close: started.close };
 };
 
 /**
@@ -228,8 +229,10 @@ export const apiRoutes = (ctx: ApiContext): Route[] => {
  */
 const startTimes = (runtimes: readonly InstanceRuntime[]) => {
   const known = new Map<string, Promise<string | null>>();
-  for (const r of runtimes) r.onEvent((e) => (e.type === 'create' ? undefined : known.delete(e.id)));
-  return (seen: ObservedInstance): Promise<string | null> => {
+  const unsubscribe = runtimes.map((r) =>
+    r.onEvent((e) => (e.type === 'create' ? undefined : known.delete(e.id))),
+  );
+  const of = (seen: ObservedInstance): Promise<string | null> => {
     let at = known.get(seen.id);
     if (!at) {
       at = (async () => {
@@ -242,6 +245,12 @@ const startTimes = (runtimes: readonly InstanceRuntime[]) => {
       known.set(seen.id, at);
     }
     return at;
+  };
+  return {
+    of,
+    close: () => {
+      for (const u of unsubscribe) u();
+    },
   };
 };
 

@@ -86,7 +86,8 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
 
 /** Serves the API on `opts.listen`; INVALID_CONFIG when it cannot (address, TLS files, secret). */
 export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): Promise<ApiServer> => {
-  const routes = [...apiRoutes(ctx), ...operatorRoutes(ctx)];
+  const api = apiRoutes(ctx);
+  const routes = [...api.routes, ...operatorRoutes(ctx)];
   const limit = opts.bodyLimit ?? 1 << 20;
   const idleMs = opts.bodyTimeoutMs ?? 10_000;
   if (opts.webhookSecret !== undefined) checkWebhookSecret(opts.webhookSecret);
@@ -207,6 +208,7 @@ export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): 
     url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${bound}`,
     close: () =>
       new Promise((resolve) => {
+        api.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

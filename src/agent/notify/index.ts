@@ -73,17 +73,27 @@ export const createNotifier = (opts: NotifierOptions): Notifier => {
       outboxes[i]!.push(alertRequest(sink, opts.node, a, `mcp-${opts.node}-${now()}-${++txn}`));
     });
 
-  const status = (s: CommitStatus) => {
-    if (
-      statuses.get(s.commit) === s.state ||
-      statuses.get(s.commit) === 'success' ||
-      statuses.get(s.commit) === 'failure'
-    )
-      return;
+  /** The commit whose status is pending: a newer one applied first leaves it `error`, not pending for ever. */
+  let open: string | undefined;
+  const post = (s: CommitStatus) => {
     statuses.set(s.commit, s.state);
+    // The verdicts of the last commits are enough to tell a repeat; older ones go.
+    if (statuses.size > 100) statuses.delete(statuses.keys().next().value!);
     opts.sinks.forEach((sink, i) => {
       if (STATUS_KINDS.has(sink.kind)) outboxes[i]!.push(statusRequest(sink, opts.node, s));
     });
+  };
+  const status = (s: CommitStatus) => {
+    const before = statuses.get(s.commit);
+    if (before === s.state || (before !== undefined && before !== 'pending')) return;
+    if (s.state === 'pending' && open && open !== s.commit)
+      post({
+        commit: open,
+        state: 'error',
+        description: `superseded by ${s.commit.slice(0, 7)} before it settled`,
+      });
+    open = s.state === 'pending' ? s.commit : open === s.commit ? undefined : open;
+    post(s);
   };
 
   const onRecord = (record: StoreRecord) => {

@@ -72,10 +72,10 @@ export const alertRequest = (sink: SinkConfig, node: string, alert: Alert, txn: 
   return { method: 'POST', url: sink.url!, headers: { ...json, ...signature }, body };
 };
 
-/** A commit status: pending while a node applies a commit, then success or failure. */
+/** A commit status: pending while a node applies a commit, then success or failure (error: superseded). */
 export interface CommitStatus {
   commit: string;
-  state: 'pending' | 'success' | 'failure';
+  state: 'pending' | 'success' | 'failure' | 'error';
   description: string;
 }
 
