@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { McpError } from '../../domain/errors.js';
+import type { AgentConfig } from '../../generated/agent.js';
 import type { Logger } from '../../log.js';
 import type { StateStore, StoreRecord } from '../../ports/state-store.js';
 import { type Alert, alertsOf, type ConditionState } from './conditions.js';
@@ -209,21 +210,8 @@ class Outbox {
   }
 }
 
-/** One `[[notify]]` table as configured (paths already absolute). */
-export interface NotifyTable {
-  kind: SinkConfig['kind'];
-  url?: string;
-  secret_file?: string;
-  homeserver?: string;
-  room?: string;
-  access_token_file?: string;
-  api_url?: string;
-  token_file?: string;
-  repository?: string;
-  events?: string[];
-  services?: string[];
-  repeat_after?: number;
-}
+/** One `[[notify]]` table as configured (paths already absolute): the schema's own type. */
+export type NotifyTable = NonNullable<AgentConfig['notify']>[number];
 
 /** What each kind needs besides `kind`. */
 const NEEDS: Record<SinkConfig['kind'], (keyof NotifyTable)[]> = {
