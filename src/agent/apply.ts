@@ -232,7 +232,7 @@ class Steps {
       case 'create':
       case 'recreate': {
         const spec = action.spec!;
-        await call(() => runtime.ensureImage(spec.image, () => this.phase(name, 'pulling')));
+        await this.image(runtime, spec, name);
         if (spec.network) await this.network(runtime, spec.network);
         // Before the old instance goes: a refused create leaves what runs running.
         const refused = (await this.deps.admitCreate?.(spec)) ?? [];
@@ -258,6 +258,33 @@ class Steps {
         this.forget(action.name);
         return;
     }
+  }
+
+  /**
+   * The image of a create: pulled when missing; with `pull = "always"` pulled every time, and
+   * when the registry cannot be asked the local image serves (a warning), so a registry outage
+   * never keeps a component from coming back.
+   */
+  private async image(runtime: InstanceRuntime, spec: ComponentSpec, name: string): Promise<void> {
+    const call = <T>(op: () => Promise<T>) => withRetry(op, this.opts.retry);
+    const pulling = () => this.phase(name, 'pulling');
+    if (spec.pull === 'always' && runtime.pullImage) {
+      try {
+        pulling();
+        await call(() => runtime.pullImage!(spec.image, 'always'));
+        return;
+      } catch (err) {
+        const error = asMcpError(err);
+        if (error.code !== 'IMAGE_UNAVAILABLE') throw err;
+        this.deps.log.warn('pull failed; creating from the local image', {
+          instance: name,
+          image: spec.image,
+          error: error.message,
+          reason: error.data?.reason,
+        });
+      }
+    }
+    await call(() => runtime.ensureImage(spec.image, pulling));
   }
 
   /**

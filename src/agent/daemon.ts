@@ -13,13 +13,11 @@ import { checkWebhookSecret } from './api/auth.js';
 import { type ApiServer, startApi } from './api/server.js';
 import { loadTls } from './api/tls.js';
 import type { ApplyOptions } from './apply.js';
-import type { HealthBoard } from './health/index.js';
 import { planPosted } from './live-plan.js';
-import { startLoop } from './loop.js';
+import { type Loop, startLoop } from './loop.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { createNotifier, readSinks } from './notify/index.js';
 import { type Agent, trustOf } from './runtime-wiring.js';
-import type { Scheduler } from './scheduler.js';
 
 const readSecret = async (path: string): Promise<string> => {
   const secret = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
@@ -46,13 +44,13 @@ export const checkApiFiles = async (config: ResolvedAgentConfig): Promise<void> 
 const serveApi = async (
   config: ResolvedAgentConfig,
   agent: Agent,
-  scheduler: Scheduler,
+  loop: Loop,
   adoptions: Adoptions,
-  board: HealthBoard,
   metrics: Metrics,
   log: Logger,
 ): Promise<ApiServer> => {
   const { api } = config;
+  const { scheduler, board } = loop;
   return startApi(
     {
       node: config.node,
@@ -62,6 +60,7 @@ const serveApi = async (
       store: agent.deps.store,
       runtimes: [agent.deps.runtimes.container, agent.deps.runtimes.unikernel],
       trigger: (reason) => scheduler.trigger(reason),
+      checkImages: () => loop.images.check(),
       nextPass: () => scheduler.nextAt(),
       adopt: (names) => {
         const results = adoptions.request(names);
@@ -113,11 +112,14 @@ export const runDaemon = async (
     accelerator: () => agent.deps.runtimes.unikernel.acceleratorNow(),
     extra: () => ({ notifyDrops: notifier.drops() }),
   });
-  const loop = startLoop({ ...agent.deps, adoptions }, options, log, { interval });
-  const { scheduler, board } = loop;
+  const loop = startLoop({ ...agent.deps, adoptions }, options, log, {
+    interval,
+    imageCheckInterval: config.images.check_interval,
+  });
+  const { scheduler } = loop;
   let api: ApiServer;
   try {
-    api = await serveApi(config, agent, scheduler, adoptions, board, metrics, log);
+    api = await serveApi(config, agent, loop, adoptions, metrics, log);
   } catch (err) {
     await loop.stop();
     await agent.close();

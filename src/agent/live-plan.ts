@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { McpError } from '../domain/errors.js';
+import { pinImages } from '../domain/pin-images.js';
 import { plan } from '../domain/plan.js';
 import type { Plan } from '../domain/plan-types.js';
 import { instanceName, type Revision } from '../domain/spec.js';
@@ -31,7 +32,7 @@ export const livePlan = async (deps: PlanDeps, revision: Revision): Promise<Plan
   return plan({
     node: deps.node,
     revision: revision.commit,
-    services: revision.services,
+    services: pinImages(revision.services, deps.node, observed.images),
     observed,
     inventory: deps.store.inventory(),
   });

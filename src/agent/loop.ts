@@ -8,6 +8,7 @@ import { settled } from '../domain/pass.js';
 import type { Logger } from '../log.js';
 import type { ApplyOptions } from './apply.js';
 import { HealthBoard, Prober, type ProberOptions } from './health/index.js';
+import { ImageChecker } from './image-check.js';
 import { isOwnEvent } from './own-names.js';
 import { type PassDeps, type PassReport, reconcileOnce } from './reconcile.js';
 import { healthSignalOf, passReasonOf } from './runtime-trigger.js';
@@ -17,6 +18,8 @@ import { passLine } from './summary.js';
 export interface Loop {
   scheduler: Scheduler;
   board: HealthBoard;
+  /** The digest check of `pull = "newer"` images, on its own timer. */
+  images: ImageChecker;
   /** Stops timers, probes and the scheduler (waits for a running pass). */
   stop(): Promise<void>;
 }
@@ -29,6 +32,8 @@ export interface LoopOptions {
   prober?: ProberOptions;
   /** How long an instance without a probe runs before its spec counts as healthy; default 10 s. */
   steadyMs?: number;
+  /** Seconds between digest checks of `pull = "newer"` images; default 300. */
+  imageCheckInterval?: number;
   /** Told of every finished pass and why it ran (tests wait on it). */
   onPass?: (report: PassReport, reasons: string[]) => void;
   /** Told of a pass that crashed (after it is logged). */
@@ -75,10 +80,23 @@ export const startLoop = (deps: PassDeps, options: ApplyOptions, log: Logger, op
       : [],
   );
   board.onWake((reason) => void scheduler.trigger(reason));
+  const images = new ImageChecker(
+    {
+      node: deps.node,
+      store: deps.store,
+      runtime: deps.runtimes.container,
+      log,
+      trigger: (reason) => void scheduler.trigger(reason),
+    },
+    (opts.imageCheckInterval ?? 300) * 1000,
+  );
+  images.start();
   return {
     scheduler,
     board,
+    images,
     async stop() {
+      images.close();
       for (const off of unsubscribe) off();
       prober.close();
       board.close();

@@ -12,6 +12,7 @@ import { asMcpError, McpError } from '../domain/errors.js';
 import type { Observed } from '../domain/observed.js';
 import { type ChangeSet, countOutcomes, describeCounts, type Outcome } from '../domain/outcome.js';
 import { type NotHealthy, type PassStatus, passResult } from '../domain/pass.js';
+import { followedImages, pinImages } from '../domain/pin-images.js';
 import { plan } from '../domain/plan.js';
 import type { Plan } from '../domain/plan-types.js';
 import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
@@ -96,11 +97,12 @@ const pass = async (deps: PassDeps, opts: ApplyOptions, adopt: ReadonlySet<strin
 const applyTarget = async (
   deps: PassDeps,
   opts: ApplyOptions,
-  newest: Revision,
+  fetched: Revision,
   started: number,
   errors: Problem[],
   adopt: ReadonlySet<string>,
 ): Promise<PassReport> => {
+  const newest = await pinRevision(deps, fetched);
   const commit = newest.commit ?? null;
   const grant = deps.overrides?.take(commit);
   const override = opts.override || grant !== undefined;
@@ -195,7 +197,34 @@ const decide = async (
     since: deps.store.applying()?.since ?? new Date().toISOString(),
   });
   const kept = await observeRevision(deps, revision);
-  return { revision, observed: kept, plan: await planFor(deps, revision, kept, override, adopt), held };
+  const pinned = { ...revision, services: pinImages(revision.services, deps.node, kept.images) };
+  return { revision: pinned, observed: kept, plan: await planFor(deps, pinned, kept, override, adopt), held };
+};
+
+/**
+ * `revision` with each `pull = "newer"` component of this node pinned to the local id of its
+ * tag (pinImages), read from the runtime's cache. An image not present yet is pulled first,
+ * so the instance is created with the hash it keeps; one that cannot be pulled stays unpinned
+ * (its create reports why). Without such components: `revision` itself, no runtime call.
+ */
+const pinRevision = async (deps: PassDeps, revision: Revision): Promise<Revision> => {
+  const refs = followedImages(revision.services, deps.node);
+  const runtime = deps.runtimes.container;
+  if (refs.length === 0 || !runtime) return revision;
+  let images: Record<string, string>;
+  try {
+    images = { ...(await runtime.observe([], refs)).images };
+  } catch {
+    return revision; // not observable: the pass's own observation says so
+  }
+  for (const ref of refs.filter((r) => !images[r])) {
+    try {
+      images[ref] = await runtime.ensureImage(ref);
+    } catch (err) {
+      deps.log.debug('image not pulled before planning', { image: ref, error: asMcpError(err).message });
+    }
+  }
+  return { ...revision, services: pinImages(revision.services, deps.node, images) };
 };
 
 const revisionInstances = (node: string, revision: Revision): string[] =>

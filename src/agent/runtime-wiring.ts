@@ -59,6 +59,7 @@ export const wireAgent = async (
     socketPath: config.podman.socket,
     relistIntervalMs: config.podman.relist_interval * 1000,
     stopTimeoutSeconds: config.podman.stop_timeout,
+    insecureRegistries: config.images.insecure_registries,
     onLog: (level, message, meta) => log[level](message, meta),
   });
   const unikernel = await createQemuRuntime({

@@ -85,6 +85,8 @@ const printDetail = async (
       ports: portsOf(perService[n].spec, c.name),
       revision: revisionOf.get(c.instance) ?? null,
       startedAt: perService[n].startedAt.get(c.instance) ?? null,
+      pull: c.pull ?? 'missing',
+      digest: c.digest ?? null,
     })),
   );
   const recent = mine.slice(0, 10);
@@ -124,6 +126,9 @@ const printDetail = async (
     ]),
   );
   for (const r of rows) if (r.healthNote) ctx.out(`${r.instance}: ${r.healthNote}`);
+  for (const r of rows)
+    if (r.pull !== 'missing')
+      ctx.out(`${r.instance}: pull = "${r.pull}", running digest ${r.digest ?? 'unknown'}`);
   ctx.out('');
   ctx.out(recent.length ? `last ${recent.length} events:` : 'no events');
   for (const e of recent) ctx.out(`  ${e.at}  ${e.kind.padEnd(10)} ${e.name ?? ''}  ${e.message}`);

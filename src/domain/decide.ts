@@ -75,6 +75,13 @@ function decideAdopt(
   return act('recreate', spec, name, 'adopted: differs from the spec, replaced', { id, changes, hash, spec });
 }
 
+const NEWER = 'its tag names a newer image (pull = "newer")';
+
+/** True when what changed is the image a `newer` tag names (the pull policy is no change of the instance). */
+const onlyNewerImage = (changes: readonly FieldChange[]): boolean =>
+  changes.some((c) => c.field === 'imageId') &&
+  changes.every((c) => c.field === 'imageId' || c.field === 'pull');
+
 const CONFLICT = 'name held by a container MCP does not manage; adopt it with `mcp adopt`';
 
 /**
@@ -130,11 +137,13 @@ export function decideActive(spec: ComponentSpec, name: string, hash: string, ct
     const changes = changesSince(entry, label, hash, spec);
     if (entry?.specHash === hash && !entry.claimed)
       return act('recreate', spec, name, 'changed outside MCP', { id, drift: true, changes, hash, spec });
-    return act('recreate', spec, name, 'spec changed', { id, changes, hash, spec });
+    const reason = onlyNewerImage(changes) ? NEWER : 'spec changed';
+    return act('recreate', spec, name, reason, { id, changes, hash, spec });
   }
   // Image names are not compared: runtimes rewrite them (busybox:1 -> docker.io/library/busybox:1).
   // The image id tells both a moved tag and a container recreated by hand from another image.
-  const current = ctx.images[spec.image];
+  // A pinned spec (pull = "newer") names its id itself: a rollback runs an id its tag has left.
+  const current = spec.imageId ?? ctx.images[spec.image];
   if (inst.imageId && current && inst.imageId !== current) {
     const changes = [{ field: 'image-id', from: inst.imageId, to: current }];
     return act(

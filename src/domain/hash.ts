@@ -33,7 +33,12 @@ export const specHash = (spec: ComponentSpec): string => {
   let hash = memo.get(spec);
   if (hash === undefined) {
     const kind = spec.health?.probe.kind;
-    const made = kind === 'http' || kind === 'tcp' ? { ...spec, health: undefined } : spec;
+    // The pull policy says when to fetch the image, not what the instance is made of.
+    const made = {
+      ...spec,
+      pull: undefined,
+      ...(kind === 'http' || kind === 'tcp' ? { health: undefined } : {}),
+    };
     hash = createHash('sha256').update(canonicalJson(made)).digest('hex').slice(0, 16);
     memo.set(spec, hash);
   }

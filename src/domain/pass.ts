@@ -85,9 +85,19 @@ export type HealthEventKind = 'starting' | 'healthy' | 'unhealthy' | 'rolled-bac
  * What an event records: an outcome of the fixed vocabulary; an operator's release of a held
  * revision (`override`) or restart (`restarted`); the registry started afresh (`registry`); a
  * revision rejected (`rejected`: invalid, against the policy, or not signed as required); a
- * health event.
+ * health event; an image event of the digest check (`pull = "newer"`).
  */
-export type EventKind = Outcome | 'override' | 'restarted' | 'registry' | 'rejected' | HealthEventKind;
+export type EventKind =
+  | Outcome
+  | 'override'
+  | 'restarted'
+  | 'registry'
+  | 'rejected'
+  | HealthEventKind
+  | ImageEventKind;
+
+/** The digest check: a tag moved and its new image was pulled; the registry could not be asked; it answers again. */
+export type ImageEventKind = 'image-updated' | 'image-check-failed' | 'image-check-recovered';
 
 /** One line of the event log: something found or done, in the fixed outcome vocabulary. */
 export interface EventRecord {

@@ -66,7 +66,23 @@ export interface ComponentSpec {
   cpus?: number;
   /** Absent: no probe, so running is as good as it gets. */
   health?: HealthSpec;
+  /** When the image is pulled (ImagePull); absent: `missing`, only when not present locally. */
+  pull?: Exclude<ImagePull, 'missing'>;
+  /**
+   * For `pull = "newer"` only, set by the agent and never by a service file: the local image id
+   * the tag named when the pass looked (pinImages). It is part of the spec hash, so an image the
+   * digest check pulled is a spec change like any other: recreated through the health gate, and
+   * rolled back to the id that last ran healthy.
+   */
+  imageId?: string;
 }
+
+/**
+ * When a container's image is pulled: `missing` only when no local image has the reference
+ * (the default); `always` before every create and recreate; `newer` like `missing`, and the
+ * agent asks the registry for the tag's digest on its own timer, pulling and recreating when it moved.
+ */
+export type ImagePull = 'missing' | 'always' | 'newer';
 
 /** One service, as one file of the services repository defines it. */
 export interface ServiceSpec {

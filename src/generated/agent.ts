@@ -55,6 +55,19 @@ export interface AgentConfig {
     stop_timeout?: number;
     relist_interval?: number;
   };
+  /**
+   * Image updates of components with pull = "newer".
+   */
+  images?: {
+    /**
+     * Seconds between asking the registry for the digest of each pull = "newer" image (also on mcp sync).
+     */
+    check_interval?: number;
+    /**
+     * Registries (host[:port]) reached over plain HTTP or unverified TLS, for the digest check and podman's pull (a loopback registry of tests).
+     */
+    insecure_registries?: string[];
+  };
   api?: {
     listen?: string;
     /**

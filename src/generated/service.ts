@@ -74,6 +74,10 @@ export interface Component {
    */
   cpus?: number;
   health?: Health;
+  /**
+   * When the agent pulls the image: missing (only when it is not present locally), always (before every create and recreate), newer (also asks the registry for the tag's digest every [images] check_interval and on mcp sync, and recreates the component when it moved). Containers only.
+   */
+  pull?: 'missing' | 'always' | 'newer';
 }
 export interface Route {
   name: DnsLabel;

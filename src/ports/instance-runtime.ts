@@ -69,6 +69,18 @@ export interface InstanceRuntime {
    * already present, nor by a runtime that does not pull), so "pulling" is never claimed falsely.
    */
   ensureImage(ref: string, onPull?: () => void): Promise<string>;
+  /**
+   * Pulls `ref` by policy and returns the tag's local id afterwards: `always` fetches it,
+   * `newer` asks the registry for the tag's digest and fetches only when it moved.
+   * IMAGE_UNAVAILABLE when the registry cannot be asked. Runtimes that pull have it.
+   */
+  pullImage?(ref: string, policy: 'always' | 'newer'): Promise<string>;
+  /**
+   * The manifest digests the runtime knows for local image `id` in `ref`'s repository: from its
+   * cache (no call), or with `ask`, from the runtime when the cache has none yet (an image just
+   * pulled). What events and `mcp status SERVICE` show as an image's digest.
+   */
+  imageDigests?(ref: string, id: string, ask?: boolean): Promise<string[]>;
   /** Creates the named network (with DNS between its members) when it does not exist. */
   ensureNetwork(name: string): Promise<void>;
   /** Creates (does not start) the instance `<service>-<component>`; returns its id. CONFLICT when the name is taken. */

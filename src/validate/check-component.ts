@@ -7,7 +7,7 @@ import { parseImageReference } from './image-reference.js';
 import { problem } from './problem.js';
 import type { KeyPath, LoadedFile, SpecError } from './types.js';
 
-const containerOnly = ['network', 'user', 'volumes'] as const;
+const containerOnly = ['network', 'user', 'volumes', 'pull'] as const;
 const unikernelOnly = ['memory', 'cpus'] as const;
 
 const inRange = (port: number): boolean => port >= 1 && port <= 65535;

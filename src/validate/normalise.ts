@@ -111,6 +111,7 @@ export function normaliseComponent(service: string, c: Component): ComponentSpec
       cpus: c.cpus ?? UNIKERNEL_DEFAULTS.cpus,
     }),
     ...(c.health !== undefined && { health: normaliseHealth(c.health) }),
+    ...(c.pull !== undefined && c.pull !== 'missing' && { pull: c.pull }),
   };
 }
 

@@ -85,6 +85,10 @@ export interface ServiceComponentAnswer {
   startedAt?: string | null;
   /** A VM's address on the isolated bridge. */
   address?: string;
+  /** The pull policy when not `missing`: `always` or `newer`. */
+  pull?: 'always' | 'newer';
+  /** A container's running image digest in its repository (comma-separated when podman knows several); null when unknown. */
+  digest?: string | null;
 }
 
 /** GET /v1/services */

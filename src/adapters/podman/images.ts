@@ -1,7 +1,8 @@
 /**
- * ensureImage: the local image id of a reference, pulling it when it is missing. Podman
- * reports a failed pull inside a 200 progress stream, so the stream is read to the end and
- * searched for an error before the pull counts as done.
+ * ensureImage: the local image id of a reference, pulling it when it is missing; pullImage:
+ * a pull by policy (`always`, `newer`). Podman reports a failed pull inside a 200 progress
+ * stream, so the stream is read to the end and searched for an error before the pull counts
+ * as done.
  */
 import type Docker from 'dockerode';
 import { McpError } from '../../domain/errors.js';
@@ -14,10 +15,12 @@ interface Progress {
   errorDetail?: { message?: string };
 }
 
-const unavailable = (ref: string, reason: string, cause?: unknown): McpError =>
+const unavailable = (ref: string, reason: string, cause?: unknown, local = false): McpError =>
   new McpError(
     'IMAGE_UNAVAILABLE',
-    `image ${ref} not found locally and the registry is unreachable`,
+    local
+      ? `image ${ref}: the registry could not be asked (the local image stays)`
+      : `image ${ref} not found locally and the registry is unreachable`,
     { image: ref, reason },
     { cause },
   );
@@ -32,20 +35,64 @@ const inspectId = async (docker: Docker, ref: string): Promise<string | undefine
   }
 };
 
-const pull = async (docker: Docker, ref: string): Promise<void> => {
-  let output: Progress[];
+/** How a pull asks: podman's pull policy, and whether the registry's TLS is verified. */
+export interface PullOptions {
+  policy: 'always' | 'newer';
+  tlsVerify: boolean;
+}
+
+/**
+ * libpod's `POST /images/pull` (the compat pull has no tlsVerify): `always` fetches the tag,
+ * `newer` asks the registry for the tag's digest and fetches only when it differs from the
+ * local image's. The answer is a 200 stream whose last object names the image, or an error.
+ */
+const pull = async (docker: Docker, ref: string, opts: PullOptions): Promise<string | undefined> => {
+  const local = opts.policy === 'newer';
+  let output: (Progress & { id?: string })[];
   try {
-    const stream = await docker.pull(ref, { abortSignal: deadline(TIMEOUT_MS.pull) });
+    const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+      docker.modem.dial(
+        {
+          path: '/v4.0.0/libpod/images/pull?',
+          method: 'POST',
+          options: { reference: ref, policy: opts.policy, tlsVerify: opts.tlsVerify, quiet: false },
+          isStream: true,
+          statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
+          abortSignal: deadline(TIMEOUT_MS.pull),
+        },
+        (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as NodeJS.ReadableStream)),
+      ),
+    );
     output = await new Promise<Progress[]>((resolve, reject) =>
       docker.modem.followProgress(stream, (err, out) => (err ? reject(err) : resolve(out as Progress[]))),
     );
   } catch (err) {
     const mapped = toMcpError(err, `pull ${ref}`);
     if (mapped.code === 'RUNTIME_UNAVAILABLE') throw mapped;
-    throw unavailable(ref, podmanMessage(err), err);
+    throw unavailable(ref, podmanMessage(err), err, local);
   }
   const failed = output.find((p) => p.error || p.errorDetail?.message);
-  if (failed) throw unavailable(ref, failed.errorDetail?.message ?? failed.error ?? 'pull failed');
+  if (failed)
+    throw unavailable(ref, failed.errorDetail?.message ?? failed.error ?? 'pull failed', undefined, local);
+  return [...output].reverse().find((p) => p.id)?.id;
+};
+
+/** Pulls `ref` as `opts` says (see pull): the local id of the tag afterwards. */
+export const pullImage = async (docker: Docker, ref: string, opts: PullOptions): Promise<string> => {
+  const id = (await pull(docker, ref, opts)) ?? (await inspectId(docker, ref));
+  if (!id) throw unavailable(ref, 'the pull finished but the image is not present');
+  return id;
+};
+
+/** The RepoDigests of local image `id` (`repo@sha256:...`), asked of podman. */
+export const imageRepoDigests = async (docker: Docker, id: string): Promise<string[]> => {
+  try {
+    const info = await docker.getImage(id).inspect();
+    return info.RepoDigests ?? [];
+  } catch (err) {
+    if (statusOf(err) === 404) return [];
+    throw toMcpError(err, `inspect image ${id}`, { image: id });
+  }
 };
 
 /** Cached id, else local inspect, else pull (telling `onPull` first) then inspect. */
@@ -53,6 +100,7 @@ export const ensureImage = async (
   docker: Docker,
   cached: Map<string, string> | undefined,
   ref: string,
+  tlsVerify: boolean,
   onPull?: () => void,
 ): Promise<string> => {
   const known = cached && lookupImage(cached, ref);
@@ -60,8 +108,5 @@ export const ensureImage = async (
   const local = await inspectId(docker, ref);
   if (local) return local;
   onPull?.();
-  await pull(docker, ref);
-  const pulled = await inspectId(docker, ref);
-  if (!pulled) throw unavailable(ref, 'the pull finished but the image is not present');
-  return pulled;
+  return pullImage(docker, ref, { policy: 'always', tlsVerify });
 };

@@ -17,12 +17,12 @@ import { createClient, deadline, type PodmanClient, TIMEOUT_MS } from './client.
 import { toCreateOptions } from './create-options.js';
 import { podmanMessage, statusOf, toMcpError } from './errors.js';
 import { runHealthcheck } from './healthcheck.js';
-import { ensureImage } from './images.js';
+import { ensureImage, imageRepoDigests, pullImage } from './images.js';
 import { Informer } from './informer.js';
 import { inspectContainer } from './inspect.js';
 import { type Log, noLog } from './log.js';
 import { ensureNetwork } from './network.js';
-import { lookupImage } from './translate.js';
+import { digestsOf, lookupImage, registryOf, repoDigests } from './translate.js';
 
 /** How to reach podman and how often to relist in full. */
 export interface PodmanRuntimeOptions {
@@ -34,6 +34,8 @@ export interface PodmanRuntimeOptions {
   /** Written into each container as its StopTimeout (used when it is removed while running). */
   stopTimeoutSeconds?: number;
   onLog?: Log;
+  /** Registries (`host[:port]`) pulled from without TLS verification (plain HTTP allowed). */
+  insecureRegistries?: readonly string[];
 }
 
 /** Connects, lists once and starts watching; resolves even when podman is not up yet (observe then refuses). */
@@ -94,9 +96,33 @@ export class PodmanRuntime implements InstanceRuntime {
   }
 
   async ensureImage(ref: string, onPull?: () => void): Promise<string> {
-    const id = await ensureImage(this.client.api, this.informer.imageIndex(), ref, onPull);
+    const id = await ensureImage(
+      this.client.api,
+      this.informer.imageIndex(),
+      ref,
+      this.tlsVerify(ref),
+      onPull,
+    );
     this.informer.noteImage(ref, id);
     return id;
+  }
+
+  async pullImage(ref: string, policy: 'always' | 'newer'): Promise<string> {
+    const id = await pullImage(this.client.api, ref, { policy, tlsVerify: this.tlsVerify(ref) });
+    this.informer.noteImage(ref, id);
+    return id;
+  }
+
+  async imageDigests(ref: string, id: string, ask = false): Promise<string[]> {
+    const index = this.informer.imageIndex();
+    const known = index ? repoDigests(index, ref, id) : [];
+    if (known.length > 0 || !ask) return known;
+    return digestsOf(await imageRepoDigests(this.client.api, id), ref);
+  }
+
+  private tlsVerify(ref: string): boolean {
+    const registry = registryOf(ref);
+    return !(registry && this.opts.insecureRegistries?.includes(registry));
   }
 
   async ensureNetwork(name: string): Promise<void> {
@@ -107,6 +133,10 @@ export class PodmanRuntime implements InstanceRuntime {
 
   async create(req: CreateRequest): Promise<string> {
     const body = toCreateOptions(req, this.opts.stopTimeoutSeconds);
+    // A pinned spec whose tag moved on (a rollback of pull = "newer") runs the image it names by id.
+    const pinned = req.spec.imageId;
+    const index = this.informer.imageIndex();
+    if (pinned && index && lookupImage(index, req.spec.image) !== pinned) body.Image = pinned;
     const since = this.informer.mark();
     let id: string;
     try {
@@ -116,7 +146,7 @@ export class PodmanRuntime implements InstanceRuntime {
       throw this.createError(err, req, body.name ?? '');
     }
     const images = this.informer.imageIndex();
-    const imageId = images && lookupImage(images, req.spec.image);
+    const imageId = pinned ?? (images && lookupImage(images, req.spec.image));
     const labels = { ...body.Labels };
     const name = body.name ?? '';
     const created = {

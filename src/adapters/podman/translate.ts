@@ -69,3 +69,40 @@ export const lookupImage = (index: Map<string, string>, ref: string): string | u
   }
   return undefined;
 };
+
+/** The registry a reference names (`127.0.0.1:5000`, `docker.io`), or undefined for a bare local name. */
+export const registryOf = (ref: string): string | undefined => {
+  const full = refVariants(ref).at(-1) ?? ref;
+  return full.includes('/') ? full.split('/')[0] : undefined;
+};
+
+/** The repository forms of `ref` (no tag, no digest), as podman stores them. */
+const repositories = (ref: string): string[] =>
+  refVariants(ref).map((form) => {
+    const at = form.indexOf('@');
+    const bare = at >= 0 ? form.slice(0, at) : form;
+    const colon = bare.lastIndexOf(':');
+    return colon > bare.lastIndexOf('/') ? bare.slice(0, colon) : bare;
+  });
+
+/**
+ * The manifest digests podman knows for image `id` in the repository of `ref`, from the index
+ * (no API call). Usually one; an image pushed from this node's own store has two (its local
+ * manifest's and the one the registry holds).
+ */
+export const repoDigests = (index: Map<string, string>, ref: string, id: string): string[] =>
+  digestsOf(
+    [...index].filter(([, value]) => value === id).map(([key]) => key),
+    ref,
+  );
+
+/** The digests of `repo@digest` references (an image's RepoDigests) that are in `ref`'s repository. */
+export const digestsOf = (refs: readonly string[], ref: string): string[] => {
+  const repos = new Set(repositories(ref));
+  const digests = new Set<string>();
+  for (const key of refs) {
+    const at = key.indexOf('@');
+    if (at > 0 && repos.has(key.slice(0, at))) digests.add(key.slice(at + 1));
+  }
+  return [...digests].sort();
+};

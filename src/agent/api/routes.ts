@@ -37,6 +37,8 @@ export interface ApiContext {
   runtimes: readonly InstanceRuntime[];
   /** Asks for a pass; resolves when a pass that started after the call has finished. */
   trigger(reason: string): Promise<void>;
+  /** One round of the digest check of `pull = "newer"` images, before a pass asked for by mcp sync. */
+  checkImages?(): Promise<unknown>;
   /** Asks the next pass to adopt the unmanaged containers `names`; resolves with its results for them. */
   adopt(names: readonly string[]): Promise<ActionResult[]>;
   /** Forgets the crash loop of instance `name` so the next pass starts it; false when it had none. */
@@ -254,6 +256,16 @@ const startTimes = (runtimes: readonly InstanceRuntime[]) => {
   };
 };
 
+/** The running image's digest(s) in its repository, from the runtime's cache (no call); null when unknown. */
+const digestOf = async (ctx: ApiContext, image: string, id: string | undefined): Promise<string | null> => {
+  if (!id) return null;
+  for (const r of ctx.runtimes) {
+    const digests = (await r?.imageDigests?.(image, id).catch(() => [])) ?? [];
+    if (digests.length > 0) return digests.join(',');
+  }
+  return null;
+};
+
 const routesOf = (ctx: ApiContext, started: (seen: ObservedInstance) => Promise<string | null>): Route[] => [
   {
     method: 'GET',
@@ -326,6 +338,8 @@ const routesOf = (ctx: ApiContext, started: (seen: ObservedInstance) => Promise<
                 ...(seen?.address ? { address: seen.address } : {}),
                 startedAt: seen?.state === 'running' ? await started(seen) : null,
                 ports: portsText(c),
+                ...(c.pull ? { pull: c.pull } : {}),
+                ...(c.kind === 'container' ? { digest: await digestOf(ctx, c.image, seen?.imageId) } : {}),
               };
             }),
           ),
@@ -399,6 +413,8 @@ const routesOf = (ctx: ApiContext, started: (seen: ObservedInstance) => Promise<
       const override = req.query.get('override') === 'true';
       if (override) grantOverride(ctx, req);
       const reason = override ? `api override by ${req.caller?.name ?? 'unknown'}` : 'api';
+      // mcp sync asks the registry too: a tag that moved is pulled before the pass plans.
+      await ctx.checkImages?.();
       const pass = ctx.trigger(retry ? `${reason}, retry ${retry}` : reason);
       if (req.query.get('wait') !== 'true') return ok({ triggered: true }, 202);
       await pass;

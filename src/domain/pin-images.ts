@@ -1,0 +1,52 @@
+/**
+ * `pull = "newer"`: the local image id its tag names becomes part of the component's spec, so
+ * an image the digest check pulled changes the spec hash and is rolled out (and rolled back)
+ * like any spec change. Pure; the ids come from the runtime's observation.
+ */
+import type { ComponentSpec, ServiceSpec } from './spec.js';
+
+const pinned = new WeakMap<ComponentSpec, Map<string, ComponentSpec>>();
+
+/** `spec` with `imageId`, one object per (spec, id) so its hash is computed once. */
+const pin = (spec: ComponentSpec, id: string): ComponentSpec => {
+  if (spec.imageId === id) return spec;
+  const byId = pinned.get(spec) ?? new Map<string, ComponentSpec>();
+  pinned.set(spec, byId);
+  const out = byId.get(id) ?? { ...spec, imageId: id };
+  byId.set(id, out);
+  return out;
+};
+
+/** True for a component whose image the agent keeps current by asking the registry. */
+export const followsTag = (c: ComponentSpec): boolean => c.kind === 'container' && c.pull === 'newer';
+
+/**
+ * The services with each `newer` component of `node` pinned to `images[its image]` (the local
+ * id of the tag); a component whose image is not present locally is left unpinned (its create
+ * pulls it). Services untouched are returned as they are.
+ */
+export const pinImages = (
+  services: readonly ServiceSpec[],
+  node: string,
+  images: Readonly<Record<string, string>>,
+): ServiceSpec[] =>
+  services.map((s) => {
+    if (s.node !== node || !s.components.some(followsTag)) return s;
+    const components = s.components.map((c) => {
+      if (!followsTag(c)) return c;
+      const id = images[c.image];
+      if (id) return pin(c, id);
+      const { imageId: _unknown, ...rest } = c;
+      return c.imageId === undefined ? c : rest;
+    });
+    return { ...s, components };
+  });
+
+/** The distinct images of `node`'s active `newer` components. */
+export const followedImages = (services: readonly ServiceSpec[], node: string): string[] => [
+  ...new Set(
+    services
+      .filter((s) => s.node === node && s.active)
+      .flatMap((s) => s.components.filter(followsTag).map((c) => c.image)),
+  ),
+];
