@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { watch } from 'chokidar';
+import { registryClient } from '../adapters/registry/digest.js';
 import { McpError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import type { ResolvedAgentConfig } from '../validate/agent-config.js';
@@ -115,6 +116,7 @@ export const runDaemon = async (
   const loop = startLoop({ ...agent.deps, adoptions }, options, log, {
     interval,
     imageCheckInterval: config.images.check_interval,
+    imageRegistry: registryClient({ insecure: config.images.insecure_registries }),
   });
   const { scheduler } = loop;
   let api: ApiServer;

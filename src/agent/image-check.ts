@@ -1,8 +1,8 @@
 /**
  * The digest check of `pull = "newer"` images, on its own timer and never inside a pass: for
- * each image of this node's active `newer` components in the applied revision, the runtime asks
- * the registry for the tag's digest and pulls only when it moved (podman's pull policy
- * "newer", what `podman auto-update` does). A moved tag is an `image-updated` event with the
+ * each image of this node's active `newer` components in the applied revision, the registry is
+ * asked for the tag's digest (one HEAD request); when it is not among the digests of the local
+ * image the tag names, the runtime pulls the tag (what `podman auto-update` does). A moved tag is an `image-updated` event with the
  * old and new digests, then a pass, which recreates the components through the health gate
  * (the new image id is part of their spec hash). A registry that cannot be asked is an
  * `image-check-failed` event (again only when the reason changes) and a warning each round;
@@ -12,6 +12,7 @@ import { asMcpError } from '../domain/errors.js';
 import { followedImages, followsTag } from '../domain/pin-images.js';
 import { instanceName } from '../domain/spec.js';
 import type { Logger } from '../log.js';
+import type { ImageRegistry } from '../ports/image-registry.js';
 import type { InstanceRuntime } from '../ports/instance-runtime.js';
 import type { StateStore } from '../ports/state-store.js';
 
@@ -27,6 +28,8 @@ export interface ImageCheckDeps {
   node: string;
   store: StateStore;
   runtime?: InstanceRuntime;
+  /** Asked for each tag's digest; without one nothing is checked. */
+  registry?: ImageRegistry;
   log: Logger;
   /** Asks for a pass (the scheduler's trigger). */
   trigger: (reason: string) => unknown;
@@ -90,21 +93,23 @@ export class ImageChecker {
   private async run(): Promise<CheckRound> {
     const started = performance.now();
     const result: CheckRound = { checked: 0, updated: [], failed: [], durationMs: 0 };
-    const runtime = this.deps.runtime;
+    const { runtime, registry } = this.deps;
     const refs = this.images();
-    if (!runtime?.pullImage || refs.length === 0) return result;
+    if (!runtime?.pullImage || !registry || refs.length === 0) return result;
     for (const ref of refs) {
       if (this.closed) break;
       result.checked += 1;
       try {
         const before = (await runtime.observe([], [ref])).images[ref];
-        const after = await runtime.pullImage(ref, 'newer');
+        const remote = await registry.digest(ref);
         this.recovered(ref);
+        const from = before ? ((await runtime.imageDigests?.(ref, before, true)) ?? []) : [];
+        if (from.includes(remote)) continue;
+        const after = await runtime.pullImage(ref, 'always');
+        // A new manifest of the same image (pushed again) moves nothing that runs.
         if (after === before) continue;
-        const from = before ? ((await runtime.imageDigests?.(ref, before)) ?? []) : [];
-        const to = (await runtime.imageDigests?.(ref, after, true)) ?? [];
-        result.updated.push({ image: ref, from, to });
-        this.updated(ref, before, after, from, to);
+        result.updated.push({ image: ref, from, to: [remote] });
+        this.updated(ref, before, after, from, [remote]);
       } catch (err) {
         const error = asMcpError(err);
         const reason = String(error.data?.reason ?? error.message);

@@ -6,6 +6,7 @@
 import { asMcpError } from '../domain/errors.js';
 import { settled } from '../domain/pass.js';
 import type { Logger } from '../log.js';
+import type { ImageRegistry } from '../ports/image-registry.js';
 import type { ApplyOptions } from './apply.js';
 import { HealthBoard, Prober, type ProberOptions } from './health/index.js';
 import { ImageChecker } from './image-check.js';
@@ -34,6 +35,8 @@ export interface LoopOptions {
   steadyMs?: number;
   /** Seconds between digest checks of `pull = "newer"` images; default 300. */
   imageCheckInterval?: number;
+  /** Asked for the tags' digests; without one the digest check does nothing. */
+  imageRegistry?: ImageRegistry;
   /** Told of every finished pass and why it ran (tests wait on it). */
   onPass?: (report: PassReport, reasons: string[]) => void;
   /** Told of a pass that crashed (after it is logged). */
@@ -85,6 +88,7 @@ export const startLoop = (deps: PassDeps, options: ApplyOptions, log: Logger, op
       node: deps.node,
       store: deps.store,
       runtime: deps.runtimes.container,
+      ...(opts.imageRegistry ? { registry: opts.imageRegistry } : {}),
       log,
       trigger: (reason) => void scheduler.trigger(reason),
     },

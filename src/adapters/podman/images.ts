@@ -74,7 +74,9 @@ const pull = async (docker: Docker, ref: string, opts: PullOptions): Promise<str
   const failed = output.find((p) => p.error || p.errorDetail?.message);
   if (failed)
     throw unavailable(ref, failed.errorDetail?.message ?? failed.error ?? 'pull failed', undefined, local);
-  return [...output].reverse().find((p) => p.id)?.id;
+  const id = [...output].reverse().find((p) => p.id)?.id;
+  // libpod answers with the bare hex id; the compat list and inspect (the cache) spell it sha256:<hex>.
+  return id && !id.startsWith('sha256:') ? `sha256:${id}` : id;
 };
 
 /** Pulls `ref` as `opts` says (see pull): the local id of the tag afterwards. */

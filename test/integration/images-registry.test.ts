@@ -1,0 +1,212 @@
+/**
+ * Image updates against a real registry (Debian's docker-registry on a free loopback port,
+ * test/support/registry.ts), driven by the agent's own loop on real podman: a component's
+ * image is really pulled from the registry; a new image pushed to its tag is found by the
+ * digest check (asked for by the test, as `mcp sync` does, so the moment is the test's own)
+ * and the component recreated on it; a registry that is down is reported, retried, and stops
+ * or removes nothing; a `pull = "missing"` component never makes the agent ask the registry.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { dirSource } from '../../src/adapters/dir/source.js';
+import { createPodmanRuntime, type PodmanRuntime } from '../../src/adapters/podman/runtime.js';
+import { registryClient } from '../../src/adapters/registry/digest.js';
+import { openRegistry, type SqlRegistry } from '../../src/adapters/sqljs/registry.js';
+import { type Loop, startLoop } from '../../src/agent/loop.js';
+import type { PassReport } from '../../src/agent/reconcile.js';
+import { silentLogger } from '../../src/log.js';
+import { defaultOptions } from '../support/agent-harness.js';
+import { IMAGE_V1, IMAGE_V2, podman, removeContainers, requirePodman } from '../support/podman.js';
+import { pushImage, startRegistry, type TestRegistry, untag } from '../support/registry.js';
+
+const P = `i17img${process.pid.toString(36)}`;
+const NODE = `${P}node`;
+let registry: TestRegistry;
+let repo = '';
+let dir = '';
+let runtime: PodmanRuntime | undefined;
+let store: SqlRegistry;
+let loop: Loop | undefined;
+const passes: PassReport[] = [];
+
+const imageId = async (ref: string): Promise<string> =>
+  podman('image', 'inspect', '--format', '{{.Id}}', ref);
+const running = async (name: string) =>
+  JSON.parse(await podman('inspect', name))[0] as { Id: string; Image: string; State: { Status: string } };
+
+/** Resolves once `check` holds (asked after each pass and every 50 ms); fails after `ms`. */
+const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}; last pass: ${JSON.stringify(passes.at(-1)?.status)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+const component = (name: string, image: string, extra: string[]): string =>
+  [
+    `name = "${P}-${name}"`,
+    `node = "${NODE}"`,
+    '[[components]]',
+    'name = "main"',
+    `image = "${image}"`,
+    'cmd = ["sh", "-c", "exec sleep 3600"]',
+    ...extra,
+  ].join('\n');
+
+const requestsFor = (tag: string): string[] =>
+  registry.requests().filter((r) => r.includes(`/${P}/bb/manifests/${tag}`));
+
+before(async () => {
+  await requirePodman();
+  registry = await startRegistry();
+  repo = `${registry.host}/${P}/bb`;
+  await pushImage(IMAGE_V1, `${repo}:live`);
+  await pushImage(IMAGE_V1, `${repo}:still`);
+  // Only the registry has them now: the agent's create must pull.
+  await untag(`${repo}:live`);
+  await untag(`${repo}:still`);
+  dir = await mkdtemp(join(tmpdir(), 'mcp-i17img-'));
+  await mkdir(join(dir, 'services'));
+  await writeFile(
+    join(dir, 'services', `${P}-web.toml`),
+    component('web', `${repo}:live`, ['pull = "newer"']),
+  );
+  await writeFile(join(dir, 'services', `${P}-old.toml`), component('old', `${repo}:still`, []));
+  runtime = await createPodmanRuntime({
+    socketPath: process.env.MCP_PODMAN_SOCKET ?? '/run/mcp-test/podman.sock',
+    stopTimeoutSeconds: 1,
+    insecureRegistries: [registry.host],
+  });
+  store = await openRegistry();
+  loop = startLoop(
+    { node: NODE, source: dirSource(dir), runtimes: { container: runtime }, store, log: silentLogger },
+    { ...defaultOptions, stopTimeoutSeconds: 1 },
+    silentLogger,
+    // Neither timer fires during the test: every pass and check is one the test asks for.
+    {
+      interval: 3600,
+      imageCheckInterval: 3600,
+      imageRegistry: registryClient({ insecure: [registry.host] }),
+      debounceMs: 20,
+      onPass: (r) => passes.push(r),
+    },
+  );
+  void loop.scheduler.trigger('start');
+});
+
+after(async () => {
+  await loop?.stop();
+  await runtime?.close();
+  await removeContainers(`${P}-`);
+  for (const tag of ['live', 'still']) await untag(`${repo}:${tag}`).catch(() => undefined);
+  await registry?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test('a component is created from an image pulled from the registry', async () => {
+  await until('both components running', async () => {
+    const names = await podman(
+      'ps',
+      '--filter',
+      `name=^${P}-`,
+      '--filter',
+      'status=running',
+      '--format',
+      '{{.Names}}',
+    );
+    return names.split('\n').filter(Boolean).length === 2;
+  });
+  assert.ok(
+    requestsFor('live').some((r) => r.startsWith('GET ')),
+    'the newer image was fetched from the registry',
+  );
+  assert.ok(
+    requestsFor('still').some((r) => r.startsWith('GET ')),
+    'the missing image was fetched from the registry',
+  );
+  assert.equal((await running(`${P}-web-main`)).Image, await imageId(IMAGE_V1));
+});
+
+test('a new image pushed to the tag is found by the digest check and the component recreated on it', async () => {
+  const before = await running(`${P}-web-main`);
+  const v2 = await imageId(IMAGE_V2);
+  await pushImage(IMAGE_V2, `${repo}:live`);
+  // The push tagged v2 here too; put the local tag back on v1, as on a node that did not push.
+  await untag(`${repo}:live`);
+  await podman('tag', IMAGE_V1, `${repo}:live`);
+  const v1 = await imageId(IMAGE_V1);
+  await until(
+    'the agent sees the tag on v1',
+    async () => (await runtime!.observe([], [`${repo}:live`])).images[`${repo}:live`] === `sha256:${v1}`,
+  );
+  const round = await loop!.images.check();
+  assert.equal(round.failed.length, 0, JSON.stringify(round.failed));
+  assert.deepEqual(
+    round.updated.map((u) => u.image),
+    [`${repo}:live`],
+  );
+  const [update] = round.updated;
+  assert.ok(update.to.length > 0, 'the new digest is known');
+  assert.notDeepEqual(update.from, update.to);
+  await until(
+    'web recreated on v2',
+    async () => (await running(`${P}-web-main`).catch(() => before)).Image === v2,
+  );
+  const after = await running(`${P}-web-main`);
+  assert.notEqual(after.Id, before.Id);
+  await loop!.scheduler.trigger('sync');
+  assert.equal(passes.at(-1)?.changes?.counts.recreated, 0, 'recreated once, then unchanged');
+  assert.equal((await running(`${P}-web-main`)).Id, after.Id);
+  const events = store.events(100).filter((e) => e.name === `${P}-web-main`);
+  const updated = events.find((e) => e.kind === 'image-updated');
+  assert.ok(updated, 'an image-updated event names the instance');
+  assert.deepEqual(updated.data?.to, update.to);
+  assert.deepEqual(updated.data?.from, update.from);
+  const recreated = events.find((e) => e.kind === 'recreated');
+  assert.match(recreated?.message ?? '', /newer image/);
+  assert.equal(
+    (await running(`${P}-old-main`)).Image,
+    await imageId(IMAGE_V1),
+    'the missing component stays',
+  );
+  // The digest now running is the one the event names.
+  const digests = await runtime!.imageDigests(`${repo}:live`, `sha256:${v2}`, true);
+  assert.ok(update.to.every((d) => digests.includes(d)));
+});
+
+test('a registry that is down is reported and retried; what runs is neither stopped nor removed', async () => {
+  const web = await running(`${P}-web-main`);
+  await registry.pause();
+  try {
+    const first = await loop!.images.check();
+    assert.equal(first.failed.length, 1);
+    const second = await loop!.images.check();
+    assert.equal(second.failed.length, 1, 'retried on the next round');
+    await loop!.scheduler.trigger('sync');
+    const failedEvents = store.events(100).filter((e) => e.kind === 'image-check-failed');
+    assert.equal(failedEvents.length, 1, 'one event for the standing condition, not one per round');
+    assert.match(failedEvents[0].message, /what runs is kept/);
+    const now = await running(`${P}-web-main`);
+    assert.equal(now.Id, web.Id, JSON.stringify(store.events(20).map((e) => [e.kind, e.name, e.message])));
+    assert.equal(now.State.Status, 'running');
+    assert.equal(passes.at(-1)?.changes?.counts.recreated ?? 0, 0);
+  } finally {
+    await registry.resume();
+  }
+  const back = await loop!.images.check();
+  assert.deepEqual(back.failed, []);
+  assert.ok(store.events(100).some((e) => e.kind === 'image-check-recovered'));
+});
+
+test('pull = "missing" never asks the registry: not on a check round, not on a pass', async () => {
+  const asked = requestsFor('still').length;
+  await loop!.images.check();
+  await loop!.scheduler.trigger('sync');
+  assert.equal(requestsFor('still').length, asked);
+  assert.ok(requestsFor('live').length > 0, 'the newer image in the same rounds was asked');
+});
