@@ -67,9 +67,11 @@ before(async () => {
   repo = `${registry.host}/${P}/bb`;
   await pushImage(IMAGE_V1, `${repo}:live`);
   await pushImage(IMAGE_V1, `${repo}:still`);
+  await pushImage(IMAGE_V1, `${repo}:roll`);
   // Only the registry has them now: the agent's create must pull.
   await untag(`${repo}:live`);
   await untag(`${repo}:still`);
+  await untag(`${repo}:roll`);
   dir = await mkdtemp(join(tmpdir(), 'mcp-i17img-'));
   await mkdir(join(dir, 'services'));
   await writeFile(
@@ -93,6 +95,8 @@ before(async () => {
       imageCheckInterval: 3600,
       imageRegistry: registryClient({ insecure: [registry.host] }),
       debounceMs: 20,
+      prober: { firstDelayMs: 200 },
+      steadyMs: 1000,
       onPass: (r) => passes.push(r),
     },
   );
@@ -103,7 +107,7 @@ after(async () => {
   await loop?.stop();
   await runtime?.close();
   await removeContainers(`${P}-`);
-  for (const tag of ['live', 'still']) await untag(`${repo}:${tag}`).catch(() => undefined);
+  for (const tag of ['live', 'still', 'roll']) await untag(`${repo}:${tag}`).catch(() => undefined);
   await registry?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -209,4 +213,62 @@ test('pull = "missing" never asks the registry: not on a check round, not on a p
   await loop!.scheduler.trigger('sync');
   assert.equal(requestsFor('still').length, asked);
   assert.ok(requestsFor('live').length > 0, 'the newer image in the same rounds was asked');
+});
+
+test('a newer image that is not healthy is rolled back to the image id that was, while its tag names the new one', async () => {
+  const v1 = await imageId(IMAGE_V1);
+  const v2 = await imageId(IMAGE_V2);
+  // Healthy only on v1: the image decides, nothing else changes.
+  const probe = [
+    '[components.health]',
+    'cmd = ["grep", "-q", "v1", "/VERSION"]',
+    'interval = 1',
+    'retries = 1',
+    'start_timeout = 3',
+  ];
+  await writeFile(
+    join(dir, 'services', `${P}-roll.toml`),
+    component('roll', `${repo}:roll`, ['pull = "newer"', ...probe]),
+  );
+  await loop!.scheduler.trigger('sync');
+  await until('roll healthy on v1', () => store.lastHealthy().has(`${P}-roll-main`));
+  assert.equal((await running(`${P}-roll-main`)).Image, v1);
+
+  await pushImage(IMAGE_V2, `${repo}:roll`);
+  await untag(`${repo}:roll`);
+  await podman('tag', IMAGE_V1, `${repo}:roll`);
+  await until(
+    'the agent sees the tag on v1',
+    async () => (await runtime!.observe([], [`${repo}:roll`])).images[`${repo}:roll`] === `sha256:${v1}`,
+  );
+  const round = await loop!.images.check();
+  assert.deepEqual(
+    round.updated.map((u) => u.image),
+    [`${repo}:roll`],
+  );
+  await until('roll rolled back', () =>
+    store.events(200).some((e) => e.kind === 'rolled-back' && e.name === `${P}-roll-main`),
+  );
+  await until(
+    'roll back on v1',
+    async () => (await running(`${P}-roll-main`).catch(() => undefined))?.Image === v1,
+  );
+  assert.equal(await imageId(`${repo}:roll`), v2, 'the tag still names the new image');
+  const kinds = store
+    .events(200)
+    .filter((e) => e.name === `${P}-roll-main`)
+    .map((e) => e.kind)
+    .reverse();
+  assert.deepEqual(
+    kinds.slice(kinds.indexOf('image-updated')).filter((k) => k !== 'starting' && k !== 'unhealthy'),
+    ['image-updated', 'recreated', 'rolled-back', 'recreated'],
+  );
+  const rolledBack = (await running(`${P}-roll-main`)).Id;
+  await loop!.scheduler.trigger('sync');
+  assert.equal(
+    passes.at(-1)?.changes?.counts.recreated,
+    0,
+    'the rollback holds: no recreate on the next pass',
+  );
+  assert.equal((await running(`${P}-roll-main`)).Id, rolledBack);
 });
