@@ -68,10 +68,12 @@ before(async () => {
   await pushImage(IMAGE_V1, `${repo}:live`);
   await pushImage(IMAGE_V1, `${repo}:still`);
   await pushImage(IMAGE_V1, `${repo}:roll`);
+  await pushImage(IMAGE_V1, `${repo}:fresh`);
   // Only the registry has them now: the agent's create must pull.
   await untag(`${repo}:live`);
   await untag(`${repo}:still`);
   await untag(`${repo}:roll`);
+  await untag(`${repo}:fresh`);
   dir = await mkdtemp(join(tmpdir(), 'mcp-i17img-'));
   await mkdir(join(dir, 'services'));
   await writeFile(
@@ -107,7 +109,7 @@ after(async () => {
   await loop?.stop();
   await runtime?.close();
   await removeContainers(`${P}-`);
-  for (const tag of ['live', 'still', 'roll']) await untag(`${repo}:${tag}`).catch(() => undefined);
+  for (const tag of ['live', 'still', 'roll', 'fresh']) await untag(`${repo}:${tag}`).catch(() => undefined);
   await registry?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -271,4 +273,45 @@ test('a newer image that is not healthy is rolled back to the image id that was,
     'the rollback holds: no recreate on the next pass',
   );
   assert.equal((await running(`${P}-roll-main`)).Id, rolledBack);
+});
+
+test('pull = "always" pulls at every create, and creates from the local image when the registry is down', async () => {
+  const v1 = await imageId(IMAGE_V1);
+  const v2 = await imageId(IMAGE_V2);
+  const write = (env: string) =>
+    writeFile(
+      join(dir, 'services', `${P}-fresh.toml`),
+      component('fresh', `${repo}:fresh`, ['pull = "always"', `env = ["GEN=${env}"]`]),
+    );
+  await write('1');
+  await loop!.scheduler.trigger('sync');
+  await until(
+    'fresh running on v1',
+    async () => (await running(`${P}-fresh-main`).catch(() => undefined))?.Image === v1,
+  );
+  // A new image on the tag is not looked for between creates (no digest check for always) ...
+  await pushImage(IMAGE_V2, `${repo}:fresh`);
+  await untag(`${repo}:fresh`);
+  await podman('tag', IMAGE_V1, `${repo}:fresh`);
+  await loop!.images.check();
+  await loop!.scheduler.trigger('sync');
+  assert.equal((await running(`${P}-fresh-main`)).Image, v1);
+  // ... but the next create pulls it.
+  await write('2');
+  await loop!.scheduler.trigger('sync');
+  await until(
+    'fresh recreated on v2',
+    async () => (await running(`${P}-fresh-main`).catch(() => undefined))?.Image === v2,
+  );
+  await registry.pause();
+  try {
+    await write('3');
+    await loop!.scheduler.trigger('sync');
+    const last = passes.at(-1);
+    assert.equal(last?.changes?.counts.recreated, 1, JSON.stringify(last?.status));
+    assert.equal(last?.changes?.counts.failed, 0);
+    assert.equal((await running(`${P}-fresh-main`)).Image, v2, 'created from the local image');
+  } finally {
+    await registry.resume();
+  }
 });
