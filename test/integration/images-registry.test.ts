@@ -2,8 +2,9 @@
  * Image updates against a real registry (Debian's docker-registry on a free loopback port,
  * test/support/registry.ts), driven by the agent's own loop on real podman: a component's
  * image is really pulled from the registry; a new image pushed to its tag is found by the
- * digest check (asked for by the test, as `mcp sync` does, so the moment is the test's own)
- * and the component recreated on it; a registry that is down is reported, retried, and stops
+ * digest check that `mcp sync` asks for through the API (so the moment is the test's own) and
+ * the component recreated on it, the running digest in /v1/services; a bad new image is
+ * rolled back by id; a registry that is down is reported, retried, and stops
  * or removes nothing; a `pull = "missing"` component never makes the agent ask the registry.
  */
 import assert from 'node:assert/strict';
@@ -15,9 +16,12 @@ import { dirSource } from '../../src/adapters/dir/source.js';
 import { createPodmanRuntime, type PodmanRuntime } from '../../src/adapters/podman/runtime.js';
 import { registryClient } from '../../src/adapters/registry/digest.js';
 import { openRegistry, type SqlRegistry } from '../../src/adapters/sqljs/registry.js';
+import { tokenDigest } from '../../src/agent/api/auth.js';
+import { type ApiServer, startApi } from '../../src/agent/api/server.js';
 import { type Loop, startLoop } from '../../src/agent/loop.js';
 import type { PassReport } from '../../src/agent/reconcile.js';
 import { silentLogger } from '../../src/log.js';
+import type { ServicesAnswer } from '../../src/wire/api.js';
 import { defaultOptions } from '../support/agent-harness.js';
 import { IMAGE_V1, IMAGE_V2, podman, removeContainers, requirePodman } from '../support/podman.js';
 import { pushImage, startRegistry, type TestRegistry, untag } from '../support/registry.js';
@@ -31,6 +35,8 @@ let runtime: PodmanRuntime | undefined;
 let store: SqlRegistry;
 let loop: Loop | undefined;
 const passes: PassReport[] = [];
+let api: ApiServer | undefined;
+const TOKEN = `token-${P}`;
 
 const imageId = async (ref: string): Promise<string> =>
   podman('image', 'inspect', '--format', '{{.Id}}', ref);
@@ -103,9 +109,32 @@ before(async () => {
     },
   );
   void loop.scheduler.trigger('start');
+  const scheduler = loop.scheduler;
+  const images = loop.images;
+  api = await startApi(
+    {
+      node: NODE,
+      source: 'test',
+      store,
+      runtimes: [runtime],
+      filesRoot: dir,
+      adopt: async () => [],
+      trigger: (reason) => scheduler.trigger(reason),
+      checkImages: () => images.check(),
+    },
+    { listen: '127.0.0.1:0', tokens: [{ name: 'ops', sha256: tokenDigest(TOKEN), role: 'operate' }] },
+    silentLogger,
+  );
 });
 
+/** A request to the agent's API with the operate token, as the CLI sends it. */
+const callApi = async (method: string, path: string): Promise<{ status: number; body: unknown }> => {
+  const res = await fetch(`${api!.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
+  return { status: res.status, body: await res.json() };
+};
+
 after(async () => {
+  await api?.close();
   await loop?.stop();
   await runtime?.close();
   await removeContainers(`${P}-`);
@@ -138,51 +167,43 @@ test('a component is created from an image pulled from the registry', async () =
   assert.equal((await running(`${P}-web-main`)).Image, await imageId(IMAGE_V1));
 });
 
-test('a new image pushed to the tag is found by the digest check and the component recreated on it', async () => {
+test('mcp sync (POST /v1/reconcile?wait=true) finds a new image pushed to the tag and recreates the component on it; /v1/services shows the digest', async () => {
   const before = await running(`${P}-web-main`);
+  const v1 = await imageId(IMAGE_V1);
   const v2 = await imageId(IMAGE_V2);
   await pushImage(IMAGE_V2, `${repo}:live`);
   // The push tagged v2 here too; put the local tag back on v1, as on a node that did not push.
   await untag(`${repo}:live`);
   await podman('tag', IMAGE_V1, `${repo}:live`);
-  const v1 = await imageId(IMAGE_V1);
   await until(
     'the agent sees the tag on v1',
     async () => (await runtime!.observe([], [`${repo}:live`])).images[`${repo}:live`] === `sha256:${v1}`,
   );
-  const round = await loop!.images.check();
-  assert.equal(round.failed.length, 0, JSON.stringify(round.failed));
-  assert.deepEqual(
-    round.updated.map((u) => u.image),
-    [`${repo}:live`],
-  );
-  const [update] = round.updated;
-  assert.ok(update.to.length > 0, 'the new digest is known');
-  assert.notDeepEqual(update.from, update.to);
-  await until(
-    'web recreated on v2',
-    async () => (await running(`${P}-web-main`).catch(() => before)).Image === v2,
-  );
+  const sync = await callApi('POST', '/v1/reconcile?wait=true');
+  assert.equal(sync.status, 200, JSON.stringify(sync.body));
+  // The pass the sync waited for came after the check: the component runs the new image now.
   const after = await running(`${P}-web-main`);
+  assert.equal(after.Image, v2);
   assert.notEqual(after.Id, before.Id);
-  await loop!.scheduler.trigger('sync');
-  assert.equal(passes.at(-1)?.changes?.counts.recreated, 0, 'recreated once, then unchanged');
-  assert.equal((await running(`${P}-web-main`)).Id, after.Id);
   const events = store.events(100).filter((e) => e.name === `${P}-web-main`);
   const updated = events.find((e) => e.kind === 'image-updated');
   assert.ok(updated, 'an image-updated event names the instance');
-  assert.deepEqual(updated.data?.to, update.to);
-  assert.deepEqual(updated.data?.from, update.from);
+  const from = updated.data?.from as string[];
+  const to = updated.data?.to as string[];
+  assert.equal(to.length, 1);
+  assert.ok(from.length > 0 && !from.includes(to[0]), `old ${from} and new ${to} digests`);
+  assert.match(updated.message, /digest .* -> /);
   const recreated = events.find((e) => e.kind === 'recreated');
   assert.match(recreated?.message ?? '', /newer image/);
-  assert.equal(
-    (await running(`${P}-old-main`)).Image,
-    await imageId(IMAGE_V1),
-    'the missing component stays',
-  );
-  // The digest now running is the one the event names.
-  const digests = await runtime!.imageDigests(`${repo}:live`, `sha256:${v2}`, true);
-  assert.ok(update.to.every((d) => digests.includes(d)));
+  assert.equal((await running(`${P}-old-main`)).Image, v1, 'the missing component stays');
+  // The running digest, as mcp status SERVICE shows it: the one the event names.
+  const services = await callApi('GET', '/v1/services');
+  const web = (services.body as ServicesAnswer).services.find((x) => x.name === `${P}-web`)?.components[0];
+  assert.equal(web?.pull, 'newer');
+  assert.ok(web?.digest?.split(',').includes(to[0]), `running digest ${web?.digest}`);
+  await callApi('POST', '/v1/reconcile?wait=true');
+  assert.equal(passes.at(-1)?.changes?.counts.recreated, 0, 'recreated once, then unchanged');
+  assert.equal((await running(`${P}-web-main`)).Id, after.Id);
 });
 
 test('a registry that is down is reported and retried; what runs is neither stopped nor removed', async () => {

@@ -24,6 +24,28 @@ export class ContainerCache {
     return this.seq;
   }
 
+  /** Images a pull or inspect told us of, with when: a list from before must not undo them. */
+  private readonly noted = new Map<string, { id: string; seq: number }>();
+
+  /** Records `ref` -> `id`, learnt by a pull or inspect (read-your-writes for images). */
+  noteImage(ref: string, id: string): void {
+    this.seq += 1;
+    this.noted.set(ref, { id, seq: this.seq });
+    this.images.set(ref, id);
+  }
+
+  /**
+   * Takes an image list begun at sequence point `since`; the references noted after it keep
+   * what was noted (the list may predate the pull), and a later image event lists again.
+   */
+  replaceImages(since: number, images: Map<string, string>): void {
+    for (const [ref, note] of this.noted) {
+      if (note.seq > since) images.set(ref, note.id);
+      else this.noted.delete(ref);
+    }
+    this.images = images;
+  }
+
   /** The current sequence point: take it before a relist or a write starts. */
   mark(): number {
     return this.seq;
@@ -86,7 +108,7 @@ export class ContainerCache {
     const changed = !sameContainers(this.containers, next);
     this.containers = next;
     const imagesStale = this.imagesTouched > since;
-    if (!imagesStale) this.images = images;
+    if (!imagesStale) this.replaceImages(since, images);
     return { stale, imagesStale, changed };
   }
 

@@ -26,8 +26,9 @@ export class ImageRefresh {
     try {
       do {
         this.dirty = false;
+        const since = this.cache.mark();
         const images = await this.client.api.listImages({ abortSignal: deadline(TIMEOUT_MS.list) });
-        this.cache.images = indexImages(images);
+        this.cache.replaceImages(since, indexImages(images));
       } while (this.dirty && !this.hooks.isClosed());
     } catch (err) {
       this.hooks.failed(err);

@@ -103,7 +103,7 @@ export class Informer {
 
   /** Records an image id learnt by a pull or inspect. */
   noteImage(ref: string, id: string): void {
-    this.cache.images.set(ref, id);
+    this.cache.noteImage(ref, id);
   }
 
   /** The cached state of container `id`, if known (start must unpause a paused one). */
