@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark in turn, each in a process of its own so none inherits
  * another's heap. The converge benchmark needs the test podman (test/support/podman-up.sh),
- * as does the probes benchmark; the VM benchmark QEMU and the guest image (test/support/guest-image.sh).
+ * as do the probes and image-check benchmarks (the latter also Debian's docker-registry); the VM benchmark QEMU and the guest image (test/support/guest-image.sh).
  * Pass sizes for it as an argument: `npm run bench -- 10,50`.
  */
 import { spawnSync } from 'node:child_process';
@@ -19,6 +19,7 @@ const benches: [string, string[]][] = [
   ['api-flood.js', []],
   ['health.js', []],
   ['probes.js', []],
+  ['image-check.js', []],
   ['vm.js', []],
   ['converge.js', process.argv.slice(2)],
 ];
