@@ -48,6 +48,7 @@ const componentFile = (c: ComponentSpec): Component => ({
     })),
   }),
   ...(c.health !== undefined && { health: healthFile(c.health) }),
+  ...(c.pull !== undefined && { pull: c.pull }),
 });
 
 /** The service file's value for `spec` (the inverse of normalisation). */

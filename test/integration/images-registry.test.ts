@@ -20,6 +20,7 @@ import { tokenDigest } from '../../src/agent/api/auth.js';
 import { type ApiServer, startApi } from '../../src/agent/api/server.js';
 import { type Loop, startLoop } from '../../src/agent/loop.js';
 import type { PassReport } from '../../src/agent/reconcile.js';
+import { main } from '../../src/cli/main.js';
 import { silentLogger } from '../../src/log.js';
 import type { ServicesAnswer } from '../../src/wire/api.js';
 import { defaultOptions } from '../support/agent-harness.js';
@@ -127,6 +128,27 @@ before(async () => {
   );
 });
 
+/** The operator's CLI, in this process, against the agent's API. */
+const mcp = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const home = join(dir, 'cli');
+  await mkdir(home, { recursive: true });
+  await writeFile(join(home, 'token'), `${TOKEN}\n`);
+  await writeFile(
+    join(home, 'mcp.toml'),
+    `[auth]\ntoken_path = "token"\n\n[[nodes]]\nname = "${NODE}"\naddress = "${api!.url.replace('http://', '')}"\n`,
+  );
+  const code = await main(args, {
+    cwd: home,
+    env: { MCP_CONFIG: join(home, 'mcp.toml') },
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    color: false,
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+};
+
 /** A request to the agent's API with the operate token, as the CLI sends it. */
 const callApi = async (method: string, path: string): Promise<{ status: number; body: unknown }> => {
   const res = await fetch(`${api!.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
@@ -201,6 +223,10 @@ test('mcp sync (POST /v1/reconcile?wait=true) finds a new image pushed to the ta
   const web = (services.body as ServicesAnswer).services.find((x) => x.name === `${P}-web`)?.components[0];
   assert.equal(web?.pull, 'newer');
   assert.ok(web?.digest?.split(',').includes(to[0]), `running digest ${web?.digest}`);
+  const status = await mcp(['status', `${P}-web`]);
+  assert.equal(status.code, 0, status.err);
+  assert.match(status.out, new RegExp(`^${P}-web-main: pull = "newer", running digest .*${to[0]}`, 'm'));
+  assert.match(status.out, /image-updated .* digest .* -> /);
   await callApi('POST', '/v1/reconcile?wait=true');
   assert.equal(passes.at(-1)?.changes?.counts.recreated, 0, 'recreated once, then unchanged');
   assert.equal((await running(`${P}-web-main`)).Id, after.Id);

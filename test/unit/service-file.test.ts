@@ -50,3 +50,25 @@ describe('a spec written back as a service file', () => {
     });
   }
 });
+
+describe('the pull policy written back', () => {
+  for (const pull of ['always', 'newer'] as const) {
+    it(`keeps pull = "${pull}", and a pinned image id is the agent's, never written`, () => {
+      const spec: ServiceSpec = {
+        name: 'web',
+        node: 'rift',
+        active: true,
+        dependsOn: [],
+        components: [
+          component('web', 'api', { image: 'mcr.example:8443/api:v1', pull, imageId: 'sha256:aa' }),
+        ],
+        file: 'services/web.toml',
+      };
+      const text = renderServiceFile(spec);
+      assert.doesNotMatch(text, /sha256/);
+      const result = loadRevisionFromFiles([{ path: spec.file, text }]);
+      assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+      assert.equal(result.revision.services[0].components[0].pull, pull);
+    });
+  }
+});
