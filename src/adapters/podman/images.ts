@@ -8,7 +8,7 @@ import type Docker from 'dockerode';
 import { McpError } from '../../domain/errors.js';
 import { deadline, TIMEOUT_MS } from './client.js';
 import { podmanMessage, statusOf, toMcpError } from './errors.js';
-import { lookupImage } from './translate.js';
+import { lookupImage, refVariants } from './translate.js';
 
 interface Progress {
   error?: string;
@@ -35,6 +35,12 @@ const inspectId = async (docker: Docker, ref: string): Promise<string | undefine
   }
 };
 
+/**
+ * The reference with its registry spelt out (`busybox:1` -> `docker.io/library/busybox:1`), as
+ * the compat pull did: libpod resolves a short name through registries.conf, which may refuse it.
+ */
+const qualified = (ref: string): string => refVariants(ref).at(-1) ?? ref;
+
 /** How a pull asks: podman's pull policy, and whether the registry's TLS is verified. */
 export interface PullOptions {
   policy: 'always' | 'newer';
@@ -55,7 +61,12 @@ const pull = async (docker: Docker, ref: string, opts: PullOptions): Promise<str
         {
           path: '/v4.0.0/libpod/images/pull?',
           method: 'POST',
-          options: { reference: ref, policy: opts.policy, tlsVerify: opts.tlsVerify, quiet: false },
+          options: {
+            reference: qualified(ref),
+            policy: opts.policy,
+            tlsVerify: opts.tlsVerify,
+            quiet: false,
+          },
           isStream: true,
           statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
           abortSignal: deadline(TIMEOUT_MS.pull),
