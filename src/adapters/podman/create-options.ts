@@ -61,7 +61,7 @@ export const toCreateOptions = (
     name: instanceName(spec),
     Image: spec.image,
     ...(spec.cmd.length > 0 ? { Cmd: spec.cmd } : {}),
-    Env: [...spec.env, ...routeEnv(req)],
+    Env: [...spec.env, ...(req.secrets?.env ?? []), ...routeEnv(req)],
     ...(spec.user ? { User: spec.user } : {}),
     Labels: managedLabels(req.spec, req.hash, req.revision, req.node),
     ...(stopTimeoutSeconds !== undefined ? { StopTimeout: stopTimeoutSeconds } : {}),
@@ -71,7 +71,10 @@ export const toCreateOptions = (
       Init: true,
       RestartPolicy: { Name: spec.restart },
       PortBindings: bindings,
-      Binds: spec.volumes.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`),
+      Binds: [
+        ...spec.volumes.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`),
+        ...(req.secrets?.files ?? []).map((f) => `${f.source}:${f.target}:ro`),
+      ],
       ...(spec.network ? { NetworkMode: spec.network } : {}),
     },
     ...(spec.network && !isNetworkMode(spec.network)
