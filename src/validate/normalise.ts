@@ -120,7 +120,9 @@ export function normaliseComponent(service: string, c: Component): ComponentSpec
     cmd: [...(c.cmd ?? [])],
     env: normaliseEnv(c.env ?? []),
     ...(c.secrets?.length && {
-      secrets: c.secrets.map(normaliseSecret).sort((a, b) => byString(a.env ?? a.file!, b.env ?? b.file!)),
+      secrets: c.secrets
+        .map(normaliseSecret)
+        .sort((a, b) => byString(a.name, b.name) || byString(a.env ?? a.file!, b.env ?? b.file!)),
     }),
     dependsOn: [...(c.depends_on ?? [])].sort(byString),
     routes: (c.routes ?? []).map(normaliseRoute).sort((a, b) => byString(a.name, b.name)),
