@@ -97,8 +97,8 @@ describe('validation of secrets', () => {
     assert.deepEqual(
       errors(stale).map((e) => e.replace(/age1\w+/g, 'R')),
       [
-        "secrets/app/db.age: is not encrypted to R (.mcp/recipients.toml lists them for node 'rift' or its operators) (hint: mcp secret rotate-recipients app)",
-        "secrets/app/tls.age: is not encrypted to R (.mcp/recipients.toml lists them for node 'rift' or its operators) (hint: mcp secret rotate-recipients app)",
+        "secrets/app/db.age: is not encrypted to R (.mcp/recipients.toml lists them for node 'rift' or its operators); hint: mcp secret rotate-recipients app",
+        "secrets/app/tls.age: is not encrypted to R (.mcp/recipients.toml lists them for node 'rift' or its operators); hint: mcp secret rotate-recipients app",
       ],
     );
     assert.match(
