@@ -29,7 +29,7 @@ import {
   rolledBackServices,
 } from './health/index.js';
 import type { OverrideGrant, OverrideLatch } from './override.js';
-import type { Refusal } from './secrets/index.js';
+import type { Refusal, SecretKeeper } from './secrets/index.js';
 
 export interface PassDeps extends ApplyDeps {
   node: string;
@@ -173,9 +173,11 @@ export const sealForNode = async (
   deps: Pick<PassDeps, 'node' | 'store' | 'secrets'>,
   revision: Revision,
 ): Promise<{ revision: Revision; refused: Refusal[] }> => {
+  const keeper = deps.secrets;
+  const known = keeper && sealedRevisions.get(keeper)?.get(revision);
+  if (known) return { revision: known, refused: [] };
   const mine = revision.services.filter((s) => s.node === deps.node && s.secrets);
   if (mine.length === 0) return { revision, refused: [] };
-  const keeper = deps.secrets;
   const { services, refused } = keeper
     ? await keeper.seal(mine)
     : {
@@ -191,16 +193,23 @@ export const sealForNode = async (
   const keptSealed = keeper && kept.length ? (await keeper.seal(kept)).services : [];
   // The sealed version of a service wins over its kept one as recorded.
   const replace = new Map([...kept, ...keptSealed, ...services].map((s) => [s.name, s] as const));
-  return {
-    revision: {
-      ...revision,
-      services: revision.services
-        .filter((s) => !refused.some((r) => r.service === s.name) || replace.has(s.name))
-        .map((s) => (s.node === deps.node ? (replace.get(s.name) ?? s) : s)),
-    },
-    refused,
+  const sealed = {
+    ...revision,
+    services: revision.services
+      .filter((s) => !refused.some((r) => r.service === s.name) || replace.has(s.name))
+      .map((s) => (s.node === deps.node ? (replace.get(s.name) ?? s) : s)),
   };
+  // A pass over the same revision (the sources return the same object) seals nothing again.
+  if (keeper && refused.length === 0) {
+    const memo = sealedRevisions.get(keeper) ?? new WeakMap();
+    memo.set(revision, sealed);
+    sealedRevisions.set(keeper, memo);
+  }
+  return { revision: sealed, refused };
 };
+
+/** Per keeper, each fetched revision whose secrets all sealed, and its sealed form. */
+const sealedRevisions = new WeakMap<SecretKeeper, WeakMap<Revision, Revision>>();
 
 const sealSecrets = async (deps: PassDeps, revision: Revision, errors: Problem[]): Promise<Revision> => {
   const sealed = await sealForNode(deps, revision);
