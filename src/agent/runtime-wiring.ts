@@ -24,7 +24,7 @@ import { OverrideLatch } from './override.js';
 import { recheckComponent, recheckRevision } from './recheck.js';
 import type { PassDeps } from './reconcile.js';
 import { workerLoader } from './revision-loader.js';
-import { openSecrets } from './secrets/index.js';
+import { coreDumpWarning, openSecrets } from './secrets/index.js';
 import { prepareStateDir } from './state-dir.js';
 
 export interface Agent {
@@ -47,6 +47,8 @@ export const wireAgent = async (
 ): Promise<Agent> => {
   const verifier = await verifierFor(config);
   const secrets = await openSecrets(config.secrets);
+  const core = config.secrets?.identity_file ? await coreDumpWarning() : undefined;
+  if (core) log.warn(core);
   await prepareStateDir(config.state_dir);
   const unlock = await lockStateDir(config.state_dir);
   const store = await openRegistry(join(config.state_dir, 'registry.db'), (origin) => {

@@ -6,11 +6,12 @@
  * changed" and shows no value.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { armor, Encrypter, generateIdentity, identityToRecipient } from 'age-encryption';
-import { SecretKeeper } from '../../src/agent/secrets/index.js';
+import { coreDumpWarning, openSecrets, SecretKeeper } from '../../src/agent/secrets/index.js';
 import { diffSpecs } from '../../src/domain/diff.js';
 import { specHash } from '../../src/domain/hash.js';
 import { fingerprintSecrets, formatRecord, type RepoSecrets } from '../../src/domain/secrets.js';
@@ -184,5 +185,52 @@ describe('the plan of a new ciphertext', () => {
     const to = fingerprintSecrets(await revisionOf(await repo({ db: 'pw-2', tls: 'key-1' })));
     const changes = diffSpecs(from.services[0].components[0], to.services[0].components[0]).map(changeText);
     assert.deepEqual(changes, ['secret db changed', 'secret tls changed']);
+  });
+});
+
+describe('[secrets] at start', () => {
+  it('wants an identity file of the agent alone, with an identity in it, and a runtime_dir on a tmpfs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mcp-unit-identity-'));
+    try {
+      const file = join(dir, 'node.key');
+      await writeFile(file, `# created by age-keygen\n${key.node}\n`, { mode: 0o644 });
+      await assert.rejects(openSecrets({ identity_file: file, runtime_dir: join(shm, 'run') }), {
+        code: 'INVALID_CONFIG',
+        message: new RegExp(`identity_file ${file} is readable by others \\(mode 644\\)`),
+      });
+      await chmod(file, 0o600);
+      await assert.rejects(openSecrets({ identity_file: file, runtime_dir: join(dir, 'run') }), {
+        code: 'INVALID_CONFIG',
+        message: /runtime_dir .* is not on a tmpfs/,
+      });
+      const keeper = await openSecrets({ identity_file: file, runtime_dir: join(shm, 'run') });
+      assert.ok(keeper instanceof SecretKeeper);
+      await writeFile(file, '# nothing\n');
+      await assert.rejects(openSecrets({ identity_file: file, runtime_dir: join(shm, 'run') }), {
+        message: /holds no age identity/,
+      });
+      await assert.rejects(openSecrets({ identity_file: join(dir, 'none'), runtime_dir: join(shm, 'run') }), {
+        message: /ENOENT/,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('warns when core dumps are on, from the soft limit', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mcp-unit-limits-'));
+    try {
+      const limits = (soft: string) =>
+        `Limit                     Soft Limit           Hard Limit           Units\nMax core file size        ${soft}                    unlimited            bytes\n`;
+      await writeFile(join(dir, 'off'), limits('0'));
+      await writeFile(join(dir, 'on'), limits('unlimited'));
+      assert.equal(await coreDumpWarning(join(dir, 'off')), undefined);
+      assert.match(
+        (await coreDumpWarning(join(dir, 'on'))) ?? '',
+        /core dumps are on \(soft limit unlimited\)/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

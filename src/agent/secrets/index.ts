@@ -58,3 +58,15 @@ export async function openSecrets(config: SecretsConfig = {}): Promise<SecretKee
     );
   return new SecretKeeper(identities, runtimeDir);
 }
+
+/**
+ * A warning when this process may dump core (its soft `RLIMIT_CORE` is not 0, from
+ * /proc/self/limits): a core dump of an agent that decrypts holds plain texts. Undefined when
+ * it may not, or the limit cannot be read.
+ */
+export async function coreDumpWarning(limitsFile = '/proc/self/limits'): Promise<string | undefined> {
+  const limits = await readFile(limitsFile, 'utf8').catch(() => '');
+  const soft = /^Max core file size\s+(\S+)/m.exec(limits)?.[1];
+  if (soft === undefined || soft === '0') return undefined;
+  return `core dumps are on (soft limit ${soft}): a dump of this agent would hold decrypted secrets; set LimitCORE=0 (systemd) or ulimit -c 0`;
+}
