@@ -24,6 +24,7 @@ const P = `sec${process.pid.toString(36)}`;
 const NODE = `${P}node`;
 const APP = `${P}-app`;
 const AGENT = join(import.meta.dirname, '../../src/agent/main.js');
+const CLI = join(import.meta.dirname, '../../src/cli/main.js');
 const canary = (what: string) => `canary-${P}-${what}-${Math.random().toString(36).slice(2)}`;
 const VALUES = { db1: canary('db1'), db2: canary('db2'), db3: canary('db3'), tls: canary('tls') };
 let dir = '';
@@ -262,4 +263,32 @@ test('a real agent hands secrets to podman, follows a new value, refuses what it
   assert.match(await digestsSeen(), new RegExp(`db=${sha(VALUES.db2)}`), 'back on the previous value');
   await assertNoValue('rollback');
   assert.ok(!logs.join('\n').includes(VALUES.db3));
+
+  // What the operator's CLI shows: names and uses of secrets, no value.
+  await writeFile(join(dir, 'token'), 'operate-token\n', { mode: 0o600 });
+  await writeFile(
+    join(dir, 'mcp.toml'),
+    `[auth]\ntoken_path = "${join(dir, 'token')}"\n[[nodes]]\nname = "${NODE}"\naddress = "${api}"\n`,
+  );
+  const cli = async (...args: string[]) => {
+    const r = await run(process.execPath, [CLI, ...args], {
+      env: { ...process.env, MCP_CONFIG: join(dir, 'mcp.toml') },
+    }).catch((err: { stdout: string; stderr: string }) => err);
+    return `${r.stdout}${r.stderr}`;
+  };
+  const shown = [
+    await cli('service', 'show', APP),
+    await cli('service', 'export', APP, '-'),
+    await cli('status', APP),
+    await cli('validate', repo),
+  ];
+  const rendered = await cli('render', APP, '--repo', repo);
+  assert.match(
+    rendered,
+    /secrets db_password \(env DB_PASSWORD\), tls_key \(file \/run\/secrets\/tls\.key\) are not rendered/,
+  );
+  assert.match(shown[1], /secrets = \[/, 'export gives the secret uses back');
+  for (const text of [...shown, rendered])
+    for (const [name, value] of Object.entries(VALUES))
+      assert.ok(!text.includes(value), `${name} in ${text}`);
 });

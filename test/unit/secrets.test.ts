@@ -19,6 +19,7 @@ import type { Revision } from '../../src/domain/spec.js';
 import { formatSpecError } from '../../src/domain/spec-error.js';
 import { changeText } from '../../src/render/plan-changes.js';
 import { loadRevisionFromFiles } from '../../src/validate/load.js';
+import { renderServiceFile } from '../../src/validate/service-file.js';
 
 const key = { node: '', nodeR: '', ops: '', opsR: '', other: '', otherR: '' };
 let shm = '';
@@ -176,6 +177,22 @@ describe('the keeper', () => {
     assert.equal((await stat(file!.source)).mode & 0o777, 0o440);
     await keeper.prune('app-web');
     await assert.rejects(stat(file!.source));
+  });
+});
+
+describe('a sealed spec written back as a service file (mcp service show|export)', () => {
+  it('keeps the uses and drops the digests', async () => {
+    const keeper = new SecretKeeper([key.node], shm);
+    const secrets = await repo();
+    const sealed = (await keeper.seal((await revisionOf(secrets)).services)).services[0];
+    const text = renderServiceFile(sealed);
+    assert.doesNotMatch(text, /digest|[0-9a-f]{32}/);
+    const back = load(secrets, text);
+    assert.ok(back.ok);
+    assert.deepEqual(
+      back.revision.services[0].components[0].secrets,
+      sealed.components[0].secrets?.map(({ digest, ...use }) => use),
+    );
   });
 });
 
