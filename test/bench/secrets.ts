@@ -2,10 +2,13 @@
  * What secrets cost a pass: 50 services with one env secret each (age-encrypted to the node
  * and an operator) against the same 50 without, on the in-memory runtime, in one run. Reports
  * the median of the pass that creates them, of a no-op pass (its runtime API calls and
- * decryptions: both must be 0), and of sealing a new revision of 50 new ciphertexts.
+ * decryptions: both must be 0), and of sealing a new revision of 50 new ciphertexts, beside
+ * the age CLI decrypting the same 50 files.
  * `node dist/test/bench/secrets.js`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { armor, Encrypter, generateIdentity, identityToRecipient } from 'age-encryption';
 import { SecretKeeper } from '../../src/agent/secrets/index.js';
 import { formatRecord, type RepoSecrets } from '../../src/domain/secrets.js';
@@ -83,6 +86,17 @@ try {
     const keeper = new SecretKeeper([node], shm);
     seal.push(await time(() => keeper.seal(next)));
   }
+  // The peer: the age CLI (Go) decrypting the same files, one process each, as a script would.
+  const identity = join(shm, 'node.key');
+  writeFileSync(identity, `${node}\n`, { mode: 0o600 });
+  const files = next.map((svc, k) => {
+    const path = join(shm, `s${k}.age`);
+    writeFileSync(path, Buffer.from(svc.secrets?.password ?? '', 'base64'));
+    return path;
+  });
+  const cli: number[] = [];
+  for (let i = 0; i < 3; i++)
+    cli.push(await time(async () => files.forEach((f) => execFileSync('age', ['-d', '-i', identity, f]))));
   console.log(
     `| ${N} services on the in-memory runtime, median of ${runs} | without secrets | with one secret each |`,
   );
@@ -94,6 +108,9 @@ try {
   );
   console.log(
     `| sealing a revision of ${N} new ciphertexts (${N} decryptions) | - | ${fmtMs(median(seal))} |`,
+  );
+  console.log(
+    `| the same ${N} files decrypted by the age CLI, a process each (median of 3) | - | ${fmtMs(median(cli))} |`,
   );
 } finally {
   rmSync(shm, { recursive: true, force: true });
