@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { armor, Encrypter, generateIdentity, identityToRecipient } from 'age-encryption';
+import { planPosted } from '../../src/agent/live-plan.js';
+import { inProcessLoader } from '../../src/agent/revision-loader.js';
 import { coreDumpWarning, openSecrets, SecretKeeper } from '../../src/agent/secrets/index.js';
 import { diffSpecs } from '../../src/domain/diff.js';
 import { specHash } from '../../src/domain/hash.js';
@@ -20,6 +22,7 @@ import { formatSpecError } from '../../src/domain/spec-error.js';
 import { changeText } from '../../src/render/plan-changes.js';
 import { loadRevisionFromFiles } from '../../src/validate/load.js';
 import { renderServiceFile } from '../../src/validate/service-file.js';
+import { harness } from '../support/agent-harness.js';
 
 const key = { node: '', nodeR: '', ops: '', opsR: '', other: '', otherR: '' };
 let shm = '';
@@ -249,5 +252,34 @@ describe('[secrets] at start', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the live plan (POST /v1/plan) of posted secrets', () => {
+  it('is decided on the values: a new one recreates, a re-encryption of the same one does not', async () => {
+    const keeper = new SecretKeeper([key.node], shm);
+    const h = await harness('rift', { secrets: keeper });
+    h.runtime.addImage('localhost/app:v1');
+    h.serve((await revisionOf(await repo())).services);
+    assert.equal((await h.pass()).status.counts.created, 1);
+    const post = async (posted: RepoSecrets) =>
+      planPosted(
+        { node: 'rift', runtimes: { container: h.runtime }, store: h.store, secrets: keeper },
+        inProcessLoader(),
+        {
+          files: [
+            { path: 'services/app.toml', text: SERVICE },
+            { path: '.mcp/recipients.toml', text: posted.recipients! },
+            ...[...posted.files].map(([path, bytes]) => ({
+              path,
+              base64: Buffer.from(bytes).toString('base64'),
+            })),
+          ],
+        },
+      ).then((p) =>
+        p.stages.flat().map((a) => `${a.kind} ${a.name} ${(a.changes ?? []).map((c) => c.field).join(',')}`),
+      );
+    assert.deepEqual(await post(await repo()), ['unchanged app-web '], 'same values, new ciphertexts');
+    assert.deepEqual(await post(await repo({ db: 'pw-2', tls: 'key-1' })), ['recreate app-web secret db']);
   });
 });
