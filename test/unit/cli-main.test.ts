@@ -233,6 +233,7 @@ describe('exit-code table', () => {
       'RUNTIME',
       'RUNTIME_UNAVAILABLE',
       'SOURCE_UNAVAILABLE',
+      'SUSPENDED',
       'TIMEOUT',
       'TOO_LARGE',
       'UNAUTHORIZED',
