@@ -22,6 +22,7 @@ describe('agent API: suspend and resume', () => {
   let h: Harness;
   let api: ApiServer;
   const triggers: string[] = [];
+  const retried: string[] = [];
   const call = async <T>(path: string, token: string, body?: unknown) => {
     const res = await fetch(`${api.url}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
@@ -45,6 +46,7 @@ describe('agent API: suspend and resume', () => {
         runtimes: [h.runtime],
         filesRoot: '/nonexistent',
         adopt: async () => [],
+        retry: (name) => retried.push(name) > 0,
         trigger: async (reason) => {
           triggers.push(reason);
           await h.pass();
@@ -124,6 +126,7 @@ describe('agent API: suspend and resume', () => {
     assert.equal(r.body.changed, true);
     assert.equal(r.body.suspension?.reason, 'db migration');
     assert.deepEqual(h.store.suspensions(), []);
+    assert.deepEqual(retried, ['wiki-api'], 'a resume is a retry of what was held: its back-offs forgotten');
     assert.equal(h.store.events(1)[0].kind, 'resumed');
     assert.match(h.store.events(1)[0].message, /^service wiki resumed by alice/);
     const none = await call<SuspendAnswer>('/v1/resume', 'operate-token', {});

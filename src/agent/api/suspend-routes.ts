@@ -5,6 +5,7 @@
  * after a resume, the pass that converges it; `?wait=true` answers with that pass).
  */
 import { McpError } from '../../domain/errors.js';
+import { instanceName } from '../../domain/spec.js';
 import { describeSuspension, type Suspension, suspensionSubject } from '../../domain/suspension.js';
 import type { SuspendAnswer } from '../../wire/api.js';
 import type { ApiContext, ApiRequest, ApiResponse, Route } from './routes.js';
@@ -55,6 +56,12 @@ export const parseSuspendRequest = (body: Buffer): SuspendRequest => {
 const knownService = (ctx: ApiContext, service: string): boolean =>
   (ctx.store.lastGood()?.services ?? []).some((s) => s.name === service && s.node === ctx.node) ||
   ctx.store.inventory().some((e) => e.service === service);
+
+/** The instances of this node a suspension of `scope` and `target` covers, in the last good revision. */
+const instancesOf = (ctx: ApiContext, scope: 'node' | 'service', target: string): string[] =>
+  (ctx.store.lastGood()?.services ?? [])
+    .filter((s) => s.node === ctx.node && (scope === 'node' || s.name === target))
+    .flatMap((s) => s.components.map(instanceName));
 
 const scopeOf = (ctx: ApiContext, req: SuspendRequest) =>
   req.service === undefined
@@ -109,12 +116,21 @@ const resume = async (ctx: ApiContext, req: ApiRequest): Promise<SuspendAnswer> 
   }
   const by = req.caller?.name ?? 'unknown';
   const at = new Date().toISOString();
+  // A resume is a retry, as `mcp restart` is: back-offs and crash loops of what was held are
+  // forgotten, so the pass that follows acts on it at once.
+  const retried = instancesOf(ctx, scope, target).filter((name) => ctx.retry?.(name));
   ctx.store.addEvent({
     at,
     kind: 'resumed',
     ...(scope === 'service' && { name: target }),
     message: `${suspensionSubject(lifted)} resumed by ${by} (${describeSuspension(lifted)})`,
-    data: { ...lifted, resumedBy: by, resumedAt: at, ...(asked.reason && { resumeReason: asked.reason }) },
+    data: {
+      ...lifted,
+      resumedBy: by,
+      resumedAt: at,
+      retried,
+      ...(asked.reason && { resumeReason: asked.reason }),
+    },
   });
   await ctx.store.flush();
   return {
