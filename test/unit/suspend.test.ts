@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openRegistry } from '../../src/adapters/sqljs/registry.js';
 import { afterApply, HealthBoard } from '../../src/agent/health/index.js';
+import { createMetrics } from '../../src/agent/metrics/index.js';
 import { specHash } from '../../src/domain/hash.js';
 import { passResult } from '../../src/domain/pass.js';
 import {
@@ -273,5 +274,26 @@ describe('health of a suspended service', () => {
       held.result.unhealthy.map((u) => u.state),
       ['crash-looping'],
     );
+  });
+});
+
+describe('the metrics', () => {
+  it('give each suspension in force its since time, by scope and target, and none once resumed', async () => {
+    const store = await openRegistry();
+    const metrics = createMetrics({ store, source: 'test', runtimes: [] });
+    try {
+      store.suspend(wikiOnly);
+      const line = (text: string) =>
+        text.split('\n').find((l) => l.startsWith('mcp_suspended_since_timestamp_seconds{'));
+      assert.equal(
+        line(await metrics.text()),
+        `mcp_suspended_since_timestamp_seconds{scope="service",target="wiki"} ${Date.parse(wikiOnly.since) / 1000}`,
+      );
+      store.resume('service', 'wiki');
+      await new Promise((r) => setTimeout(r, 150)); // past the 100 ms a rendering is shared
+      assert.equal(line(await metrics.text()), undefined);
+    } finally {
+      metrics.close();
+    }
   });
 });
