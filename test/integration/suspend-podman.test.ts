@@ -243,6 +243,16 @@ describe('suspend and resume on a real agent, git server and podman', () => {
   });
 
   it('a read token cannot suspend; a suspended node shows exit 6 while nothing is held, survives a restart of the agent, and resumes', async () => {
+    const missing = await mcp(['suspend']);
+    assert.equal(missing.code, 64, missing.err);
+    assert.match(missing.err, /^mcp: missing argument/);
+    const unknown = await mcp(['suspend', `${P}-nosuch`]);
+    assert.equal(unknown.code, 66, unknown.err);
+    assert.match(
+      unknown.err,
+      new RegExp(`^mcp: ${NODE} \\(.*\\): no service ${P}-nosuch on node ${NODE}$`, 'm'),
+    );
+    for (const r of [missing, unknown]) assert.doesNotMatch(r.err, /^\s+at /m, 'no stack trace');
     const refused = await mcp(['suspend', NODE], { MCP_TOKEN: 'viewer-token' });
     assert.equal(refused.code, 77, refused.out + refused.err);
     assert.deepEqual((await status())?.suspensions, []);

@@ -5,7 +5,7 @@ import { EXIT } from '../exit-codes.js';
 import { finish, printJson } from '../nodes.js';
 import { askSuspension, targetOf } from '../suspension.js';
 
-export const help = `usage: mcp resume NODE|SERVICE [--node NODE] [--config FILE] [--json] [--no-wait]
+export const help = `usage: mcp resume NODE|SERVICE [--reason TEXT] [--node NODE] [--config FILE] [--json] [--no-wait]
 
 Lifts the suspension of a whole node (NAME is a node of mcp.toml) or of one service (see mcp
 suspend for how its node is found), records who lifted it (operate role), and waits for the
@@ -13,7 +13,8 @@ pass that follows: what the suspension held is applied there. Prints that pass's
 service suspended on its own stays suspended when its node is resumed, and the other way
 round. Resuming what is not suspended changes nothing.
 
-  --no-wait  do not wait for the pass
+  --reason TEXT  why, one line, recorded in the resumed event
+  --no-wait      do not wait for the pass
 
 exit codes: 0 resumed (or nothing was suspended), 4 the pass that followed did not converge,
 66 no such service on that node, 69 agent unreachable, 77 token refused, 64 bad usage.`;
@@ -28,7 +29,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (target.json) printJson(ctx, answers);
   else if (!a.body.suspension)
     ctx.out(
-      `${a.node.name}: ${target.service ? `service ${target.service}` : `node ${a.node.name}`} was not suspended`,
+      `${a.node.name}: ${target.service ? `service ${target.service} was not suspended on its own (mcp status shows what is)` : `node ${a.node.name} was not suspended`}`,
     );
   else {
     const s = a.body.suspension;
