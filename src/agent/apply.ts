@@ -18,12 +18,13 @@ import { type ActionResult, type ChangeSet, countOutcomes, doneOutcome } from '.
 import type { Action, Plan } from '../domain/plan-types.js';
 import type { ComponentSpec } from '../domain/spec.js';
 import type { Logger } from '../log.js';
-import type { InstanceRuntime } from '../ports/instance-runtime.js';
+import type { InstanceRuntime, SecretDelivery } from '../ports/instance-runtime.js';
 import type { PortProbe } from '../ports/port-probe.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { GateDecision } from './health/index.js';
 import { forEachLimited, type RetryPolicy, withRetry } from './retry.js';
 import { RoutePorts } from './route-ports.js';
+import type { SecretKeeper } from './secrets/index.js';
 
 export interface ApplyDeps {
   /** One runtime per kind; a kind without one is skipped with a reason. */
@@ -45,6 +46,11 @@ export interface ApplyDeps {
    * violation, as one line; none: allowed.
    */
   admitCreate?: (spec: ComponentSpec) => Promise<string[]>;
+  /**
+   * Decrypts a component's secrets for its create (and writes its file secrets again before a
+   * start), and removes the files of an instance that goes; without it nothing has secrets.
+   */
+  secrets?: SecretKeeper;
 }
 
 export interface ApplyOptions {
@@ -80,8 +86,10 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
     steps.claim(stage);
     await deps.store.flush();
     await forEachLimited(stage, opts.concurrency, async (action) => {
-      const blocker = blockerOf(action.dependsOn, broken);
-      const gate = blocker ? undefined : deps.gate?.(action);
+      // A suspension holds an action whatever blocks it: the result says it is held.
+      const asked = deps.gate?.(action);
+      const blocker = asked?.kind === 'skip' && asked.held ? undefined : blockerOf(action.dependsOn, broken);
+      const gate = blocker ? undefined : asked;
       const result = blocker
         ? skipped(
             action,
@@ -89,7 +97,7 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
             waiting.has(blocker),
           )
         : gate?.kind === 'skip'
-          ? skipped(action, gate.reason, gate.waiting)
+          ? skipped(action, gate.reason, gate.waiting, gate.held)
           : gate?.kind === 'stop'
             ? await steps.run({ ...action, kind: 'stop', reason: gate.reason })
             : gate?.kind === 'restart'
@@ -114,7 +122,7 @@ const restart = async (steps: Steps, action: Action, reason: string): Promise<Ac
   return steps.run({ ...action, kind: 'start', reason });
 };
 
-const skipped = (action: Action, reason: string, waiting: boolean): ActionResult => ({
+const skipped = (action: Action, reason: string, waiting: boolean, held?: boolean): ActionResult => ({
   name: action.name,
   service: action.service,
   action: action.kind,
@@ -123,6 +131,7 @@ const skipped = (action: Action, reason: string, waiting: boolean): ActionResult
   drift: action.drift ?? false,
   durationMs: 0,
   ...(waiting && { waiting: true as const }),
+  ...(held && { held: true as const }),
 });
 
 interface PassState {
@@ -240,14 +249,17 @@ class Steps {
           throw new McpError('POLICY_VIOLATION', `not created: ${refused.join('; ')}`, {
             violations: refused,
           });
+        const secrets = await this.deps.secrets?.deliver(spec, action.hash!);
         if (action.id) {
           this.phase(name, 'removing');
           await call(() => runtime.remove(action.id!));
         }
-        return this.createAndStart(action, spec, runtime, true);
+        return this.createAndStart(action, spec, runtime, true, secrets);
       }
       case 'start':
         this.phase(name, 'starting');
+        // Its file secrets again, should the tmpfs have lost them (a reboot).
+        if (action.spec && action.hash) await this.deps.secrets?.deliver(action.spec, action.hash);
         return call(() => runtime.start(action.id!));
       case 'stop':
         this.phase(name, 'stopping');
@@ -256,6 +268,7 @@ class Steps {
         this.phase(name, 'removing');
         await call(() => runtime.remove(action.id!));
         this.forget(action.name);
+        await this.deps.secrets?.prune(action.name);
         return;
     }
   }
@@ -296,6 +309,7 @@ class Steps {
     spec: ComponentSpec,
     runtime: InstanceRuntime,
     mayMove: boolean,
+    secrets?: SecretDelivery,
   ): Promise<void> {
     const call = <T>(op: () => Promise<T>) => withRetry(op, this.opts.retry);
     const routePorts = await this.ports.free(action.name, spec);
@@ -307,6 +321,7 @@ class Steps {
         revision: action.revision ?? this.pass.revision,
         routePorts,
         node: this.pass.node,
+        ...(secrets && { secrets }),
       }),
     );
     this.confirm(inventoryEntry(spec, action.hash!));
@@ -324,7 +339,7 @@ class Steps {
       this.phase(action.name, 'removing');
       await call(() => runtime.remove(id));
       this.ports.move(action.name, spec, [route], routePorts);
-      await this.createAndStart(action, spec, runtime, false);
+      await this.createAndStart(action, spec, runtime, false, secrets);
     }
   }
 

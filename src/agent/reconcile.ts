@@ -10,13 +10,20 @@
 import { type AdoptCandidate, isManaged } from '../domain/decide.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import type { Observed } from '../domain/observed.js';
-import { type ChangeSet, countOutcomes, describeCounts, type Outcome } from '../domain/outcome.js';
+import {
+  type ActionResult,
+  type ChangeSet,
+  countOutcomes,
+  describeCounts,
+  type Outcome,
+} from '../domain/outcome.js';
 import { type NotHealthy, type PassStatus, passResult } from '../domain/pass.js';
 import { followedImages, pinImages } from '../domain/pin-images.js';
 import { plan } from '../domain/plan.js';
 import type { Plan } from '../domain/plan-types.js';
 import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
 import { formatSpecError, type SpecError } from '../domain/spec-error.js';
+import { suspensionOf, suspensionProblems } from '../domain/suspension.js';
 import type { Logger } from '../log.js';
 import type { RevisionSource } from '../ports/revision-source.js';
 import type { Problem, RevisionFate, StateStore } from '../ports/state-store.js';
@@ -30,6 +37,8 @@ import {
   rolledBackServices,
 } from './health/index.js';
 import type { OverrideGrant, OverrideLatch } from './override.js';
+import type { Refusal, SecretKeeper } from './secrets/index.js';
+import { suspensionGate } from './suspend-gate.js';
 
 export interface PassDeps extends ApplyDeps {
   node: string;
@@ -102,8 +111,8 @@ const applyTarget = async (
   errors: Problem[],
   adopt: ReadonlySet<string>,
 ): Promise<PassReport> => {
-  const newest = await pinRevision(deps, fetched);
-  const commit = newest.commit ?? null;
+  const commit = fetched.commit ?? null;
+  const newest = await pinRevision(deps, await sealSecrets(deps, fetched, errors));
   const grant = deps.overrides?.take(commit);
   const override = opts.override || grant !== undefined;
   const board = deps.health;
@@ -125,7 +134,9 @@ const applyTarget = async (
   if (grant && thePlan.needsOverride) recordOverride(deps.store, grant, removalsOf(thePlan));
   const mine = revision.services.filter((s) => s.node === deps.node);
   const specs = new Map(mine.flatMap((s) => s.components.map((c) => [instanceName(c), c] as const)));
-  const gate = board ? healthGate(board, specs) : undefined;
+  // Suspensions are read once per pass: one asked for meanwhile holds from the next pass on.
+  const suspensions = deps.store.suspensions();
+  const gate = suspensionGate(suspensions, board ? healthGate(board, specs) : undefined);
   const changes = await applyPlan(thePlan, { ...deps, gate }, opts);
   const { unhealthy, requeue } = board
     ? afterApply({
@@ -137,18 +148,20 @@ const applyTarget = async (
         rolledBack,
         observed,
         results: changes.results,
+        suspended: (service) => suspensionOf(suspensions, service) !== undefined,
       })
     : { unhealthy: [], requeue: false };
   const names = revisionInstances(deps.node, revision);
   forgetVanished(deps.store, new Set(names), new Set(observed.instances.map((i) => i.name)));
   recordResults(deps, changes, errors);
+  errors.push(...suspensionProblems(suspensions, changes.results));
   const waiting = changes.results.filter((r) => r.waiting).length;
   const report = await finish(
     deps,
     started,
     revision,
     errors,
-    describeCounts(changes.counts) + describeUnhealthy(unhealthy),
+    describeCounts(changes.counts) + describeUnhealthy(unhealthy) + describeHeld(changes.results),
     changes.counts,
     () => {
       deps.store.setApplied(
@@ -162,6 +175,75 @@ const applyTarget = async (
     waiting,
   );
   return { ...report, changes, ...(requeue ? { requeue: true } : {}) };
+};
+
+/**
+ * `revision` with the secrets of this node's services sealed (their digests in the specs). A
+ * service whose secrets this node cannot read keeps its applied version (or stays absent):
+ * it is never started without its values, and what runs of it is not removed.
+ */
+export const sealForNode = async (
+  deps: Pick<PassDeps, 'node' | 'store' | 'secrets'>,
+  revision: Revision,
+): Promise<{ revision: Revision; refused: Refusal[] }> => {
+  const keeper = deps.secrets;
+  const known = keeper && sealedRevisions.get(keeper)?.get(revision);
+  if (known) return { revision: known, refused: [] };
+  const mine = revision.services.filter((s) => s.node === deps.node && s.secrets);
+  if (mine.length === 0) return { revision, refused: [] };
+  const { services, refused } = keeper
+    ? await keeper.seal(mine)
+    : {
+        services: [],
+        refused: mine.map((s) => ({
+          service: s.name,
+          file: s.file,
+          reason: 'this agent has no [secrets] section',
+        })),
+      };
+  const applied = deps.store.applied()?.services ?? [];
+  const kept = applied.filter((s) => refused.some((r) => r.service === s.name));
+  const keptSealed = keeper && kept.length ? (await keeper.seal(kept)).services : [];
+  // The sealed version of a service wins over its kept one as recorded.
+  const replace = new Map([...kept, ...keptSealed, ...services].map((s) => [s.name, s] as const));
+  const sealed = {
+    ...revision,
+    services: revision.services
+      .filter((s) => !refused.some((r) => r.service === s.name) || replace.has(s.name))
+      .map((s) => (s.node === deps.node ? (replace.get(s.name) ?? s) : s)),
+  };
+  // A pass over the same revision (the sources return the same object) seals nothing again.
+  if (keeper && refused.length === 0) {
+    const memo = sealedRevisions.get(keeper) ?? new WeakMap();
+    memo.set(revision, sealed);
+    sealedRevisions.set(keeper, memo);
+  }
+  return { revision: sealed, refused };
+};
+
+/** Per keeper, each fetched revision whose secrets all sealed, and its sealed form. */
+const sealedRevisions = new WeakMap<SecretKeeper, WeakMap<Revision, Revision>>();
+
+const sealSecrets = async (deps: PassDeps, revision: Revision, errors: Problem[]): Promise<Revision> => {
+  const sealed = await sealForNode(deps, revision);
+  for (const r of sealed.refused) refuseSecret(deps, r, revision.commit ?? null, errors);
+  return sealed.revision;
+};
+
+/** A problem of the pass, and once per commit and reason a `rejected` event naming the file. */
+const refuseSecret = (deps: PassDeps, r: Refusal, commit: string | null, errors: Problem[]): void => {
+  const message = `${r.file}: ${r.reason}; ${r.service} keeps what runs`;
+  errors.push({ code: 'SECRET_UNAVAILABLE', message, name: r.service });
+  const key = `${commit} ${message}`;
+  if (deps.lastOutcome?.get(`secret ${r.service}`) === key) return;
+  deps.lastOutcome?.set(`secret ${r.service}`, key);
+  deps.store.addEvent({
+    at: new Date().toISOString(),
+    kind: 'rejected',
+    name: r.service,
+    message: `secret refused: ${message}`,
+    data: { commit, service: r.service, file: r.file, reason: r.reason },
+  });
 };
 
 /** What a pass applies: the revision, the view it was planned on, the plan, and the removals held. */
@@ -460,3 +542,11 @@ const finish = async (
 /** "; not healthy: a-api starting, b-db unhealthy" for the pass summary; '' when all are healthy. */
 const describeUnhealthy = (list: readonly NotHealthy[]): string =>
   list.length === 0 ? '' : `; not healthy: ${list.map((n) => `${n.name} ${n.state}`).join(', ')}`;
+
+/** "; held by suspension: recreate web-main, create web-db" for the pass summary; '' when nothing was held. */
+const describeHeld = (results: readonly ActionResult[]): string => {
+  const held = results.filter((r) => r.held);
+  return held.length === 0
+    ? ''
+    : `; held by suspension: ${held.map((r) => `${r.action} ${r.name}`).join(', ')}`;
+};

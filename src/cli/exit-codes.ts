@@ -11,7 +11,7 @@ export { EXIT, type ExitName, exitCodeOf } from '../domain/error-table.js';
 const meaning: Record<ExitName, string> = {
   ok: 'success; for `mcp plan`: no changes',
   invalid:
-    'the revision (or head of `mcp plan`, or the clone `mcp deploy` would commit) is invalid, or breaks the admission policy (the default one, or that of `--policy FILE`); all errors are printed',
+    'the revision (or head of `mcp plan`, or the clone `mcp deploy` would commit) is invalid, breaks the admission policy (the default one, or that of `--policy FILE`), is not signed as the node requires, or names a secret the node cannot read; all errors are printed',
   changes: '`mcp plan`: the revisions differ, the printed actions would be taken',
   refused:
     'refused: a name held by something MCP does not own, a mass removal without override, or `mcp sync --override` on a node that holds nothing',
@@ -19,6 +19,8 @@ const meaning: Record<ExitName, string> = {
     '`mcp status`: a node is degraded, failed, has no pass yet, or has not applied its newest revision (the REASON column says why); `mcp deploy` / `stop` / `start` / `service edit`: pushed, but a node did not converge at that commit in time',
   progressing:
     '`mcp status`: nothing is wrong, but a node is still progressing (waiting, as designed, for instances inside their start period or start_timeout, dependents waiting on them, or back-offs)',
+  suspended:
+    '`mcp status`: every node is converged or progressing, but a node or service is suspended (`mcp suspend`): nothing is held right now, yet the agent will repair nothing there until `mcp resume` (a suspension that holds an action makes its node degraded: 4)',
   usage:
     'bad command line: unknown command or flag, missing argument; or a request the agent refused as malformed or too large',
   notFound: 'a named service, node, revision or file does not exist',

@@ -8,7 +8,9 @@ import { resolve } from 'node:path';
 import { loadRevisionFromGit } from '../adapters/git/load.js';
 import { McpError } from '../domain/errors.js';
 import type { Plan } from '../domain/plan-types.js';
+import { RECIPIENTS_FILE } from '../domain/secrets.js';
 import { formatSpecError } from '../domain/spec-error.js';
+import { describeSuspension, type Suspension, suspensionSubject } from '../domain/suspension.js';
 import { renderInvalidMarkdown, renderPlanMarkdown } from '../render/plan-markdown.js';
 import { planReport, type RevisionRef } from '../render/plan-report.js';
 import { renderPlanText } from '../render/plan-text.js';
@@ -31,8 +33,9 @@ export const runLivePlan = async (
   const repo = resolve(ctx.cwd, (values.repo as string | undefined) ?? config.services?.dir ?? '.');
   const ref = values.head as string;
   const local = await loadRevisionFromGit(repo, ref, values.path as string);
-  const { readFilesAtRef } = await import('../adapters/git/read-tree.js');
+  const { readFilesAtRef, readSecretsAtRef } = await import('../adapters/git/read-tree.js');
   const { commit, files } = await readFilesAtRef(repo, ref, values.path as string);
+  const secrets = await readSecretsAtRef(repo, commit, values.path as string);
   const head: RevisionRef = { ref, commit };
   const base: RevisionRef = { ref: 'live' };
   if (!local.ok) {
@@ -45,13 +48,18 @@ export const runLivePlan = async (
     return EXIT.invalid;
   }
   // valid, so every file is UTF-8 text; the agent reads them as services/<name>.toml
-  const posted = files.map((f) => ({
-    path: `services/${f.path.slice(f.path.lastIndexOf('/') + 1)}`,
-    text: Buffer.from(f.bytes).toString('utf8'),
-  }));
+  const posted = [
+    ...files.map((f) => ({
+      path: `services/${f.path.slice(f.path.lastIndexOf('/') + 1)}`,
+      text: Buffer.from(f.bytes).toString('utf8'),
+    })),
+    // The node decrypts them to compare values; they travel encrypted.
+    ...(secrets.recipients !== undefined ? [{ path: RECIPIENTS_FILE, text: secrets.recipients }] : []),
+    ...[...secrets.files].map(([path, bytes]) => ({ path, base64: Buffer.from(bytes).toString('base64') })),
+  ];
   const nodes = selectNodes(config, typeof values.node === 'string' ? [values.node] : []);
   const body = new TextEncoder().encode(JSON.stringify({ commit, files: posted }));
-  const answers = await askNodes<{ plan: Plan }>(nodes, '/v1/plan', {
+  const answers = await askNodes<{ plan: Plan; suspensions?: Suspension[] }>(nodes, '/v1/plan', {
     method: 'POST',
     token: await readToken(config, ctx),
     body: body as Uint8Array<ArrayBuffer>,
@@ -67,6 +75,9 @@ export const runLivePlan = async (
         {
           valid: true,
           ...report,
+          suspensions: answers.flatMap((a) =>
+            a.ok ? (a.body.suspensions ?? []).map((x) => ({ node: a.node.name, ...x })) : [],
+          ),
           unreachable: answers.flatMap((a) => (a.ok ? [] : [{ node: a.node.name, error: a.error.toJSON() }])),
         },
         null,
@@ -75,6 +86,12 @@ export const runLivePlan = async (
     );
   else if (format === 'markdown') ctx.out(renderPlanMarkdown(report));
   else ctx.out(renderPlanText(report, style(ctx)));
+  // The plan is what a resume would do: a suspension holds its actions until then.
+  for (const a of answers)
+    for (const x of a.ok ? (a.body.suspensions ?? []) : [])
+      ctx.err(
+        `note: ${a.node.name}: ${suspensionSubject(x)} ${describeSuspension(x)}; its actions above are held until mcp resume`,
+      );
   for (const a of answers) if (!a.ok) ctx.err(`mcp: ${a.error.message}`);
   const worst = worstError(answers);
   if (worst) return exitCodeOf(worst.code);

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'INVALID_SPEC' // a revision failed validation
   | 'POLICY_VIOLATION' // a revision asks for what the node's admission policy does not allow
   | 'UNVERIFIED' // a revision's commit is not signed by a key the node allows
+  | 'SECRET_UNAVAILABLE' // a secret this node cannot decrypt: its service keeps what runs
   | 'INVALID_CONFIG' // a config file failed validation
   | 'USAGE' // bad command-line arguments
   | 'NOT_FOUND' // instance, image, commit, file
@@ -21,6 +22,7 @@ export type ErrorCode =
   | 'METHOD_NOT_ALLOWED' // an endpoint asked with a method it does not serve
   | 'TIMEOUT' // a request body that stalled
   | 'NEEDS_OVERRIDE' // mass removal guard
+  | 'SUSPENDED' // a suspension (`mcp suspend`) holds what a pass would do
   | 'RUNTIME' // the runtime refused an operation
   | 'BOOT_TIMEOUT' // a VM's guest showed no sign of life within its boot deadline
   | 'INTERNAL';

@@ -83,14 +83,17 @@ export type HealthEventKind = 'starting' | 'healthy' | 'unhealthy' | 'rolled-bac
 
 /**
  * What an event records: an outcome of the fixed vocabulary; an operator's release of a held
- * revision (`override`) or restart (`restarted`); the registry started afresh (`registry`); a
- * revision rejected (`rejected`: invalid, against the policy, or not signed as required); a
- * health event; an image event of the digest check (`pull = "newer"`).
+ * revision (`override`), restart (`restarted`), suspension (`suspended`) or its end
+ * (`resumed`); the registry started afresh (`registry`); a revision rejected (`rejected`:
+ * invalid, against the policy, or not signed as required); a health event; an image event of
+ * the digest check (`pull = "newer"`).
  */
 export type EventKind =
   | Outcome
   | 'override'
   | 'restarted'
+  | 'suspended'
+  | 'resumed'
   | 'registry'
   | 'rejected'
   | HealthEventKind

@@ -9,7 +9,6 @@ const pinned = new WeakMap<ComponentSpec, Map<string, ComponentSpec>>();
 
 /** `spec` with `imageId`, one object per (spec, id) so its hash is computed once. */
 const pin = (spec: ComponentSpec, id: string): ComponentSpec => {
-  if (spec.imageId === id) return spec;
   const byId = pinned.get(spec) ?? new Map<string, ComponentSpec>();
   pinned.set(spec, byId);
   const out = byId.get(id) ?? { ...spec, imageId: id };
@@ -23,7 +22,9 @@ export const followsTag = (c: ComponentSpec): boolean => c.kind === 'container' 
 /**
  * The services with each `newer` component of `node` pinned to `images[its image]` (the local
  * id of the tag); a component whose image is not present locally is left unpinned (its create
- * pulls it). Services untouched are returned as they are.
+ * pulls it). A component already pinned keeps its pin: it comes from the applied revision
+ * (kept while a newer one is held, or while its secrets cannot be read) and runs what it ran.
+ * Services untouched are returned as they are.
  */
 export const pinImages = (
   services: readonly ServiceSpec[],
@@ -33,11 +34,9 @@ export const pinImages = (
   services.map((s) => {
     if (s.node !== node || !s.components.some(followsTag)) return s;
     const components = s.components.map((c) => {
-      if (!followsTag(c)) return c;
+      if (!followsTag(c) || c.imageId !== undefined) return c;
       const id = images[c.image];
-      if (id) return pin(c, id);
-      const { imageId: _unknown, ...rest } = c;
-      return c.imageId === undefined ? c : rest;
+      return id ? pin(c, id) : c;
     });
     return { ...s, components };
   });

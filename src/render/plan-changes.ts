@@ -51,6 +51,6 @@ export function changeParts(c: FieldChange): ChangeParts {
 /** The plain one-line form: `image: a -> b` or `env: +A=1, -A=2`. */
 export function changeText(c: FieldChange): string {
   const p = changeParts(c);
-  if (p.kind === 'value') return `${p.field}: ${p.from} -> ${p.to}`;
+  if (p.kind === 'value') return p.from === p.to ? `${p.field} changed` : `${p.field}: ${p.from} -> ${p.to}`;
   return `${p.field}: ${[...p.added.map((x) => `+${x}`), ...p.removed.map((x) => `-${x}`)].join(', ')}`;
 }

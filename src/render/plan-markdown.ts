@@ -28,7 +28,8 @@ const escapeHtml = (s: string): string =>
 
 function changeLine(c: FieldChange): string {
   const p = changeParts(c);
-  if (p.kind === 'value') return `  - ${p.field}: ${code(p.from)} → ${code(p.to)}`;
+  if (p.kind === 'value')
+    return p.from === p.to ? `  - ${p.field} changed` : `  - ${p.field}: ${code(p.from)} → ${code(p.to)}`;
   const items = [...p.added.map((x) => `+${code(x)}`), ...p.removed.map((x) => `−${code(x)}`)];
   return `  - ${p.field}: ${items.join(', ')}`;
 }

@@ -4,6 +4,7 @@
  * adapters/git). Every error of the revision is collected and located; nothing here throws
  * for bad input. Parsed values are shared with the parse cache and only read.
  */
+import { NO_SECRETS, type RepoSecrets } from '../domain/secrets.js';
 import type { LoadResult } from '../domain/spec-error.js';
 import { checkRevision } from './check-revision.js';
 import { checkService } from './check-service.js';
@@ -12,6 +13,7 @@ import { locator } from './locate.js';
 import { normaliseRevision } from './normalise.js';
 import { parseTomlShared } from './parse.js';
 import { validateServiceFile } from './schema.js';
+import { checkSecrets } from './secrets.js';
 import type { LoadedFile, SourceFile, SpecError } from './types.js';
 
 export type { LoadResult } from '../domain/spec-error.js';
@@ -54,8 +56,9 @@ export function loadRevisionFromFiles(
   files: readonly SourceFile[],
   commit?: string,
   unreadable: readonly SpecError[] = [],
+  secrets: RepoSecrets = NO_SECRETS,
 ): LoadResult {
-  return result(check(files, unreadable), commit);
+  return result(check(files, unreadable, secrets), commit, secrets);
 }
 
 /** The same, then `opts.admit` on a revision valid in itself (the agent's admission policy). */
@@ -64,10 +67,11 @@ export async function admitRevision(
   commit: string | undefined,
   unreadable: readonly SpecError[],
   opts: LoadOptions,
+  secrets: RepoSecrets = NO_SECRETS,
 ): Promise<LoadResult> {
-  const checked = check(files, unreadable);
+  const checked = check(files, unreadable, secrets);
   if (checked.errors.length === 0 && opts.admit) checked.errors.push(...(await opts.admit(checked.loaded)));
-  return result(checked, commit);
+  return result(checked, commit, secrets);
 }
 
 interface Checked {
@@ -79,7 +83,11 @@ interface Checked {
 const limitsOf = (path: string, text: string): SpecError | undefined =>
   fileTooLarge(path, Buffer.byteLength(text)) ?? tooDeep(path, text);
 
-function check(files: readonly SourceFile[], unreadable: readonly SpecError[]): Checked {
+function check(
+  files: readonly SourceFile[],
+  unreadable: readonly SpecError[],
+  secrets: RepoSecrets,
+): Checked {
   const errors: SpecError[] = [...unreadable];
   const loaded: LoadedFile[] = [];
   const known = new Set(unreadable.map((e) => nameOf(e.file)));
@@ -113,11 +121,11 @@ function check(files: readonly SourceFile[], unreadable: readonly SpecError[]): 
     loaded.push(f);
     errors.push(...checkService(f));
   }
-  errors.push(...checkRevision(loaded, known));
+  errors.push(...checkRevision(loaded, known), ...checkSecrets(loaded, secrets));
   return { errors, loaded };
 }
 
-const result = ({ errors, loaded }: Checked, commit: string | undefined): LoadResult =>
+const result = ({ errors, loaded }: Checked, commit: string | undefined, secrets: RepoSecrets): LoadResult =>
   errors.length > 0
     ? { ok: false, errors: errors.sort(byPosition) }
-    : { ok: true, revision: normaliseRevision(loaded, commit) };
+    : { ok: true, revision: normaliseRevision(loaded, commit, secrets) };

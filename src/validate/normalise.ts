@@ -4,6 +4,7 @@
  */
 
 import { McpError } from '../domain/errors.js';
+import { NO_SECRETS, type SecretUse } from '../domain/secrets.js';
 import type {
   ComponentSpec,
   HealthProbe,
@@ -15,7 +16,14 @@ import type {
   ServiceSpec,
   VolumeMount,
 } from '../domain/spec.js';
-import type { Component, Health, Route as RouteFile, ServiceFile } from '../generated/service.js';
+import type {
+  Component,
+  Health,
+  Route as RouteFile,
+  SecretUse as SecretUseFile,
+  ServiceFile,
+} from '../generated/service.js';
+import { sealedSecrets } from './secrets.js';
 
 /** Memory (MiB) and vCPUs a unikernel gets when its file does not say. */
 export const UNIKERNEL_DEFAULTS = { memory: 128, cpus: 1 } as const;
@@ -88,6 +96,13 @@ export function normaliseHealth(h: Health): HealthSpec {
   };
 }
 
+/** A file secret's mode defaults to 0400: readable by its owner only. */
+const normaliseSecret = (s: SecretUseFile): SecretUse => ({
+  name: s.name,
+  ...(s.env !== undefined && { env: s.env }),
+  ...(s.file !== undefined && { file: s.file, mode: Number.parseInt(s.mode ?? '0400', 8) }),
+});
+
 /** One component with defaults filled and every list in canonical order. */
 export function normaliseComponent(service: string, c: Component): ComponentSpec {
   const kind = c.kind ?? 'container';
@@ -104,6 +119,11 @@ export function normaliseComponent(service: string, c: Component): ComponentSpec
     volumes: (c.volumes ?? []).map(parseVolumeSpec).sort((a, b) => byString(a.target, b.target)),
     cmd: [...(c.cmd ?? [])],
     env: normaliseEnv(c.env ?? []),
+    ...(c.secrets?.length && {
+      secrets: c.secrets
+        .map(normaliseSecret)
+        .sort((a, b) => byString(a.name, b.name) || byString(a.env ?? a.file!, b.env ?? b.file!)),
+    }),
     dependsOn: [...(c.depends_on ?? [])].sort(byString),
     routes: (c.routes ?? []).map(normaliseRoute).sort((a, b) => byString(a.name, b.name)),
     ...(unikernel && {
@@ -116,7 +136,12 @@ export function normaliseComponent(service: string, c: Component): ComponentSpec
 }
 
 /** One service file, defining `file` (its path in the repository). */
-export function normaliseService(s: ServiceFile, file: string): ServiceSpec {
+export function normaliseService(s: ServiceFile, file: string, secrets = NO_SECRETS): ServiceSpec {
+  const sealed = sealedSecrets(
+    s.name,
+    s.components.flatMap((c) => (c.secrets ?? []).map((u) => u.name)),
+    secrets,
+  );
   return {
     name: s.name,
     node: s.node,
@@ -126,6 +151,7 @@ export function normaliseService(s: ServiceFile, file: string): ServiceSpec {
     components: s.components
       .map((c) => normaliseComponent(s.name, c))
       .sort((a, b) => byString(a.name, b.name)),
+    ...(sealed && { secrets: sealed }),
     file,
   };
 }
@@ -134,9 +160,10 @@ export function normaliseService(s: ServiceFile, file: string): ServiceSpec {
 export function normaliseRevision(
   files: readonly { file: string; service: ServiceFile }[],
   commit?: string,
+  secrets = NO_SECRETS,
 ): Revision {
   const services = files
-    .map((f) => normaliseService(f.service, f.file))
+    .map((f) => normaliseService(f.service, f.file, secrets))
     .sort((a, b) => byString(a.name, b.name));
   return commit === undefined ? { services } : { commit, services };
 }

@@ -76,9 +76,14 @@ describe('pinImages', () => {
   });
 
   it('leaves a component whose image is not local unpinned (its create pulls it)', () => {
-    const stale = { ...newer, imageId: 'sha256:old' };
-    const pinned = pinImages([service('web', [stale])], 'rift', {});
+    const pinned = pinImages([service('web', [newer])], 'rift', {});
     assert.equal(pinned[0].components[0].imageId, undefined);
+  });
+
+  it('keeps the pin of a spec carried over from the applied revision (it runs what it ran)', () => {
+    const kept = { ...newer, imageId: 'sha256:old' };
+    const pinned = pinImages([service('web', [kept])], 'rift', { [newer.image]: 'sha256:new' });
+    assert.equal(pinned[0].components[0], kept);
   });
 
   it('lists the images of active newer components of the node once each', () => {

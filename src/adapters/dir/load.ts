@@ -1,7 +1,7 @@
 /** A working directory's service files as one validated revision (`mcp validate`, the dir source). */
 import type { LoadResult } from '../../domain/spec-error.js';
 import { admitRevision, type LoadOptions, noDirectoryWarning, withWarnings } from '../../validate/load.js';
-import { readServiceFiles } from './read-dir.js';
+import { readSecretFiles, readServiceFiles } from './read-dir.js';
 
 /**
  * Loads DIR/services/*.toml, or DIR/*.toml when DIR has no services/ directory, admitted by
@@ -9,6 +9,6 @@ import { readServiceFiles } from './read-dir.js';
  */
 export async function loadRevisionFromDir(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const { files, errors, missing } = await readServiceFiles(dir);
-  const result = await admitRevision(files, undefined, errors, opts);
+  const result = await admitRevision(files, undefined, errors, opts, await readSecretFiles(dir));
   return withWarnings(result, missing ? [noDirectoryWarning('services', `in ${dir}`)] : []);
 }

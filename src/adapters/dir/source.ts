@@ -6,6 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { McpError } from '../../domain/errors.js';
+import { RECIPIENTS_FILE } from '../../domain/secrets.js';
 import type { RevisionLoader } from '../../ports/revision-loader.js';
 import type { FetchResult, RevisionSource } from '../../ports/revision-source.js';
 import { loadRevisionFromDir } from './load.js';
@@ -44,12 +45,28 @@ const signatureOf = (dir: string): string => {
     throw new McpError('SOURCE_UNAVAILABLE', `cannot read ${base}: ${code}`, { dir: base });
   }
   const tomls = names.filter((n) => n.endsWith('.toml')).sort();
-  return tomls
-    .map((n) => {
-      const s = statSync(join(base, n), { throwIfNoEntry: false });
-      return `${n}:${s?.size}:${s?.mtimeMs}`;
+  return [...tomls.map((n) => join(base, n)), ...secretPaths(dir)]
+    .map((path) => {
+      const s = statSync(path, { throwIfNoEntry: false });
+      return `${path}:${s?.size}:${s?.mtimeMs}`;
     })
     .join('\n');
+};
+
+/** `.mcp/recipients.toml` and the files under `secrets/<service>/`: a new ciphertext is a new revision. */
+const secretPaths = (dir: string): string[] => {
+  const top = join(dir, 'secrets');
+  const list = (path: string): string[] => {
+    try {
+      return readdirSync(path).sort();
+    } catch {
+      return [];
+    }
+  };
+  return [
+    join(dir, RECIPIENTS_FILE),
+    ...list(top).flatMap((service) => list(join(top, service)).map((n) => join(top, service, n))),
+  ];
 };
 
 const isDirectory = (path: string): boolean =>

@@ -2,7 +2,7 @@
 import type { LoadResult, SourceFile, SpecError } from '../../domain/spec-error.js';
 import { admitRevision, type LoadOptions, noDirectoryWarning, withWarnings } from '../../validate/load.js';
 import { sourceFile } from '../../validate/source-file.js';
-import { readFilesAtRef } from './read-tree.js';
+import { readFilesAtRef, readSecretsAtRef } from './read-tree.js';
 
 /** Loads `subdir` of a git repository at `ref`, admitted by `opts.admit` when given; the commit is the full id. */
 export async function loadRevisionFromGit(
@@ -23,7 +23,8 @@ export async function loadRevisionFromGit(
     ...decoded.filter((d): d is SpecError => 'message' in d),
   ];
   const readable = decoded.filter((d): d is SourceFile => 'text' in d);
-  const result = await admitRevision(readable, commit, unreadable, opts);
+  const secrets = await readSecretsAtRef(repoDir, commit, subdir);
+  const result = await admitRevision(readable, commit, unreadable, opts, secrets);
   const dir = subdir.replace(/^\/+|\/+$/g, '');
   return withWarnings(result, missing ? [noDirectoryWarning(dir, `at ${ref} (${commit.slice(0, 7)})`)] : []);
 }

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { loadRevisionFromGit } from '../../adapters/git/load.js';
 import { McpError } from '../../domain/errors.js';
 import { plan } from '../../domain/plan.js';
+import { fingerprintSecrets } from '../../domain/secrets.js';
 import { explainCreates, simulateConverged } from '../../domain/simulate.js';
 import type { Revision } from '../../domain/spec.js';
 import { formatSpecError } from '../../domain/spec-error.js';
@@ -120,8 +121,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   for (const w of [...(base.result.warnings ?? []), ...(head.result.warnings ?? [])])
     ctx.err(`warning: ${w}`);
-  const from = base.result.revision;
-  const to = head.result.revision;
+  const from = fingerprintSecrets(base.result.revision);
+  const to = fingerprintSecrets(head.result.revision);
   const known = nodesOf(from, to);
   const node = values.node as string | undefined;
   if (node !== undefined && !known.includes(node)) {
