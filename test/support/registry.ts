@@ -111,9 +111,12 @@ export const startRegistry = async (): Promise<TestRegistry> => {
     };
     proc.stdout?.on('data', take);
     proc.stderr?.on('data', take);
-    const exited = new Promise<never>((_, reject) =>
-      proc.once('exit', (code) => reject(new Error(`docker-registry exited (${code}) before answering`))),
-    );
+    const exited = new Promise<never>((_, reject) => {
+      proc.once('exit', (code) => reject(new Error(`docker-registry exited (${code}) before answering`)));
+      proc.once('error', (err) =>
+        reject(new Error(`cannot start ${BIN} (${err.message}): apt-get install docker-registry`)),
+      );
+    });
     exited.catch(() => undefined);
     const deadline = Date.now() + 15_000;
     while (!(await Promise.race([answers(host), exited]))) {
