@@ -1,10 +1,11 @@
 /**
  * The digest check of `pull = "newer"` images, on its own timer and never inside a pass: for
  * each image of this node's active `newer` components in the applied revision, the registry is
- * asked for the tag's digest (one HEAD request); when it is not among the digests of the local
- * image the tag names, the runtime pulls the tag (what `podman auto-update` does). A moved tag is an `image-updated` event with the
- * old and new digests, then a pass, which recreates the components through the health gate
- * (the new image id is part of their spec hash). A registry that cannot be asked is an
+ * asked for the tag's digest (one HEAD request, 4 images at a time); when it is not among the
+ * digests of the local image the tag names, the runtime pulls the tag (what `podman
+ * auto-update` does). A moved tag is an `image-updated` event with the old and new digests,
+ * then a pass, which recreates the components through the health gate (the new image id is
+ * part of their spec hash). A registry that cannot be asked is an
  * `image-check-failed` event (again only when the reason changes) and a warning each round;
  * the next round retries. Nothing that runs is stopped or removed by a check.
  */
@@ -15,6 +16,10 @@ import type { Logger } from '../log.js';
 import type { ImageRegistry } from '../ports/image-registry.js';
 import type { InstanceRuntime } from '../ports/instance-runtime.js';
 import type { StateStore } from '../ports/state-store.js';
+import { forEachLimited } from './retry.js';
+
+/** Images asked at once in a round. */
+const CONCURRENCY = 4;
 
 /** What one check round found, per image. */
 export interface CheckRound {
@@ -96,18 +101,19 @@ export class ImageChecker {
     const { runtime, registry } = this.deps;
     const refs = this.images();
     if (!runtime?.pullImage || !registry || refs.length === 0) return result;
-    for (const ref of refs) {
-      if (this.closed) break;
+    // A few at a time: a registry that hangs costs a round one timeout per batch, not per image.
+    await forEachLimited(refs, CONCURRENCY, async (ref) => {
+      if (this.closed) return;
       result.checked += 1;
       try {
         const before = (await runtime.observe([], [ref])).images[ref];
         const remote = await registry.digest(ref);
         this.recovered(ref);
         const from = before ? ((await runtime.imageDigests?.(ref, before, true)) ?? []) : [];
-        if (from.includes(remote)) continue;
-        const after = await runtime.pullImage(ref, 'always');
+        if (from.includes(remote)) return;
+        const after = await runtime.pullImage!(ref, 'always');
         // A new manifest of the same image (pushed again) moves nothing that runs.
-        if (after === before) continue;
+        if (after === before) return;
         result.updated.push({ image: ref, from, to: [remote] });
         this.updated(ref, before, after, from, [remote]);
       } catch (err) {
@@ -116,7 +122,7 @@ export class ImageChecker {
         result.failed.push({ image: ref, error: reason });
         this.failed(ref, error.code, reason);
       }
-    }
+    });
     result.durationMs = performance.now() - started;
     this.deps.log.debug('image check round', { ...result, updated: result.updated.length });
     return result;
