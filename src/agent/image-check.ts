@@ -9,7 +9,7 @@
  * `image-check-failed` event (again only when the reason changes) and a warning each round;
  * the next round retries. Nothing that runs is stopped or removed by a check.
  */
-import { asMcpError } from '../domain/errors.js';
+import { asMcpError, type McpError } from '../domain/errors.js';
 import { followedImages, followsTag } from '../domain/pin-images.js';
 import { instanceName } from '../domain/spec.js';
 import type { Logger } from '../log.js';
@@ -102,12 +102,20 @@ export class ImageChecker {
     const refs = this.images();
     if (!runtime?.pullImage || !registry || refs.length === 0) return result;
     // A few at a time: a registry that hangs costs a round one timeout per batch, not per image.
+    // A registry that cannot be reached is not asked again this round, for its other images.
+    const down = new Map<string, McpError>();
     await forEachLimited(refs, CONCURRENCY, async (ref) => {
       if (this.closed) return;
       result.checked += 1;
       try {
         const before = (await runtime.observe([], [ref])).images[ref];
-        const remote = await registry.digest(ref);
+        const where = registry.registryOf(ref);
+        const known = down.get(where);
+        if (known) throw known;
+        const remote = await registry.digest(ref).catch((err: unknown) => {
+          if (asMcpError(err).data?.unreachable === true) down.set(where, asMcpError(err));
+          throw err;
+        });
         this.recovered(ref);
         const from = before ? ((await runtime.imageDigests?.(ref, before, true)) ?? []) : [];
         if (from.includes(remote)) return;

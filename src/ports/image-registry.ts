@@ -9,4 +9,10 @@ export interface ImageRegistry {
    * the registry cannot be asked or does not know the tag.
    */
   digest(ref: string): Promise<string>;
+  /**
+   * The registry `ref` lives on (`https://registry-1.docker.io`): images of one registry that
+   * could not be reached are not asked again in the same round. A failure to reach it carries
+   * `data.unreachable = true`.
+   */
+  registryOf(ref: string): string;
 }

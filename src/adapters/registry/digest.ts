@@ -39,11 +39,11 @@ export const locate = (
   return { base: `${scheme}://${host}`, name, tag: digest ?? tag ?? 'latest' };
 };
 
-const unavailable = (ref: string, reason: string, cause?: unknown): McpError =>
+const unavailable = (ref: string, reason: string, cause?: unknown, unreachable = false): McpError =>
   new McpError(
     'IMAGE_UNAVAILABLE',
     `image ${ref}: the registry could not be asked (the local image stays)`,
-    { image: ref, reason },
+    { image: ref, reason, ...(unreachable ? { unreachable: true } : {}) },
     { cause },
   );
 
@@ -92,9 +92,15 @@ export const registryClient = (opts: RegistryClientOptions = {}): ImageRegistry 
         return digest;
       } catch (err) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        const reason = cause?.code ? `${cause.code} ${base}` : (err as Error).message;
-        throw unavailable(ref, reason, err);
+        const timedOut = (err as Error).name === 'TimeoutError';
+        const reason = cause?.code
+          ? `${cause.code} ${base}`
+          : timedOut
+            ? `no answer from ${base} within ${timeout} ms`
+            : (err as Error).message;
+        throw unavailable(ref, reason, err, cause?.code !== undefined || timedOut);
       }
     },
+    registryOf: (ref) => locate(ref, opts.insecure).base,
   };
 };
