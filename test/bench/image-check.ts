@@ -65,6 +65,20 @@ const runtime = await createPodmanRuntime({
 const client = registryClient({ insecure: [registry.host] });
 const passes: PassReport[] = [];
 let loop: ReturnType<typeof startLoop> | undefined;
+let cleaned: Promise<void> | undefined;
+const cleanUp = (): Promise<void> =>
+  (cleaned ??= (async () => {
+    await loop?.stop();
+    await runtime.close();
+    await removeContainers(`${P}-`);
+    for (const tag of tags) await untag(`${repo}:${tag}`).catch(() => undefined);
+    await registry.stop();
+    await rm(dir, { recursive: true, force: true });
+  })());
+// Interrupted, or its output cut short (`| head`): what it made is removed all the same.
+process.stdout.on('error', () => undefined);
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
 try {
   for (const tag of tags) await pushImage(IMAGE_V1, `${repo}:${tag}`);
   await mkdir(join(dir, 'services'));
@@ -151,10 +165,5 @@ try {
     `push seen to the new container running: ${fmtMs(ours)} (check round, pass, recreate); podman pull + create + start: ${fmtMs(bare)}`,
   );
 } finally {
-  await loop?.stop();
-  await runtime.close();
-  await removeContainers(`${P}-`);
-  for (const tag of tags) await untag(`${repo}:${tag}`).catch(() => undefined);
-  await registry.stop();
-  await rm(dir, { recursive: true, force: true });
+  await cleanUp();
 }
