@@ -25,6 +25,9 @@ import type {
 } from '../generated/service.js';
 import { sealedSecrets } from './secrets.js';
 
+/** Seconds a job may run when its file does not say. */
+export const JOB_TIMEOUT = 300;
+
 /** Memory (MiB) and vCPUs a unikernel gets when its file does not say. */
 export const UNIKERNEL_DEFAULTS = { memory: 128, cpus: 1 } as const;
 
@@ -105,16 +108,16 @@ const normaliseSecret = (s: SecretUseFile): SecretUse => ({
 
 /** One component with defaults filled and every list in canonical order. */
 export function normaliseComponent(service: string, c: Component): ComponentSpec {
-  const kind = c.kind ?? 'container';
-  const unikernel = kind === 'unikernel';
+  const unikernel = c.kind === 'unikernel';
+  const job = c.kind === 'job';
   return {
     service,
     name: c.name,
-    kind,
+    kind: unikernel ? 'unikernel' : 'container',
     image: c.image,
     ...(c.network !== undefined && { network: c.network }),
     ...(c.user !== undefined && { user: c.user }),
-    restart: c.restart ?? 'unless-stopped',
+    restart: job ? 'no' : (c.restart ?? 'unless-stopped'),
     ports: (c.ports ?? []).map(parsePortSpec).sort(comparePorts),
     volumes: (c.volumes ?? []).map(parseVolumeSpec).sort((a, b) => byString(a.target, b.target)),
     cmd: [...(c.cmd ?? [])],
@@ -131,6 +134,7 @@ export function normaliseComponent(service: string, c: Component): ComponentSpec
       cpus: c.cpus ?? UNIKERNEL_DEFAULTS.cpus,
     }),
     ...(c.health !== undefined && { health: normaliseHealth(c.health) }),
+    ...(job && { job: { when: c.when!, timeout: c.timeout ?? JOB_TIMEOUT } }),
   };
 }
 
