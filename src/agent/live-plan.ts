@@ -4,10 +4,12 @@
  * files are loaded exactly as the agent loads a revision (its loader: format, limits, its
  * admission policy), then observed and planned; nothing after that step of a pass runs.
  */
+
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { McpError } from '../domain/errors.js';
+import { withoutJobs } from '../domain/job.js';
 import { plan } from '../domain/plan.js';
 import type { Plan } from '../domain/plan-types.js';
 import { instanceName, type Revision } from '../domain/spec.js';
@@ -32,7 +34,7 @@ const PLAN_PATH =
 
 /** The plan of `revision` on this node now; read-only (one observation, served from the runtime's cache). */
 export const livePlan = async (deps: PlanDeps, fetched: Revision): Promise<Plan> => {
-  const { revision } = await sealForNode(deps, fetched);
+  const revision = withoutJobs((await sealForNode(deps, fetched)).revision);
   const mine = revision.services.filter((s) => s.node === deps.node);
   const names = mine.flatMap((s) => s.components.map(instanceName));
   const observed = await observeAll(deps, mine, names);

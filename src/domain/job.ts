@@ -15,7 +15,8 @@ export interface JobRun {
   when: 'pre-deploy' | 'post-deploy';
   /** The change it ran for (jobKey): a job runs once per key. */
   key: string;
-  result: 'succeeded' | 'failed';
+  /** pending: a post-deploy job whose change is applied, waiting for its service to be healthy. */
+  result: 'succeeded' | 'failed' | 'pending';
   /** null: it ran past its timeout, or never started. */
   exitCode: number | null;
   /** Why it failed, in one line: "exit 3", "ran past its timeout of 30 s", the runtime's error. */

@@ -88,18 +88,15 @@ export interface StateStore {
   crashLoops(): Map<string, DeathRecord>;
   /** Records a crash loop; undefined forgets it (a retry, a new spec). */
   recordCrashLoop(name: string, record: DeathRecord | undefined): void;
-<<<<<<< HEAD
   /** The suspensions in force (the node's and its services'), oldest first; kept across restarts. */
   suspensions(): Suspension[];
   /** Records a suspension; an existing one of the same scope and target is kept as it is and returned. */
   suspend(suspension: Suspension): Suspension | undefined;
   /** Lifts the suspension of `scope` and `target`; returns it, or undefined when there was none. */
   resume(scope: SuspensionScope, target: string): Suspension | undefined;
-=======
   /** The last run of each job, by its instance name. */
   jobRuns(): Map<string, JobRun>;
   recordJobRun(run: JobRun): void;
->>>>>>> 9d12f53 (WIP jobs: schema, spec, validation, registry table, podman job runner)
   /** Persists pending changes atomically (a crash leaves the old or the new file, never a torn one). */
   flush(): Promise<void>;
 }

@@ -27,11 +27,12 @@ const healthFile = (h: HealthSpec): Health => ({
 
 const componentFile = (c: ComponentSpec): Component => ({
   name: c.name,
-  kind: c.kind,
+  kind: c.job ? 'job' : c.kind,
+  ...(c.job && { when: c.job.when, timeout: c.job.timeout }),
   image: c.image,
   ...(c.network !== undefined && { network: c.network }),
   ...(c.user !== undefined && { user: c.user }),
-  restart: c.restart,
+  ...(!c.job && { restart: c.restart }),
   ...(c.memory !== undefined && { memory: c.memory }),
   ...(c.cpus !== undefined && { cpus: c.cpus }),
   ...(c.ports.length > 0 && { ports: c.ports.map(portSpec) }),

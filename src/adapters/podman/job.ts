@@ -74,15 +74,13 @@ async function clearLeftover(client: PodmanClient, name: string, node: string | 
 
 /** The last lines of the container's stdout and stderr, in the order podman kept them. */
 async function logTail(client: PodmanClient, id: string): Promise<string[]> {
-  const raw = (await client.api
-    .getContainer(id)
-    .logs({
-      stdout: true,
-      stderr: true,
-      follow: false,
-      tail: LOG_TAIL_LINES,
-      abortSignal: deadline(TIMEOUT_MS.mutate),
-    })) as unknown as Buffer;
+  const raw = (await client.api.getContainer(id).logs({
+    stdout: true,
+    stderr: true,
+    follow: false,
+    tail: LOG_TAIL_LINES,
+    abortSignal: deadline(TIMEOUT_MS.mutate),
+  })) as unknown as Buffer;
   const text = new PassThrough();
   const chunks: Buffer[] = [];
   text.on('data', (c: Buffer) => chunks.push(c));

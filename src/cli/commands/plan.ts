@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { loadRevisionFromGit } from '../../adapters/git/load.js';
 import { McpError } from '../../domain/errors.js';
+import { withoutJobs } from '../../domain/job.js';
 import { plan } from '../../domain/plan.js';
 import { fingerprintSecrets } from '../../domain/secrets.js';
 import { explainCreates, simulateConverged } from '../../domain/simulate.js';
@@ -121,8 +122,9 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   for (const w of [...(base.result.warnings ?? []), ...(head.result.warnings ?? [])])
     ctx.err(`warning: ${w}`);
-  const from = fingerprintSecrets(base.result.revision);
-  const to = fingerprintSecrets(head.result.revision);
+  // Jobs run around changes, they are not instances: the plan is of what keeps running.
+  const from = fingerprintSecrets(withoutJobs(base.result.revision));
+  const to = fingerprintSecrets(withoutJobs(head.result.revision));
   const known = nodesOf(from, to);
   const node = values.node as string | undefined;
   if (node !== undefined && !known.includes(node)) {
