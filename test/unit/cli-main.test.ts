@@ -228,6 +228,7 @@ describe('exit-code table', () => {
       'INTERNAL',
       'INVALID_CONFIG',
       'INVALID_SPEC',
+      'JOB_FAILED',
       'METHOD_NOT_ALLOWED',
       'NEEDS_OVERRIDE',
       'NOT_FOUND',
