@@ -9,7 +9,7 @@
  */
 import { type AdoptCandidate, isManaged } from '../domain/decide.js';
 import { asMcpError, McpError } from '../domain/errors.js';
-import { withoutJobs } from '../domain/job.js';
+import { restoreJobs, withoutJobs } from '../domain/job.js';
 import type { Observed } from '../domain/observed.js';
 import {
   type ActionResult,
@@ -140,7 +140,7 @@ const applyTarget = async (
   // Suspensions are read once per pass: one asked for meanwhile holds from the next pass on.
   const suspensions = deps.store.suspensions();
   // No job runs for a suspended service, nor while a mass removal holds the revision back.
-  const jobServices = (revision === newest ? full.services : []).filter(
+  const jobServices = (decision.fellBack ? [] : full.services).filter(
     (s) => suspensionOf(suspensions, s.name) === undefined,
   );
   const jobDeps = { ...deps, runtime: deps.runtimes.container };
@@ -185,7 +185,7 @@ const applyTarget = async (
     changes.counts,
     () => {
       deps.store.setApplied(
-        revision === newest ? full : revision,
+        decision.fellBack ? revision : restoreJobs(revision, full),
         passResult({ counts: changes.counts, errors, unhealthy, waiting }),
         new Date().toISOString(),
       );
@@ -286,6 +286,8 @@ interface Decision {
   observed: Observed;
   plan: Plan;
   held: string[];
+  /** The last applied revision is planned instead of the newest (its removals are held). */
+  fellBack?: true;
 }
 
 /**
@@ -316,7 +318,13 @@ const decide = async (
     since: deps.store.applying()?.since ?? new Date().toISOString(),
   });
   const kept = await observeRevision(deps, revision);
-  return { revision, observed: kept, plan: await planFor(deps, revision, kept, override, adopt), held };
+  return {
+    revision,
+    observed: kept,
+    plan: await planFor(deps, revision, kept, override, adopt),
+    held,
+    fellBack: true,
+  };
 };
 
 const revisionInstances = (node: string, revision: Revision): string[] =>

@@ -65,3 +65,19 @@ export const jobKey = (job: ComponentSpec, service: ServiceSpec): string =>
     )
     .digest('hex')
     .slice(0, 16);
+
+/** `planned` (jobs left out, maybe rolled-back specs in) with each service's jobs from `full` back in: what is in force. */
+export const restoreJobs = <R extends { services: ServiceSpec[] }>(
+  planned: R,
+  full: { services: ServiceSpec[] },
+): R => {
+  const jobs = new Map(full.services.map((s) => [s.name, splitJobs(s).jobs] as const));
+  return planned.services.some((s) => jobs.get(s.name)?.length)
+    ? {
+        ...planned,
+        services: planned.services.map((s) =>
+          jobs.get(s.name)?.length ? { ...s, components: [...s.components, ...jobs.get(s.name)!] } : s,
+        ),
+      }
+    : planned;
+};
