@@ -66,6 +66,11 @@ export interface ComponentSpec {
   cpus?: number;
   /** Absent: no probe, so running is as good as it gets. */
   health?: HealthSpec;
+  /**
+   * The variables the fields were resolved with (field -> `var.tag` -> value), so a plan can
+   * name a variable as the cause of a change. Not part of the spec hash: the values are.
+   */
+  vars?: Record<string, Record<string, string>>;
 }
 
 /** One service, as one file of the services repository defines it. */

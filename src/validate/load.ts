@@ -9,10 +9,13 @@ import { checkRevision } from './check-revision.js';
 import { checkService } from './check-service.js';
 import { fileTooLarge, REVISION_LIMIT_BYTES, revisionTooLarge, tooDeep } from './limits.js';
 import { locator } from './locate.js';
+import { nodeVars, parseNodeFiles, type VarsView } from './node-vars.js';
 import { normaliseRevision } from './normalise.js';
 import { parseTomlShared } from './parse.js';
+import { formatPath } from './paths.js';
 import { validateServiceFile } from './schema.js';
-import type { LoadedFile, SourceFile, SpecError } from './types.js';
+import type { LoadedFile, SourceFile, SpecError, UncheckedFile } from './types.js';
+import { substitute, undefinedVar } from './vars.js';
 
 export type { LoadResult } from '../domain/spec-error.js';
 export type { SourceFile, SpecError } from './types.js';
@@ -34,9 +37,18 @@ export const noDirectoryWarning = (dir: string, where: string): string =>
  */
 export type Admit = (files: readonly LoadedFile[]) => Promise<SpecError[]>;
 
-/** How a revision is loaded beyond the format's own checks. */
+/**
+ * How a revision is loaded beyond the format's own checks. `view`: the node's agent doing the
+ * loading, with its own variables; without it (the CLI) only the repository's are known.
+ */
 export interface LoadOptions {
   admit?: Admit;
+  view?: VarsView;
+}
+
+/** Files of the revision besides the service files: `nodes/<node>.toml`, read by the source. */
+export interface RevisionExtras {
+  nodes?: readonly SourceFile[];
 }
 
 const byPosition = (a: SpecError, b: SpecError): number =>
@@ -54,8 +66,10 @@ export function loadRevisionFromFiles(
   files: readonly SourceFile[],
   commit?: string,
   unreadable: readonly SpecError[] = [],
+  extras: RevisionExtras = {},
+  view?: VarsView,
 ): LoadResult {
-  return result(check(files, unreadable), commit);
+  return result(check(files, unreadable, extras, view), commit);
 }
 
 /** The same, then `opts.admit` on a revision valid in itself (the agent's admission policy). */
@@ -64,8 +78,9 @@ export async function admitRevision(
   commit: string | undefined,
   unreadable: readonly SpecError[],
   opts: LoadOptions,
+  extras: RevisionExtras = {},
 ): Promise<LoadResult> {
-  const checked = check(files, unreadable);
+  const checked = check(files, unreadable, extras, opts.view);
   if (checked.errors.length === 0 && opts.admit) checked.errors.push(...(await opts.admit(checked.loaded)));
   return result(checked, commit);
 }
@@ -73,23 +88,63 @@ export async function admitRevision(
 interface Checked {
   errors: SpecError[];
   loaded: LoadedFile[];
+  unchecked: UncheckedFile[];
 }
+
+/** The nodes a parsed file names (`node = "a"` or `node = ["a", "b"]`); undefined for anything else. */
+const nodesOf = (value: unknown): { nodes: string[]; list: boolean } | undefined => {
+  const node = (value as { node?: unknown } | null)?.node;
+  if (typeof node === 'string' && isNodeName(node)) return { nodes: [node], list: false };
+  if (!Array.isArray(node) || node.length === 0 || !node.every(isNodeName)) return undefined;
+  return { nodes: [...new Set(node as string[])], list: true };
+};
+
+const isNodeName = (n: unknown): n is string =>
+  typeof n === 'string' && /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(n);
+
+/**
+ * The one error of a `node` that names no node: which node's variables apply is unknown, so
+ * the rest of the file is not checked (its references would read as errors of their own).
+ */
+const badNode = (file: string, value: unknown, at: LoadedFile['at']): SpecError | undefined => {
+  const node = (value as { node?: unknown } | null)?.node;
+  if (node === undefined) return undefined;
+  const shown = JSON.stringify(node);
+  return {
+    file,
+    ...at(['node']),
+    path: 'node',
+    message: `${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}: node must be a node name (a lower-case DNS label) or a list of them`,
+    ...(shown.includes('${') && { hint: 'variables are not substituted in name and node' }),
+  };
+};
+
+const keyOf = (e: SpecError): string => `${e.file}:${e.line}:${e.column} ${e.path} ${e.message}`;
 
 /** Size and nesting limits of one file, before its text reaches the parser. */
 const limitsOf = (path: string, text: string): SpecError | undefined =>
   fileTooLarge(path, Buffer.byteLength(text)) ?? tooDeep(path, text);
 
-function check(files: readonly SourceFile[], unreadable: readonly SpecError[]): Checked {
+function check(
+  files: readonly SourceFile[],
+  unreadable: readonly SpecError[],
+  extras: RevisionExtras,
+  view: VarsView | undefined,
+): Checked {
   const errors: SpecError[] = [...unreadable];
   const loaded: LoadedFile[] = [];
+  const unchecked: UncheckedFile[] = [];
   const known = new Set(unreadable.map((e) => nameOf(e.file)));
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : 1));
   let total = 0;
-  for (const { path, text } of sorted) {
+  for (const { path, text } of [...sorted, ...(extras.nodes ?? [])]) {
     total += Buffer.byteLength(text);
     // A revision over the limit is not parsed at all: its size alone rejects it.
-    if (total > REVISION_LIMIT_BYTES) return { errors: [...errors, revisionTooLarge(path, total)], loaded };
+    if (total > REVISION_LIMIT_BYTES)
+      return { errors: [...errors, revisionTooLarge(path, total)], loaded, unchecked };
   }
+  const repo = parseNodeFiles(extras.nodes ?? []);
+  errors.push(...repo.errors);
   for (const { path, text } of sorted) {
     known.add(nameOf(path));
     const limited = limitsOf(path, text);
@@ -103,21 +158,80 @@ function check(files: readonly SourceFile[], unreadable: readonly SpecError[]): 
       continue;
     }
     const at = locator(text);
-    const valid = validateServiceFile(path, parsed.value, at);
-    if (!valid.ok) {
-      errors.push(...valid.errors);
+    const targets = nodesOf(parsed.value);
+    const noNode = targets ? undefined : badNode(path, parsed.value, at);
+    if (noNode) {
+      errors.push(noNode);
       continue;
     }
-    const f = { file: path, service: valid.value, at };
-    known.add(f.service.name);
-    loaded.push(f);
-    errors.push(...checkService(f));
+    // A file that names no node is checked as written: the schema says what is wrong with `node`.
+    const copies = targets?.nodes.map((node) => ({ node, list: targets.list })) ?? [undefined];
+    const seen = new Set<string>();
+    const report = (e: SpecError): void => {
+      const key = keyOf(e);
+      if (!seen.has(key)) errors.push(e);
+      seen.add(key);
+    };
+    for (const copy of copies) {
+      let value: unknown = parsed.value;
+      let used: LoadedFile['vars'];
+      if (copy) {
+        const sub = substitute(parsed.value, {
+          node: copy.node,
+          values: nodeVars(copy.node, repo.vars, view),
+        });
+        for (const e of sub.errors)
+          report({
+            file: path,
+            ...at(e.path),
+            path: formatPath(e.path),
+            message: e.message,
+            ...(e.hint !== undefined && { hint: e.hint }),
+          });
+        if (sub.unknown.length > 0 && view?.node === copy.node)
+          for (const u of sub.unknown) report(undefinedVar(path, at(u.path), u, copy.node));
+        else if (sub.unknown.length > 0) {
+          const name = (parsed.value as { name?: unknown }).name;
+          unchecked.push({
+            file: path,
+            node: copy.node,
+            service: typeof name === 'string' ? name : nameOf(path),
+            vars: sub.unknown.map((u) => ({
+              name: `var.${u.name}`,
+              ...at(u.path),
+              path: formatPath(u.path),
+            })),
+          });
+        }
+        if (sub.errors.length > 0 || sub.unknown.length > 0) continue;
+        value = copy.list ? { ...(sub.value as object), node: copy.node } : sub.value;
+        used = sub.used;
+      }
+      const valid = validateServiceFile(path, value, at);
+      if (!valid.ok) {
+        valid.errors.forEach(report);
+        continue;
+      }
+      const f: LoadedFile = {
+        file: path,
+        service: valid.value as LoadedFile['service'],
+        at,
+        ...(used && { vars: used }),
+      };
+      known.add(f.service.name);
+      loaded.push(f);
+      checkService(f).forEach(report);
+    }
   }
   errors.push(...checkRevision(loaded, known));
-  return { errors, loaded };
+  return { errors, loaded, unchecked };
 }
 
-const result = ({ errors, loaded }: Checked, commit: string | undefined): LoadResult =>
+const result = ({ errors, loaded, unchecked }: Checked, commit: string | undefined): LoadResult =>
   errors.length > 0
     ? { ok: false, errors: errors.sort(byPosition) }
-    : { ok: true, revision: normaliseRevision(loaded, commit) };
+    : {
+        ok: true,
+        revision: normaliseRevision(loaded, commit),
+        ...(unchecked.length > 0 && { unchecked }),
+      };

@@ -15,7 +15,8 @@ import type {
   ServiceSpec,
   VolumeMount,
 } from '../domain/spec.js';
-import type { Component, Health, Route as RouteFile, ServiceFile } from '../generated/service.js';
+import type { Component, Health, Route as RouteFile } from '../generated/service.js';
+import type { LoadedFile, NodeService } from './types.js';
 
 /** Memory (MiB) and vCPUs a unikernel gets when its file does not say. */
 export const UNIKERNEL_DEFAULTS = { memory: 128, cpus: 1 } as const;
@@ -88,8 +89,34 @@ export function normaliseHealth(h: Health): HealthSpec {
   };
 }
 
-/** One component with defaults filled and every list in canonical order. */
-export function normaliseComponent(service: string, c: Component): ComponentSpec {
+/** The spec's name of a service file's component field. */
+const specField = (field: string): string => (field === 'depends_on' ? 'dependsOn' : field);
+
+/** Field -> reference -> value, as a plain record in canonical order (ComponentSpec.vars). */
+const varsRecord = (
+  used: ReadonlyMap<string, ReadonlyMap<string, string>> | undefined,
+): ComponentSpec['vars'] => {
+  if (!used || used.size === 0) return undefined;
+  const record: Record<string, Record<string, string>> = {};
+  for (const field of [...used.keys()].sort(byString)) {
+    const refs = used.get(field)!;
+    record[specField(field)] = Object.fromEntries(
+      [...refs.keys()].sort(byString).map((r) => [r, refs.get(r)!]),
+    );
+  }
+  return record;
+};
+
+/**
+ * One component with defaults filled and every list in canonical order. `used`: the
+ * variables its fields were resolved with (kept for plans, never hashed).
+ */
+export function normaliseComponent(
+  service: string,
+  c: Component,
+  used?: ReadonlyMap<string, ReadonlyMap<string, string>>,
+): ComponentSpec {
+  const vars = varsRecord(used);
   const kind = c.kind ?? 'container';
   const unikernel = kind === 'unikernel';
   return {
@@ -111,11 +138,12 @@ export function normaliseComponent(service: string, c: Component): ComponentSpec
       cpus: c.cpus ?? UNIKERNEL_DEFAULTS.cpus,
     }),
     ...(c.health !== undefined && { health: normaliseHealth(c.health) }),
+    ...(vars !== undefined && { vars }),
   };
 }
 
-/** One service file, defining `file` (its path in the repository). */
-export function normaliseService(s: ServiceFile, file: string): ServiceSpec {
+/** One service file for one node, defining `file` (its path in the repository). */
+export function normaliseService(s: NodeService, file: string, vars?: LoadedFile['vars']): ServiceSpec {
   return {
     name: s.name,
     node: s.node,
@@ -123,7 +151,7 @@ export function normaliseService(s: ServiceFile, file: string): ServiceSpec {
     dependsOn: [...(s.depends_on ?? [])].sort(byString),
     ...(s.rollback === false && { rollback: false as const }),
     components: s.components
-      .map((c) => normaliseComponent(s.name, c))
+      .map((c, i) => normaliseComponent(s.name, c, vars?.get(i)))
       .sort((a, b) => byString(a.name, b.name)),
     file,
   };
@@ -131,11 +159,11 @@ export function normaliseService(s: ServiceFile, file: string): ServiceSpec {
 
 /** A whole revision: services sorted by name, commit present only when known. */
 export function normaliseRevision(
-  files: readonly { file: string; service: ServiceFile }[],
+  files: readonly { file: string; service: NodeService; vars?: LoadedFile['vars'] }[],
   commit?: string,
 ): Revision {
   const services = files
-    .map((f) => normaliseService(f.service, f.file))
-    .sort((a, b) => byString(a.name, b.name));
+    .map((f) => normaliseService(f.service, f.file, f.vars))
+    .sort((a, b) => byString(a.name, b.name) || byString(a.node, b.node));
   return commit === undefined ? { services } : { commit, services };
 }

@@ -29,18 +29,25 @@ export const dirSource = (
 };
 
 /**
- * Names, sizes and mtimes of the TOML files: changes whenever an edit could change the
+ * Names, sizes and mtimes of the TOML files (services and nodes/): changes whenever an edit could change the
  * revision. Synchronous on purpose: a few hundred stat calls take well under a millisecond
  * this way, where the thread pool round trips of the async ones cost several.
  */
 const signatureOf = (dir: string): string => {
   const services = join(dir, 'services');
   const base = isDirectory(services) ? services : dir;
+  const nodes = join(dir, 'nodes');
+  return `${filesOf(base, true)}\n--\n${isDirectory(nodes) ? filesOf(nodes, false) : ''}`;
+};
+
+/** `name:size:mtime` of each TOML file of `base`; `required`: an unreadable directory is SOURCE_UNAVAILABLE. */
+const filesOf = (base: string, required: boolean): string => {
   let names: string[];
   try {
     names = readdirSync(base);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    if (!required) return `unreadable ${code}`;
     throw new McpError('SOURCE_UNAVAILABLE', `cannot read ${base}: ${code}`, { dir: base });
   }
   const tomls = names.filter((n) => n.endsWith('.toml')).sort();
