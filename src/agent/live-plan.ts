@@ -15,7 +15,7 @@ import { formatSpecError, type SourceFile } from '../domain/spec-error.js';
 import type { RevisionLoader } from '../ports/revision-loader.js';
 import { observeAll, type PassDeps } from './reconcile.js';
 
-/** The body of `POST /v1/plan`: a revision's service files, `services/<name>.toml`, and its commit id. */
+/** The body of `POST /v1/plan`: a revision's files, `services/<name>.toml` and `nodes/<node>.toml`, and its commit id. */
 export interface PlanRequest {
   commit?: string;
   files: SourceFile[];
@@ -48,9 +48,14 @@ export const parsePlanRequest = (body: Buffer): PlanRequest => {
   const files = Array.isArray(req?.files) ? req.files : undefined;
   if (!files?.every((f) => typeof f?.path === 'string' && typeof f?.text === 'string'))
     throw new McpError('USAGE', 'files must be a list of {path, text}');
-  const odd = files.find((f) => !/^services\/[A-Za-z0-9._-]+\.toml$/.test(f.path) || f.path.includes('..'));
+  const odd = files.find(
+    (f) => !/^(services|nodes)\/[A-Za-z0-9._-]+\.toml$/.test(f.path) || f.path.includes('..'),
+  );
   if (odd)
-    throw new McpError('USAGE', `file paths must be services/<name>.toml, not ${JSON.stringify(odd.path)}`);
+    throw new McpError(
+      'USAGE',
+      `file paths must be services/<name>.toml or nodes/<node>.toml, not ${JSON.stringify(odd.path)}`,
+    );
   if (req?.commit !== undefined && typeof req.commit !== 'string')
     throw new McpError('USAGE', 'commit must be a string');
   return { files, ...(req?.commit !== undefined && { commit: req.commit }) };
@@ -64,6 +69,7 @@ export const planPosted = async (deps: PlanDeps, loader: RevisionLoader, req: Pl
   const dir = await mkdtemp(join(tmpdir(), 'mcp-plan-'));
   try {
     await mkdir(join(dir, 'services'), { mode: 0o700 });
+    await mkdir(join(dir, 'nodes'), { mode: 0o700 });
     for (const f of req.files) await writeFile(join(dir, f.path), f.text, { mode: 0o600 });
     const loaded = await loader.fromDir(dir);
     if (!loaded.ok)

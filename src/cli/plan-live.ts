@@ -32,7 +32,9 @@ export const runLivePlan = async (
   const ref = values.head as string;
   const local = await loadRevisionFromGit(repo, ref, values.path as string);
   const { readFilesAtRef } = await import('../adapters/git/read-tree.js');
+  const { readNodeFilesAtRef } = await import('../adapters/git/read-nodes.js');
   const { commit, files } = await readFilesAtRef(repo, ref, values.path as string);
+  const nodeFiles = (await readNodeFilesAtRef(repo, commit, values.path as string)).files;
   const head: RevisionRef = { ref, commit };
   const base: RevisionRef = { ref: 'live' };
   if (!local.ok) {
@@ -44,11 +46,13 @@ export const runLivePlan = async (
       );
     return EXIT.invalid;
   }
-  // valid, so every file is UTF-8 text; the agent reads them as services/<name>.toml
-  const posted = files.map((f) => ({
-    path: `services/${f.path.slice(f.path.lastIndexOf('/') + 1)}`,
+  // valid, so every file is UTF-8 text; the agent reads them as services/<name>.toml and nodes/<node>.toml
+  const as = (dir: string) => (f: { path: string; bytes: Uint8Array }) => ({
+    path: `${dir}/${f.path.slice(f.path.lastIndexOf('/') + 1)}`,
     text: Buffer.from(f.bytes).toString('utf8'),
-  }));
+  });
+  // with the node files, so each agent resolves the variables as it would the commit itself
+  const posted = [...files.map(as('services')), ...nodeFiles.map(as('nodes'))];
   const nodes = selectNodes(config, typeof values.node === 'string' ? [values.node] : []);
   const body = new TextEncoder().encode(JSON.stringify({ commit, files: posted }));
   const answers = await askNodes<{ plan: Plan }>(nodes, '/v1/plan', {
