@@ -6,11 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { run as runPlan } from '../../src/cli/commands/plan.js';
+import { run as runRender } from '../../src/cli/commands/render.js';
 import { run as runValidate } from '../../src/cli/commands/validate.js';
 import type { CliContext } from '../../src/cli/context.js';
 
@@ -57,6 +58,14 @@ before(() => {
   // the secret's path moves out of the repository, into orion's agent config
   write('nodes/orion.toml', '[vars]\ntag = "v1"\nport = "8081"\n');
   commit('head');
+  git('checkout', '-q', '-b', 'wider');
+  write('nodes/vade.toml', '[vars]\ntag = "v1"\n');
+  write(
+    'services/web.toml',
+    readFileSync(join(repo, 'services/web.toml'), 'utf8').replace('"orion"]', '"orion", "vade"]'),
+  );
+  commit('wider-tag');
+  git('checkout', '-q', 'main');
 });
 after(() => (process.env.KEEP ? undefined : rmSync(repo, { recursive: true, force: true })));
 
@@ -107,6 +116,23 @@ describe('mcp plan with per-node variables', () => {
       report.unchecked.map((u: { node: string; service: string }) => [u.node, u.service]),
       [['orion', 'db']],
     );
+  });
+});
+
+describe('a service file for one more node', () => {
+  it('plans a create there as an addition, not a move', async () => {
+    const { code, out } = await cli(runPlan, '--base', 'head', '--head', 'wider-tag', '--no-policy');
+    assert.equal(code, 2);
+    assert.match(out, /^vade: 1 created$/m);
+    assert.match(out, /^ {4}\+ create {3}web-main {2}added to this node \(also on orion, rift\)$/m);
+  });
+
+  it('mcp render asks which node’s copy, and renders it with that node’s values', async () => {
+    await assert.rejects(cli(runRender, 'web'), /web runs on several nodes: give --node/);
+    const { code, out } = await cli(runRender, 'web', '--node', 'orion');
+    assert.equal(code, 0);
+    assert.match(out, /-p 127\.0\.0\.1:8081:80 /);
+    assert.match(out, /mcr\.example:8443\/web:v1/);
   });
 });
 

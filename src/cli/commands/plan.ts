@@ -158,6 +158,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     explainCreates(
       plan({ node: n, revision: to.commit, services: to.services, ...simulateConverged(from, n) }),
       from,
+      to,
     ),
   );
   const report = planReport(baseRef, headRef, plans);
