@@ -9,13 +9,12 @@ import { checkRevision } from './check-revision.js';
 import { checkService } from './check-service.js';
 import { fileTooLarge, REVISION_LIMIT_BYTES, revisionTooLarge, tooDeep } from './limits.js';
 import { locator } from './locate.js';
-import { nodeVars, parseNodeFiles, type VarsView } from './node-vars.js';
+import { nodeCopies } from './node-copies.js';
+import { parseNodeFiles, type VarsView } from './node-vars.js';
 import { normaliseRevision } from './normalise.js';
 import { parseTomlShared } from './parse.js';
-import { formatPath } from './paths.js';
 import { validateServiceFile } from './schema.js';
 import type { LoadedFile, SourceFile, SpecError, UncheckedFile } from './types.js';
-import { substitute, undefinedVar } from './vars.js';
 
 export type { LoadResult } from '../domain/spec-error.js';
 export type { SourceFile, SpecError } from './types.js';
@@ -91,33 +90,9 @@ interface Checked {
   unchecked: UncheckedFile[];
 }
 
-/** The nodes a parsed file names (`node = "a"` or `node = ["a", "b"]`); undefined for anything else. */
-const nodesOf = (value: unknown): { nodes: string[]; list: boolean } | undefined => {
-  const node = (value as { node?: unknown } | null)?.node;
-  if (typeof node === 'string' && isNodeName(node)) return { nodes: [node], list: false };
-  if (!Array.isArray(node) || node.length === 0 || !node.every(isNodeName)) return undefined;
-  return { nodes: [...new Set(node as string[])], list: true };
-};
-
-const isNodeName = (n: unknown): n is string =>
-  typeof n === 'string' && /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(n);
-
-/**
- * The one error of a `node` that names no node: which node's variables apply is unknown, so
- * the rest of the file is not checked (its references would read as errors of their own).
- */
-const badNode = (file: string, value: unknown, at: LoadedFile['at']): SpecError | undefined => {
-  const node = (value as { node?: unknown } | null)?.node;
-  if (node === undefined) return undefined;
-  const shown = JSON.stringify(node);
-  return {
-    file,
-    ...at(['node']),
-    path: 'node',
-    message: `${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}: node must be a node name (a lower-case DNS label) or a list of them`,
-    ...(shown.includes('${') && { hint: 'variables are not substituted in name and node' }),
-  };
-};
+/** True when `path` is one of `fields` or inside one. */
+const under = (path: string, fields: readonly string[]): boolean =>
+  fields.some((f) => path === f || path.startsWith(`${f}.`) || path.startsWith(`${f}[`));
 
 const keyOf = (e: SpecError): string => `${e.file}:${e.line}:${e.column} ${e.path} ${e.message}`;
 
@@ -158,69 +133,33 @@ function check(
       continue;
     }
     const at = locator(text);
-    const targets = nodesOf(parsed.value);
-    const noNode = targets ? undefined : badNode(path, parsed.value, at);
-    if (noNode) {
-      errors.push(noNode);
-      continue;
-    }
-    // A file that names no node is checked as written: the schema says what is wrong with `node`.
-    const copies = targets?.nodes.map((node) => ({ node, list: targets.list })) ?? [undefined];
+    const resolved = nodeCopies(path, parsed.value, at, repo.vars, view);
+    unchecked.push(...resolved.unchecked);
     const seen = new Set<string>();
     const report = (e: SpecError): void => {
       const key = keyOf(e);
       if (!seen.has(key)) errors.push(e);
       seen.add(key);
     };
-    for (const copy of copies) {
-      let value: unknown = parsed.value;
-      let used: LoadedFile['vars'];
-      if (copy) {
-        const sub = substitute(parsed.value, {
-          node: copy.node,
-          values: nodeVars(copy.node, repo.vars, view),
-        });
-        for (const e of sub.errors)
-          report({
-            file: path,
-            ...at(e.path),
-            path: formatPath(e.path),
-            message: e.message,
-            ...(e.hint !== undefined && { hint: e.hint }),
-          });
-        if (sub.unknown.length > 0 && view?.node === copy.node)
-          for (const u of sub.unknown) report(undefinedVar(path, at(u.path), u, copy.node));
-        else if (sub.unknown.length > 0) {
-          const name = (parsed.value as { name?: unknown }).name;
-          unchecked.push({
-            file: path,
-            node: copy.node,
-            service: typeof name === 'string' ? name : nameOf(path),
-            vars: sub.unknown.map((u) => ({
-              name: `var.${u.name}`,
-              ...at(u.path),
-              path: formatPath(u.path),
-            })),
-          });
-        }
-        if (sub.errors.length > 0 || sub.unknown.length > 0) continue;
-        value = copy.list ? { ...(sub.value as object), node: copy.node } : sub.value;
-        used = sub.used;
-      }
+    resolved.errors.forEach(report);
+    for (const { value, used, broken } of resolved.copies) {
       const valid = validateServiceFile(path, value, at);
       if (!valid.ok) {
-        valid.errors.forEach(report);
+        valid.errors.filter((e) => !under(e.path, broken)).forEach(report);
         continue;
       }
       const f: LoadedFile = {
         file: path,
         service: valid.value as LoadedFile['service'],
         at,
-        ...(used && { vars: used }),
+        ...(used && used.size > 0 && { vars: used }),
       };
       known.add(f.service.name);
-      loaded.push(f);
-      checkService(f).forEach(report);
+      checkService(f)
+        .filter((e) => !under(e.path, broken))
+        .forEach(report);
+      // a copy with holes where its references failed takes no part in the checks across files
+      if (broken.length === 0) loaded.push(f);
     }
   }
   errors.push(...checkRevision(loaded, known));
