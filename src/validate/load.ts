@@ -133,7 +133,7 @@ function check(
       continue;
     }
     const at = locator(text);
-    const resolved = nodeCopies(path, parsed.value, at, repo.vars, view);
+    const resolved = nodeCopies(path, parsed.value, at, repo.vars, view, !text.includes('${'));
     unchecked.push(...resolved.unchecked);
     const seen = new Set<string>();
     const report = (e: SpecError): void => {

@@ -51,16 +51,21 @@ const badNode = (file: string, node: unknown, at: LoadedFile['at']): SpecError =
   };
 };
 
-/** The copies of `value` (parsed from `file`), resolved with `repo` and, for its own node, `view`. */
+/**
+ * The copies of `value` (parsed from `file`), resolved with `repo` and, for its own node,
+ * `view`. `plain`: the text holds no `${` at all, so a file for one node is the value itself.
+ */
 export function nodeCopies(
   file: string,
   value: unknown,
   at: LoadedFile['at'],
   repo: RepoVars,
   view: VarsView | undefined,
+  plain = false,
 ): Copies {
   const out: Copies = { copies: [], errors: [], unchecked: [] };
   const targets = nodesOf(value);
+  if (plain && targets && !targets.list) return { ...out, copies: [{ value, broken: [] }] };
   const node = (value as { node?: unknown } | null)?.node;
   if (!targets) {
     // Without `node` at all the schema says so; the file is checked as written.
