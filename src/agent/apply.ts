@@ -18,12 +18,13 @@ import { type ActionResult, type ChangeSet, countOutcomes, doneOutcome } from '.
 import type { Action, Plan } from '../domain/plan-types.js';
 import type { ComponentSpec } from '../domain/spec.js';
 import type { Logger } from '../log.js';
-import type { InstanceRuntime } from '../ports/instance-runtime.js';
+import type { InstanceRuntime, SecretDelivery } from '../ports/instance-runtime.js';
 import type { PortProbe } from '../ports/port-probe.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { GateDecision } from './health/index.js';
 import { forEachLimited, type RetryPolicy, withRetry } from './retry.js';
 import { RoutePorts } from './route-ports.js';
+import type { SecretKeeper } from './secrets/index.js';
 
 export interface ApplyDeps {
   /** One runtime per kind; a kind without one is skipped with a reason. */
@@ -45,6 +46,11 @@ export interface ApplyDeps {
    * violation, as one line; none: allowed.
    */
   admitCreate?: (spec: ComponentSpec) => Promise<string[]>;
+  /**
+   * Decrypts a component's secrets for its create (and writes its file secrets again before a
+   * start), and removes the files of an instance that goes; without it nothing has secrets.
+   */
+  secrets?: SecretKeeper;
 }
 
 export interface ApplyOptions {
@@ -240,14 +246,17 @@ class Steps {
           throw new McpError('POLICY_VIOLATION', `not created: ${refused.join('; ')}`, {
             violations: refused,
           });
+        const secrets = await this.deps.secrets?.deliver(spec, action.hash!);
         if (action.id) {
           this.phase(name, 'removing');
           await call(() => runtime.remove(action.id!));
         }
-        return this.createAndStart(action, spec, runtime, true);
+        return this.createAndStart(action, spec, runtime, true, secrets);
       }
       case 'start':
         this.phase(name, 'starting');
+        // Its file secrets again, should the tmpfs have lost them (a reboot).
+        if (action.spec && action.hash) await this.deps.secrets?.deliver(action.spec, action.hash);
         return call(() => runtime.start(action.id!));
       case 'stop':
         this.phase(name, 'stopping');
@@ -256,6 +265,7 @@ class Steps {
         this.phase(name, 'removing');
         await call(() => runtime.remove(action.id!));
         this.forget(action.name);
+        await this.deps.secrets?.prune(action.name);
         return;
     }
   }
@@ -269,6 +279,7 @@ class Steps {
     spec: ComponentSpec,
     runtime: InstanceRuntime,
     mayMove: boolean,
+    secrets?: SecretDelivery,
   ): Promise<void> {
     const call = <T>(op: () => Promise<T>) => withRetry(op, this.opts.retry);
     const routePorts = await this.ports.free(action.name, spec);
@@ -280,6 +291,7 @@ class Steps {
         revision: action.revision ?? this.pass.revision,
         routePorts,
         node: this.pass.node,
+        ...(secrets && { secrets }),
       }),
     );
     this.confirm(inventoryEntry(spec, action.hash!));
@@ -297,7 +309,7 @@ class Steps {
       this.phase(action.name, 'removing');
       await call(() => runtime.remove(id));
       this.ports.move(action.name, spec, [route], routePorts);
-      await this.createAndStart(action, spec, runtime, false);
+      await this.createAndStart(action, spec, runtime, false, secrets);
     }
   }
 

@@ -29,6 +29,7 @@ import {
   rolledBackServices,
 } from './health/index.js';
 import type { OverrideGrant, OverrideLatch } from './override.js';
+import type { Refusal, SecretKeeper } from './secrets/index.js';
 
 export interface PassDeps extends ApplyDeps {
   node: string;
@@ -96,12 +97,13 @@ const pass = async (deps: PassDeps, opts: ApplyOptions, adopt: ReadonlySet<strin
 const applyTarget = async (
   deps: PassDeps,
   opts: ApplyOptions,
-  newest: Revision,
+  fetched: Revision,
   started: number,
   errors: Problem[],
   adopt: ReadonlySet<string>,
 ): Promise<PassReport> => {
-  const commit = newest.commit ?? null;
+  const commit = fetched.commit ?? null;
+  const newest = await sealSecrets(deps, fetched, errors);
   const grant = deps.overrides?.take(commit);
   const override = opts.override || grant !== undefined;
   const board = deps.health;
@@ -160,6 +162,75 @@ const applyTarget = async (
     waiting,
   );
   return { ...report, changes, ...(requeue ? { requeue: true } : {}) };
+};
+
+/**
+ * `revision` with the secrets of this node's services sealed (their digests in the specs). A
+ * service whose secrets this node cannot read keeps its applied version (or stays absent):
+ * it is never started without its values, and what runs of it is not removed.
+ */
+export const sealForNode = async (
+  deps: Pick<PassDeps, 'node' | 'store' | 'secrets'>,
+  revision: Revision,
+): Promise<{ revision: Revision; refused: Refusal[] }> => {
+  const keeper = deps.secrets;
+  const known = keeper && sealedRevisions.get(keeper)?.get(revision);
+  if (known) return { revision: known, refused: [] };
+  const mine = revision.services.filter((s) => s.node === deps.node && s.secrets);
+  if (mine.length === 0) return { revision, refused: [] };
+  const { services, refused } = keeper
+    ? await keeper.seal(mine)
+    : {
+        services: [],
+        refused: mine.map((s) => ({
+          service: s.name,
+          file: s.file,
+          reason: 'this agent has no [secrets] section',
+        })),
+      };
+  const applied = deps.store.applied()?.services ?? [];
+  const kept = applied.filter((s) => refused.some((r) => r.service === s.name));
+  const keptSealed = keeper && kept.length ? (await keeper.seal(kept)).services : [];
+  // The sealed version of a service wins over its kept one as recorded.
+  const replace = new Map([...kept, ...keptSealed, ...services].map((s) => [s.name, s] as const));
+  const sealed = {
+    ...revision,
+    services: revision.services
+      .filter((s) => !refused.some((r) => r.service === s.name) || replace.has(s.name))
+      .map((s) => (s.node === deps.node ? (replace.get(s.name) ?? s) : s)),
+  };
+  // A pass over the same revision (the sources return the same object) seals nothing again.
+  if (keeper && refused.length === 0) {
+    const memo = sealedRevisions.get(keeper) ?? new WeakMap();
+    memo.set(revision, sealed);
+    sealedRevisions.set(keeper, memo);
+  }
+  return { revision: sealed, refused };
+};
+
+/** Per keeper, each fetched revision whose secrets all sealed, and its sealed form. */
+const sealedRevisions = new WeakMap<SecretKeeper, WeakMap<Revision, Revision>>();
+
+const sealSecrets = async (deps: PassDeps, revision: Revision, errors: Problem[]): Promise<Revision> => {
+  const sealed = await sealForNode(deps, revision);
+  for (const r of sealed.refused) refuseSecret(deps, r, revision.commit ?? null, errors);
+  return sealed.revision;
+};
+
+/** A problem of the pass, and once per commit and reason a `rejected` event naming the file. */
+const refuseSecret = (deps: PassDeps, r: Refusal, commit: string | null, errors: Problem[]): void => {
+  const message = `${r.file}: ${r.reason}; ${r.service} keeps what runs`;
+  errors.push({ code: 'SECRET_UNAVAILABLE', message, name: r.service });
+  const key = `${commit} ${message}`;
+  if (deps.lastOutcome?.get(`secret ${r.service}`) === key) return;
+  deps.lastOutcome?.set(`secret ${r.service}`, key);
+  deps.store.addEvent({
+    at: new Date().toISOString(),
+    kind: 'rejected',
+    name: r.service,
+    message: `secret refused: ${message}`,
+    data: { commit, service: r.service, file: r.file, reason: r.reason },
+  });
 };
 
 /** What a pass applies: the revision, the view it was planned on, the plan, and the removals held. */

@@ -24,6 +24,7 @@ import { OverrideLatch } from './override.js';
 import { recheckComponent, recheckRevision } from './recheck.js';
 import type { PassDeps } from './reconcile.js';
 import { workerLoader } from './revision-loader.js';
+import { coreDumpWarning, openSecrets } from './secrets/index.js';
 import { prepareStateDir } from './state-dir.js';
 
 export interface Agent {
@@ -45,6 +46,9 @@ export const wireAgent = async (
   log: Logger = createLogger(config.log.level, 'agent', config.log.format),
 ): Promise<Agent> => {
   const verifier = await verifierFor(config);
+  const secrets = await openSecrets(config.secrets);
+  const core = config.secrets?.identity_file ? await coreDumpWarning() : undefined;
+  if (core) log.warn(core);
   await prepareStateDir(config.state_dir);
   const unlock = await lockStateDir(config.state_dir);
   const store = await openRegistry(join(config.state_dir, 'registry.db'), (origin) => {
@@ -105,6 +109,7 @@ export const wireAgent = async (
       progress: activity.set,
       recheck: (revision) => recheckRevision(admit, revision),
       admitCreate: (spec) => recheckComponent(admit, config.node, spec),
+      secrets,
     },
     options,
     activity,

@@ -11,7 +11,7 @@ export { EXIT, type ExitName, exitCodeOf } from '../domain/error-table.js';
 const meaning: Record<ExitName, string> = {
   ok: 'success; for `mcp plan`: no changes',
   invalid:
-    'the revision (or head of `mcp plan`, or the clone `mcp deploy` would commit) is invalid, or breaks the admission policy (the default one, or that of `--policy FILE`); all errors are printed',
+    'the revision (or head of `mcp plan`, or the clone `mcp deploy` would commit) is invalid, breaks the admission policy (the default one, or that of `--policy FILE`), is not signed as the node requires, or names a secret the node cannot read; all errors are printed',
   changes: '`mcp plan`: the revisions differ, the printed actions would be taken',
   refused:
     'refused: a name held by something MCP does not own, a mass removal without override, or `mcp sync --override` on a node that holds nothing',

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { loadRevisionFromGit } from '../adapters/git/load.js';
 import { McpError } from '../domain/errors.js';
 import type { Plan } from '../domain/plan-types.js';
+import { RECIPIENTS_FILE } from '../domain/secrets.js';
 import { formatSpecError } from '../domain/spec-error.js';
 import { renderInvalidMarkdown, renderPlanMarkdown } from '../render/plan-markdown.js';
 import { planReport, type RevisionRef } from '../render/plan-report.js';
@@ -31,9 +32,10 @@ export const runLivePlan = async (
   const repo = resolve(ctx.cwd, (values.repo as string | undefined) ?? config.services?.dir ?? '.');
   const ref = values.head as string;
   const local = await loadRevisionFromGit(repo, ref, values.path as string);
-  const { readFilesAtRef } = await import('../adapters/git/read-tree.js');
+  const { readFilesAtRef, readSecretsAtRef } = await import('../adapters/git/read-tree.js');
   const { readNodeFilesAtRef } = await import('../adapters/git/read-nodes.js');
   const { commit, files } = await readFilesAtRef(repo, ref, values.path as string);
+  const secrets = await readSecretsAtRef(repo, commit, values.path as string);
   const nodeFiles = (await readNodeFilesAtRef(repo, commit, values.path as string)).files;
   const head: RevisionRef = { ref, commit };
   const base: RevisionRef = { ref: 'live' };
@@ -51,8 +53,14 @@ export const runLivePlan = async (
     path: `${dir}/${f.path.slice(f.path.lastIndexOf('/') + 1)}`,
     text: Buffer.from(f.bytes).toString('utf8'),
   });
-  // with the node files, so each agent resolves the variables as it would the commit itself
-  const posted = [...files.map(as('services')), ...nodeFiles.map(as('nodes'))];
+  const posted = [
+    ...files.map(as('services')),
+    // with the node files, so each agent resolves the variables as it would the commit itself
+    ...nodeFiles.map(as('nodes')),
+    // The node decrypts them to compare values; they travel encrypted.
+    ...(secrets.recipients !== undefined ? [{ path: RECIPIENTS_FILE, text: secrets.recipients }] : []),
+    ...[...secrets.files].map(([path, bytes]) => ({ path, base64: Buffer.from(bytes).toString('base64') })),
+  ];
   const nodes = selectNodes(config, typeof values.node === 'string' ? [values.node] : []);
   const body = new TextEncoder().encode(JSON.stringify({ commit, files: posted }));
   const answers = await askNodes<{ plan: Plan }>(nodes, '/v1/plan', {

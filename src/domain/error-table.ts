@@ -41,6 +41,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorTraits>> = {
   INVALID_SPEC: { exit: 'invalid', http: 422, transient: false },
   POLICY_VIOLATION: { exit: 'invalid', http: 422, transient: false },
   UNVERIFIED: { exit: 'invalid', http: 422, transient: false },
+  SECRET_UNAVAILABLE: { exit: 'invalid', http: 422, transient: false },
   INVALID_CONFIG: { exit: 'config', http: 500, transient: false },
   USAGE: { exit: 'usage', http: 400, transient: false },
   NOT_FOUND: { exit: 'notFound', http: 404, transient: false },

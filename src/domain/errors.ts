@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'INVALID_SPEC' // a revision failed validation
   | 'POLICY_VIOLATION' // a revision asks for what the node's admission policy does not allow
   | 'UNVERIFIED' // a revision's commit is not signed by a key the node allows
+  | 'SECRET_UNAVAILABLE' // a secret this node cannot decrypt: its service keeps what runs
   | 'INVALID_CONFIG' // a config file failed validation
   | 'USAGE' // bad command-line arguments
   | 'NOT_FOUND' // instance, image, commit, file

@@ -4,6 +4,8 @@
  * defaults filled, lists in a stable order, ports and volumes parsed.
  */
 
+import type { SecretUse } from './secrets.js';
+
 export type ComponentKind = 'container' | 'unikernel';
 export type RestartPolicy = 'no' | 'always' | 'on-failure' | 'unless-stopped';
 export type Protocol = 'tcp' | 'udp';
@@ -60,6 +62,8 @@ export interface ComponentSpec {
   volumes: VolumeMount[];
   cmd: string[];
   env: string[];
+  /** Absent when the component names none (so older specs hash as they did). */
+  secrets?: SecretUse[];
   dependsOn: string[];
   routes: Route[];
   memory?: number;
@@ -82,6 +86,8 @@ export interface ServiceSpec {
   /** false: a new spec that never becomes healthy stays (degraded) instead of being rolled back. Absent: true. */
   rollback?: false;
   components: ComponentSpec[];
+  /** The ciphertexts (base64) of the secrets its components name, by name; absent when none. */
+  secrets?: Record<string, string>;
   /** Path of the defining file relative to the repository root, for messages. */
   file: string;
 }

@@ -64,6 +64,19 @@ export interface AgentConfig {
       require?: 'tip' | 'all';
     };
   };
+  /**
+   * Decrypting the services' secrets (secrets/<service>/<name>.age) on this node.
+   */
+  secrets?: {
+    /**
+     * This node's age identity (age-keygen -o FILE), mode 0600 or stricter, checked at start. Without it, a service that names a secret is refused and keeps its running version.
+     */
+    identity_file?: string;
+    /**
+     * Where file secrets are written for the containers that mount them: must be on a tmpfs (checked at start), so a plain text never reaches a disk.
+     */
+    runtime_dir?: string;
+  };
   podman?: {
     socket?: string;
     stop_timeout?: number;

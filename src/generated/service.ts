@@ -61,6 +61,10 @@ export interface Component {
   cmd?: string[];
   env?: EnvEntry[];
   /**
+   * Secrets the component receives, decrypted on the node (containers only).
+   */
+  secrets?: SecretUse[];
+  /**
    * Components of the same service that must be running first.
    */
   depends_on?: DnsLabel[];
@@ -74,6 +78,27 @@ export interface Component {
    */
   cpus?: number;
   health?: Health;
+}
+/**
+ * A secret the component receives: the file secrets/<service>/<name>.age beside services/ (age-encrypted to the node's recipients), decrypted on the node. Exactly one of env and file.
+ */
+export interface SecretUse {
+  /**
+   * The secret's name: secrets/<service>/<name>.age.
+   */
+  name: string;
+  /**
+   * Hand the value to the container as this environment variable. Like every variable it is in podman's record of the container (podman inspect, as root on the node); prefer file.
+   */
+  env?: string;
+  /**
+   * Hand the value to the container as this read-only file: a file on the agent's tmpfs (secrets.runtime_dir), bind-mounted; it never touches a disk.
+   */
+  file?: string;
+  /**
+   * With file: the file's permission bits, octal. The file belongs to the component's numeric user (uid[:gid]), else root.
+   */
+  mode?: string;
 }
 export interface Route {
   name: DnsLabel;

@@ -6,6 +6,14 @@
 import type { Observed, RunningConfig } from '../domain/observed.js';
 import type { ComponentSpec } from '../domain/spec.js';
 
+/** The secrets an instance receives, already decrypted by the agent: never logged, never recorded. */
+export interface SecretDelivery {
+  /** `NAME=value` entries added to the environment. */
+  env: string[];
+  /** Files on the agent's tmpfs, bind-mounted read-only at `target`. */
+  files: { source: string; target: string }[];
+}
+
 /** Everything needed to create one instance of a component. */
 export interface CreateRequest {
   spec: ComponentSpec;
@@ -17,6 +25,8 @@ export interface CreateRequest {
   routePorts: Record<string, number>;
   /** The node whose agent creates it: goes into the `mcp.node` label. */
   node?: string;
+  /** Its secrets' values, for the runtime to hand over and forget. */
+  secrets?: SecretDelivery;
 }
 
 /** A change the runtime noticed on its own (a container died, was removed by hand, ...). */

@@ -24,6 +24,12 @@ export const volumeText = (v: VolumeMount): string => `${v.source}:${v.target}${
 export const unikernelNote = (c: ComponentSpec, format: string): string =>
   `${instanceName(c)}: unikernel component (${c.image}) runs under mcp-agent with QEMU; ${format} cannot express it, skipped`;
 
+/** The note for a component's secrets: never in a rendering, whose reader cannot decrypt them anyway. */
+export const secretsNote = (c: ComponentSpec): string | undefined =>
+  c.secrets?.length
+    ? `${instanceName(c)}: secrets ${c.secrets.map((u) => `${u.name} (${u.env ? `env ${u.env}` : `file ${u.file}`})`).join(', ')} are not rendered; mcp-agent decrypts them on the node (by hand: age -d -i KEY secrets/${c.service}/NAME.age)`
+    : undefined;
+
 /** The note for an inactive service in a format that has no "defined but stopped". */
 export const inactiveNote = (s: ServiceSpec, format: string): string =>
   `${s.name} is inactive (kept stopped by mcp-agent); ${format} would start it`;

@@ -8,7 +8,7 @@ import { specHash } from '../domain/hash.js';
 import { managedLabels } from '../domain/instance.js';
 import type { ComponentSpec, ServiceSpec } from '../domain/spec.js';
 import { instanceName } from '../domain/spec.js';
-import { inactiveNote, portText, type Rendered, unikernelNote, volumeText } from './common.js';
+import { inactiveNote, portText, type Rendered, secretsNote, unikernelNote, volumeText } from './common.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
 /** Compose interpolates `$VAR` in every value; `$$` is a literal dollar. */
@@ -58,6 +58,11 @@ export function renderCompose(services: readonly ServiceSpec[]): Rendered {
       notes.push(unikernelNote(c, 'compose'));
       comments.push(`# ${unikernelNote(c, 'compose')}`);
       continue;
+    }
+    const secrets = secretsNote(c);
+    if (secrets) {
+      notes.push(secrets);
+      comments.push(`# ${secrets}`);
     }
     entries[name] = composeService(
       c,

@@ -7,7 +7,7 @@ import { dependencyOrder } from '../domain/graph.js';
 import { LABEL } from '../domain/observed.js';
 import type { ComponentSpec, RestartPolicy, ServiceSpec } from '../domain/spec.js';
 import { instanceName } from '../domain/spec.js';
-import { inactiveNote, type Rendered, unikernelNote } from './common.js';
+import { inactiveNote, type Rendered, secretsNote, unikernelNote } from './common.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
 const POD_RESTART: Record<RestartPolicy, string> = {
@@ -80,6 +80,8 @@ function container(
 /** The Pod of one service; unikernel components are left out with a note. */
 export function kubePod(s: ServiceSpec, notes: string[]): Record<string, YamlValue> {
   const components = dependencyOrder([s]).filter((c) => {
+    const secrets = secretsNote(c);
+    if (secrets) notes.push(secrets);
     if (c.kind === 'container') return true;
     notes.push(unikernelNote(c, 'kube'));
     return false;

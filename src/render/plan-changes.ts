@@ -55,6 +55,9 @@ export const becauseText = (c: FieldChange): string =>
 /** The plain one-line form: `image: a -> b` or `env: +A=1, -A=2`, with the variables that caused it. */
 export function changeText(c: FieldChange): string {
   const p = changeParts(c);
-  if (p.kind === 'value') return `${p.field}: ${p.from} -> ${p.to}${becauseText(c)}`;
+  if (p.kind === 'value')
+    return p.from === p.to
+      ? `${p.field} changed${becauseText(c)}`
+      : `${p.field}: ${p.from} -> ${p.to}${becauseText(c)}`;
   return `${p.field}: ${[...p.added.map((x) => `+${x}`), ...p.removed.map((x) => `-${x}`)].join(', ')}${becauseText(c)}`;
 }

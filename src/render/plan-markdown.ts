@@ -32,7 +32,10 @@ const because = (c: FieldChange): string =>
 
 function changeLine(c: FieldChange): string {
   const p = changeParts(c);
-  if (p.kind === 'value') return `  - ${p.field}: ${code(p.from)} → ${code(p.to)}${because(c)}`;
+  if (p.kind === 'value')
+    return p.from === p.to
+      ? `  - ${p.field} changed${because(c)}`
+      : `  - ${p.field}: ${code(p.from)} → ${code(p.to)}${because(c)}`;
   const items = [...p.added.map((x) => `+${code(x)}`), ...p.removed.map((x) => `−${code(x)}`)];
   return `  - ${p.field}: ${items.join(', ')}${because(c)}`;
 }

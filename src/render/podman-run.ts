@@ -8,7 +8,7 @@ import { specHash } from '../domain/hash.js';
 import { managedLabels } from '../domain/instance.js';
 import type { ComponentSpec, ServiceSpec } from '../domain/spec.js';
 import { instanceName } from '../domain/spec.js';
-import { portText, type Rendered, unikernelNote, volumeText } from './common.js';
+import { portText, type Rendered, secretsNote, unikernelNote, volumeText } from './common.js';
 import { shellQuote } from './shell.js';
 
 /** The argument vector of `podman run` (or `podman create` when the service is inactive). */
@@ -80,9 +80,12 @@ export function renderPodmanRun(services: readonly ServiceSpec[]): Rendered {
       continue;
     }
     const isActive = active.get(c.service) !== false;
+    const secrets = secretsNote(c);
+    if (secrets) notes.push(secrets);
     const comments = [
       ...(isActive ? [] : [`# ${c.service} is inactive: created, not started`]),
       ...routeComments(c),
+      ...(secrets ? [`# ${secrets}`] : []),
     ];
     blocks.push([...comments, formatCommand(podmanRunArgs(c, isActive, nodeOf.get(c.service)))].join('\n'));
   }

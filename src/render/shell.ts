@@ -1,7 +1,3 @@
 /** POSIX shell quoting for the commands `mcp render` prints, so they paste into sh/bash as-is. */
 
-const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** One word for sh: unchanged when safe, else single-quoted with embedded quotes escaped. */
-export const shellQuote = (word: string): string =>
-  SAFE.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+export { shellQuote } from '../domain/shell-quote.js';

@@ -92,6 +92,9 @@ export const parseAgentConfig = (file: string, text: string): ResolvedAgentConfi
   const verify = config.source.verify;
   if (verify?.allowed_signers) verify.allowed_signers = resolve(base, verify.allowed_signers);
   if (verify?.keyring) verify.keyring = resolve(base, verify.keyring);
+  if (config.secrets?.identity_file)
+    config.secrets.identity_file = resolve(base, config.secrets.identity_file);
+  if (config.secrets?.runtime_dir) config.secrets.runtime_dir = resolve(base, config.secrets.runtime_dir);
   config.api.files_root = resolve(base, config.api.files_root);
   for (const n of config.notify ?? [])
     for (const key of ['secret_file', 'access_token_file', 'token_file'] as const) {

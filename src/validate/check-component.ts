@@ -146,6 +146,15 @@ export function checkComponent(f: LoadedFile, i: number): SpecError[] {
         ),
       );
     }
+    if (c.secrets !== undefined)
+      errors.push(
+        problem(
+          f,
+          [...base, 'secrets'],
+          "'secrets' does not apply to unikernel components",
+          "a unikernel's only channels, its kernel command line and its disk, show up in ps and in images; give it no secret",
+        ),
+      );
     for (const key of containerOnly) {
       if (c[key] !== undefined)
         errors.push(problem(f, [...base, key], `'${key}' does not apply to unikernel components`));

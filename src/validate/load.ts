@@ -4,6 +4,7 @@
  * adapters/git). Every error of the revision is collected and located; nothing here throws
  * for bad input. Parsed values are shared with the parse cache and only read.
  */
+import { NO_SECRETS, type RepoSecrets } from '../domain/secrets.js';
 import type { LoadResult } from '../domain/spec-error.js';
 import { checkRevision } from './check-revision.js';
 import { checkService } from './check-service.js';
@@ -14,6 +15,7 @@ import { parseNodeFiles, type VarsView } from './node-vars.js';
 import { normaliseRevision } from './normalise.js';
 import { parseTomlShared } from './parse.js';
 import { validateServiceFile } from './schema.js';
+import { checkSecrets } from './secrets.js';
 import type { LoadedFile, SourceFile, SpecError, UncheckedFile } from './types.js';
 
 export type { LoadResult } from '../domain/spec-error.js';
@@ -65,10 +67,11 @@ export function loadRevisionFromFiles(
   files: readonly SourceFile[],
   commit?: string,
   unreadable: readonly SpecError[] = [],
+  secrets: RepoSecrets = NO_SECRETS,
   extras: RevisionExtras = {},
   view?: VarsView,
 ): LoadResult {
-  return result(check(files, unreadable, extras, view), commit);
+  return result(check(files, unreadable, secrets, extras, view), commit, secrets);
 }
 
 /** The same, then `opts.admit` on a revision valid in itself (the agent's admission policy). */
@@ -77,11 +80,12 @@ export async function admitRevision(
   commit: string | undefined,
   unreadable: readonly SpecError[],
   opts: LoadOptions,
+  secrets: RepoSecrets = NO_SECRETS,
   extras: RevisionExtras = {},
 ): Promise<LoadResult> {
-  const checked = check(files, unreadable, extras, opts.view);
+  const checked = check(files, unreadable, secrets, extras, opts.view);
   if (checked.errors.length === 0 && opts.admit) checked.errors.push(...(await opts.admit(checked.loaded)));
-  return result(checked, commit);
+  return result(checked, commit, secrets);
 }
 
 interface Checked {
@@ -103,6 +107,7 @@ const limitsOf = (path: string, text: string): SpecError | undefined =>
 function check(
   files: readonly SourceFile[],
   unreadable: readonly SpecError[],
+  secrets: RepoSecrets,
   extras: RevisionExtras,
   view: VarsView | undefined,
 ): Checked {
@@ -162,15 +167,25 @@ function check(
       if (broken.length === 0) loaded.push(f);
     }
   }
-  errors.push(...checkRevision(loaded, known));
+  // A file for several nodes is checked once per node: an error of all copies is reported once.
+  const seen = new Set(errors.map(keyOf));
+  for (const e of [...checkRevision(loaded, known), ...checkSecrets(loaded, secrets)])
+    if (!seen.has(keyOf(e))) {
+      seen.add(keyOf(e));
+      errors.push(e);
+    }
   return { errors, loaded, unchecked };
 }
 
-const result = ({ errors, loaded, unchecked }: Checked, commit: string | undefined): LoadResult =>
+const result = (
+  { errors, loaded, unchecked }: Checked,
+  commit: string | undefined,
+  secrets: RepoSecrets,
+): LoadResult =>
   errors.length > 0
     ? { ok: false, errors: errors.sort(byPosition) }
     : {
         ok: true,
-        revision: normaliseRevision(loaded, commit),
+        revision: normaliseRevision(loaded, commit, secrets),
         ...(unchecked.length > 0 && { unchecked }),
       };

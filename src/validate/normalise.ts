@@ -4,6 +4,7 @@
  */
 
 import { McpError } from '../domain/errors.js';
+import { NO_SECRETS, type SecretUse } from '../domain/secrets.js';
 import type {
   ComponentSpec,
   HealthProbe,
@@ -15,7 +16,13 @@ import type {
   ServiceSpec,
   VolumeMount,
 } from '../domain/spec.js';
-import type { Component, Health, Route as RouteFile } from '../generated/service.js';
+import type {
+  Component,
+  Health,
+  Route as RouteFile,
+  SecretUse as SecretUseFile,
+} from '../generated/service.js';
+import { sealedSecrets } from './secrets.js';
 import type { LoadedFile, NodeService } from './types.js';
 
 /** Memory (MiB) and vCPUs a unikernel gets when its file does not say. */
@@ -89,6 +96,13 @@ export function normaliseHealth(h: Health): HealthSpec {
   };
 }
 
+/** A file secret's mode defaults to 0400: readable by its owner only. */
+const normaliseSecret = (s: SecretUseFile): SecretUse => ({
+  name: s.name,
+  ...(s.env !== undefined && { env: s.env }),
+  ...(s.file !== undefined && { file: s.file, mode: Number.parseInt(s.mode ?? '0400', 8) }),
+});
+
 /** The spec's name of a service file's component field. */
 const specField = (field: string): string => (field === 'depends_on' ? 'dependsOn' : field);
 
@@ -131,6 +145,11 @@ export function normaliseComponent(
     volumes: (c.volumes ?? []).map(parseVolumeSpec).sort((a, b) => byString(a.target, b.target)),
     cmd: [...(c.cmd ?? [])],
     env: normaliseEnv(c.env ?? []),
+    ...(c.secrets?.length && {
+      secrets: c.secrets
+        .map(normaliseSecret)
+        .sort((a, b) => byString(a.name, b.name) || byString(a.env ?? a.file!, b.env ?? b.file!)),
+    }),
     dependsOn: [...(c.depends_on ?? [])].sort(byString),
     routes: (c.routes ?? []).map(normaliseRoute).sort((a, b) => byString(a.name, b.name)),
     ...(unikernel && {
@@ -143,7 +162,17 @@ export function normaliseComponent(
 }
 
 /** One service file for one node, defining `file` (its path in the repository). */
-export function normaliseService(s: NodeService, file: string, vars?: LoadedFile['vars']): ServiceSpec {
+export function normaliseService(
+  s: NodeService,
+  file: string,
+  secrets = NO_SECRETS,
+  vars?: LoadedFile['vars'],
+): ServiceSpec {
+  const sealed = sealedSecrets(
+    s.name,
+    s.components.flatMap((c) => (c.secrets ?? []).map((u) => u.name)),
+    secrets,
+  );
   return {
     name: s.name,
     node: s.node,
@@ -153,6 +182,7 @@ export function normaliseService(s: NodeService, file: string, vars?: LoadedFile
     components: s.components
       .map((c, i) => normaliseComponent(s.name, c, vars?.get(i)))
       .sort((a, b) => byString(a.name, b.name)),
+    ...(sealed && { secrets: sealed }),
     file,
   };
 }
@@ -161,9 +191,10 @@ export function normaliseService(s: NodeService, file: string, vars?: LoadedFile
 export function normaliseRevision(
   files: readonly { file: string; service: NodeService; vars?: LoadedFile['vars'] }[],
   commit?: string,
+  secrets = NO_SECRETS,
 ): Revision {
   const services = files
-    .map((f) => normaliseService(f.service, f.file, f.vars))
+    .map((f) => normaliseService(f.service, f.file, secrets, f.vars))
     .sort((a, b) => byString(a.name, b.name) || byString(a.node, b.node));
   return commit === undefined ? { services } : { commit, services };
 }

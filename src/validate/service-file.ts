@@ -39,6 +39,14 @@ const componentFile = (c: ComponentSpec): Component => ({
   ...(c.volumes.length > 0 && { volumes: c.volumes.map(volumeSpec) }),
   ...(c.cmd.length > 0 && { cmd: c.cmd }),
   ...(c.env.length > 0 && { env: c.env }),
+  // The uses only: a digest is the node's, never part of a file.
+  ...(c.secrets?.length && {
+    secrets: c.secrets.map((u) => ({
+      name: u.name,
+      ...(u.env !== undefined && { env: u.env }),
+      ...(u.file !== undefined && { file: u.file, mode: (u.mode ?? 0o400).toString(8).padStart(4, '0') }),
+    })),
+  }),
   ...(c.dependsOn.length > 0 && { depends_on: c.dependsOn }),
   ...(c.routes.length > 0 && {
     routes: c.routes.map((r) => ({

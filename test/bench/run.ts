@@ -14,6 +14,7 @@ const benches: [string, string[]][] = [
   ['cli-cold.js', []],
   ['git.js', []],
   ['verify.js', []],
+  ['secrets.js', []],
   ['page.js', []],
   ['file-push.js', []],
   ['api-flood.js', []],

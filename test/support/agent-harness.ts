@@ -49,6 +49,7 @@ export const harness = async (
     steadyMs?: number;
     progress?: ApplyDeps['progress'];
     latencyMs?: number;
+    secrets?: ApplyDeps['secrets'];
   } = {},
 ): Promise<Harness> => {
   const runtime = new MemoryRuntime(features.latencyMs ? { latencyMs: features.latencyMs } : {});
@@ -78,6 +79,7 @@ export const harness = async (
         overrides,
         ...(board ? { health: board } : {}),
         ...(features.progress ? { progress: features.progress } : {}),
+        ...(features.secrets ? { secrets: features.secrets } : {}),
       },
       { ...defaultOptions, ...opts },
     );

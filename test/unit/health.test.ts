@@ -218,6 +218,15 @@ describe("podman's own healthcheck", () => {
     });
     assert.equal(healthConfig({ spec: component('a:1'), hash: 'h', routePorts: {} }), undefined);
   });
+
+  it("goes through sh as one quoted string when an argument holds white space, which podman 4.3's CMD form splits", () => {
+    const cmd = ['sh', '-c', `test -n "$X" && echo it's ok`];
+    const spec = { ...component('a:1'), health: health({ probe: { kind: 'cmd', cmd } }) };
+    assert.deepEqual(healthConfig({ spec, hash: 'h', routePorts: {} })?.Test, [
+      'CMD-SHELL',
+      `sh -c 'test -n "$X" && echo it'\\''s ok'`,
+    ]);
+  });
 });
 
 describe('the health board', () => {

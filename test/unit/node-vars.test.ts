@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diffSpecs } from '../../src/domain/diff.js';
 import { specHash } from '../../src/domain/hash.js';
+import { NO_SECRETS } from '../../src/domain/secrets.js';
 import type { ComponentSpec } from '../../src/domain/spec.js';
 import { formatSpecError, type SourceFile } from '../../src/domain/spec-error.js';
 import { changeText } from '../../src/render/plan-changes.js';
@@ -40,7 +41,7 @@ const nodeFile = (node: string, vars: Record<string, string>) =>
   );
 
 const load = (services: SourceFile[], nodes: SourceFile[] = [], view?: VarsView): LoadResult =>
-  loadRevisionFromFiles(services, 'c0ffee', [], { nodes }, view);
+  loadRevisionFromFiles(services, 'c0ffee', [], NO_SECRETS, { nodes }, view);
 
 const agent = (node: string, vars: AgentVars): VarsView => ({ node, vars });
 

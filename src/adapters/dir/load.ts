@@ -1,7 +1,7 @@
 /** A working directory's service files as one validated revision (`mcp validate`, the dir source). */
 import type { LoadResult } from '../../domain/spec-error.js';
 import { admitRevision, type LoadOptions, noDirectoryWarning, withWarnings } from '../../validate/load.js';
-import { readServiceFiles } from './read-dir.js';
+import { readSecretFiles, readServiceFiles } from './read-dir.js';
 import { readNodeFiles } from './read-nodes.js';
 
 /**
@@ -12,7 +12,8 @@ import { readNodeFiles } from './read-nodes.js';
 export async function loadRevisionFromDir(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const { files, errors, missing } = await readServiceFiles(dir);
   const nodes = await readNodeFiles(dir);
-  const result = await admitRevision(files, undefined, [...errors, ...nodes.errors], opts, {
+  const secrets = await readSecretFiles(dir);
+  const result = await admitRevision(files, undefined, [...errors, ...nodes.errors], opts, secrets, {
     nodes: nodes.files,
   });
   return withWarnings(result, missing ? [noDirectoryWarning('services', `in ${dir}`)] : []);

@@ -3,6 +3,7 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { McpError } from '../../domain/errors.js';
+import { RECIPIENTS_FILE, type RepoSecrets } from '../../domain/secrets.js';
 import type { SourceFile, SpecError } from '../../domain/spec-error.js';
 import {
   FILE_LIMIT_BYTES,
@@ -146,4 +147,37 @@ export async function readServiceFiles(dir: string): Promise<DirFiles> {
     errors: [...read.filter((r): r is SpecError => 'message' in r), ...(error ? [error] : [])],
     ...(prefix === '' && names.length === 0 && !error ? { missing: true } : {}),
   };
+}
+
+/** Largest secret file read: a secret is a password or a key, not a data set. */
+const SECRET_LIMIT_BYTES = 64 * 1024;
+
+/** The regular files of `dir` (links are not followed), by name; none when it cannot be listed. */
+const regularFiles = async (dir: string): Promise<Dirent[]> =>
+  (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isFile());
+
+/** Bytes of a regular file no larger than the secret limit, else undefined. */
+const smallFile = async (path: string): Promise<Buffer | undefined> => {
+  const s = await lstat(path).catch(() => undefined);
+  return s?.isFile() && s.size <= SECRET_LIMIT_BYTES ? readFile(path).catch(() => undefined) : undefined;
+};
+
+/**
+ * DIR/.mcp/recipients.toml and the regular files DIR/secrets/<service>/<name>.age|.recipients,
+ * as a git revision would hold them; links and larger files are left out.
+ */
+export async function readSecretFiles(dir: string): Promise<RepoSecrets> {
+  const files = new Map<string, Uint8Array>();
+  const top = join(dir, 'secrets');
+  const services = (await readdir(top, { withFileTypes: true }).catch(() => [])).filter((e) =>
+    e.isDirectory(),
+  );
+  for (const service of services)
+    for (const e of await regularFiles(join(top, service.name))) {
+      if (!/\.(age|recipients)$/.test(e.name)) continue;
+      const bytes = await smallFile(join(top, service.name, e.name));
+      if (bytes) files.set(`secrets/${service.name}/${e.name}`, bytes);
+    }
+  const recipients = await smallFile(join(dir, RECIPIENTS_FILE));
+  return recipients ? { recipients: recipients.toString('utf8'), files } : { files };
 }

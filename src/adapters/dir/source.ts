@@ -6,6 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { McpError } from '../../domain/errors.js';
+import { RECIPIENTS_FILE } from '../../domain/secrets.js';
 import type { RevisionLoader } from '../../ports/revision-loader.js';
 import type { FetchResult, RevisionSource } from '../../ports/revision-source.js';
 import { loadRevisionFromDir } from './load.js';
@@ -37,26 +38,48 @@ const signatureOf = (dir: string): string => {
   const services = join(dir, 'services');
   const base = isDirectory(services) ? services : dir;
   const nodes = join(dir, 'nodes');
-  return `${filesOf(base, true)}\n--\n${isDirectory(nodes) ? filesOf(nodes, false) : ''}`;
+  const stats = (paths: string[]) =>
+    paths.map((path) => {
+      const s = statSync(path, { throwIfNoEntry: false });
+      return `${path}:${s?.size}:${s?.mtimeMs}`;
+    });
+  return [
+    ...stats(filesOf(base, true)),
+    ...stats(isDirectory(nodes) ? filesOf(nodes, false) : []),
+    ...stats(secretPaths(dir)),
+  ].join('\n');
 };
 
-/** `name:size:mtime` of each TOML file of `base`; `required`: an unreadable directory is SOURCE_UNAVAILABLE. */
-const filesOf = (base: string, required: boolean): string => {
+/** The TOML files of `base`; `required`: an unreadable directory is SOURCE_UNAVAILABLE (else it counts as empty). */
+const filesOf = (base: string, required: boolean): string[] => {
   let names: string[];
   try {
     names = readdirSync(base);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    if (!required) return `unreadable ${code}`;
+    if (!required) return [];
     throw new McpError('SOURCE_UNAVAILABLE', `cannot read ${base}: ${code}`, { dir: base });
   }
-  const tomls = names.filter((n) => n.endsWith('.toml')).sort();
-  return tomls
-    .map((n) => {
-      const s = statSync(join(base, n), { throwIfNoEntry: false });
-      return `${n}:${s?.size}:${s?.mtimeMs}`;
-    })
-    .join('\n');
+  return names
+    .filter((n) => n.endsWith('.toml'))
+    .sort()
+    .map((n) => join(base, n));
+};
+
+/** `.mcp/recipients.toml` and the files under `secrets/<service>/`: a new ciphertext is a new revision. */
+const secretPaths = (dir: string): string[] => {
+  const top = join(dir, 'secrets');
+  const list = (path: string): string[] => {
+    try {
+      return readdirSync(path).sort();
+    } catch {
+      return [];
+    }
+  };
+  return [
+    join(dir, RECIPIENTS_FILE),
+    ...list(top).flatMap((service) => list(join(top, service)).map((n) => join(top, service, n))),
+  ];
 };
 
 const isDirectory = (path: string): boolean =>

@@ -3,7 +3,7 @@ import type { LoadResult, SourceFile, SpecError } from '../../domain/spec-error.
 import { admitRevision, type LoadOptions, noDirectoryWarning, withWarnings } from '../../validate/load.js';
 import { sourceFile } from '../../validate/source-file.js';
 import { readNodeFilesAtRef } from './read-nodes.js';
-import { type FileAtRef, type FileFault, readFilesAtRef } from './read-tree.js';
+import { type FileAtRef, type FileFault, readFilesAtRef, readSecretsAtRef } from './read-tree.js';
 
 /** Decoded files, and an error for each that could not be read or decoded. */
 const decode = (
@@ -37,7 +37,10 @@ export async function loadRevisionFromGit(
   const nodeFiles = await readNodeFilesAtRef(repoDir, commit, subdir);
   const nodes = decode(nodeFiles.files, nodeFiles.faults);
   const unreadable = [...services.unreadable, ...nodes.unreadable];
-  const result = await admitRevision(services.readable, commit, unreadable, opts, { nodes: nodes.readable });
+  const secrets = await readSecretsAtRef(repoDir, commit, subdir);
+  const result = await admitRevision(services.readable, commit, unreadable, opts, secrets, {
+    nodes: nodes.readable,
+  });
   const dir = subdir.replace(/^\/+|\/+$/g, '');
   return withWarnings(result, missing ? [noDirectoryWarning(dir, `at ${ref} (${commit.slice(0, 7)})`)] : []);
 }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { join, posix } from 'node:path';
 import git from 'isomorphic-git';
 import { McpError } from '../../domain/errors.js';
+import type { RepoSecrets } from '../../domain/secrets.js';
 
 /** A file at a commit, as bytes (decoding and its errors are the loader's); path relative to the repository root. */
 export interface FileAtRef {
@@ -135,4 +136,45 @@ export async function readFilesAtRef(
     files: results.filter((r): r is FileAtRef => 'bytes' in r),
     faults: results.filter((r): r is FileFault => 'message' in r),
   };
+}
+
+/** Largest secret file read: a secret is a password or a key, not a data set. */
+const SECRET_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * The secrets beside `subdir` at `commit`: `.mcp/recipients.toml` and the regular files
+ * `secrets/<service>/<name>.age|.recipients` (links and larger files are left out, so a
+ * service that names one finds it missing). Absent directories give an empty set.
+ */
+export async function readSecretsAtRef(
+  repoDir: string,
+  commit: string,
+  subdir: string,
+): Promise<RepoSecrets> {
+  const gitdir = gitdirOf(repoDir);
+  const cache = {};
+  const base = posix.dirname(subdir.replace(/^\/+|\/+$/g, '') || '.');
+  const under = (path: string) => (base === '.' ? path : `${base}/${path}`);
+  const list = (filepath: string): Promise<TreeEntry[]> =>
+    git.readTree({ fs, gitdir, oid: commit, filepath, cache }).then(
+      (r) => r.tree,
+      () => [],
+    );
+  const blob = async (e: TreeEntry): Promise<Uint8Array | undefined> => {
+    if (e.type !== 'blob' || e.mode === SYMLINK) return undefined;
+    const { blob } = await git.readBlob({ fs, gitdir, oid: e.oid, cache });
+    return blob.byteLength <= SECRET_LIMIT_BYTES ? blob : undefined;
+  };
+  const files = new Map<string, Uint8Array>();
+  for (const dir of await list(under('secrets'))) {
+    if (dir.type !== 'tree') continue;
+    for (const e of await list(under(`secrets/${dir.path}`))) {
+      if (!/\.(age|recipients)$/.test(e.path)) continue;
+      const bytes = await blob(e);
+      if (bytes) files.set(`secrets/${dir.path}/${e.path}`, bytes);
+    }
+  }
+  const mcp = (await list(under('.mcp'))).find((e) => e.path === 'recipients.toml');
+  const recipients = mcp && (await blob(mcp));
+  return recipients ? { recipients: Buffer.from(recipients).toString('utf8'), files } : { files };
 }

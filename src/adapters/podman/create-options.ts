@@ -11,6 +11,7 @@
  */
 import type Docker from 'dockerode';
 import { managedLabels, publishedPorts } from '../../domain/instance.js';
+import { shellQuote } from '../../domain/shell-quote.js';
 import { instanceName, isNetworkMode } from '../../domain/spec.js';
 import type { CreateRequest } from '../../ports/instance-runtime.js';
 
@@ -34,8 +35,11 @@ const NS_PER_S = 1_000_000_000;
 export const healthConfig = (req: CreateRequest): Docker.HealthConfig | undefined => {
   const health = req.spec.health;
   if (health?.probe.kind !== 'cmd') return undefined;
+  // podman 4.3's compat API splits every CMD argument at white space (["sh", "-c", "exit 0"]
+  // runs `sh -c exit 0`); CMD-SHELL's one string it passes whole, so such a command goes as that.
+  const cmd = health.probe.cmd;
   return {
-    Test: ['CMD', ...health.probe.cmd],
+    Test: cmd.some((a) => /\s/.test(a)) ? ['CMD-SHELL', cmd.map(shellQuote).join(' ')] : ['CMD', ...cmd],
     Interval: health.interval * NS_PER_S,
     Timeout: health.timeout * NS_PER_S,
     Retries: health.retries,
@@ -61,7 +65,7 @@ export const toCreateOptions = (
     name: instanceName(spec),
     Image: spec.image,
     ...(spec.cmd.length > 0 ? { Cmd: spec.cmd } : {}),
-    Env: [...spec.env, ...routeEnv(req)],
+    Env: [...spec.env, ...(req.secrets?.env ?? []), ...routeEnv(req)],
     ...(spec.user ? { User: spec.user } : {}),
     Labels: managedLabels(req.spec, req.hash, req.revision, req.node),
     ...(stopTimeoutSeconds !== undefined ? { StopTimeout: stopTimeoutSeconds } : {}),
@@ -71,7 +75,10 @@ export const toCreateOptions = (
       Init: true,
       RestartPolicy: { Name: spec.restart },
       PortBindings: bindings,
-      Binds: spec.volumes.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`),
+      Binds: [
+        ...spec.volumes.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`),
+        ...(req.secrets?.files ?? []).map((f) => `${f.source}:${f.target}:ro`),
+      ],
       ...(spec.network ? { NetworkMode: spec.network } : {}),
     },
     ...(spec.network && !isNetworkMode(spec.network)

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { loadRevisionFromGit } from '../../adapters/git/load.js';
 import { McpError } from '../../domain/errors.js';
 import { plan } from '../../domain/plan.js';
+import { fingerprintSecrets } from '../../domain/secrets.js';
 import { explainCreates, simulateConverged } from '../../domain/simulate.js';
 import type { Revision } from '../../domain/spec.js';
 import { formatSpecError, type UncheckedFile } from '../../domain/spec-error.js';
@@ -146,8 +147,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     ctx.err(`warning: ${w}`);
   const node = values.node as string | undefined;
   const unchecked = uncheckedOf([...(base.result.unchecked ?? []), ...(head.result.unchecked ?? [])], node);
-  const from = withoutUnchecked(base.result.revision, unchecked);
-  const to = withoutUnchecked(head.result.revision, unchecked);
+  const from = withoutUnchecked(fingerprintSecrets(base.result.revision), unchecked);
+  const to = withoutUnchecked(fingerprintSecrets(head.result.revision), unchecked);
   const known = nodesOf(from, to, base.result.revision, head.result.revision);
   if (node !== undefined && !known.includes(node)) {
     throw new McpError('NOT_FOUND', `no service of either revision runs on node ${node}`, {
