@@ -58,7 +58,6 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const noPolicy = values['no-policy'] === true;
   if (noPolicy && policy !== undefined)
     throw new McpError('USAGE', '--policy and --no-policy exclude each other', { usage: help });
-  if (node !== undefined && noPolicy) throw new McpError('USAGE', '--node needs a policy', { usage: help });
   const admission = await cliAdmission({ policy, node, noPolicy });
   const result = await loadRevisionFromDir(dir, admission.load);
   const unchecked = result.ok ? uncheckedOf(result.unchecked, node) : [];
