@@ -2,6 +2,7 @@
  * Per-node variables in service files: `${node.name}`, `${var.NAME}` and `${var.NAME:-default}`
  * in string values, replaced before the schema sees the file, so every check runs on the final
  * values. `$${` is a literal `${`; any other `${...}` is an error, so a typo never passes as text.
+ * A default runs to the first `}` and holds no reference of its own.
  * Pure: which values a node has is decided by the caller (nodeVars).
  */
 import { formatPath } from './paths.js';
@@ -65,6 +66,10 @@ export function references(s: string): Piece[] | undefined {
     const m = /^var\.([^:]*)(?::-(.*))?$/s.exec(body);
     if (!m || !NAME.test(m[1])) {
       pieces.push({ error: `unknown variable reference '\${${body}}': use \${node.name} or \${var.NAME}` });
+      continue;
+    }
+    if (m[2]?.includes('${')) {
+      pieces.push({ error: `a default cannot hold a reference: '\${${body}}'` });
       continue;
     }
     pieces.push({ ref: `var.${m[1]}`, name: m[1], ...(m[2] !== undefined && { fallback: m[2] }) });

@@ -136,6 +136,19 @@ describe('per-node variables', () => {
     ]);
   });
 
+  it('a default is plain text up to the first }: no reference inside it, an empty one allowed', () => {
+    const svc = (env: string) =>
+      file(
+        'services/env.toml',
+        `name = "env"\nnode = "rift"\n[[components]]\nname = "main"\nimage = "localhost/env:v1"\nenv = [${env}]\n`,
+      );
+    const c = component(load([svc('"A=${var.a:-x:y/z}", "B=${var.b:-}"')]));
+    assert.deepEqual(c.env, ['A=x:y/z', 'B=']);
+    assert.deepEqual(lines(load([svc('"C=${var.c:-${var.a}}"')])), [
+      "services/env.toml:6:8 components[0].env[0]: a default cannot hold a reference: '${var.c:-${var.a}'; hint: write $${ for a literal ${",
+    ]);
+  });
+
   it('leaves keys, numbers, booleans, name and node alone', () => {
     const health = '[components.health]\ncmd = ["test", "${node.name}"]\ninterval = 0x5\n';
     const c = component(load([web('"rift"', health)], [nodeFile('rift', { tag: 'v1' })]));
