@@ -86,8 +86,10 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
     steps.claim(stage);
     await deps.store.flush();
     await forEachLimited(stage, opts.concurrency, async (action) => {
-      const blocker = blockerOf(action.dependsOn, broken);
-      const gate = blocker ? undefined : deps.gate?.(action);
+      // A suspension holds an action whatever blocks it: the result says it is held.
+      const asked = deps.gate?.(action);
+      const blocker = asked?.kind === 'skip' && asked.held ? undefined : blockerOf(action.dependsOn, broken);
+      const gate = blocker ? undefined : asked;
       const result = blocker
         ? skipped(
             action,
@@ -95,7 +97,7 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
             waiting.has(blocker),
           )
         : gate?.kind === 'skip'
-          ? skipped(action, gate.reason, gate.waiting)
+          ? skipped(action, gate.reason, gate.waiting, gate.held)
           : gate?.kind === 'stop'
             ? await steps.run({ ...action, kind: 'stop', reason: gate.reason })
             : gate?.kind === 'restart'
@@ -120,7 +122,7 @@ const restart = async (steps: Steps, action: Action, reason: string): Promise<Ac
   return steps.run({ ...action, kind: 'start', reason });
 };
 
-const skipped = (action: Action, reason: string, waiting: boolean): ActionResult => ({
+const skipped = (action: Action, reason: string, waiting: boolean, held?: boolean): ActionResult => ({
   name: action.name,
   service: action.service,
   action: action.kind,
@@ -129,6 +131,7 @@ const skipped = (action: Action, reason: string, waiting: boolean): ActionResult
   drift: action.drift ?? false,
   durationMs: 0,
   ...(waiting && { waiting: true as const }),
+  ...(held && { held: true as const }),
 });
 
 interface PassState {

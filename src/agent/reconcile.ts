@@ -10,12 +10,19 @@
 import { type AdoptCandidate, isManaged } from '../domain/decide.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import type { Observed } from '../domain/observed.js';
-import { type ChangeSet, countOutcomes, describeCounts, type Outcome } from '../domain/outcome.js';
+import {
+  type ActionResult,
+  type ChangeSet,
+  countOutcomes,
+  describeCounts,
+  type Outcome,
+} from '../domain/outcome.js';
 import { type NotHealthy, type PassStatus, passResult } from '../domain/pass.js';
 import { plan } from '../domain/plan.js';
 import type { Plan } from '../domain/plan-types.js';
 import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
 import { formatSpecError, type SpecError } from '../domain/spec-error.js';
+import { suspensionOf, suspensionProblems } from '../domain/suspension.js';
 import type { Logger } from '../log.js';
 import type { RevisionSource } from '../ports/revision-source.js';
 import type { Problem, RevisionFate, StateStore } from '../ports/state-store.js';
@@ -30,6 +37,7 @@ import {
 } from './health/index.js';
 import type { OverrideGrant, OverrideLatch } from './override.js';
 import type { Refusal, SecretKeeper } from './secrets/index.js';
+import { suspensionGate } from './suspend-gate.js';
 
 export interface PassDeps extends ApplyDeps {
   node: string;
@@ -125,7 +133,9 @@ const applyTarget = async (
   if (grant && thePlan.needsOverride) recordOverride(deps.store, grant, removalsOf(thePlan));
   const mine = revision.services.filter((s) => s.node === deps.node);
   const specs = new Map(mine.flatMap((s) => s.components.map((c) => [instanceName(c), c] as const)));
-  const gate = board ? healthGate(board, specs) : undefined;
+  // Suspensions are read once per pass: one asked for meanwhile holds from the next pass on.
+  const suspensions = deps.store.suspensions();
+  const gate = suspensionGate(suspensions, board ? healthGate(board, specs) : undefined);
   const changes = await applyPlan(thePlan, { ...deps, gate }, opts);
   const { unhealthy, requeue } = board
     ? afterApply({
@@ -137,18 +147,20 @@ const applyTarget = async (
         rolledBack,
         observed,
         results: changes.results,
+        suspended: (service) => suspensionOf(suspensions, service) !== undefined,
       })
     : { unhealthy: [], requeue: false };
   const names = revisionInstances(deps.node, revision);
   forgetVanished(deps.store, new Set(names), new Set(observed.instances.map((i) => i.name)));
   recordResults(deps, changes, errors);
+  errors.push(...suspensionProblems(suspensions, changes.results));
   const waiting = changes.results.filter((r) => r.waiting).length;
   const report = await finish(
     deps,
     started,
     revision,
     errors,
-    describeCounts(changes.counts) + describeUnhealthy(unhealthy),
+    describeCounts(changes.counts) + describeUnhealthy(unhealthy) + describeHeld(changes.results),
     changes.counts,
     () => {
       deps.store.setApplied(
@@ -502,3 +514,11 @@ const finish = async (
 /** "; not healthy: a-api starting, b-db unhealthy" for the pass summary; '' when all are healthy. */
 const describeUnhealthy = (list: readonly NotHealthy[]): string =>
   list.length === 0 ? '' : `; not healthy: ${list.map((n) => `${n.name} ${n.state}`).join(', ')}`;
+
+/** "; held by suspension: recreate web-main, create web-db" for the pass summary; '' when nothing was held. */
+const describeHeld = (results: readonly ActionResult[]): string => {
+  const held = results.filter((r) => r.held);
+  return held.length === 0
+    ? ''
+    : `; held by suspension: ${held.map((r) => `${r.action} ${r.name}`).join(', ')}`;
+};

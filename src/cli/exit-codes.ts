@@ -19,6 +19,8 @@ const meaning: Record<ExitName, string> = {
     '`mcp status`: a node is degraded, failed, has no pass yet, or has not applied its newest revision (the REASON column says why); `mcp deploy` / `stop` / `start` / `service edit`: pushed, but a node did not converge at that commit in time',
   progressing:
     '`mcp status`: nothing is wrong, but a node is still progressing (waiting, as designed, for instances inside their start period or start_timeout, dependents waiting on them, or back-offs)',
+  suspended:
+    '`mcp status`: every node is converged or progressing, but a node or service is suspended (`mcp suspend`): nothing is held right now, yet the agent will repair nothing there until `mcp resume` (a suspension that holds an action makes its node degraded: 4)',
   usage:
     'bad command line: unknown command or flag, missing argument; or a request the agent refused as malformed or too large',
   notFound: 'a named service, node, revision or file does not exist',

@@ -28,6 +28,8 @@ export const COMMANDS: Record<string, string> = {
   node: 'list the nodes and whether their agents answer; add or remove one',
   login: 'check an API token with the agents and store it for the other commands',
   restart: 'restart a service’s instances on its node now (no commit)',
+  suspend: 'stop the agent acting on a node or a service (it keeps watching) until resume',
+  resume: 'lift a suspension and wait for the pass that applies what it held',
   service: 'show, export or edit one service (in force on its node, or in the clone)',
   ui: 'serve the live status page of every node on 127.0.0.1',
 };

@@ -10,6 +10,7 @@ import { McpError } from '../domain/errors.js';
 import type { Plan } from '../domain/plan-types.js';
 import { RECIPIENTS_FILE } from '../domain/secrets.js';
 import { formatSpecError } from '../domain/spec-error.js';
+import { describeSuspension, type Suspension, suspensionSubject } from '../domain/suspension.js';
 import { renderInvalidMarkdown, renderPlanMarkdown } from '../render/plan-markdown.js';
 import { planReport, type RevisionRef } from '../render/plan-report.js';
 import { renderPlanText } from '../render/plan-text.js';
@@ -63,7 +64,7 @@ export const runLivePlan = async (
   ];
   const nodes = selectNodes(config, typeof values.node === 'string' ? [values.node] : []);
   const body = new TextEncoder().encode(JSON.stringify({ commit, files: posted }));
-  const answers = await askNodes<{ plan: Plan }>(nodes, '/v1/plan', {
+  const answers = await askNodes<{ plan: Plan; suspensions?: Suspension[] }>(nodes, '/v1/plan', {
     method: 'POST',
     token: await readToken(config, ctx),
     body: body as Uint8Array<ArrayBuffer>,
@@ -79,6 +80,9 @@ export const runLivePlan = async (
         {
           valid: true,
           ...report,
+          suspensions: answers.flatMap((a) =>
+            a.ok ? (a.body.suspensions ?? []).map((x) => ({ node: a.node.name, ...x })) : [],
+          ),
           unreachable: answers.flatMap((a) => (a.ok ? [] : [{ node: a.node.name, error: a.error.toJSON() }])),
         },
         null,
@@ -87,6 +91,12 @@ export const runLivePlan = async (
     );
   else if (format === 'markdown') ctx.out(renderPlanMarkdown(report));
   else ctx.out(renderPlanText(report, style(ctx)));
+  // The plan is what a resume would do: a suspension holds its actions until then.
+  for (const a of answers)
+    for (const x of a.ok ? (a.body.suspensions ?? []) : [])
+      ctx.err(
+        `note: ${a.node.name}: ${suspensionSubject(x)} ${describeSuspension(x)}; its actions above are held until mcp resume`,
+      );
   for (const a of answers) if (!a.ok) ctx.err(`mcp: ${a.error.message}`);
   const worst = worstError(answers);
   if (worst) return exitCodeOf(worst.code);

@@ -5,6 +5,7 @@
  */
 import { McpError } from '../domain/errors.js';
 import { portsText, type ServiceSpec } from '../domain/spec.js';
+import { describeSuspension, suspensionSubject } from '../domain/suspension.js';
 import type { CliConfig } from '../generated/cli.js';
 import type { EventRecord, PsAnswer, ServicesAnswer } from '../wire/api.js';
 import { askNodes } from './agent-client.js';
@@ -95,6 +96,7 @@ const printDetail = async (
           node: node.name,
           revision: s.body.revision,
           runtimeError: s.body.runtimeError,
+          suspended: chosen.flatMap((x) => (x.suspended ? [{ service: x.name, ...x.suspended }] : [])),
           components: rows,
           events: recent,
         },
@@ -108,6 +110,12 @@ const printDetail = async (
     `${only ? `${only} on ` : ''}${node.name}, revision in force ${s.body.revision?.slice(0, 7) ?? '-'}`,
   );
   if (s.body.runtimeError) ctx.out(`the runtime cannot be observed: ${s.body.runtimeError}`);
+  const suspended = new Set(
+    chosen.flatMap((x) =>
+      x.suspended ? [`${suspensionSubject(x.suspended)} ${describeSuspension(x.suspended)}`] : [],
+    ),
+  );
+  for (const line of suspended) ctx.out(`${line}: the agent acts on nothing there until mcp resume`);
   ctx.out(
     table([
       ['SERVICE', 'COMPONENT', 'STATE', 'HEALTH', 'IMAGE', 'PORTS', 'REVISION', 'UPTIME'],

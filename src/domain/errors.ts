@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'METHOD_NOT_ALLOWED' // an endpoint asked with a method it does not serve
   | 'TIMEOUT' // a request body that stalled
   | 'NEEDS_OVERRIDE' // mass removal guard
+  | 'SUSPENDED' // a suspension (`mcp suspend`) holds what a pass would do
   | 'RUNTIME' // the runtime refused an operation
   | 'BOOT_TIMEOUT' // a VM's guest showed no sign of life within its boot deadline
   | 'INTERNAL';

@@ -54,6 +54,8 @@ export interface ActionResult {
   error?: { code: ErrorCode; message: string };
   /** A skip that waits (for a dependency's health, or a back-off), not one that is blocked. */
   waiting?: true;
+  /** A skip that a suspension holds (`mcp suspend`): the operator's choice, lifted by `mcp resume`. */
+  held?: true;
 }
 
 /** All results of one applied plan. */

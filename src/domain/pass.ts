@@ -83,11 +83,19 @@ export type HealthEventKind = 'starting' | 'healthy' | 'unhealthy' | 'rolled-bac
 
 /**
  * What an event records: an outcome of the fixed vocabulary; an operator's release of a held
- * revision (`override`) or restart (`restarted`); the registry started afresh (`registry`); a
- * revision rejected (`rejected`: invalid, against the policy, or not signed as required); a
- * health event.
+ * revision (`override`), restart (`restarted`), suspension (`suspended`) or its end
+ * (`resumed`); the registry started afresh (`registry`); a revision rejected (`rejected`:
+ * invalid, against the policy, or not signed as required); a health event.
  */
-export type EventKind = Outcome | 'override' | 'restarted' | 'registry' | 'rejected' | HealthEventKind;
+export type EventKind =
+  | Outcome
+  | 'override'
+  | 'restarted'
+  | 'suspended'
+  | 'resumed'
+  | 'registry'
+  | 'rejected'
+  | HealthEventKind;
 
 /** One line of the event log: something found or done, in the fixed outcome vocabulary. */
 export interface EventRecord {

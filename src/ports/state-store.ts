@@ -14,6 +14,7 @@ import type {
 } from '../domain/pass.js';
 import type { FailedSpec, HealthySpec } from '../domain/rollback.js';
 import type { Revision } from '../domain/spec.js';
+import type { Suspension, SuspensionScope } from '../domain/suspension.js';
 
 export type {
   AppliedRevision,
@@ -85,6 +86,12 @@ export interface StateStore {
   crashLoops(): Map<string, DeathRecord>;
   /** Records a crash loop; undefined forgets it (a retry, a new spec). */
   recordCrashLoop(name: string, record: DeathRecord | undefined): void;
+  /** The suspensions in force (the node's and its services'), oldest first; kept across restarts. */
+  suspensions(): Suspension[];
+  /** Records a suspension; an existing one of the same scope and target is kept as it is and returned. */
+  suspend(suspension: Suspension): Suspension | undefined;
+  /** Lifts the suspension of `scope` and `target`; returns it, or undefined when there was none. */
+  resume(scope: SuspensionScope, target: string): Suspension | undefined;
   /** Persists pending changes atomically (a crash leaves the old or the new file, never a torn one). */
   flush(): Promise<void>;
 }

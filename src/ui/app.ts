@@ -5,7 +5,7 @@
  * and kept in sessionStorage, sent as a bearer token, never put in a URL; under `mcp ui` the
  * local proxy adds the operator's token and the page needs none.
  */
-import type { EventRecord, ServicesAnswer, StatusAnswer } from '../wire/api.js';
+import type { EventRecord, ServicesAnswer, StatusAnswer, Suspension } from '../wire/api.js';
 
 interface PageConfig {
   mode: 'node' | 'fleet';
@@ -58,6 +58,13 @@ const ago = (iso: string): string => {
 const untilText = (iso: string): string =>
   `in ${Math.max(0, Math.round((Date.parse(iso) - Date.now()) / 1000))} s`;
 
+/**
+ * "service wiki suspended since T by ops: why", as domain/suspension.ts words it (the page is
+ * one script served alone: it imports types only).
+ */
+const suspensionText = (x: Suspension): string =>
+  `${x.scope} ${x.target} suspended since ${x.since} by ${x.by}${x.reason ? `: ${x.reason}` : ''}`;
+
 const BAD_STATES = new Set(['missing', 'exited', 'unknown', 'created', 'paused']);
 
 /** Everything on the node that needs a person, in words. */
@@ -79,6 +86,8 @@ const troubles = (status: StatusAnswer, services: ServicesAnswer): string[] => {
     for (const c of s.components)
       if (s.active && BAD_STATES.has(c.state) && !c.activity) out.push(`drift: ${c.instance} is ${c.state}`);
   if (services.runtimeError) out.push(`the runtime cannot be observed: ${services.runtimeError}`);
+  for (const x of status.suspensions ?? [])
+    out.push(`${suspensionText(x)}: MCP repairs and changes nothing there until mcp resume`);
   return out;
 };
 
@@ -99,7 +108,14 @@ const renderNode = (
 ): HTMLElement => {
   const section = el('section', { class: 'node', 'aria-labelledby': `node-${node}` });
   const pass = status.lastPass;
-  section.append(el('h2', { id: `node-${node}` }, `${node}: ${pass?.result ?? 'no pass yet'}`));
+  const nodeSuspended = (status.suspensions ?? []).some((x) => x.scope === 'node');
+  section.append(
+    el(
+      'h2',
+      { id: `node-${node}` },
+      `${node}: ${pass?.result ?? 'no pass yet'}${nodeSuspended ? ' (suspended)' : ''}`,
+    ),
+  );
   const problems = troubles(status, services);
   if (problems.length)
     section.append(
@@ -135,7 +151,9 @@ const renderNode = (
     ]),
   );
   for (const s of services.services) {
-    section.append(el('h3', {}, `${s.name}${s.active ? '' : ' (inactive)'}`));
+    section.append(
+      el('h3', {}, `${s.name}${s.active ? '' : ' (inactive)'}${s.suspended ? ' (suspended)' : ''}`),
+    );
     const rows = s.components.map((c) => {
       const state = `${c.state}${c.activity ? `, ${c.activity.phase} since ${ago(c.activity.since)}` : ''}`;
       const bad = s.active && BAD_STATES.has(c.state);
@@ -174,7 +192,7 @@ const renderNode = (
       el('div', { class: 'wrap' }, el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows))),
     );
     const mine = new Set(s.components.map((c) => c.instance));
-    const recent = events.filter((e) => e.name && mine.has(e.name)).slice(0, 5);
+    const recent = events.filter((e) => e.name && (mine.has(e.name) || e.name === s.name)).slice(0, 5);
     if (recent.length)
       section.append(
         el(

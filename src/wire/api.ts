@@ -18,8 +18,10 @@ import type {
   SeenRevision,
 } from '../domain/pass.js';
 import type { ComponentKind } from '../domain/spec.js';
+import type { Suspension } from '../domain/suspension.js';
 
 export type { EventRecord, PassStatus, Problem, SeenRevision } from '../domain/pass.js';
+export type { Suspension } from '../domain/suspension.js';
 
 /** Every refusal: a stable code, one line, its data, and what to do about it when known. */
 export interface ErrorBody {
@@ -64,6 +66,8 @@ export interface StatusAnswer {
   nextPass?: string;
   /** The VMs' accelerator and why; `probing` while the start-up probe runs. */
   vm?: AccelChoice | { probing: true };
+  /** The suspensions in force (`mcp suspend`): the node's and its services', oldest first. */
+  suspensions?: Suspension[];
 }
 
 /** One component of GET /v1/services, with its live state (`missing`, or `unknown` without a view). */
@@ -91,7 +95,14 @@ export interface ServiceComponentAnswer {
 export interface ServicesAnswer {
   node: string;
   revision: string | null;
-  services: { name: string; active: boolean; dependsOn: string[]; components: ServiceComponentAnswer[] }[];
+  services: {
+    name: string;
+    active: boolean;
+    dependsOn: string[];
+    components: ServiceComponentAnswer[];
+    /** The suspension that covers the service (the node's, else its own), or null. */
+    suspended?: Suspension | null;
+  }[];
   runtimeError: string | null;
 }
 
@@ -109,6 +120,8 @@ export interface PsInstance {
   health: HealthState;
   /** What the agent is doing to it right now (pulling, creating, starting, stopping, removing) and since when. */
   activity: Activity | null;
+  /** The suspension that covers its service (the node's, else the service's), or null. */
+  suspended?: Suspension | null;
 }
 
 /** GET /v1/ps */
@@ -141,4 +154,17 @@ export interface AdoptAnswer {
   node: string;
   adopted: AdoptedInstance[];
   lastPass: PassStatus | null;
+}
+
+/**
+ * POST /v1/suspend and /v1/resume: the suspension asked about (`suspension`: the one in force
+ * after a suspend, the one lifted by a resume, null when there was none to lift), and whether
+ * the call changed anything (a second suspend keeps the first; a resume of nothing is no error).
+ * With `?wait=true`, the pass that followed.
+ */
+export interface SuspendAnswer {
+  node: string;
+  suspension: Suspension | null;
+  changed: boolean;
+  lastPass?: PassStatus | null;
 }

@@ -53,6 +53,8 @@ describe('mcp help', () => {
         'node',
         'login',
         'restart',
+        'suspend',
+        'resume',
         'service',
         'ui',
       ]);
@@ -103,7 +105,7 @@ describe('mcp usage errors', () => {
     assert.equal(out, '');
     assert.equal(
       err,
-      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, list, status, ps, sync, deploy, stop, start, adopt, push, pull, node, login, restart, service, ui; see mcp --help\n",
+      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, list, status, ps, sync, deploy, stop, start, adopt, push, pull, node, login, restart, suspend, resume, service, ui; see mcp --help\n",
     );
   });
 
@@ -233,6 +235,7 @@ describe('exit-code table', () => {
       'RUNTIME',
       'RUNTIME_UNAVAILABLE',
       'SOURCE_UNAVAILABLE',
+      'SUSPENDED',
       'TIMEOUT',
       'TOO_LARGE',
       'UNAUTHORIZED',

@@ -27,4 +27,7 @@ export const migrations: readonly string[] = [
      revision TEXT, at TEXT NOT NULL);
    CREATE TABLE crash_loops (name TEXT PRIMARY KEY, hash TEXT NOT NULL, deaths TEXT NOT NULL,
      since INTEGER NOT NULL);`,
+  // 6: suspensions of the node or of one service (`mcp suspend`), until `mcp resume`
+  `CREATE TABLE suspensions (scope TEXT NOT NULL, target TEXT NOT NULL, since TEXT NOT NULL,
+     by_token TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (scope, target));`,
 ];

@@ -10,6 +10,7 @@ import type { HealthRecord, HealthState } from '../../domain/health.js';
 import type { InventoryEntry } from '../../domain/observed.js';
 import type { FailedSpec, HealthySpec } from '../../domain/rollback.js';
 import type { Revision } from '../../domain/spec.js';
+import type { Suspension, SuspensionScope } from '../../domain/suspension.js';
 import type {
   AppliedRevision,
   ApplyingRevision,
@@ -92,6 +93,8 @@ export class SqlRegistry implements StateStore {
   private seenStored?: string;
   /** appliedStatus() as last read or written; null: none applied. */
   private appliedStatusCache?: AppliedRevision | null;
+  /** suspensions() as last read; dropped by every write to the suspensions table (each pass reads it). */
+  private suspensionsCache?: Suspension[];
   private readonly listeners = new Set<(record: StoreRecord) => void>();
 
   constructor(
@@ -406,6 +409,35 @@ export class SqlRegistry implements StateStore {
       JSON.stringify(record.deaths),
       record.loopingSince,
     ]);
+  }
+
+  suspensions(): Suspension[] {
+    this.suspensionsCache ??= this.rows(
+      'SELECT scope, target, since, by_token, reason FROM suspensions ORDER BY since, scope, target',
+    ).map((r) => ({
+      scope: r.scope === 'node' ? 'node' : 'service',
+      target: String(r.target),
+      since: String(r.since),
+      by: String(r.by_token),
+      reason: String(r.reason),
+    }));
+    return [...this.suspensionsCache];
+  }
+
+  suspend(s: Suspension): Suspension | undefined {
+    const before = this.suspensions().find((x) => x.scope === s.scope && x.target === s.target);
+    if (before) return before;
+    this.suspensionsCache = undefined;
+    this.run('INSERT INTO suspensions VALUES (?, ?, ?, ?, ?)', [s.scope, s.target, s.since, s.by, s.reason]);
+    return undefined;
+  }
+
+  resume(scope: SuspensionScope, target: string): Suspension | undefined {
+    const before = this.suspensions().find((x) => x.scope === scope && x.target === target);
+    if (!before) return undefined;
+    this.suspensionsCache = undefined;
+    this.run('DELETE FROM suspensions WHERE scope = ? AND target = ?', [scope, target]);
+    return before;
   }
 
   /** Flushes run one at a time: a pass and an API request may both flush, and share a temporary file. */

@@ -129,7 +129,14 @@ export const operatorRoutes = (ctx: ApiContext): Route[] => [
     handle: async (req) => {
       if (!ctx.planFiles) throw new McpError('NOT_FOUND', 'this agent cannot plan a revision');
       const request = parsePlanRequest(req.body);
-      return ok({ node: ctx.node, revision: request.commit ?? null, plan: await ctx.planFiles(request) });
+      const plan = await ctx.planFiles(request);
+      // Planned as if nothing were suspended: what a resume would do; the suspensions say what is held.
+      return ok({
+        node: ctx.node,
+        revision: request.commit ?? null,
+        plan,
+        suspensions: ctx.store.suspensions(),
+      });
     },
   },
   {

@@ -12,6 +12,7 @@ import { LABEL, type ObservedInstance } from '../../domain/observed.js';
 import type { ActionResult } from '../../domain/outcome.js';
 import type { Plan } from '../../domain/plan-types.js';
 import { instanceName, portsText } from '../../domain/spec.js';
+import { suspensionOf } from '../../domain/suspension.js';
 import type { InstanceRuntime } from '../../ports/instance-runtime.js';
 import type { StateStore } from '../../ports/state-store.js';
 import type { AdoptAnswer, AdoptedInstance } from '../../wire/api.js';
@@ -298,11 +299,13 @@ const routesOf = (ctx: ApiContext, started: (seen: ObservedInstance) => Promise<
       const byName = new Map(view.instances.map((i) => [i.name, i]));
       const health = ctx.store.health();
       const notes = ctx.store.lastPass()?.unhealthy ?? [];
+      const suspensions = ctx.store.suspensions();
       const services = await Promise.all(
         mine.map(async (s) => ({
           name: s.name,
           active: s.active,
           dependsOn: s.dependsOn,
+          suspended: suspensionOf(suspensions, s.name) ?? null,
           components: await Promise.all(
             s.components.map(async (c) => {
               const name = instanceName(c);
@@ -349,19 +352,22 @@ const routesOf = (ctx: ApiContext, started: (seen: ObservedInstance) => Promise<
       const known = new Set(ctx.store.inventory().map((e) => e.name));
       const adopted = new Map(ctx.store.inventory().flatMap((e) => (e.adoptedId ? [[e.adoptedId, e]] : [])));
       const health = ctx.store.health();
+      const suspensions = ctx.store.suspensions();
       const instances = view.instances
         .filter((i) => ownInstance(i, ctx.node, known) || adopted.has(i.id))
-        .map((i) => ({
+        .map((i) => ({ i, service: i.labels[LABEL.service] ?? adopted.get(i.id)?.service ?? null }))
+        .map(({ i, service }) => ({
           name: i.name,
           id: i.id.slice(0, 12),
           kind: i.kind,
           state: i.state,
           image: i.image,
-          service: i.labels[LABEL.service] ?? adopted.get(i.id)?.service ?? null,
+          service,
           component: i.labels[LABEL.component] ?? adopted.get(i.id)?.component ?? null,
           revision: i.labels[LABEL.revision] ?? null,
           health: healthOf(health.get(i.name), i.labels[LABEL.specHash]),
           activity: ctx.activity?.(i.name) ?? null,
+          suspended: suspensionOf(suspensions, service ?? '') ?? null,
         }))
         .sort((a, b) => (a.name < b.name ? -1 : 1));
       return ok({ node: ctx.node, instances });

@@ -28,6 +28,7 @@ import { boundedBody, checkLength, readBody } from './body.js';
 import { operatorRoutes } from './operator-routes.js';
 import { type ApiContext, apiRoutes, emptyBody, type Route } from './routes.js';
 import { serveEvents } from './sse.js';
+import { suspendRoutes } from './suspend-routes.js';
 import { loadTls } from './tls.js';
 
 export interface ApiOptions {
@@ -87,7 +88,7 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
 /** Serves the API on `opts.listen`; INVALID_CONFIG when it cannot (address, TLS files, secret). */
 export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): Promise<ApiServer> => {
   const api = apiRoutes(ctx);
-  const routes = [...api.routes, ...operatorRoutes(ctx)];
+  const routes = [...api.routes, ...operatorRoutes(ctx), ...suspendRoutes(ctx)];
   const limit = opts.bodyLimit ?? 1 << 20;
   const idleMs = opts.bodyTimeoutMs ?? 10_000;
   if (opts.webhookSecret !== undefined) checkWebhookSecret(opts.webhookSecret);

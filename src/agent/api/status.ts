@@ -14,6 +14,7 @@ export const statusBody = (node: string, source: string, store: StateStore): Sta
     applying,
     newest: newestFate(store.seen(), applying),
     lastPass: store.lastPass() ?? null,
+    suspensions: store.suspensions(),
   };
 };
 

@@ -10,11 +10,12 @@ import type { ComponentSpec } from '../../domain/spec.js';
 import type { HealthBoard } from './board.js';
 
 /**
- * skip: not now (waiting marks a wait for a dependency's health, which a later pass retries);
- * stop: stop it now (a crash loop); restart: stop and start it (it turned unhealthy).
+ * skip: not now (waiting marks a wait for a dependency's health, which a later pass retries;
+ * held, an action a suspension holds); stop: stop it now (a crash loop); restart: stop and
+ * start it (it turned unhealthy).
  */
 export type GateDecision =
-  | { kind: 'skip'; reason: string; waiting: boolean }
+  | { kind: 'skip'; reason: string; waiting: boolean; held?: boolean }
   | { kind: 'stop'; reason: string }
   | { kind: 'restart'; reason: string };
 

@@ -61,6 +61,8 @@ export interface AfterApply {
   observed: Observed;
   results: readonly ActionResult[];
   now?: number;
+  /** True for a service a suspension covers: its failed rollouts are reported, never rolled back. */
+  suspended?: (service: string) => boolean;
 }
 
 /**
@@ -167,7 +169,7 @@ function rollBack(
   reason: string,
   now: number,
 ): boolean {
-  if (service.rollback === false) return false;
+  if (service.rollback === false || a.suspended?.(service.name)) return false;
   const good = a.store.lastHealthy().get(t.name);
   if (!good || good.hash === t.hash) return false;
   const mark = {

@@ -62,7 +62,7 @@ export const createMetrics = (src: MetricsSources): Metrics => {
   });
   const events = new client.Counter({
     name: 'mcp_events_total',
-    help: 'Events recorded, by kind: outcomes of actions, health transitions, rolled-back, crash-looping, rejected revisions, overrides.',
+    help: 'Events recorded, by kind: outcomes of actions, health transitions, rolled-back, crash-looping, rejected revisions, overrides, suspended and resumed.',
     labelNames: ['kind'],
     registers: [registry],
   });
@@ -75,6 +75,17 @@ export const createMetrics = (src: MetricsSources): Metrics => {
       this.reset();
       const seen = src.store.seen();
       if (seen) this.set({ fate: seen.fate }, 1);
+    },
+  });
+  new client.Gauge({
+    name: 'mcp_suspended_since_timestamp_seconds',
+    help: 'Each suspension in force (mcp suspend): since when (unix seconds), by scope (node or service) and target; absent when nothing is suspended.',
+    labelNames: ['scope', 'target'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of src.store.suspensions())
+        this.set({ scope: s.scope, target: s.target }, Date.parse(s.since) / 1000);
     },
   });
   const lastSuccess = new client.Gauge({

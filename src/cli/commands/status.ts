@@ -1,4 +1,5 @@
 /** `mcp status`: each node's applied revision, its newest when not applied, its last pass and why. */
+import { describeSuspension, suspensionSubject } from '../../domain/suspension.js';
 import { type Style, style } from '../../render/style.js';
 import type { Problem, StatusAnswer } from '../../wire/api.js';
 import type { NodeAnswer } from '../agent-client.js';
@@ -18,13 +19,18 @@ or held (a mass removal waiting for \`mcp sync --override NODE\`). With one NODE
 node's services; with one SERVICE (a name that is not a node), that service's components
 (state, image, ports, revision, uptime) and its last 10 events. Below the
 table, one line per instance that keeps a node from converging although nothing failed:
-not healthy yet, unhealthy, restarting, crash-looping or rolled back, and why.
+not healthy yet, unhealthy, restarting, crash-looping or rolled back, and why; and one line
+per suspension (mcp suspend): since when, by which token, why. A suspension that holds
+an action (drift it does not repair, a change it does not apply) makes the pass degraded
+with the reason SUSPENDED naming what it holds.
 
   -v, --verbose  every reason of every node, and what a held revision would remove
 ${NODE_HELP}
 exit code 0 when every node converged at its newest revision; 5 when nothing is wrong but a
-node is still progressing; 4 when a node is degraded, failed, has no pass yet, or has not
-applied its newest revision.`;
+node is still progressing; 6 when so, but a node or service is suspended (nothing held now,
+yet nothing will be repaired there until mcp resume); 4 when a node is degraded (a
+suspension holding an action included), failed, has no pass yet, or has not applied its
+newest revision.`;
 
 /** The newest revision, when it is not the applied one. */
 const newestApart = (b: StatusAnswer): StatusAnswer['newest'] =>
@@ -116,6 +122,16 @@ const healthLines = (answers: readonly NodeAnswer<StatusAnswer>[], s: Style): st
       : [],
   );
 
+/** One line per suspension in force: a suspended node is never mistaken for a watched one. */
+const suspensionLines = (answers: readonly NodeAnswer<StatusAnswer>[], s: Style): string[] =>
+  answers.flatMap((a) =>
+    a.ok
+      ? (a.body.suspensions ?? []).map(
+          (x) => `${a.node.name}: ${suspensionSubject(x)} ${s.yellow(describeSuspension(x))}`,
+        )
+      : [],
+  );
+
 /** A node whose desired state no signature vouches for says so, so nobody believes otherwise. */
 const unverifiedLines = (answers: readonly NodeAnswer<StatusAnswer>[]): string[] =>
   answers.flatMap((a) =>
@@ -145,12 +161,15 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     ];
     ctx.out(table([head, ...answers.map((a) => row(a, style(ctx), withNewest))]));
     for (const line of healthLines(answers, style(ctx))) ctx.out(line);
+    for (const line of suspensionLines(answers, style(ctx))) ctx.out(line);
     for (const line of unverifiedLines(answers)) ctx.out(line);
     if (flags.verbose) for (const line of details(answers)) ctx.out(line);
   }
   const failed = finish(ctx, answers);
   if (failed !== EXIT.ok) return failed;
   if (!json) await nodeDetail(args, ctx, help, STATUS_OPTIONS);
-  if (answers.every((a) => a.ok && isConverged(a.body))) return EXIT.ok;
-  return answers.every((a) => a.ok && isProgressing(a.body)) ? EXIT.progressing : EXIT.notConverged;
+  const suspended = answers.some((a) => a.ok && (a.body.suspensions ?? []).length > 0);
+  if (answers.every((a) => a.ok && isConverged(a.body))) return suspended ? EXIT.suspended : EXIT.ok;
+  if (!answers.every((a) => a.ok && isProgressing(a.body))) return EXIT.notConverged;
+  return suspended ? EXIT.suspended : EXIT.progressing;
 }
