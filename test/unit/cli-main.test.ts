@@ -234,6 +234,7 @@ describe('exit-code table', () => {
       'POLICY_VIOLATION',
       'RUNTIME',
       'RUNTIME_UNAVAILABLE',
+      'SECRET_UNAVAILABLE',
       'SOURCE_UNAVAILABLE',
       'SUSPENDED',
       'TIMEOUT',
