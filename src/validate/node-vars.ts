@@ -9,7 +9,7 @@ import type { NodeFile } from '../generated/node.js';
 import compiled from '../generated/node.validate.js';
 import { fileTooLarge, tooDeep } from './limits.js';
 import { locator } from './locate.js';
-import { describe } from './messages.js';
+import { describeAll } from './messages.js';
 import { parseToml } from './parse.js';
 import { formatPath } from './paths.js';
 import type { SourceFile, SpecError } from './types.js';
@@ -59,8 +59,7 @@ export function parseNodeFiles(files: readonly SourceFile[]): { vars: RepoVars; 
     }
     if (!validate(parsed.value)) {
       const at = locator(text);
-      for (const e of validate.errors ?? []) {
-        const p = describe(e);
+      for (const p of describeAll(validate.errors ?? [])) {
         errors.push({
           file: path,
           ...at(p.path),

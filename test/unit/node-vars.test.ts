@@ -12,6 +12,7 @@ import { NO_SECRETS } from '../../src/domain/secrets.js';
 import type { ComponentSpec } from '../../src/domain/spec.js';
 import { formatSpecError, type SourceFile } from '../../src/domain/spec-error.js';
 import { changeText } from '../../src/render/plan-changes.js';
+import { parseAgentConfig } from '../../src/validate/agent-config.js';
 import { type LoadResult, loadRevisionFromFiles } from '../../src/validate/load.js';
 import type { AgentVars, VarsView } from '../../src/validate/node-vars.js';
 
@@ -185,6 +186,48 @@ describe('per-node variables', () => {
       lines(r).map((l) => l.split(':').slice(0, 3).join(':')),
       ['nodes/rift.toml:2:1 vars.tag'],
     );
+  });
+});
+
+describe('the agent config’s [vars]', () => {
+  const config = (vars: string) =>
+    parseAgentConfig(
+      '/etc/mcp/mcp-agent.toml',
+      `node = "rift"\n[vars]\n${vars}\n[source]\npath = "/srv/repo"\n`,
+    );
+  const problems = (vars: string): string[] => {
+    try {
+      config(vars);
+    } catch (err) {
+      return (err as { data: { errors: string[] } }).data.errors;
+    }
+    return [];
+  };
+
+  it('takes plain values and { value, local } tables; none at all is an empty table', () => {
+    const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
+    assert.deepEqual(plain(config('tag = "v1"\ndb = { value = "10.0.0.5", local = true }').vars), {
+      tag: 'v1',
+      db: { value: '10.0.0.5', local: true },
+    });
+    assert.deepEqual(
+      plain(
+        parseAgentConfig('/etc/mcp/mcp-agent.toml', 'node = "rift"\n[source]\npath = "/srv/repo"\n').vars,
+      ),
+      {},
+    );
+  });
+
+  it('names what is wrong, at its line, once', () => {
+    assert.deepEqual(problems('"bad-name" = "x"'), [
+      "/etc/mcp/mcp-agent.toml:2:1 vars: 'bad-name': a variable name is letters, digits and underscores, not starting with a digit",
+    ]);
+    assert.deepEqual(problems('tag = 1'), [
+      '/etc/mcp/mcp-agent.toml:3:1 vars.tag: tag must be a string or an object, not a number',
+    ]);
+    assert.deepEqual(problems('db = { value = "x", locl = true }'), [
+      "/etc/mcp/mcp-agent.toml:3:21 vars.db.locl: unknown key 'locl' (did you mean 'local'?)",
+    ]);
   });
 });
 
