@@ -19,7 +19,8 @@ import { observeAll, type PassDeps, sealForNode } from './reconcile.js';
 
 /**
  * The body of `POST /v1/plan`: a revision's service files, `services/<name>.toml`, and its
- * commit id; with its secrets, `.mcp/recipients.toml` and `secrets/<service>/<name>.age|.recipients`
+ * commit id; its node files, `nodes/<node>.toml`, whose variables the node resolves with its
+ * own; with its secrets, `.mcp/recipients.toml` and `secrets/<service>/<name>.age|.recipients`
  * (an age file may come as `base64` instead of `text`), which the node decrypts to compare.
  */
 export interface PlanRequest {
@@ -30,7 +31,7 @@ export interface PlanRequest {
 type PlanDeps = Pick<PassDeps, 'node' | 'runtimes' | 'store' | 'secrets'>;
 
 const PLAN_PATH =
-  /^(services\/[A-Za-z0-9._-]+\.toml|\.mcp\/recipients\.toml|secrets\/[a-z0-9-]+\/[a-z0-9][a-z0-9_.-]*\.(age|recipients))$/;
+  /^((services|nodes)\/[A-Za-z0-9._-]+\.toml|\.mcp\/recipients\.toml|secrets\/[a-z0-9-]+\/[a-z0-9][a-z0-9_.-]*\.(age|recipients))$/;
 
 /** The plan of `revision` on this node now; read-only (one observation, served from the runtime's cache). */
 export const livePlan = async (deps: PlanDeps, fetched: Revision): Promise<Plan> => {
@@ -68,7 +69,7 @@ export const parsePlanRequest = (body: Buffer): PlanRequest => {
   if (odd)
     throw new McpError(
       'USAGE',
-      `file paths must be services/<name>.toml, .mcp/recipients.toml or secrets/<service>/<name>.age|.recipients, not ${JSON.stringify(odd.path)}`,
+      `file paths must be services/<name>.toml, nodes/<node>.toml, .mcp/recipients.toml or secrets/<service>/<name>.age|.recipients, not ${JSON.stringify(odd.path)}`,
     );
   if (req?.commit !== undefined && typeof req.commit !== 'string')
     throw new McpError('USAGE', 'commit must be a string');

@@ -80,6 +80,11 @@ export interface ComponentSpec {
   health?: HealthSpec;
   /** Present for a job (`kind = "job"` in the file; a container run to completion, never kept running). */
   job?: JobSpec;
+  /**
+   * The variables the fields were resolved with (field -> `var.tag` -> value), so a plan can
+   * name a variable as the cause of a change. Not part of the spec hash: the values are.
+   */
+  vars?: Record<string, Record<string, string>>;
 }
 
 /** One service, as one file of the services repository defines it. */

@@ -18,7 +18,7 @@ export type VolumeSpec = string;
 export type EnvEntry = string;
 
 /**
- * One service of the desired state: services/<name>.toml in the services repository.
+ * One service of the desired state: services/<name>.toml in the services repository. String values other than name and node may hold ${node.name}, ${var.NAME} and ${var.NAME:-default}, replaced before validation; $${ is a literal ${.
  */
 export interface ServiceFile {
   /**
@@ -26,9 +26,9 @@ export interface ServiceFile {
    */
   name: string;
   /**
-   * The node whose agent runs this service.
+   * The node whose agent runs this service, or a list of nodes: each runs its own copy, its ${node.name} and ${var.NAME} resolved with that node's variables.
    */
-  node: string;
+  node: DnsLabel | [DnsLabel, ...DnsLabel[]];
   /**
    * false keeps the service defined but stopped.
    */
