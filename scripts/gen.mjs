@@ -1,5 +1,5 @@
 // Regenerates src/generated/*.ts from schema/*.schema.json; with --check, fails when they differ.
-// service.schema.json and cli.schema.json also get precompiled ajv validators, so `mcp validate` and the
+// service.schema.json, node.schema.json and cli.schema.json also get precompiled ajv validators, so `mcp validate` and the
 // agent commands (`mcp status`) start without ajv's compiler; the CLI config's fills in defaults.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -35,7 +35,8 @@ for (const file of (await readdir('schema')).filter((f) => f.endsWith('.schema.j
   });
   const name = file.replace('.schema.json', '');
   const outputs = [[`src/generated/${name}.ts`, ts]];
-  if (name === 'service') outputs.push([`src/generated/${name}.validate.ts`, validator(schema)]);
+  if (name === 'service' || name === 'node')
+    outputs.push([`src/generated/${name}.validate.ts`, validator(schema)]);
   if (name === 'cli')
     outputs.push([`src/generated/${name}.validate.ts`, validator(schema, { useDefaults: true })]);
   for (const [out, text] of outputs) {

@@ -4,10 +4,12 @@
  * files are loaded exactly as the agent loads a revision (its loader: format, limits, its
  * admission policy), then observed and planned; nothing after that step of a pass runs.
  */
+
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { McpError } from '../domain/errors.js';
+import { withoutJobs } from '../domain/job.js';
 import { pinImages } from '../domain/pin-images.js';
 import { plan } from '../domain/plan.js';
 import type { Plan } from '../domain/plan-types.js';
@@ -18,7 +20,8 @@ import { observeAll, type PassDeps, sealForNode } from './reconcile.js';
 
 /**
  * The body of `POST /v1/plan`: a revision's service files, `services/<name>.toml`, and its
- * commit id; with its secrets, `.mcp/recipients.toml` and `secrets/<service>/<name>.age|.recipients`
+ * commit id; its node files, `nodes/<node>.toml`, whose variables the node resolves with its
+ * own; with its secrets, `.mcp/recipients.toml` and `secrets/<service>/<name>.age|.recipients`
  * (an age file may come as `base64` instead of `text`), which the node decrypts to compare.
  */
 export interface PlanRequest {
@@ -29,11 +32,11 @@ export interface PlanRequest {
 type PlanDeps = Pick<PassDeps, 'node' | 'runtimes' | 'store' | 'secrets'>;
 
 const PLAN_PATH =
-  /^(services\/[A-Za-z0-9._-]+\.toml|\.mcp\/recipients\.toml|secrets\/[a-z0-9-]+\/[a-z0-9][a-z0-9_.-]*\.(age|recipients))$/;
+  /^((services|nodes)\/[A-Za-z0-9._-]+\.toml|\.mcp\/recipients\.toml|secrets\/[a-z0-9-]+\/[a-z0-9][a-z0-9_.-]*\.(age|recipients))$/;
 
 /** The plan of `revision` on this node now; read-only (one observation, served from the runtime's cache). */
 export const livePlan = async (deps: PlanDeps, fetched: Revision): Promise<Plan> => {
-  const { revision } = await sealForNode(deps, fetched);
+  const revision = withoutJobs((await sealForNode(deps, fetched)).revision);
   const mine = revision.services.filter((s) => s.node === deps.node);
   const names = mine.flatMap((s) => s.components.map(instanceName));
   const observed = await observeAll(deps, mine, names);
@@ -67,7 +70,7 @@ export const parsePlanRequest = (body: Buffer): PlanRequest => {
   if (odd)
     throw new McpError(
       'USAGE',
-      `file paths must be services/<name>.toml, .mcp/recipients.toml or secrets/<service>/<name>.age|.recipients, not ${JSON.stringify(odd.path)}`,
+      `file paths must be services/<name>.toml, nodes/<node>.toml, .mcp/recipients.toml or secrets/<service>/<name>.age|.recipients, not ${JSON.stringify(odd.path)}`,
     );
   if (req?.commit !== undefined && typeof req.commit !== 'string')
     throw new McpError('USAGE', 'commit must be a string');

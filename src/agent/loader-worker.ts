@@ -10,6 +10,7 @@ import { inProcessLoader, type LoaderRequest, type LoaderSettings } from './revi
 const settings = workerData as LoaderSettings;
 const loader = inProcessLoader({
   admit: admitter(settings.policy, { node: settings.node, protectedPaths: settings.protectedPaths }),
+  view: { node: settings.node, vars: settings.vars ?? {} },
 });
 
 parentPort?.on('message', async ({ id, kind, args }: LoaderRequest) => {

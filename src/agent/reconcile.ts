@@ -9,6 +9,7 @@
  */
 import { type AdoptCandidate, isManaged } from '../domain/decide.js';
 import { asMcpError, McpError } from '../domain/errors.js';
+import { restoreJobs, withoutJobs } from '../domain/job.js';
 import type { Observed } from '../domain/observed.js';
 import {
   type ActionResult,
@@ -21,7 +22,7 @@ import { type NotHealthy, type PassStatus, passResult } from '../domain/pass.js'
 import { followedImages, pinImages } from '../domain/pin-images.js';
 import { plan } from '../domain/plan.js';
 import type { Plan } from '../domain/plan-types.js';
-import { instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
+import { type ComponentSpec, instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
 import { formatSpecError, type SpecError } from '../domain/spec-error.js';
 import { suspensionOf, suspensionProblems } from '../domain/suspension.js';
 import type { Logger } from '../log.js';
@@ -36,6 +37,7 @@ import {
   healthGate,
   rolledBackServices,
 } from './health/index.js';
+import { jobGate, postDeploy, preDeploy } from './jobs/index.js';
 import type { OverrideGrant, OverrideLatch } from './override.js';
 import type { Refusal, SecretKeeper } from './secrets/index.js';
 import { suspensionGate } from './suspend-gate.js';
@@ -112,7 +114,9 @@ const applyTarget = async (
   adopt: ReadonlySet<string>,
 ): Promise<PassReport> => {
   const commit = fetched.commit ?? null;
-  const newest = await pinRevision(deps, await sealSecrets(deps, fetched, errors));
+  const full = await sealSecrets(deps, fetched, errors);
+  // Jobs are run around the changes (jobs/), never planned or kept running.
+  const newest = await pinRevision(deps, withoutJobs(full));
   const grant = deps.overrides?.take(commit);
   const override = opts.override || grant !== undefined;
   const board = deps.health;
@@ -136,7 +140,16 @@ const applyTarget = async (
   const specs = new Map(mine.flatMap((s) => s.components.map((c) => [instanceName(c), c] as const)));
   // Suspensions are read once per pass: one asked for meanwhile holds from the next pass on.
   const suspensions = deps.store.suspensions();
-  const gate = suspensionGate(suspensions, board ? healthGate(board, specs) : undefined);
+  // No job runs for a suspended service, nor while a mass removal holds the revision back.
+  const jobServices = (decision.fellBack ? [] : full.services).filter(
+    (s) => suspensionOf(suspensions, s.name) === undefined,
+  );
+  const jobDeps = { ...deps, runtime: deps.runtimes.container };
+  const pre = await preDeploy(jobDeps, jobServices, thePlan, commit ?? undefined);
+  errors.push(...pre.problems);
+  const health = board ? healthGate(board, specs) : undefined;
+  const jobHold = jobGate(pre.held);
+  const gate = suspensionGate(suspensions, pre.held.size ? (a) => jobHold(a) ?? health?.(a) : health);
   const changes = await applyPlan(thePlan, { ...deps, gate }, opts);
   const { unhealthy, requeue } = board
     ? afterApply({
@@ -151,11 +164,19 @@ const applyTarget = async (
         suspended: (service) => suspensionOf(suspensions, service) !== undefined,
       })
     : { unhealthy: [], requeue: false };
+  const post = await postDeploy(
+    jobDeps,
+    jobServices,
+    readyFor(board, unhealthy, changes),
+    commit ?? undefined,
+  );
+  errors.push(...post.problems);
   const names = revisionInstances(deps.node, revision);
   forgetVanished(deps.store, new Set(names), new Set(observed.instances.map((i) => i.name)));
   recordResults(deps, changes, errors);
   errors.push(...suspensionProblems(suspensions, changes.results));
-  const waiting = changes.results.filter((r) => r.waiting).length;
+  // A post-deploy job still to run keeps the pass from being done.
+  const waiting = changes.results.filter((r) => r.waiting).length + post.waiting.length;
   const report = await finish(
     deps,
     started,
@@ -165,7 +186,7 @@ const applyTarget = async (
     changes.counts,
     () => {
       deps.store.setApplied(
-        revision,
+        decision.fellBack ? revision : restoreJobs(revision, full),
         passResult({ counts: changes.counts, errors, unhealthy, waiting }),
         new Date().toISOString(),
       );
@@ -174,8 +195,22 @@ const applyTarget = async (
     unhealthy,
     waiting,
   );
-  return { ...report, changes, ...(requeue ? { requeue: true } : {}) };
+  return { ...report, changes, ...(requeue || post.requeue ? { requeue: true } : {}) };
 };
+
+/**
+ * Whether a component counts as deployed for its service's post-deploy jobs: its action this
+ * pass did not fail or wait, it is not listed as not healthy, and a probed one is healthy.
+ */
+const readyFor =
+  (board: HealthBoard | undefined, unhealthy: readonly NotHealthy[], changes: ChangeSet) =>
+  (c: ComponentSpec): boolean => {
+    const name = instanceName(c);
+    if (unhealthy.some((u) => u.name === name)) return false;
+    const result = changes.results.find((r) => r.name === name);
+    if (result && ['failed', 'skipped', 'conflict'].includes(result.outcome)) return false;
+    return !c.health || !board || board.state(name) === 'healthy';
+  };
 
 /**
  * `revision` with the secrets of this node's services sealed (their digests in the specs). A
@@ -252,6 +287,8 @@ interface Decision {
   observed: Observed;
   plan: Plan;
   held: string[];
+  /** The last applied revision is planned instead of the newest (its removals are held). */
+  fellBack?: true;
 }
 
 /**
@@ -273,14 +310,23 @@ const decide = async (
   const applied = deps.store.applied();
   if (!applied || applied.commit === (newest.commit ?? null))
     return { revision: newest, observed, plan: planned, held };
-  const revision = { ...(applied.commit ? { commit: applied.commit } : {}), services: applied.services };
+  const revision = withoutJobs({
+    ...(applied.commit ? { commit: applied.commit } : {}),
+    services: applied.services,
+  });
   deps.store.setApplying({
     commit: applied.commit,
     since: deps.store.applying()?.since ?? new Date().toISOString(),
   });
   const kept = await observeRevision(deps, revision);
   const pinned = { ...revision, services: pinImages(revision.services, deps.node, kept.images) };
-  return { revision: pinned, observed: kept, plan: await planFor(deps, pinned, kept, override, adopt), held };
+  return {
+    revision: pinned,
+    observed: kept,
+    plan: await planFor(deps, pinned, kept, override, adopt),
+    held,
+    fellBack: true,
+  };
 };
 
 /**

@@ -12,6 +12,7 @@ import { type ErrorCode, McpError } from '../domain/errors.js';
 import type { LoadResult } from '../domain/spec-error.js';
 import type { RevisionLoader } from '../ports/revision-loader.js';
 import type { LoadOptions } from '../validate/load.js';
+import type { AgentVars } from '../validate/node-vars.js';
 
 /** The loader that works in this thread (the worker itself, the CLI, tests). */
 export const inProcessLoader = (opts: LoadOptions = {}): RevisionLoader => ({
@@ -19,11 +20,13 @@ export const inProcessLoader = (opts: LoadOptions = {}): RevisionLoader => ({
   fromGit: (repoDir, ref, subdir) => loadRevisionFromGit(repoDir, ref, subdir, opts),
 });
 
-/** What the worker needs to admit revisions as this node. */
+/** What the worker needs to admit revisions as this node, and resolve its variables. */
 export interface LoaderSettings {
   policy: AdmissionPolicy;
   node: string;
   protectedPaths: string[];
+  /** The agent config's [vars]. */
+  vars?: AgentVars;
   /** The heap one load may use before it is abandoned as too large (default 1 GiB). */
   heapLimitMb?: number;
 }

@@ -82,7 +82,7 @@ export const wireAgent = async (
     node: config.node,
     protectedPaths: [config.podman.socket, config.state_dir],
   };
-  const loader = workerLoader(admission);
+  const loader = workerLoader({ ...admission, vars: config.vars });
   const admit = admitter(admission.policy, admission);
   const options: ApplyOptions = {
     concurrency: config.policy.concurrency,

@@ -24,8 +24,14 @@ export const nodeOf = async (
   if (typeof flag === 'string') return selectNodes(config, [flag])[0];
   if (config.services?.dir) {
     const loaded = await loadRevisionFromDir(resolve(ctx.cwd, config.services.dir)).catch(() => undefined);
-    const node = loaded?.ok ? loaded.revision.services.find((s) => s.name === service)?.node : undefined;
-    if (node) return selectNodes(config, [node])[0];
+    const nodes = loaded?.ok
+      ? loaded.revision.services.filter((s) => s.name === service).map((s) => s.node)
+      : [];
+    if (nodes.length === 1) return selectNodes(config, nodes)[0];
+    if (nodes.length > 1)
+      throw new McpError('USAGE', `${service} runs on ${nodes.join(', ')}: give --node`, {
+        hint: 'one node at a time',
+      });
   }
   const all = selectNodes(config, []);
   if (all.length === 1) return all[0];

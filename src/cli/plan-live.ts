@@ -34,8 +34,10 @@ export const runLivePlan = async (
   const ref = values.head as string;
   const local = await loadRevisionFromGit(repo, ref, values.path as string);
   const { readFilesAtRef, readSecretsAtRef } = await import('../adapters/git/read-tree.js');
+  const { readNodeFilesAtRef } = await import('../adapters/git/read-nodes.js');
   const { commit, files } = await readFilesAtRef(repo, ref, values.path as string);
   const secrets = await readSecretsAtRef(repo, commit, values.path as string);
+  const nodeFiles = (await readNodeFilesAtRef(repo, commit, values.path as string)).files;
   const head: RevisionRef = { ref, commit };
   const base: RevisionRef = { ref: 'live' };
   if (!local.ok) {
@@ -47,12 +49,15 @@ export const runLivePlan = async (
       );
     return EXIT.invalid;
   }
-  // valid, so every file is UTF-8 text; the agent reads them as services/<name>.toml
+  // valid, so every file is UTF-8 text; the agent reads them as services/<name>.toml and nodes/<node>.toml
+  const as = (dir: string) => (f: { path: string; bytes: Uint8Array }) => ({
+    path: `${dir}/${f.path.slice(f.path.lastIndexOf('/') + 1)}`,
+    text: Buffer.from(f.bytes).toString('utf8'),
+  });
   const posted = [
-    ...files.map((f) => ({
-      path: `services/${f.path.slice(f.path.lastIndexOf('/') + 1)}`,
-      text: Buffer.from(f.bytes).toString('utf8'),
-    })),
+    ...files.map(as('services')),
+    // with the node files, so each agent resolves the variables as it would the commit itself
+    ...nodeFiles.map(as('nodes')),
     // The node decrypts them to compare values; they travel encrypted.
     ...(secrets.recipients !== undefined ? [{ path: RECIPIENTS_FILE, text: secrets.recipients }] : []),
     ...[...secrets.files].map(([path, bytes]) => ({ path, base64: Buffer.from(bytes).toString('base64') })),

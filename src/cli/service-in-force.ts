@@ -55,17 +55,29 @@ export const specDifferences = (inForce: ServiceSpec, clone: ServiceSpec): strin
   return lines;
 };
 
-/** The clone's spec of `service` (services.dir), undefined when there is no clone or no such file. */
+/**
+ * The clone's spec of `service` on `node` (services.dir), resolved with the repository's
+ * variables; undefined when there is no clone, no such file, or it needs a variable only
+ * the node's agent knows.
+ */
 export const cloneSpec = async (
   config: CliConfig,
   service: string,
+  node: string,
   ctx: CliContext,
 ): Promise<{ spec?: ServiceSpec; note?: string }> => {
   if (!config.services?.dir) return { note: 'no services.dir in mcp.toml: not compared with a clone' };
   const loaded = await loadRevisionFromDir(resolve(ctx.cwd, config.services.dir));
   if (!loaded.ok) return { note: `the clone ${config.services.dir} is invalid (mcp validate): not compared` };
-  const spec = loaded.revision.services.find((s) => s.name === service);
-  return spec ? { spec } : { note: `${service} is not in the clone ${config.services.dir}` };
+  const spec = loaded.revision.services.find((s) => s.name === service && s.node === node);
+  if (spec) return { spec };
+  const unknown = loaded.unchecked?.find((u) => u.service === service && u.node === node);
+  if (unknown)
+    return {
+      note: `${service} needs ${unknown.vars.map((v) => v.name).join(', ')}, known only to ${node}'s agent: not compared`,
+    };
+  const elsewhere = loaded.revision.services.find((s) => s.name === service);
+  return elsewhere ? { spec: elsewhere } : { note: `${service} is not in the clone ${config.services.dir}` };
 };
 
 /** NOT_FOUND for a service name that cannot be one (a path, an empty string). */

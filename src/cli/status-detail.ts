@@ -7,7 +7,7 @@ import { McpError } from '../domain/errors.js';
 import { portsText, type ServiceSpec } from '../domain/spec.js';
 import { describeSuspension, suspensionSubject } from '../domain/suspension.js';
 import type { CliConfig } from '../generated/cli.js';
-import type { EventRecord, PsAnswer, ServicesAnswer } from '../wire/api.js';
+import type { EventRecord, JobAnswer, PsAnswer, ServicesAnswer } from '../wire/api.js';
 import { askNodes } from './agent-client.js';
 import { parseCommandArgs } from './args.js';
 
@@ -69,7 +69,11 @@ const printDetail = async (
       };
     }),
   );
-  const instances = new Set(chosen.flatMap((x) => x.components.map((c) => c.instance)));
+  const jobs = chosen.flatMap((x) => x.jobs ?? []);
+  const instances = new Set([
+    ...chosen.flatMap((x) => x.components.map((c) => c.instance)),
+    ...jobs.map((j) => j.instance),
+  ]);
   const all = events[0].ok ? events[0].body.events : [];
   const mine = all.filter((e) => e.name !== undefined && instances.has(e.name));
   const revisionOf = new Map((ps[0].ok ? ps[0].body.instances : []).map((i) => [i.name, i.revision]));
@@ -100,6 +104,7 @@ const printDetail = async (
           runtimeError: s.body.runtimeError,
           suspended: chosen.flatMap((x) => (x.suspended ? [{ service: x.name, ...x.suspended }] : [])),
           components: rows,
+          jobs,
           events: recent,
         },
         null,
@@ -134,6 +139,7 @@ const printDetail = async (
     ]),
   );
   for (const r of rows) if (r.healthNote) ctx.out(`${r.instance}: ${r.healthNote}`);
+  for (const j of jobs) ctx.out(jobLine(j));
   for (const r of rows)
     if (r.pull !== 'missing')
       ctx.out(`${r.instance}: pull = "${r.pull}", running digest ${r.digest ?? 'unknown'}`);
@@ -141,6 +147,18 @@ const printDetail = async (
   ctx.out(recent.length ? `last ${recent.length} events:` : 'no events');
   for (const e of recent) ctx.out(`  ${e.at}  ${e.kind.padEnd(10)} ${e.name ?? ''}  ${e.message}`);
   return EXIT.ok;
+};
+
+/** `job app-migrate (pre-deploy): failed 2026-12-04T06:00:00Z after 1.2 s: exit 3; its log ends: ...` */
+const jobLine = (j: JobAnswer): string => {
+  const head = `job ${j.instance} (${j.when})`;
+  const run = j.lastRun;
+  if (!run) return `${head}: has not run`;
+  if (run.result === 'pending') return `${head}: waits for the change to be healthy (since ${run.at})`;
+  const took = `${(run.durationMs / 1000).toFixed(1)} s`;
+  if (run.result === 'succeeded') return `${head}: succeeded ${run.at} in ${took}`;
+  const tail = run.logTail.length ? `; its log ends: ${run.logTail.slice(-3).join(' | ')}` : '';
+  return `${head}: failed ${run.at} after ${took}: ${run.reason ?? 'failed'}${tail}`;
 };
 
 /**

@@ -10,14 +10,26 @@ import type { ComponentSpec } from './spec.js';
 const same = (a: unknown, b: unknown): boolean =>
   a === b || (typeof a === 'object' && typeof b === 'object' && canonicalJson(a) === canonicalJson(b));
 
+/** The variables of `field` that took another value (or were added or dropped): `var.tag: v1 -> v2`. */
+const becauseOf = (from: ComponentSpec, to: ComponentSpec, field: string): string[] => {
+  const a = from.vars?.[field] ?? {};
+  const b = to.vars?.[field] ?? {};
+  const refs = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return refs.filter((r) => a[r] !== b[r]).map((r) => `${r}: ${a[r] ?? '(unused)'} -> ${b[r] ?? '(unused)'}`);
+};
+
 /**
  * The top-level fields whose values differ, in alphabetical order of field name. A field
  * absent on one side is reported as `null` there, so changes survive a JSON round trip.
+ * The variables a spec was resolved with are no field of their own: a change names those
+ * of its field that changed (`because`).
  */
 export function diffSpecs(from: ComponentSpec, to: ComponentSpec): FieldChange[] {
   const before = from as unknown as Record<string, unknown>;
   const after = to as unknown as Record<string, unknown>;
-  const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .filter((f) => f !== 'vars')
+    .sort();
   const changes: FieldChange[] = [];
   for (const field of fields) {
     if (field === 'secrets') {
@@ -26,7 +38,9 @@ export function diffSpecs(from: ComponentSpec, to: ComponentSpec): FieldChange[]
     }
     const a = before[field] ?? null;
     const b = after[field] ?? null;
-    if (!same(a, b)) changes.push({ field, from: a, to: b });
+    if (same(a, b)) continue;
+    const because = becauseOf(from, to, field);
+    changes.push(because.length > 0 ? { field, from: a, to: b, because } : { field, from: a, to: b });
   }
   return changes;
 }

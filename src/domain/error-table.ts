@@ -60,6 +60,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorTraits>> = {
   TIMEOUT: { exit: 'unavailable', http: 408, transient: true },
   RUNTIME: { exit: 'tempFail', http: 502, transient: true },
   BOOT_TIMEOUT: { exit: 'tempFail', http: 504, transient: false },
+  JOB_FAILED: { exit: 'tempFail', http: 502, transient: false },
   INTERNAL: { exit: 'internal', http: 500, transient: false },
 };
 

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'SUSPENDED' // a suspension (`mcp suspend`) holds what a pass would do
   | 'RUNTIME' // the runtime refused an operation
   | 'BOOT_TIMEOUT' // a VM's guest showed no sign of life within its boot deadline
+  | 'JOB_FAILED' // a deploy job exited non-zero or ran past its timeout
   | 'INTERNAL';
 
 /** The one error class of MCP: a code, a one-line message, and a JSON payload. */

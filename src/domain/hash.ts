@@ -25,7 +25,8 @@ const memo = new WeakMap<ComponentSpec, string>();
  * The `mcp.spec-hash` label of a component: equal hash means nothing to do. It covers what the
  * instance is made of: an `http` or `tcp` probe is the agent's own, run from the host, so it is
  * left out (changing it re-judges the running instance, it does not recreate it); a `cmd`
- * probe is podman's healthcheck, part of the container, and is in. Specs are never mutated
+ * probe is podman's healthcheck, part of the container, and is in. The variables a spec was
+ * resolved with are left out too: their values are in it already. Specs are never mutated
  * after normalisation, so the hash is memoised per spec object: a steady-state pass over an
  * unchanged revision hashes nothing.
  */
@@ -33,12 +34,12 @@ export const specHash = (spec: ComponentSpec): string => {
   let hash = memo.get(spec);
   if (hash === undefined) {
     const kind = spec.health?.probe.kind;
+    const probe = kind === 'http' || kind === 'tcp';
     // The pull policy says when to fetch the image, not what the instance is made of.
-    const made = {
-      ...spec,
-      pull: undefined,
-      ...(kind === 'http' || kind === 'tcp' ? { health: undefined } : {}),
-    };
+    const made =
+      probe || spec.vars || spec.pull
+        ? { ...spec, vars: undefined, pull: undefined, ...(probe && { health: undefined }) }
+        : spec;
     hash = createHash('sha256').update(canonicalJson(made)).digest('hex').slice(0, 16);
     memo.set(spec, hash);
   }

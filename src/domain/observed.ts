@@ -15,6 +15,8 @@ export const LABEL = {
   revision: 'mcp.revision',
   /** The node whose agent created it: an agent sees only its own node's instances. */
   node: 'mcp.node',
+  /** A job's container while it runs: labelled like an instance but not managed, so no pass plans it. */
+  job: 'mcp.job',
 } as const;
 
 /** One container or VM as observed. */

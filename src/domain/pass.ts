@@ -85,8 +85,8 @@ export type HealthEventKind = 'starting' | 'healthy' | 'unhealthy' | 'rolled-bac
  * What an event records: an outcome of the fixed vocabulary; an operator's release of a held
  * revision (`override`), restart (`restarted`), suspension (`suspended`) or its end
  * (`resumed`); the registry started afresh (`registry`); a revision rejected (`rejected`:
- * invalid, against the policy, or not signed as required); a health event; an image event of
- * the digest check (`pull = "newer"`).
+ * invalid, against the policy, or not signed as required); a deploy job's run (`job`); a
+ * health event; an image event of the digest check (`pull = "newer"`).
  */
 export type EventKind =
   | Outcome
@@ -96,6 +96,7 @@ export type EventKind =
   | 'resumed'
   | 'registry'
   | 'rejected'
+  | 'job'
   | HealthEventKind
   | ImageEventKind;
 

@@ -16,8 +16,9 @@ const pin = (spec: ComponentSpec, id: string): ComponentSpec => {
   return out;
 };
 
-/** True for a component whose image the agent keeps current by asking the registry. */
-export const followsTag = (c: ComponentSpec): boolean => c.kind === 'container' && c.pull === 'newer';
+/** True for a component whose image the agent keeps current by asking the registry (never a job, which runs only on a change). */
+export const followsTag = (c: ComponentSpec): boolean =>
+  c.kind === 'container' && c.pull === 'newer' && c.job === undefined;
 
 /**
  * The services with each `newer` component of `node` pinned to `images[its image]` (the local

@@ -19,6 +19,8 @@ export interface FieldChange {
   field: string;
   from: unknown;
   to: unknown;
+  /** The variables whose change made it, e.g. `var.tag: v1 -> v2`; absent when none did. */
+  because?: string[];
 }
 
 /** One step the agent would take for one instance (`<service>-<component>`). */

@@ -48,14 +48,24 @@ export function simulateConverged(revision: Revision, node: string): SimulatedNo
 
 /**
  * Against a simulated base every create is an addition (or a move between nodes), never
- * the repair of a missing container: says so, for the reviewer of a plan.
+ * the repair of a missing container: says so, for the reviewer of a plan. `head`: the
+ * proposed revision, to tell a service added to one more node from one moved there.
  */
-export function explainCreates(plan: Plan, base: Revision): Plan {
-  const nodeOf = new Map(base.services.map((s) => [s.name, s.node]));
+export function explainCreates(plan: Plan, base: Revision, head?: Revision): Plan {
+  const nodesOf = (r: Revision) => {
+    const nodes = new Map<string, Set<string>>();
+    for (const s of r.services) nodes.set(s.name, (nodes.get(s.name) ?? new Set()).add(s.node));
+    return nodes;
+  };
+  const before = nodesOf(base);
+  const after = head ? nodesOf(head) : undefined;
   const reason = (a: Action): string => {
-    const from = nodeOf.get(a.service);
+    const from = before.get(a.service);
     if (from === undefined) return 'new service';
-    return from === plan.node ? 'new component' : `moved from node ${from}`;
+    if (from.has(plan.node)) return 'new component';
+    const stays = [...from].filter((n) => after?.get(a.service)?.has(n));
+    if (stays.length > 0) return `added to this node (also on ${stays.join(', ')})`;
+    return `moved from node ${[...from].join(', ')}`;
   };
   const stages = plan.stages.map((stage) =>
     stage.map((a) => (a.kind === 'create' ? { ...a, reason: reason(a) } : a)),

@@ -26,11 +26,23 @@ export interface SourceFile {
 }
 
 /**
+ * A service file that could not be checked for one of its nodes, because it uses variables
+ * only that node's agent knows (`mcp validate`, `mcp plan`; an agent, for other nodes' files).
+ */
+export interface UncheckedFile {
+  file: string;
+  node: string;
+  service: string;
+  /** Each reference not known here: `var.NAME`, where it is. */
+  vars: { name: string; line: number; column: number; path: string }[];
+}
+
+/**
  * A valid revision (with warnings worth a look, e.g. no services/ directory at all), or every
  * error that makes it invalid: what the validator answers, whoever read the files.
  */
 export type LoadResult =
-  | { ok: true; revision: Revision; warnings?: string[] }
+  | { ok: true; revision: Revision; warnings?: string[]; unchecked?: UncheckedFile[] }
   | { ok: false; errors: SpecError[] };
 
 /** `services/foo.toml:12:3 components[0].ports[1]: message; hint`, the one-line form. */

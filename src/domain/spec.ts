@@ -49,6 +49,14 @@ export interface HealthSpec {
   startTimeout: number;
 }
 
+/** What makes a container component a job: run to completion around a change of its service. */
+export interface JobSpec {
+  /** pre-deploy: before the service's other components change; post-deploy: once they are healthy. */
+  when: 'pre-deploy' | 'post-deploy';
+  /** Seconds it may run. */
+  timeout: number;
+}
+
 /** One component of a service: a container or a unikernel VM. */
 export interface ComponentSpec {
   service: string;
@@ -70,6 +78,13 @@ export interface ComponentSpec {
   cpus?: number;
   /** Absent: no probe, so running is as good as it gets. */
   health?: HealthSpec;
+  /** Present for a job (`kind = "job"` in the file; a container run to completion, never kept running). */
+  job?: JobSpec;
+  /**
+   * The variables the fields were resolved with (field -> `var.tag` -> value), so a plan can
+   * name a variable as the cause of a change. Not part of the spec hash: the values are.
+   */
+  vars?: Record<string, Record<string, string>>;
   /** When the image is pulled (ImagePull); absent: `missing`, only when not present locally. */
   pull?: Exclude<ImagePull, 'missing'>;
   /**

@@ -5,6 +5,20 @@
  */
 export interface AgentConfig {
   node: string;
+  /**
+   * Values of ${var.NAME} in this node's service files. The repository's nodes/<node>.toml wins over a plain value here; a variable written { value = "...", local = true } keeps this agent's value whatever the repository says (secrets of the host, addresses only the node knows). `mcp validate` and `mcp plan` cannot know these values.
+   */
+  vars?: {
+    [k: string]:
+      | string
+      | {
+          value: string;
+          /**
+           * true: this agent's value wins over the repository's (default false).
+           */
+          local?: boolean;
+        };
+  };
   state_dir?: string;
   /**
    * Where desired state comes from: a git remote, or a local directory (watched).

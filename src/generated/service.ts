@@ -18,7 +18,7 @@ export type VolumeSpec = string;
 export type EnvEntry = string;
 
 /**
- * One service of the desired state: services/<name>.toml in the services repository.
+ * One service of the desired state: services/<name>.toml in the services repository. String values other than name and node may hold ${node.name}, ${var.NAME} and ${var.NAME:-default}, replaced before validation; $${ is a literal ${.
  */
 export interface ServiceFile {
   /**
@@ -26,9 +26,9 @@ export interface ServiceFile {
    */
   name: string;
   /**
-   * The node whose agent runs this service.
+   * The node whose agent runs this service, or a list of nodes: each runs its own copy, its ${node.name} and ${var.NAME} resolved with that node's variables.
    */
-  node: string;
+  node: DnsLabel | [DnsLabel, ...DnsLabel[]];
   /**
    * false keeps the service defined but stopped.
    */
@@ -48,7 +48,18 @@ export interface ServiceFile {
 }
 export interface Component {
   name: DnsLabel;
-  kind?: 'container' | 'unikernel';
+  /**
+   * container: a long-running container; unikernel: a VM under QEMU; job: a one-shot container run to completion around a change of its service (when), e.g. a database migration or a smoke test.
+   */
+  kind?: 'container' | 'unikernel' | 'job';
+  /**
+   * For a job: pre-deploy runs before the service's other components are changed (a failure keeps the old version running); post-deploy runs once they are healthy (a failure rolls the service back). Once per change of the service's spec.
+   */
+  when?: 'pre-deploy' | 'post-deploy';
+  /**
+   * For a job: seconds it may run; past them it is stopped and counts as failed.
+   */
+  timeout?: number;
   /**
    * Container image (tag or digest pinned), or for a unikernel the bootable image path.
    */

@@ -29,6 +29,14 @@ export interface CreateRequest {
   secrets?: SecretDelivery;
 }
 
+/** How a job's container ended. */
+export interface JobOutcome {
+  /** null: it ran past its time and was killed. */
+  exitCode: number | null;
+  /** The last lines of its log (stdout and stderr). */
+  logTail: string[];
+}
+
 /** A change the runtime noticed on its own (a container died, was removed by hand, ...). */
 export interface RuntimeEvent {
   type: 'start' | 'die' | 'stop' | 'remove' | 'create' | 'resync';
@@ -95,6 +103,13 @@ export interface InstanceRuntime {
   ensureNetwork(name: string): Promise<void>;
   /** Creates (does not start) the instance `<service>-<component>`; returns its id. CONFLICT when the name is taken. */
   create(req: CreateRequest): Promise<string>;
+  /**
+   * Runs a job to its end: creates its container (labelled a job, not a managed instance),
+   * starts it, waits up to `timeoutMs` (then kills it), reads the last lines of its log and
+   * removes it, in every case. A job container an earlier run left under the name is removed
+   * first; anything else holding the name is a CONFLICT. Runtimes that run containers have it.
+   */
+  runJob?(req: CreateRequest, timeoutMs: number): Promise<JobOutcome>;
   /** Starts; already running is success. */
   start(id: string): Promise<void>;
   /** Stops within `timeoutSeconds`; already stopped is success. */

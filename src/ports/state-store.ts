@@ -2,8 +2,10 @@
  * The agent's registry: what MCP created (the only things prune may remove), stable route
  * ports, the last good revision (desired state survives a git outage), pass status and events.
  */
+
 import type { DeathRecord } from '../domain/crash-loop.js';
 import type { HealthRecord } from '../domain/health.js';
+import type { JobRun } from '../domain/job.js';
 import type { InventoryEntry } from '../domain/observed.js';
 import type {
   AppliedRevision,
@@ -92,6 +94,9 @@ export interface StateStore {
   suspend(suspension: Suspension): Suspension | undefined;
   /** Lifts the suspension of `scope` and `target`; returns it, or undefined when there was none. */
   resume(scope: SuspensionScope, target: string): Suspension | undefined;
+  /** The last run of each job, by its instance name. */
+  jobRuns(): Map<string, JobRun>;
+  recordJobRun(run: JobRun): void;
   /** Persists pending changes atomically (a crash leaves the old or the new file, never a torn one). */
   flush(): Promise<void>;
 }

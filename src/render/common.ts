@@ -24,6 +24,12 @@ export const volumeText = (v: VolumeMount): string => `${v.source}:${v.target}${
 export const unikernelNote = (c: ComponentSpec, format: string): string =>
   `${instanceName(c)}: unikernel component (${c.image}) runs under mcp-agent with QEMU; ${format} cannot express it, skipped`;
 
+/** The note for a job: a one-shot deploy hook the agent runs around a change, not a container to keep running. */
+export const jobNote = (c: ComponentSpec, format: string): string | undefined =>
+  c.job
+    ? `${instanceName(c)}: ${c.job.when} job, run once by mcp-agent around a change of ${c.service}; ${format} keeps containers running, skipped`
+    : undefined;
+
 /** The note for a component's secrets: never in a rendering, whose reader cannot decrypt them anyway. */
 export const secretsNote = (c: ComponentSpec): string | undefined =>
   c.secrets?.length

@@ -8,7 +8,15 @@ import { specHash } from '../domain/hash.js';
 import { managedLabels } from '../domain/instance.js';
 import type { ComponentSpec, ServiceSpec } from '../domain/spec.js';
 import { instanceName } from '../domain/spec.js';
-import { inactiveNote, portText, type Rendered, secretsNote, unikernelNote, volumeText } from './common.js';
+import {
+  inactiveNote,
+  jobNote,
+  portText,
+  type Rendered,
+  secretsNote,
+  unikernelNote,
+  volumeText,
+} from './common.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
 /** Compose interpolates `$VAR` in every value; `$$` is a literal dollar. */
@@ -54,6 +62,12 @@ export function renderCompose(services: readonly ServiceSpec[]): Rendered {
   const entries: Record<string, YamlValue> = {};
   for (const c of components) {
     const name = instanceName(c);
+    const job = jobNote(c, 'compose');
+    if (job) {
+      notes.push(job);
+      comments.push(`# ${job}`);
+      continue;
+    }
     if (c.kind === 'unikernel') {
       notes.push(unikernelNote(c, 'compose'));
       comments.push(`# ${unikernelNote(c, 'compose')}`);

@@ -7,7 +7,7 @@ import { dependencyOrder } from '../domain/graph.js';
 import { LABEL } from '../domain/observed.js';
 import type { ComponentSpec, RestartPolicy, ServiceSpec } from '../domain/spec.js';
 import { instanceName } from '../domain/spec.js';
-import { inactiveNote, type Rendered, secretsNote, unikernelNote } from './common.js';
+import { inactiveNote, jobNote, type Rendered, secretsNote, unikernelNote } from './common.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
 const POD_RESTART: Record<RestartPolicy, string> = {
@@ -82,6 +82,11 @@ export function kubePod(s: ServiceSpec, notes: string[]): Record<string, YamlVal
   const components = dependencyOrder([s]).filter((c) => {
     const secrets = secretsNote(c);
     if (secrets) notes.push(secrets);
+    const job = jobNote(c, 'kube');
+    if (job) {
+      notes.push(job);
+      return false;
+    }
     if (c.kind === 'container') return true;
     notes.push(unikernelNote(c, 'kube'));
     return false;

@@ -48,9 +48,16 @@ export function changeParts(c: FieldChange): ChangeParts {
   return { field: c.field, kind: 'value', from: valueText(c.field, c.from), to: valueText(c.field, c.to) };
 }
 
-/** The plain one-line form: `image: a -> b` or `env: +A=1, -A=2`. */
+/** The variables that caused a change, as a suffix: ` (var.tag: v1 -> v2)`, or ''. */
+export const becauseText = (c: FieldChange): string =>
+  c.because?.length ? ` (${c.because.join('; ')})` : '';
+
+/** The plain one-line form: `image: a -> b` or `env: +A=1, -A=2`, with the variables that caused it. */
 export function changeText(c: FieldChange): string {
   const p = changeParts(c);
-  if (p.kind === 'value') return p.from === p.to ? `${p.field} changed` : `${p.field}: ${p.from} -> ${p.to}`;
-  return `${p.field}: ${[...p.added.map((x) => `+${x}`), ...p.removed.map((x) => `-${x}`)].join(', ')}`;
+  if (p.kind === 'value')
+    return p.from === p.to
+      ? `${p.field} changed${becauseText(c)}`
+      : `${p.field}: ${p.from} -> ${p.to}${becauseText(c)}`;
+  return `${p.field}: ${[...p.added.map((x) => `+${x}`), ...p.removed.map((x) => `-${x}`)].join(', ')}${becauseText(c)}`;
 }

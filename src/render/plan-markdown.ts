@@ -26,12 +26,18 @@ export function code(text: string): string {
 const escapeHtml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/** ` (because `var.tag: v1 -> v2`)`, or ''. */
+const because = (c: FieldChange): string =>
+  c.because?.length ? ` (because ${c.because.map((b) => code(b)).join(', ')})` : '';
+
 function changeLine(c: FieldChange): string {
   const p = changeParts(c);
   if (p.kind === 'value')
-    return p.from === p.to ? `  - ${p.field} changed` : `  - ${p.field}: ${code(p.from)} → ${code(p.to)}`;
+    return p.from === p.to
+      ? `  - ${p.field} changed${because(c)}`
+      : `  - ${p.field}: ${code(p.from)} → ${code(p.to)}${because(c)}`;
   const items = [...p.added.map((x) => `+${code(x)}`), ...p.removed.map((x) => `−${code(x)}`)];
-  return `  - ${p.field}: ${items.join(', ')}`;
+  return `  - ${p.field}: ${items.join(', ')}${because(c)}`;
 }
 
 function details(n: NodeReport): string[] {

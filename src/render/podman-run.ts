@@ -8,7 +8,7 @@ import { specHash } from '../domain/hash.js';
 import { managedLabels } from '../domain/instance.js';
 import type { ComponentSpec, ServiceSpec } from '../domain/spec.js';
 import { instanceName } from '../domain/spec.js';
-import { portText, type Rendered, secretsNote, unikernelNote, volumeText } from './common.js';
+import { jobNote, portText, type Rendered, secretsNote, unikernelNote, volumeText } from './common.js';
 import { shellQuote } from './shell.js';
 
 /** The argument vector of `podman run` (or `podman create` when the service is inactive). */
@@ -74,6 +74,12 @@ export function renderPodmanRun(services: readonly ServiceSpec[]): Rendered {
     );
   }
   for (const c of components) {
+    const job = jobNote(c, 'this script');
+    if (job) {
+      notes.push(job);
+      blocks.push(`# ${job}`);
+      continue;
+    }
     if (c.kind === 'unikernel') {
       notes.push(unikernelNote(c, 'podman'));
       blocks.push(`# ${unikernelNote(c, 'podman')}`);

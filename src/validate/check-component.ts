@@ -125,6 +125,32 @@ function checkNul(f: LoadedFile, c: Component, base: KeyPath): SpecError[] {
   );
 }
 
+/** What no job may have (it runs once and ends), and what only a job may. */
+const notForJobs = ['ports', 'routes', 'health', 'restart', 'depends_on'] as const;
+const jobOnly = ['when', 'timeout'] as const;
+
+function checkJob(f: LoadedFile, c: Component, base: KeyPath): SpecError[] {
+  if (c.kind !== 'job')
+    return jobOnly
+      .filter((key) => c[key] !== undefined)
+      .map((key) => problem(f, [...base, key], `'${key}' applies only to a job`, 'set kind = "job"'));
+  const errors = notForJobs
+    .filter((key) => c[key] !== undefined)
+    .map((key) =>
+      problem(f, [...base, key], `'${key}' does not apply to a job: it runs once, to completion`),
+    );
+  if (c.when === undefined)
+    errors.push(
+      problem(
+        f,
+        [...base, 'kind'],
+        'a job needs when = "pre-deploy" or "post-deploy"',
+        'e.g. when = "pre-deploy"',
+      ),
+    );
+  return errors;
+}
+
 /** Every problem of component `i` of a schema-valid file. */
 export function checkComponent(f: LoadedFile, i: number): SpecError[] {
   const c = f.service.components[i];
@@ -134,6 +160,7 @@ export function checkComponent(f: LoadedFile, i: number): SpecError[] {
     ...checkRoutes(f, c, base),
     ...checkHealth(f, c, base),
     ...checkNul(f, c, base),
+    ...checkJob(f, c, base),
   ];
   if (c.kind === 'unikernel') {
     if (!c.image.startsWith('/')) {

@@ -11,16 +11,17 @@ import type { LoadedFile, SpecError } from './types.js';
  */
 export function checkInstanceNames(files: readonly LoadedFile[]): SpecError[] {
   const seen = new Map<string, { f: LoadedFile; i: number }>();
-  const services = new Set<string>();
+  const services = new Map<string, string>();
   const errors: SpecError[] = [];
   for (const f of files) {
-    if (services.has(f.service.name)) continue;
-    services.add(f.service.name);
+    // A file for several nodes is loaded once per node: its copies are one definition.
+    if ((services.get(f.service.name) ?? f.file) !== f.file) continue;
+    services.set(f.service.name, f.file);
     f.service.components.forEach((c, i) => {
       const name = instanceName({ service: f.service.name, name: c.name });
       const first = seen.get(name);
       if (!first) seen.set(name, { f, i });
-      else if (first.f !== f) {
+      else if (first.f.file !== f.file) {
         const path = ['components', i, 'name'];
         const owner = `${first.f.service.name}/${first.f.service.components[first.i].name}`;
         const where = `${first.f.file}:${first.f.at(['components', first.i, 'name']).line}`;

@@ -14,6 +14,8 @@ function checkUniqueNames(files: readonly LoadedFile[]): SpecError[] {
   const errors: SpecError[] = [];
   for (const f of files) {
     const first = seen.get(f.service.name);
+    // One file for several nodes is one definition, loaded once per node.
+    if (first?.file === f.file) continue;
     if (first)
       errors.push(problem(f, ['name'], `service '${f.service.name}' is also defined in ${first.file}`));
     else seen.set(f.service.name, f);

@@ -45,6 +45,15 @@ function checkComponentDependencies(f: LoadedFile): SpecError[] {
   const errors: SpecError[] = [];
   components.forEach((c, i) => {
     (c.depends_on ?? []).forEach((dep, k) => {
+      if (components[index.get(dep) ?? -1]?.kind === 'job')
+        errors.push(
+          problem(
+            f,
+            ['components', i, 'depends_on', k],
+            `depends on job '${dep}', which does not keep running`,
+            'a pre-deploy job already runs before the change, a post-deploy one after it',
+          ),
+        );
       if (!index.has(dep)) {
         errors.push(
           problem(

@@ -8,7 +8,7 @@ import type { ValidateFunction } from 'ajv';
 import { McpError } from '../domain/errors.js';
 import { formatSpecError } from '../domain/spec-error.js';
 import { locator } from './locate.js';
-import { describe } from './messages.js';
+import { describeAll } from './messages.js';
 import { parseToml } from './parse.js';
 import { formatPath } from './paths.js';
 
@@ -31,8 +31,7 @@ export const configParserOf = <T>(kind: string, validate: ValidateFunction<T>): 
     const value: unknown = parsed.value;
     if (validate(value)) return value as T;
     const at = locator(text);
-    const lines = (validate.errors ?? []).map((e) => {
-      const p = describe(e);
+    const lines = describeAll(validate.errors ?? []).map((p) => {
       return formatSpecError({
         file,
         ...at(p.path),

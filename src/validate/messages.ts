@@ -27,12 +27,13 @@ const forms: Record<string, string> = {
   'imageRef/pattern': 'image must be a registry reference (host/name:tag) or an absolute path',
   'user/pattern': 'user must be name, uid or uid:gid',
   'hostname/pattern': 'hostname must be a lower-case DNS name',
+  'propertyNames/pattern': 'a variable name is letters, digits and underscores, not starting with a digit',
 };
 
 const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : (JSON.stringify(v) ?? String(v)));
 
 const typeOf = (v: unknown): string =>
-  Array.isArray(v) ? 'an array' : v instanceof Date ? 'a date' : v === null ? 'null' : `a ${typeof v}`;
+  Array.isArray(v) ? 'an array' : v instanceof Date ? 'a date' : v === null ? 'null' : article(typeof v);
 
 const article = (t: string): string =>
   t === 'array' || t === 'integer' || t === 'object' ? `an ${t}` : `a ${t}`;
@@ -95,4 +96,42 @@ export function describe(e: ErrorObject): SchemaProblem {
     default:
       return { path, message: e.message ?? `invalid (${e.keyword})` };
   }
+}
+
+/** Keywords that only sum up or choose: not a fault of the value itself. */
+const SUMMARY = new Set(['type', 'anyOf', 'propertyNames']);
+
+/**
+ * Every error of one validation in words, without the echoes of a choice: the `anyOf` and
+ * `propertyNames` summaries go (their branches say more), and the type errors of one value
+ * against the branches of an `anyOf` become one (`tag must be a string or an object, not a number`).
+ */
+export function describeAll(errors: readonly ErrorObject[]): SchemaProblem[] {
+  const types = new Map<string, ErrorObject[]>();
+  for (const e of errors)
+    if (e.keyword === 'type') types.set(e.instancePath, [...(types.get(e.instancePath) ?? []), e]);
+  // In an anyOf, a value of the right type for one branch but wrong inside it: the other
+  // branches' type errors are echoes.
+  const choice = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const deeper = (p: string): boolean =>
+    choice.has(p) &&
+    errors.some(
+      (x) => x.instancePath.startsWith(`${p}/`) || (x.instancePath === p && !SUMMARY.has(x.keyword)),
+    );
+  const problems: SchemaProblem[] = [];
+  for (const e of errors) {
+    if (e.keyword === 'anyOf' || e.keyword === 'propertyNames') continue;
+    if (e.keyword === 'type' && deeper(e.instancePath)) continue;
+    const same = e.keyword === 'type' ? (types.get(e.instancePath) ?? []) : [];
+    if (same.length > 1) {
+      if (same[0] !== e) continue;
+      const path = fromPointer(e.instancePath);
+      const wanted = same.map((x) => article(String((x.params as { type: string }).type)));
+      problems.push({
+        path,
+        message: `${lastKey(path)} must be ${wanted.join(' or ')}, not ${typeOf(e.data)}`,
+      });
+    } else problems.push(describe(e));
+  }
+  return problems;
 }

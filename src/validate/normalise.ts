@@ -21,9 +21,12 @@ import type {
   Health,
   Route as RouteFile,
   SecretUse as SecretUseFile,
-  ServiceFile,
 } from '../generated/service.js';
 import { sealedSecrets } from './secrets.js';
+import type { LoadedFile, NodeService } from './types.js';
+
+/** Seconds a job may run when its file does not say. */
+export const JOB_TIMEOUT = 300;
 
 /** Memory (MiB) and vCPUs a unikernel gets when its file does not say. */
 export const UNIKERNEL_DEFAULTS = { memory: 128, cpus: 1 } as const;
@@ -103,18 +106,44 @@ const normaliseSecret = (s: SecretUseFile): SecretUse => ({
   ...(s.file !== undefined && { file: s.file, mode: Number.parseInt(s.mode ?? '0400', 8) }),
 });
 
-/** One component with defaults filled and every list in canonical order. */
-export function normaliseComponent(service: string, c: Component): ComponentSpec {
-  const kind = c.kind ?? 'container';
-  const unikernel = kind === 'unikernel';
+/** The spec's name of a service file's component field. */
+const specField = (field: string): string => (field === 'depends_on' ? 'dependsOn' : field);
+
+/** Field -> reference -> value, as a plain record in canonical order (ComponentSpec.vars). */
+const varsRecord = (
+  used: ReadonlyMap<string, ReadonlyMap<string, string>> | undefined,
+): ComponentSpec['vars'] => {
+  if (!used || used.size === 0) return undefined;
+  const record: Record<string, Record<string, string>> = {};
+  for (const field of [...used.keys()].sort(byString)) {
+    const refs = used.get(field)!;
+    record[specField(field)] = Object.fromEntries(
+      [...refs.keys()].sort(byString).map((r) => [r, refs.get(r)!]),
+    );
+  }
+  return record;
+};
+
+/**
+ * One component with defaults filled and every list in canonical order. `used`: the
+ * variables its fields were resolved with (kept for plans, never hashed).
+ */
+export function normaliseComponent(
+  service: string,
+  c: Component,
+  used?: ReadonlyMap<string, ReadonlyMap<string, string>>,
+): ComponentSpec {
+  const vars = varsRecord(used);
+  const unikernel = c.kind === 'unikernel';
+  const job = c.kind === 'job';
   return {
     service,
     name: c.name,
-    kind,
+    kind: unikernel ? 'unikernel' : 'container',
     image: c.image,
     ...(c.network !== undefined && { network: c.network }),
     ...(c.user !== undefined && { user: c.user }),
-    restart: c.restart ?? 'unless-stopped',
+    restart: job ? 'no' : (c.restart ?? 'unless-stopped'),
     ports: (c.ports ?? []).map(parsePortSpec).sort(comparePorts),
     volumes: (c.volumes ?? []).map(parseVolumeSpec).sort((a, b) => byString(a.target, b.target)),
     cmd: [...(c.cmd ?? [])],
@@ -131,12 +160,19 @@ export function normaliseComponent(service: string, c: Component): ComponentSpec
       cpus: c.cpus ?? UNIKERNEL_DEFAULTS.cpus,
     }),
     ...(c.health !== undefined && { health: normaliseHealth(c.health) }),
+    ...(job && { job: { when: c.when!, timeout: c.timeout ?? JOB_TIMEOUT } }),
+    ...(vars !== undefined && { vars }),
     ...(c.pull !== undefined && c.pull !== 'missing' && { pull: c.pull }),
   };
 }
 
-/** One service file, defining `file` (its path in the repository). */
-export function normaliseService(s: ServiceFile, file: string, secrets = NO_SECRETS): ServiceSpec {
+/** One service file for one node, defining `file` (its path in the repository). */
+export function normaliseService(
+  s: NodeService,
+  file: string,
+  secrets = NO_SECRETS,
+  vars?: LoadedFile['vars'],
+): ServiceSpec {
   const sealed = sealedSecrets(
     s.name,
     s.components.flatMap((c) => (c.secrets ?? []).map((u) => u.name)),
@@ -149,7 +185,7 @@ export function normaliseService(s: ServiceFile, file: string, secrets = NO_SECR
     dependsOn: [...(s.depends_on ?? [])].sort(byString),
     ...(s.rollback === false && { rollback: false as const }),
     components: s.components
-      .map((c) => normaliseComponent(s.name, c))
+      .map((c, i) => normaliseComponent(s.name, c, vars?.get(i)))
       .sort((a, b) => byString(a.name, b.name)),
     ...(sealed && { secrets: sealed }),
     file,
@@ -158,12 +194,12 @@ export function normaliseService(s: ServiceFile, file: string, secrets = NO_SECR
 
 /** A whole revision: services sorted by name, commit present only when known. */
 export function normaliseRevision(
-  files: readonly { file: string; service: ServiceFile }[],
+  files: readonly { file: string; service: NodeService; vars?: LoadedFile['vars'] }[],
   commit?: string,
   secrets = NO_SECRETS,
 ): Revision {
   const services = files
-    .map((f) => normaliseService(f.service, f.file, secrets))
-    .sort((a, b) => byString(a.name, b.name));
+    .map((f) => normaliseService(f.service, f.file, secrets, f.vars))
+    .sort((a, b) => byString(a.name, b.name) || byString(a.node, b.node));
   return commit === undefined ? { services } : { commit, services };
 }

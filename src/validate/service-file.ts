@@ -5,7 +5,8 @@
  */
 import { stringify } from '@decimalturn/toml-patch';
 import type { ComponentSpec, HealthSpec, PortBinding, ServiceSpec, VolumeMount } from '../domain/spec.js';
-import type { Component, Health, ServiceFile } from '../generated/service.js';
+import type { Component, Health } from '../generated/service.js';
+import type { NodeService } from './types.js';
 
 const portSpec = (p: PortBinding): string => {
   const ip = p.hostIp === '' ? '' : p.hostIp.includes(':') ? `[${p.hostIp}]:` : `${p.hostIp}:`;
@@ -27,11 +28,12 @@ const healthFile = (h: HealthSpec): Health => ({
 
 const componentFile = (c: ComponentSpec): Component => ({
   name: c.name,
-  kind: c.kind,
+  kind: c.job ? 'job' : c.kind,
+  ...(c.job && { when: c.job.when, timeout: c.job.timeout }),
   image: c.image,
   ...(c.network !== undefined && { network: c.network }),
   ...(c.user !== undefined && { user: c.user }),
-  restart: c.restart,
+  ...(!c.job && { restart: c.restart }),
   ...(c.memory !== undefined && { memory: c.memory }),
   ...(c.cpus !== undefined && { cpus: c.cpus }),
   ...(c.ports.length > 0 && { ports: c.ports.map(portSpec) }),
@@ -60,13 +62,13 @@ const componentFile = (c: ComponentSpec): Component => ({
 });
 
 /** The service file's value for `spec` (the inverse of normalisation). */
-export const serviceFileOf = (spec: ServiceSpec): ServiceFile => ({
+export const serviceFileOf = (spec: ServiceSpec): NodeService => ({
   name: spec.name,
   node: spec.node,
   active: spec.active,
   ...(spec.rollback === false && { rollback: false }),
   ...(spec.dependsOn.length > 0 && { depends_on: spec.dependsOn }),
-  components: spec.components.map(componentFile) as ServiceFile['components'],
+  components: spec.components.map(componentFile) as NodeService['components'],
 });
 
 /** `spec` as TOML text, with `header` lines as a leading comment. */

@@ -8,6 +8,7 @@ import type { AccelChoice } from '../domain/accel.js';
 import type { Activity } from '../domain/activity.js';
 import type { ErrorCode, McpError } from '../domain/errors.js';
 import type { HealthState } from '../domain/health.js';
+import type { JobRun } from '../domain/job.js';
 import type { InstanceState } from '../domain/observed.js';
 import type { Outcome } from '../domain/outcome.js';
 import type {
@@ -106,8 +107,19 @@ export interface ServicesAnswer {
     components: ServiceComponentAnswer[];
     /** The suspension that covers the service (the node's, else its own), or null. */
     suspended?: Suspension | null;
+    /** Its deploy jobs and how each last ran (null: never). */
+    jobs?: JobAnswer[];
   }[];
   runtimeError: string | null;
+}
+
+/** One deploy job of a service in GET /v1/services. */
+export interface JobAnswer {
+  name: string;
+  instance: string;
+  when: 'pre-deploy' | 'post-deploy';
+  image: string;
+  lastRun: Omit<JobRun, 'before'> | null;
 }
 
 /** One managed instance of GET /v1/ps. */

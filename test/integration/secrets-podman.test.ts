@@ -7,32 +7,29 @@
  * old value. After each step, no log line, API answer, event or registry byte holds a value.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { tokenDigest } from '../../src/agent/api/auth.js';
 import { formatRecord } from '../../src/domain/secrets.js';
+import { type AgentProcess, startAgent, until } from '../support/agent-process.js';
 import { IMAGE_V1, podman, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
 
 const run = promisify(execFile);
 const P = `sec${process.pid.toString(36)}`;
 const NODE = `${P}node`;
 const APP = `${P}-app`;
-const AGENT = join(import.meta.dirname, '../../src/agent/main.js');
 const CLI = join(import.meta.dirname, '../../src/cli/main.js');
 const canary = (what: string) => `canary-${P}-${what}-${Math.random().toString(36).slice(2)}`;
 const VALUES = { db1: canary('db1'), db2: canary('db2'), db3: canary('db3'), tls: canary('tls') };
 let dir = '';
 let repo = '';
 let shm = '';
-let child: ChildProcess | undefined;
-let api = '';
-const logs: string[] = [];
+let agent: AgentProcess | undefined;
 const keys = { node: '', nodeR: '', operatorR: '', otherR: '' };
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -99,53 +96,14 @@ before(async () => {
   );
 });
 after(async () => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  agent?.kill();
   await removeContainers(`${P}-`);
   await rm(dir, { recursive: true, force: true });
   await rm(shm, { recursive: true, force: true });
 });
 
-/** Starts the agent; resolves once its API is up. Every line it writes is kept for the canary search. */
-const start = (): Promise<void> =>
-  new Promise((resolve, reject) => {
-    child = spawn(process.execPath, [AGENT, 'run', '--config', join(dir, 'mcp-agent.toml')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const timer = setTimeout(
-      () => reject(new Error(`the agent did not start within 60 s: ${logs.join('\n')}`)),
-      60_000,
-    );
-    for (const stream of [child.stdout!, child.stderr!])
-      createInterface({ input: stream }).on('line', (text) => {
-        logs.push(text);
-        let line: { message?: string; api?: string } = {};
-        try {
-          line = JSON.parse(text);
-        } catch {}
-        if (line.message === 'agent started' && line.api) {
-          api = line.api;
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    child.on('exit', (code) => reject(new Error(`the agent exited (${code}): ${logs.join('\n')}`)));
-  });
-
-const get = async (path: string): Promise<string> => {
-  const res = await fetch(`${api}${path}`, { headers: { authorization: 'Bearer operate-token' } });
-  return res.text();
-};
-
-/** A pass asked of the API, waited for: the status it ended with. */
-const pass = async (): Promise<{ result: string; errors: { code: string; message: string }[] }> => {
-  const res = await fetch(`${api}/v1/reconcile?wait=true`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer operate-token' },
-  });
-  const text = await res.text();
-  assert.equal(res.status, 200, text);
-  return JSON.parse(text).lastPass;
-};
+const get = (path: string): Promise<string> => agent!.get(path);
+const pass = () => agent!.pass();
 
 const ids = async (): Promise<Record<string, string>> => {
   const out = await podman('ps', '-a', '--filter', `name=^${P}-`, '--format', '{{.Names}} {{.ID}}');
@@ -163,15 +121,6 @@ const healthOf = async (name: string): Promise<string | undefined> => {
   return list.find((e) => e.name === name && ['starting', 'healthy', 'unhealthy'].includes(e.kind))?.kind;
 };
 
-/** Polls `check` (what the agent reports) every 250 ms for up to 60 s. */
-const until = async (what: string, check: () => Promise<boolean>): Promise<void> => {
-  for (let k = 0; k < 240; k++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`${what}: not within 60 s; events: ${await get('/v1/events?limit=20')}`);
-};
-
 const digestsSeen = async (): Promise<string> => (await podman('logs', `${APP}-main`)).trim();
 
 /** Every place a value must never be: the agent's log, its API answers, its events and its registry file. */
@@ -180,14 +129,19 @@ const assertNoValue = async (step: string): Promise<void> => {
     ['/v1/status', '/v1/services', '/v1/ps', '/v1/events?limit=1000', `/v1/spec?service=${APP}`].map(get),
   );
   const registry = await readFile(join(dir, 'state', 'registry.db')).catch(() => Buffer.alloc(0));
-  const haystacks = { log: logs.join('\n'), api: answers.join('\n'), registry: registry.toString('latin1') };
+  const haystacks = {
+    log: agent!.logs.join('\n'),
+    api: answers.join('\n'),
+    registry: registry.toString('latin1'),
+  };
   for (const [where, text] of Object.entries(haystacks))
     for (const [name, value] of Object.entries(VALUES))
       assert.ok(!text.includes(value), `${step}: the value of ${name} is in the ${where}`);
 };
 
 test('a real agent hands secrets to podman, follows a new value, refuses what it cannot read, and shows no value anywhere', async () => {
-  await start();
+  agent = await startAgent(join(dir, 'mcp-agent.toml'), 'operate-token');
+  const { api, logs } = agent;
 
   // Deploy: env and file secret both arrive.
   const first = await pass();

@@ -14,7 +14,12 @@ import {
   type RunningConfig,
 } from '../../src/domain/observed.js';
 import { instanceName } from '../../src/domain/spec.js';
-import type { CreateRequest, InstanceRuntime, RuntimeEvent } from '../../src/ports/instance-runtime.js';
+import type {
+  CreateRequest,
+  InstanceRuntime,
+  JobOutcome,
+  RuntimeEvent,
+} from '../../src/ports/instance-runtime.js';
 
 /** Every operation of the port, for `calls` counters and `failNext`. */
 export type MemoryOp =
@@ -25,7 +30,8 @@ export type MemoryOp =
   | 'create'
   | 'start'
   | 'stop'
-  | 'remove';
+  | 'remove'
+  | 'runJob';
 
 /** One instance as the fake stores it; `request` is set for instances created through the port. */
 export interface MemoryInstance extends ObservedInstance {
@@ -49,6 +55,7 @@ const OPS: MemoryOp[] = [
   'start',
   'stop',
   'remove',
+  'runJob',
 ];
 const API_OPS: MemoryOp[] = OPS.filter((op) => op !== 'observe');
 
@@ -275,6 +282,16 @@ export class MemoryRuntime implements InstanceRuntime {
       ...(spec?.user ? { user: spec.user } : {}),
       ...(spec?.network ? { network: spec.network } : {}),
     };
+  }
+
+  /** What each job's run ends with, by instance name (default: exit 0, no log); every run's request. */
+  readonly jobOutcomes = new Map<string, JobOutcome>();
+  readonly jobRequests: CreateRequest[] = [];
+
+  async runJob(req: CreateRequest, _timeoutMs: number): Promise<JobOutcome> {
+    await this.enter('runJob');
+    this.jobRequests.push(req);
+    return this.jobOutcomes.get(instanceName(req.spec)) ?? { exitCode: 0, logTail: [] };
   }
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {

@@ -387,8 +387,8 @@ describe('mcp render', () => {
     });
   });
 
-  it('rejects a missing service name, a bad format and --node without --all as usage errors', async () => {
-    for (const args of [[], ['dns', '--format', 'helm'], ['dns', '--node', 'rift'], ['--all', 'dns']]) {
+  it('rejects a missing service name, a bad format and names with --all as usage errors', async () => {
+    for (const args of [[], ['dns', '--format', 'helm'], ['--all', 'dns']]) {
       await assert.rejects(
         run(args, capture(repo).ctx),
         (e: unknown) => e instanceof McpError && e.code === 'USAGE',

@@ -123,6 +123,7 @@ describe('mcp validate', () => {
       components: 11,
       errors: [],
       warnings: [],
+      unchecked: [],
       policy: 'none',
     });
   });

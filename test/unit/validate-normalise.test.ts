@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { specHash } from '../../src/domain/hash.js';
-import type { Component, ServiceFile } from '../../src/generated/service.js';
+import type { Component } from '../../src/generated/service.js';
 import {
   normaliseComponent,
   normaliseEnv,
@@ -14,6 +14,7 @@ import {
   parsePortSpec,
   parseVolumeSpec,
 } from '../../src/validate/normalise.js';
+import type { NodeService as ServiceFile } from '../../src/validate/types.js';
 
 const image = 'mcr.example:8443/app:v1.0.0';
 

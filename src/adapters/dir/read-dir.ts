@@ -49,7 +49,7 @@ const leaves = (file: string): SpecError =>
   );
 
 /** Reads one entry; a link is followed only to a regular file inside `root`. */
-async function readEntry(
+export async function readEntry(
   root: string,
   full: string,
   path: string,

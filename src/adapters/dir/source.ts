@@ -30,27 +30,40 @@ export const dirSource = (
 };
 
 /**
- * Names, sizes and mtimes of the TOML files: changes whenever an edit could change the
+ * Names, sizes and mtimes of the TOML files (services and nodes/): changes whenever an edit could change the
  * revision. Synchronous on purpose: a few hundred stat calls take well under a millisecond
  * this way, where the thread pool round trips of the async ones cost several.
  */
 const signatureOf = (dir: string): string => {
   const services = join(dir, 'services');
   const base = isDirectory(services) ? services : dir;
+  const nodes = join(dir, 'nodes');
+  const stats = (paths: string[]) =>
+    paths.map((path) => {
+      const s = statSync(path, { throwIfNoEntry: false });
+      return `${path}:${s?.size}:${s?.mtimeMs}`;
+    });
+  return [
+    ...stats(filesOf(base, true)),
+    ...stats(isDirectory(nodes) ? filesOf(nodes, false) : []),
+    ...stats(secretPaths(dir)),
+  ].join('\n');
+};
+
+/** The TOML files of `base`; `required`: an unreadable directory is SOURCE_UNAVAILABLE (else it counts as empty). */
+const filesOf = (base: string, required: boolean): string[] => {
   let names: string[];
   try {
     names = readdirSync(base);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    if (!required) return [];
     throw new McpError('SOURCE_UNAVAILABLE', `cannot read ${base}: ${code}`, { dir: base });
   }
-  const tomls = names.filter((n) => n.endsWith('.toml')).sort();
-  return [...tomls.map((n) => join(base, n)), ...secretPaths(dir)]
-    .map((path) => {
-      const s = statSync(path, { throwIfNoEntry: false });
-      return `${path}:${s?.size}:${s?.mtimeMs}`;
-    })
-    .join('\n');
+  return names
+    .filter((n) => n.endsWith('.toml'))
+    .sort()
+    .map((n) => join(base, n));
 };
 
 /** `.mcp/recipients.toml` and the files under `secrets/<service>/`: a new ciphertext is a new revision. */

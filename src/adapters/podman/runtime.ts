@@ -10,6 +10,7 @@ import { isNetworkMode } from '../../domain/spec.js';
 import type {
   CreateRequest,
   InstanceRuntime,
+  JobOutcome,
   ProbeOutcome,
   RuntimeEvent,
 } from '../../ports/instance-runtime.js';
@@ -20,6 +21,7 @@ import { runHealthcheck } from './healthcheck.js';
 import { ensureImage, imageRepoDigests, pullImage } from './images.js';
 import { Informer } from './informer.js';
 import { inspectContainer } from './inspect.js';
+import { runJobContainer } from './job.js';
 import { type Log, noLog } from './log.js';
 import { ensureNetwork } from './network.js';
 import { digestsOf, lookupImage, registryOf, repoDigests } from './translate.js';
@@ -158,6 +160,10 @@ export class PodmanRuntime implements InstanceRuntime {
     };
     this.informer.local(id, since, () => ({ ...created, imageId, labels }));
     return id;
+  }
+
+  runJob(req: CreateRequest, timeoutMs: number): Promise<JobOutcome> {
+    return runJobContainer(this.client, req, timeoutMs);
   }
 
   healthcheck(name: string, timeoutMs: number): Promise<ProbeOutcome> {

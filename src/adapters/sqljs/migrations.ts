@@ -30,4 +30,6 @@ export const migrations: readonly string[] = [
   // 6: suspensions of the node or of one service (`mcp suspend`), until `mcp resume`
   `CREATE TABLE suspensions (scope TEXT NOT NULL, target TEXT NOT NULL, since TEXT NOT NULL,
      by_token TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (scope, target));`,
+  // 7: the last run of each job
+  'CREATE TABLE job_runs (name TEXT PRIMARY KEY, run TEXT NOT NULL);',
 ];

@@ -2,11 +2,13 @@
  * The StateStore on SQLite through sql.js. sql.js keeps the database in memory; flush()
  * exports it and replaces the file atomically, so the file is always a whole database.
  */
+
 import { readFile, rename } from 'node:fs/promises';
 import initSqlJs, { type Database, type SqlValue } from 'sql.js';
 import type { DeathRecord } from '../../domain/crash-loop.js';
 import { McpError } from '../../domain/errors.js';
 import type { HealthRecord, HealthState } from '../../domain/health.js';
+import type { JobRun } from '../../domain/job.js';
 import type { InventoryEntry } from '../../domain/observed.js';
 import type { FailedSpec, HealthySpec } from '../../domain/rollback.js';
 import type { Revision } from '../../domain/spec.js';
@@ -356,6 +358,15 @@ export class SqlRegistry implements StateStore {
       h.imageId ?? null,
       h.revision ?? null,
     ]);
+  }
+
+  jobRuns(): Map<string, JobRun> {
+    const rows = this.rows('SELECT name, run FROM job_runs');
+    return new Map(rows.map((r) => [String(r.name), JSON.parse(String(r.run)) as JobRun]));
+  }
+
+  recordJobRun(run: JobRun): void {
+    this.run('INSERT OR REPLACE INTO job_runs VALUES (?, ?)', [run.name, JSON.stringify(run)]);
   }
 
   failedSpecs(): Map<string, FailedSpec> {

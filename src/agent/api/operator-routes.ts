@@ -3,8 +3,10 @@
  * who a token is, an imperative restart recorded with who asked for it, and the spec in force
  * for one service. Kept apart from routes.ts so each stays small.
  */
+
 import { isManaged, otherNode } from '../../domain/decide.js';
 import { McpError } from '../../domain/errors.js';
+import { splitJobs } from '../../domain/job.js';
 import { instanceName, type ServiceSpec } from '../../domain/spec.js';
 import type { InstanceRuntime } from '../../ports/instance-runtime.js';
 import { REVISION_LIMIT_BYTES } from '../../validate/limits.js';
@@ -57,11 +59,12 @@ const restart = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> =
   const spec = serviceInForce(ctx, service);
   if (!spec.active)
     throw new McpError('CONFLICT', `${service} is inactive (active = false); mcp start ${service} first`);
-  const targets = component === null ? spec.components : spec.components.filter((c) => c.name === component);
+  const kept = splitJobs(spec).kept;
+  const targets = component === null ? kept : kept.filter((c) => c.name === component);
   if (targets.length === 0)
     throw new McpError(
       'NOT_FOUND',
-      `${service} has no component ${component} (components: ${spec.components.map((c) => c.name).join(', ')})`,
+      `${service} has no component ${component} (components: ${kept.map((c) => c.name).join(', ')})`,
     );
   const by = req.caller?.name ?? 'unknown';
   const restarted: string[] = [];
@@ -95,7 +98,7 @@ const restart = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> =
 const instancesOf = async (ctx: ApiContext, service: string) => {
   const spec = serviceInForce(ctx, service);
   return Promise.all(
-    spec.components.map(async (c) => {
+    splitJobs(spec).kept.map(async (c) => {
       const name = instanceName(c);
       const found = await find(ctx, name);
       if (found)

@@ -3,11 +3,13 @@
  * server's webhook ask of one node. Handlers read the registry and the runtime's cached view
  * (no podman call per request in the steady state) and trigger passes through the scheduler.
  */
+
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AccelChoice } from '../../domain/accel.js';
 import type { Activity, ActivityPhase } from '../../domain/activity.js';
 import { asMcpError, McpError } from '../../domain/errors.js';
 import type { HealthRecord, HealthState } from '../../domain/health.js';
+import { splitJobs } from '../../domain/job.js';
 import { LABEL, type ObservedInstance } from '../../domain/observed.js';
 import type { ActionResult } from '../../domain/outcome.js';
 import type { Plan } from '../../domain/plan-types.js';
@@ -145,7 +147,7 @@ const observe = async (ctx: ApiContext, names: string[]) => {
 const adopt = async (ctx: ApiContext, service: string): Promise<AdoptAnswer> => {
   const spec = desiredNow(ctx.store)?.services.find((s) => s.name === service && s.node === ctx.node);
   if (!spec) throw new McpError('NOT_FOUND', `no service ${service} on node ${ctx.node}`);
-  const names = spec.components.map(instanceName);
+  const names = splitJobs(spec).kept.map(instanceName);
   const view = await observe(ctx, names);
   if (view.error) throw new McpError('RUNTIME_UNAVAILABLE', view.error);
   const inventory = new Map(ctx.store.inventory().map((e) => [e.name, e]));
@@ -306,20 +308,32 @@ const routesOf = (ctx: ApiContext, started: (seen: ObservedInstance) => Promise<
       const mine = (revision?.services ?? []).filter((s) => s.node === ctx.node);
       const view = await observe(
         ctx,
-        mine.flatMap((s) => s.components.map(instanceName)),
+        mine.flatMap((s) => splitJobs(s).kept.map(instanceName)),
       );
       const byName = new Map(view.instances.map((i) => [i.name, i]));
       const health = ctx.store.health();
       const notes = ctx.store.lastPass()?.unhealthy ?? [];
       const suspensions = ctx.store.suspensions();
+      const runs = ctx.store.jobRuns();
       const services = await Promise.all(
         mine.map(async (s) => ({
           name: s.name,
           active: s.active,
           dependsOn: s.dependsOn,
           suspended: suspensionOf(suspensions, s.name) ?? null,
+          // A job's last run, without the specs it would roll back to.
+          jobs: splitJobs(s).jobs.map((j) => {
+            const { before: _before, ...run } = runs.get(instanceName(j)) ?? {};
+            return {
+              name: j.name,
+              instance: instanceName(j),
+              when: j.job!.when,
+              image: j.image,
+              lastRun: 'result' in run ? run : null,
+            };
+          }),
           components: await Promise.all(
-            s.components.map(async (c) => {
+            splitJobs(s).kept.map(async (c) => {
               const name = instanceName(c);
               const seen = byName.get(name);
               const live = c.health ? (health.get(name)?.state ?? 'starting') : 'none';

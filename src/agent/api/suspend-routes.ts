@@ -4,7 +4,9 @@
  * Each is an event, and a pass follows at once so status shows what the suspension holds (or,
  * after a resume, the pass that converges it; `?wait=true` answers with that pass).
  */
+
 import { McpError } from '../../domain/errors.js';
+import { splitJobs } from '../../domain/job.js';
 import { instanceName } from '../../domain/spec.js';
 import { describeSuspension, type Suspension, suspensionSubject } from '../../domain/suspension.js';
 import type { SuspendAnswer } from '../../wire/api.js';
@@ -61,7 +63,7 @@ const knownService = (ctx: ApiContext, service: string): boolean =>
 const instancesOf = (ctx: ApiContext, scope: 'node' | 'service', target: string): string[] =>
   (ctx.store.lastGood()?.services ?? [])
     .filter((s) => s.node === ctx.node && (scope === 'node' || s.name === target))
-    .flatMap((s) => s.components.map(instanceName));
+    .flatMap((s) => splitJobs(s).kept.map(instanceName));
 
 const scopeOf = (ctx: ApiContext, req: SuspendRequest) =>
   req.service === undefined

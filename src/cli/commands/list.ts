@@ -8,6 +8,7 @@ import { loadCliConfigFor } from '../config.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { table } from '../nodes.js';
+import { uncheckedLines, uncheckedOf } from '../unchecked.js';
 
 export const help = `usage: mcp list [--node NODE] [--repo DIR] [--json] [--config FILE]
 
@@ -38,6 +39,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const services = loaded.revision.services.filter(
     (s) => values.node === undefined || s.node === values.node,
   );
+  for (const line of uncheckedLines(uncheckedOf(loaded.unchecked, values.node as string | undefined)))
+    ctx.err(`note: not listed: ${line}`);
   if (values.json === true) {
     ctx.out(
       JSON.stringify(

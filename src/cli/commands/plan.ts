@@ -6,11 +6,12 @@
 import { resolve } from 'node:path';
 import { loadRevisionFromGit } from '../../adapters/git/load.js';
 import { McpError } from '../../domain/errors.js';
+import { withoutJobs } from '../../domain/job.js';
 import { plan } from '../../domain/plan.js';
 import { fingerprintSecrets } from '../../domain/secrets.js';
 import { explainCreates, simulateConverged } from '../../domain/simulate.js';
 import type { Revision } from '../../domain/spec.js';
-import { formatSpecError } from '../../domain/spec-error.js';
+import { formatSpecError, type UncheckedFile } from '../../domain/spec-error.js';
 import { renderInvalidMarkdown, renderPlanMarkdown } from '../../render/plan-markdown.js';
 import { planReport, type RevisionRef } from '../../render/plan-report.js';
 import { renderPlanText } from '../../render/plan-text.js';
@@ -20,6 +21,7 @@ import { oneOf, parseCommandArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { cliAdmission } from '../policy-file.js';
+import { uncheckedLines, uncheckedOf } from '../unchecked.js';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
 
@@ -32,6 +34,9 @@ Shows the actions each node's agent would take if the services repository moved 
 revision --base to --head (branches, tags, commit ids, REV~N): creates, recreates with the
 fields that change, starts, stops and removes, in dependency stages. Nothing is checked
 out and no agent is asked: every node is assumed converged on --base.
+Variables (\${var.NAME}) take the repository's values (nodes/<node>.toml); a service that
+needs one only its node's agent knows is not planned on that node, and a note says so. A
+field changed by a variable names it: image: x:v1 -> x:v2 (var.tag: v1 -> v2).
 
 options:
   --base REV        the revision the nodes run now (required), e.g. origin/main
@@ -69,8 +74,28 @@ async function load(repo: string, ref: string, path: string, opts?: LoadOptions)
   return { ref, result: await loadRevisionFromGit(repo, ref, path, opts) };
 }
 
+/**
+ * Both revisions without the services a side could not resolve on a node (variables only its
+ * agent knows): what cannot be known is not planned, rather than shown as a create or removal.
+ */
+const withoutUnchecked = (revision: Revision, unchecked: readonly UncheckedFile[]): Revision => {
+  const skip = new Set(unchecked.map((u) => `${u.node}\0${u.service}`));
+  return { ...revision, services: revision.services.filter((s) => !skip.has(`${s.node}\0${s.name}`)) };
+};
+
 const nodesOf = (...revisions: Revision[]): string[] =>
   [...new Set(revisions.flatMap((r) => r.services.map((s) => s.node)))].sort();
+
+/** One entry per file and node (the head's when both revisions could not resolve it). */
+const headFirst = (unchecked: readonly UncheckedFile[]): UncheckedFile[] => {
+  const seen = new Set<string>();
+  return [...unchecked].reverse().filter((u) => {
+    const key = `${u.node}\0${u.file}`;
+    const fresh = !seen.has(key);
+    seen.add(key);
+    return fresh;
+  });
+};
 
 /** Runs `mcp plan`; the exit code says no changes (0), changes (2) or invalid head (1). */
 export async function run(args: string[], ctx: CliContext): Promise<number> {
@@ -121,10 +146,12 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   for (const w of [...(base.result.warnings ?? []), ...(head.result.warnings ?? [])])
     ctx.err(`warning: ${w}`);
-  const from = fingerprintSecrets(base.result.revision);
-  const to = fingerprintSecrets(head.result.revision);
-  const known = nodesOf(from, to);
   const node = values.node as string | undefined;
+  const unchecked = uncheckedOf([...(base.result.unchecked ?? []), ...(head.result.unchecked ?? [])], node);
+  // Jobs run around changes, they are not instances: the plan is of what keeps running.
+  const from = withoutUnchecked(fingerprintSecrets(withoutJobs(base.result.revision)), unchecked);
+  const to = withoutUnchecked(fingerprintSecrets(withoutJobs(head.result.revision)), unchecked);
+  const known = nodesOf(from, to, base.result.revision, head.result.revision);
   if (node !== undefined && !known.includes(node)) {
     throw new McpError('NOT_FOUND', `no service of either revision runs on node ${node}`, {
       hint: `nodes: ${known.join(', ') || '(none)'}`,
@@ -134,12 +161,19 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     explainCreates(
       plan({ node: n, revision: to.commit, services: to.services, ...simulateConverged(from, n) }),
       from,
+      to,
     ),
   );
   const report = planReport(baseRef, headRef, plans);
-  if (format === 'json') ctx.out(JSON.stringify({ valid: true, ...report }, null, 2));
-  else if (format === 'markdown') ctx.out(renderPlanMarkdown(report));
-  else ctx.out(renderPlanText(report, style(ctx)));
+  const notPlanned = headFirst(unchecked);
+  const notes = uncheckedLines(notPlanned);
+  if (format === 'json') ctx.out(JSON.stringify({ valid: true, ...report, unchecked: notPlanned }, null, 2));
+  else if (format === 'markdown')
+    ctx.out(renderPlanMarkdown(report) + notes.map((n) => `\n> not planned: ${n}`).join('\n'));
+  else {
+    for (const n of notes) ctx.err(`note: not planned: ${n}`);
+    ctx.out(renderPlanText(report, style(ctx)));
+  }
   if (admission.note && format === 'text') ctx.err(admission.note);
   return report.changed ? EXIT.changes : EXIT.ok;
 }

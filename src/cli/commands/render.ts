@@ -14,6 +14,7 @@ import { renderPodmanRun } from '../../render/podman-run.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { uncheckedLines, uncheckedOf } from '../unchecked.js';
 
 const FORMATS = ['podman-run', 'compose', 'kube'] as const;
 type Format = (typeof FORMATS)[number];
@@ -25,7 +26,7 @@ const RENDERERS: Record<Format, (services: readonly ServiceSpec[]) => Rendered> 
 };
 
 /** Usage of `mcp render`. */
-export const help = `usage: mcp render SERVICE... [--repo DIR] [--format podman-run|compose|kube]
+export const help = `usage: mcp render SERVICE... [--node NAME] [--repo DIR] [--format podman-run|compose|kube]
        mcp render --all [--node NAME] [--repo DIR] [--format ...]
 
 Prints what starts the named services without mcp-agent, from their definitions in the
@@ -35,7 +36,8 @@ services directory DIR (DIR/services/*.toml, or DIR/*.toml):
   compose     a docker-compose file (version 3.8); one compose service per component
   kube        one Pod manifest per service for \`podman kube play\`
 Unikernel components cannot be expressed in these formats: they are left out with a
-note on stderr. --all renders every active service (of --node when given).
+note on stderr. --all renders every active service (of --node when given). Variables take
+the repository's values (nodes/<node>.toml); a service file for several nodes needs --node.
 
 exit codes: 0 rendered, 1 invalid services directory, 66 unknown service or node,
 64 bad usage.`;
@@ -53,16 +55,25 @@ function select(
   everything: boolean,
   node?: string,
 ): ServiceSpec[] {
-  if (everything) {
-    const nodes = [...new Set(all.map((s) => s.node))].sort();
-    if (node !== undefined && !nodes.includes(node)) {
-      throw new McpError('NOT_FOUND', `no service runs on node ${node}`, {
-        hint: `nodes: ${nodes.join(', ')}`,
-      });
-    }
-    return all.filter((s) => s.active && (node === undefined || s.node === node));
+  const nodes = [...new Set(all.map((s) => s.node))].sort();
+  if (node !== undefined && !nodes.includes(node)) {
+    throw new McpError('NOT_FOUND', `no service runs on node ${node}`, {
+      hint: `nodes: ${nodes.join(', ')}`,
+    });
   }
-  const byName = new Map(all.map((s) => [s.name, s]));
+  const mine = all.filter((s) => node === undefined || s.node === node);
+  const chosen = everything ? mine.filter((s) => s.active) : mine.filter((s) => names.includes(s.name));
+  // A file for several nodes is one copy per node, each resolved with that node's variables.
+  const copies = chosen.find((s) => chosen.some((o) => o !== s && o.name === s.name));
+  if (copies)
+    throw new McpError('USAGE', `${copies.name} runs on several nodes: give --node`, {
+      hint: `nodes: ${chosen
+        .filter((s) => s.name === copies.name)
+        .map((s) => s.node)
+        .join(', ')}`,
+    });
+  if (everything) return chosen;
+  const byName = new Map(mine.map((s) => [s.name, s]));
   const unknown = names.filter((n) => !byName.has(n));
   if (unknown.length > 0) {
     throw new McpError('NOT_FOUND', `unknown service ${unknown.join(', ')}`, {
@@ -86,9 +97,6 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       },
     );
   }
-  if (!everything && values.node !== undefined) {
-    throw new McpError('USAGE', '--node goes with --all', { usage: help });
-  }
   const dir = resolve(ctx.cwd, typeof values.repo === 'string' ? values.repo : '.');
   const loaded = await loadRevisionFromDir(dir);
   if (!loaded.ok) {
@@ -102,6 +110,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     values.node as string | undefined,
   );
   const rendered = RENDERERS[format](services);
+  for (const line of uncheckedLines(uncheckedOf(loaded.unchecked, values.node as string | undefined)))
+    ctx.err(`note: not rendered: ${line}`);
   ctx.out(rendered.text);
   for (const note of rendered.notes) ctx.err(`note: ${note}`);
   return EXIT.ok;

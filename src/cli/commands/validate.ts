@@ -11,6 +11,7 @@ import { parseCommandArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { cliAdmission } from '../policy-file.js';
+import { uncheckedLines, uncheckedOf } from '../unchecked.js';
 
 /** Usage of `mcp validate`. */
 export const help = `usage: mcp validate [DIR] [--json] [--policy FILE | --no-policy] [--node NODE]
@@ -20,6 +21,12 @@ directory): DIR/services/*.toml, or DIR/*.toml when DIR has no services/ directo
 All errors are reported together, one per line on stderr:
   services/foo.toml:12:3 components[0].ports[1]: message
 --json prints {"valid", "services", "components", "errors": [...]} on stdout instead.
+
+Service files may use \${node.name}, \${var.NAME} and \${var.NAME:-default}: each file is
+checked once per node it names, with the repository's values (nodes/<node>.toml). A file
+that needs a variable only the node's agent knows (its own [vars]) is not checked for that
+node, and a note names the variable and where it is used; the agent reports it as an error
+if it has no value either. --node NODE limits these notes to NODE's files.
 
 The services are also checked against an admission policy, as an agent would before
 accepting the revision: by default the policy every agent has when its config sets none
@@ -51,9 +58,9 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const noPolicy = values['no-policy'] === true;
   if (noPolicy && policy !== undefined)
     throw new McpError('USAGE', '--policy and --no-policy exclude each other', { usage: help });
-  if (node !== undefined && noPolicy) throw new McpError('USAGE', '--node needs a policy', { usage: help });
   const admission = await cliAdmission({ policy, node, noPolicy });
   const result = await loadRevisionFromDir(dir, admission.load);
+  const unchecked = result.ok ? uncheckedOf(result.unchecked, node) : [];
   const services = result.ok ? result.revision.services.length : 0;
   const components = result.ok ? result.revision.services.reduce((n, s) => n + s.components.length, 0) : 0;
   if (values.json === true) {
@@ -65,6 +72,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
           components,
           errors: result.ok ? [] : result.errors,
           warnings: result.ok ? (result.warnings ?? []) : [],
+          unchecked,
           policy: noPolicy ? 'none' : (policy ?? 'default'),
         },
         null,
@@ -75,6 +83,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   if (result.ok) {
     for (const w of result.warnings ?? []) ctx.err(`warning: ${w}`);
+    for (const line of uncheckedLines(unchecked)) ctx.err(`note: ${line}`);
     ctx.out(`valid: ${plural(services, 'service')}, ${plural(components, 'component')}`);
     if (admission.note) ctx.out(admission.note);
     return EXIT.ok;

@@ -31,7 +31,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   checkServiceName(service, help);
   const config = await loadCliConfigFor(ctx, values.config);
   const inForce = await fetchInForce(config, service, values.node, ctx);
-  const clone = await cloneSpec(config, service, ctx);
+  const clone = await cloneSpec(config, service, inForce.node, ctx);
   const differences = clone.spec ? specDifferences(inForce.spec, clone.spec) : null;
   if (values.json) {
     ctx.out(JSON.stringify({ ...inForce, differences, ...(clone.note && { note: clone.note }) }, null, 2));
