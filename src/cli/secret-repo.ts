@@ -142,8 +142,11 @@ export const secretFiles = (service: string, name: string): [string, string] => 
   recordPath(service, name),
 ];
 
-/** The names recipients.toml gives `recipient` ("node rift", "operator alice"), else the key itself. */
-export const recipientName = (recipients: Recipients, recipient: string): string => {
+/**
+ * The names recipients.toml gives `recipient` ("node rift", "operator alice"), else the key
+ * itself (with `short`, its first and last characters: enough to tell keys apart in a line).
+ */
+export const recipientName = (recipients: Recipients, recipient: string, short = false): string => {
   const names = [
     ...Object.entries(recipients.nodes)
       .filter(([, keys]) => keys.includes(recipient))
@@ -152,5 +155,6 @@ export const recipientName = (recipients: Recipients, recipient: string): string
       .filter(([, keys]) => keys.includes(recipient))
       .map(([n]) => `operator ${n}`),
   ];
-  return names.length ? names.join(' / ') : recipient;
+  if (names.length) return names.join(' / ');
+  return short ? `${recipient.slice(0, 10)}…${recipient.slice(-6)}` : recipient;
 };

@@ -321,7 +321,7 @@ describe('mcp secret and node add --age-recipient', () => {
     const listed = await mcp(['secret', 'list', 'wiki']);
     assert.match(
       listed.out,
-      /^wiki\s+db_password\s+.*not to node rift; also to age1\w+: rotate-recipients$/m,
+      /^wiki\s+db_password\s+.*not to node rift; also to age1\w+…\w+: rotate-recipients$/m,
     );
 
     const at = head();
@@ -332,7 +332,7 @@ describe('mcp secret and node add --age-recipient', () => {
 
     const r = await mcp(['secret', 'rotate-recipients', '--timeout', '60']);
     assert.equal(r.code, EXIT.ok, `${r.out}\n${r.err}`);
-    assert.match(r.out, /^re-encrypted wiki\/db_password to .*\(added node rift; removed age1\w+\)$/m);
+    assert.match(r.out, /^re-encrypted wiki\/db_password to .*\(added node rift; removed age1\w+…\w+\)$/m);
     assert.match(r.out, /^re-encrypted wiki\/tls\.key to /m);
     assert.equal(ageDecrypt(secretFile, join(keys, 'node2.key')), `${CANARY}-edited`, 'the new key reads it');
     assert.equal(ageDecrypt(secretFile, join(keys, 'node1.key')), undefined, 'the old key does not');

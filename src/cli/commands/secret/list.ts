@@ -58,11 +58,12 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     return EXIT.ok;
   }
   const name = (r: string) => recipientName(recipients, r);
+  const short = (r: string) => recipientName(recipients, r, true);
   const rows = entries.map((e) => [
     e.service,
     e.name,
     e.record === undefined ? '-' : e.record.map(name).join(', '),
-    stateOf(e, name),
+    stateOf(e, short),
   ]);
   ctx.out(table([['SERVICE', 'SECRET', 'ENCRYPTED TO', 'RECIPIENTS.TOML'], ...rows]));
   return EXIT.ok;

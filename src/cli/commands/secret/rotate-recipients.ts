@@ -93,7 +93,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     }
     writes.set(record, formatRecord(e.wanted!));
   }
-  const name = (r: string) => recipientName(recipients, r);
+  const name = (r: string) => recipientName(recipients, r, true);
   for (const e of stale) ctx.out(describe(e, name));
   const services = [...new Set(stale.map((e) => e.service))];
   return writeAndRollout(ctx, config, parsed, {
