@@ -12,6 +12,8 @@ export interface CliContext {
   color: boolean;
   /** stdout is a terminal: progress lines are worth printing (`mcp deploy`). */
   tty?: boolean;
+  /** Where a value piped or typed in is read (`mcp secret set`); default process.stdin. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 /** One command module per file in src/cli/commands/, loaded lazily by src/cli/main.ts. */

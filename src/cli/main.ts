@@ -31,6 +31,7 @@ export const COMMANDS: Record<string, string> = {
   suspend: 'stop the agent acting on a node or a service (it keeps watching) until resume',
   resume: 'lift a suspension and wait for the pass that applies what it held',
   service: 'show, export or edit one service (in force on its node, or in the clone)',
+  secret: 'set, edit, re-encrypt or list the age-encrypted secrets of the services clone',
   ui: 'serve the live status page of every node on 127.0.0.1',
 };
 

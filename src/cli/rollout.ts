@@ -39,6 +39,11 @@ export interface RolloutOptions {
    * Edited files that leave the clone invalid are put back byte for byte.
    */
   edit?: (text: string, file: string) => string;
+  /**
+   * Paths (relative to the clone) to commit instead of the services' own files: `mcp secret`
+   * commits the secret files it wrote, and the services name the nodes to wait for.
+   */
+  files?: readonly string[];
   /** The admission policy the clone is checked against (default: the agents' default). */
   policy?: string;
   noPolicy?: boolean;
@@ -124,7 +129,7 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     if (!spec) throw new McpError('NOT_FOUND', `no service named ${name} in ${dir}`);
     return spec;
   });
-  const files = specs.map((s) => s.file);
+  const specFiles = specs.map((s) => s.file);
   const who = await resolveIdentities(dir, ctx.env, {
     name: config.services?.author_name,
     email: config.services?.author_email,
@@ -132,7 +137,7 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
   if (opts.edit) {
     const edit = opts.edit;
     const edits = new Map(
-      files.map((file) => [join(dir, file), (text: string) => edit(text, file)] as const),
+      specFiles.map((file) => [join(dir, file), (text: string) => edit(text, file)] as const),
     );
     await editFilesChecked(edits, () => loadValid(dir, ctx, admission));
   }
@@ -149,7 +154,7 @@ export const rollout = async (ctx: CliContext, config: CliConfig, opts: RolloutO
     : ctx.env.MCP_GIT_TOKEN;
   const pushed = await commitAndPush({
     dir,
-    files,
+    files: opts.files ?? specFiles,
     message: opts.message ?? `${opts.verb} ${opts.services.join(', ')}`,
     branch: config.services?.branch ?? 'main',
     url: config.services?.remote,

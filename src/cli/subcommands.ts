@@ -11,11 +11,12 @@ export const commandGroup = (
   subcommands: Record<string, string>,
   load: (sub: string) => Promise<CommandModule>,
 ): CommandModule => {
+  const width = Math.max(8, ...Object.keys(subcommands).map((name) => name.length + 2));
   const help = `usage: mcp ${group} <subcommand> [options]
 
 subcommands:
 ${Object.entries(subcommands)
-  .map(([name, summary]) => `  ${name.padEnd(8)}${summary}`)
+  .map(([name, summary]) => `  ${name.padEnd(width)}${summary}`)
   .join('\n')}
 
   mcp ${group} <subcommand> --help    usage of one subcommand`;

@@ -86,3 +86,33 @@ export const editFilesChecked = async <T>(
     throw err;
   }
 };
+
+const RECIPIENTS_HEADER = `# Who can read the secrets of which node's services: age recipients (age1...), by name.
+# [nodes]: each node's own (mcp node add NAME ADDRESS --age-recipient age1...).
+# [operators]: whoever runs mcp secret edit / rotate-recipients (age-keygen -y ~/.config/mcp/age.key);
+# every secret is encrypted to them too. After a change: mcp secret rotate-recipients.
+`;
+
+/**
+ * Sets `[nodes] name = recipients` in `.mcp/recipients.toml`'s text (added, or replacing the
+ * node's earlier keys); returns the text and whether the node had recipients before.
+ */
+export const setNodeRecipients = (
+  file: string,
+  text: string,
+  name: string,
+  recipients: readonly string[],
+): { text: string; replaced: boolean } => {
+  if (text.trim() === '')
+    return {
+      text: `${RECIPIENTS_HEADER}[nodes]\n${name} = ${JSON.stringify(recipients).replace(/","/g, '", "')}\n\n[operators]\n`,
+      replaced: false,
+    };
+  let replaced = false;
+  const edited = editToml(file, text, (doc) => {
+    const nodes = (doc.nodes as Record<string, string[]> | undefined) ?? {};
+    replaced = Object.hasOwn(nodes, name);
+    doc.nodes = { ...nodes, [name]: [...recipients] };
+  });
+  return { text: edited.endsWith('\n') ? edited : `${edited}\n`, replaced };
+};

@@ -56,6 +56,7 @@ describe('mcp help', () => {
         'suspend',
         'resume',
         'service',
+        'secret',
         'ui',
       ]);
     }
@@ -117,7 +118,7 @@ describe('mcp usage errors', () => {
     assert.equal(out, '');
     assert.equal(
       err,
-      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, list, status, ps, sync, deploy, stop, start, adopt, push, pull, node, login, restart, suspend, resume, service, ui; see mcp --help\n",
+      "mcp: unknown command 'deplyo'\nhint: commands: validate, plan, render, list, status, ps, sync, deploy, stop, start, adopt, push, pull, node, login, restart, suspend, resume, service, secret, ui; see mcp --help\n",
     );
   });
 

@@ -4,7 +4,7 @@ import { commandGroup } from '../subcommands.js';
 
 const SUBCOMMANDS = {
   list: "each node's address, whether its agent answers, its revision and last pass",
-  add: 'add a node to mcp.toml (comments and layout kept)',
+  add: 'add a node to mcp.toml (comments and layout kept), and its age recipients',
   remove: 'remove a node from mcp.toml (comments and layout kept)',
 };
 

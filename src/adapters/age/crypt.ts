@@ -1,0 +1,45 @@
+/**
+ * age encryption for the operator's CLI, with the age-encryption package: a value encrypted
+ * armored to recipients, and a file decrypted with the operator's identities. Errors say
+ * which file and why, never what it holds.
+ */
+import { armor, Decrypter, Encrypter } from 'age-encryption';
+import { McpError } from '../../domain/errors.js';
+
+const ARMOR = '-----BEGIN AGE ENCRYPTED FILE-----';
+
+/** `plain` encrypted to every one of `recipients` (age1...), as an armored age file. */
+export const encryptArmored = async (recipients: readonly string[], plain: Uint8Array): Promise<string> => {
+  const e = new Encrypter();
+  for (const r of recipients) e.addRecipient(r);
+  return armor.encode(await e.encrypt(plain));
+};
+
+/** The plain text of the age file `bytes` (armored or binary) at `file`, with `identities`. */
+export const decryptFile = async (
+  file: string,
+  bytes: Uint8Array,
+  identities: readonly string[],
+): Promise<Uint8Array> => {
+  let raw = bytes;
+  if (Buffer.from(bytes.subarray(0, 64)).toString('latin1').trimStart().startsWith(ARMOR)) {
+    try {
+      raw = armor.decode(Buffer.from(bytes).toString('utf8'));
+    } catch (err) {
+      throw new McpError('SECRET_UNAVAILABLE', `${file}: corrupt armor: ${(err as Error).message}`, { file });
+    }
+  }
+  const d = new Decrypter();
+  for (const identity of identities) d.addIdentity(identity);
+  try {
+    return await d.decrypt(raw);
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/no identity matched/i.test(message))
+      throw new McpError('SECRET_UNAVAILABLE', `${file} is not encrypted to your age identity`, {
+        file,
+        hint: 'add your recipient to [operators] of .mcp/recipients.toml, and ask an operator who can read it to run mcp secret rotate-recipients',
+      });
+    throw new McpError('SECRET_UNAVAILABLE', `${file} cannot be decrypted: ${message}`, { file });
+  }
+};
