@@ -28,7 +28,7 @@ export const SECRET_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
  * The node of SERVICE in the clone at `dir`: its file need only be valid on its own, since a
  * clone whose service names a secret not set yet is invalid as a whole until it is.
  */
-export const nodeOfService = async (dir: string, service: string): Promise<string> => {
+export const nodeOfService = async (dir: string, service: string): Promise<string[]> => {
   const nodes = await serviceNodes(dir);
   const node = nodes.get(service);
   if (node) return node;
@@ -37,15 +37,15 @@ export const nodeOfService = async (dir: string, service: string): Promise<strin
   });
 };
 
-/** Service name -> node, for every service file of the clone that is valid on its own. */
-export const serviceNodes = async (dir: string): Promise<Map<string, string>> => {
+/** Service name -> its nodes, for every service file of the clone that is valid on its own. */
+export const serviceNodes = async (dir: string): Promise<Map<string, string[]>> => {
   const { files } = await readServiceFiles(dir);
-  const nodes = new Map<string, string>();
+  const nodes = new Map<string, string[]>();
   for (const { path, text } of files) {
     const parsed = parseToml(path, text);
     if (!parsed.ok) continue;
     const valid = validateServiceFile(path, parsed.value, locator(text));
-    if (valid.ok) nodes.set(valid.value.name, valid.value.node);
+    if (valid.ok) nodes.set(valid.value.name, [valid.value.node].flat());
   }
   return nodes;
 };
@@ -69,16 +69,17 @@ export const readRecipients = async (dir: string): Promise<Recipients> => {
  * Who a secret of a service on `node` must be encrypted to; INVALID_SPEC when the node has no
  * recipients (nobody could deliver the secret, and validation would refuse the clone).
  */
-export const wantedRecipients = (recipients: Recipients, node: string): string[] => {
-  if ((recipients.nodes[node] ?? []).length === 0)
-    throw new McpError(
-      'INVALID_SPEC',
-      `node ${node} has no recipients in ${RECIPIENTS_FILE}: nothing written`,
-      {
-        hint: `mcp node add ${node} ADDRESS --age-recipient age1... (age-keygen -y on the node prints it)`,
-      },
-    );
-  return recipientsFor(recipients, node);
+export const wantedRecipients = (recipients: Recipients, nodes: readonly string[]): string[] => {
+  for (const node of nodes)
+    if ((recipients.nodes[node] ?? []).length === 0)
+      throw new McpError(
+        'INVALID_SPEC',
+        `node ${node} has no recipients in ${RECIPIENTS_FILE}: nothing written`,
+        {
+          hint: `mcp node add ${node} ADDRESS --age-recipient age1... (age-keygen -y on the node prints it)`,
+        },
+      );
+  return [...new Set(nodes.flatMap((node) => recipientsFor(recipients, node)))].sort();
 };
 
 /** One secret of the clone, and how its record compares with what recipients.toml asks. */
@@ -87,7 +88,7 @@ export interface SecretEntry {
   name: string;
   /** The recipients its record lists; undefined when it has no record. */
   record?: string[];
-  /** The node of its service; undefined when the clone has no valid file of that service. */
+  /** The node (or nodes, comma-separated) of its service; undefined when the clone has no valid file of it. */
   node?: string;
   /** Who recipients.toml asks for (the node's and every operator's); undefined without a node. */
   wanted?: string[];
@@ -116,9 +117,11 @@ export const secretInventory = async (
       .filter((e) => e.isFile() && e.name.endsWith('.age'))
       .map((e) => e.name.slice(0, -'.age'.length))
       .sort();
-    const node = nodes.get(service);
-    const wanted =
-      node && (recipients.nodes[node] ?? []).length ? recipientsFor(recipients, node) : undefined;
+    const list = nodes.get(service);
+    const node = list?.join(', ');
+    const wanted = list?.every((n) => (recipients.nodes[n] ?? []).length > 0)
+      ? [...new Set(list.flatMap((n) => recipientsFor(recipients, n)))].sort()
+      : undefined;
     for (const name of names) {
       const text = await readFile(join(dir, recordPath(service, name)), 'utf8').catch(() => undefined);
       const record = text === undefined ? undefined : parseRecord(text);

@@ -15,18 +15,24 @@ export const encryptArmored = async (recipients: readonly string[], plain: Uint8
   return armor.encode(await e.encrypt(plain));
 };
 
-/** The plain text of the age file `bytes` (armored or binary) at `file`, with `identities`. */
-export const decryptFile = async (
-  file: string,
-  bytes: Uint8Array,
-  identities: readonly string[],
-): Promise<Uint8Array> => {
+/** Why an age file could not be opened: its armor, no identity of ours among its recipients, or anything else. */
+export class AgeError extends Error {
+  constructor(
+    readonly kind: 'armor' | 'recipient' | 'corrupt',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The plain text of an age file (armored or binary) with `identities`; an AgeError says why not. */
+export const decryptAge = async (bytes: Uint8Array, identities: readonly string[]): Promise<Uint8Array> => {
   let raw = bytes;
   if (Buffer.from(bytes.subarray(0, 64)).toString('latin1').trimStart().startsWith(ARMOR)) {
     try {
       raw = armor.decode(Buffer.from(bytes).toString('utf8'));
     } catch (err) {
-      throw new McpError('SECRET_UNAVAILABLE', `${file}: corrupt armor: ${(err as Error).message}`, { file });
+      throw new AgeError('armor', `corrupt armor: ${(err as Error).message}`);
     }
   }
   const d = new Decrypter();
@@ -35,11 +41,26 @@ export const decryptFile = async (
     return await d.decrypt(raw);
   } catch (err) {
     const message = (err as Error).message;
-    if (/no identity matched/i.test(message))
+    throw new AgeError(/no identity matched/i.test(message) ? 'recipient' : 'corrupt', message);
+  }
+};
+
+/** The plain text of the age file `bytes` (armored or binary) at `file`, with `identities`. */
+export const decryptFile = async (
+  file: string,
+  bytes: Uint8Array,
+  identities: readonly string[],
+): Promise<Uint8Array> => {
+  try {
+    return await decryptAge(bytes, identities);
+  } catch (err) {
+    const e = err as AgeError;
+    if (e.kind === 'recipient')
       throw new McpError('SECRET_UNAVAILABLE', `${file} is not encrypted to your age identity`, {
         file,
         hint: 'add your recipient to [operators] of .mcp/recipients.toml, and ask an operator who can read it to run mcp secret rotate-recipients',
       });
-    throw new McpError('SECRET_UNAVAILABLE', `${file} cannot be decrypted: ${message}`, { file });
+    const what = e.kind === 'armor' ? e.message : `cannot be decrypted: ${e.message}`;
+    throw new McpError('SECRET_UNAVAILABLE', `${file}: ${what}`, { file });
   }
 };

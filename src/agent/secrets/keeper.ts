@@ -10,7 +10,7 @@
 import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { chmod, chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { armor, Decrypter } from 'age-encryption';
+import { type AgeError, decryptAge } from '../../adapters/age/crypt.js';
 import { McpError } from '../../domain/errors.js';
 import { secretPath } from '../../domain/secrets.js';
 import { type ComponentSpec, instanceName, type ServiceSpec } from '../../domain/spec.js';
@@ -26,7 +26,6 @@ export interface Refusal {
 
 type Opened = { digest: string } | { reason: string };
 
-const ARMOR = '-----BEGIN AGE ENCRYPTED FILE-----';
 const SEALED_LIMIT = 4096;
 
 export class SecretKeeper {
@@ -126,26 +125,17 @@ export class SecretKeeper {
   /** The plain text of a ciphertext (base64 of the armored or binary file); errors say why, never what. */
   private async decrypt(ciphertext: string): Promise<Uint8Array> {
     if (!this.key) throw new Error('this node has no [secrets] identity_file to decrypt with');
-    const raw = Buffer.from(ciphertext, 'base64');
-    let file: Uint8Array = raw;
-    if (raw.subarray(0, 64).toString('latin1').trimStart().startsWith(ARMOR)) {
-      try {
-        file = armor.decode(raw.toString('utf8'));
-      } catch (err) {
-        throw new Error(`corrupt armor: ${(err as Error).message}`);
-      }
-    }
-    const d = new Decrypter();
-    for (const identity of this.identities) d.addIdentity(identity);
     this.decryptions++;
     try {
-      return await d.decrypt(file);
+      return await decryptAge(Buffer.from(ciphertext, 'base64'), this.identities);
     } catch (err) {
-      const message = (err as Error).message;
+      const e = err as AgeError;
       throw new Error(
-        /no identity matched/i.test(message)
+        e.kind === 'recipient'
           ? "not encrypted to this node's key (run mcp secret rotate-recipients after adding the node's recipient)"
-          : `cannot be decrypted: ${message}`,
+          : e.kind === 'armor'
+            ? e.message
+            : `cannot be decrypted: ${e.message}`,
       );
     }
   }
