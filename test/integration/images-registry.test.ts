@@ -309,7 +309,9 @@ test('a newer image that is not healthy is rolled back to the image id that was,
     .map((e) => e.kind)
     .reverse();
   assert.deepEqual(
-    kinds.slice(kinds.indexOf('image-updated')).filter((k) => k !== 'starting' && k !== 'unhealthy'),
+    kinds
+      .slice(kinds.indexOf('image-updated'))
+      .filter((k) => !['starting', 'unhealthy', 'healthy'].includes(k)),
     ['image-updated', 'recreated', 'rolled-back', 'recreated'],
   );
   const rolledBack = (await running(`${P}-roll-main`)).Id;
