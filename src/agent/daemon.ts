@@ -14,6 +14,7 @@ import { checkWebhookSecret } from './api/auth.js';
 import { type ApiServer, startApi } from './api/server.js';
 import { loadTls } from './api/tls.js';
 import type { ApplyOptions } from './apply.js';
+import { retryJob } from './jobs/index.js';
 import { planPosted } from './live-plan.js';
 import { type Loop, startLoop } from './loop.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
@@ -68,7 +69,7 @@ const serveApi = async (
         void scheduler.trigger(`adopt ${names.join(' ')}`);
         return results;
       },
-      retry: (name) => board.retry(name),
+      retry: (name) => board.retry(name) || retryJob(agent.deps.store, name),
       filesRoot: api.files_root,
       accelerator: () => agent.deps.runtimes.unikernel.acceleratorNow(),
       stopTimeoutSeconds: config.podman.stop_timeout,

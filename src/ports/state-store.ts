@@ -97,6 +97,8 @@ export interface StateStore {
   /** The last run of each job, by its instance name. */
   jobRuns(): Map<string, JobRun>;
   recordJobRun(run: JobRun): void;
+  /** Forgets the last run of job `name`: it runs again at the next change it is asked for. */
+  forgetJobRun(name: string): void;
   /** Persists pending changes atomically (a crash leaves the old or the new file, never a torn one). */
   flush(): Promise<void>;
 }

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { retryJob } from '../../src/agent/jobs/index.js';
 import type { ComponentSpec, ServiceSpec } from '../../src/domain/spec.js';
 import { formatSpecError } from '../../src/domain/spec-error.js';
 import { loadRevisionFromFiles } from '../../src/validate/load.js';
@@ -89,6 +90,12 @@ describe('pre-deploy jobs', () => {
     assert.equal(h.runtime.calls.runJob, runs, 'not run again for the same change');
     assert.equal(again.status.result, 'degraded');
     assert.equal(h.runtime.list().find((i) => i.name === 'app-web')?.image, 'localhost/web:v1');
+
+    // An operator's retry runs it again for the same change (it fails again here).
+    assert.equal(retryJob(h.store, 'app-web'), false, 'no such job');
+    assert.equal(retryJob(h.store, 'app-migrate'), true);
+    await h.pass();
+    assert.equal(h.runtime.calls.runJob, runs + 1, 'run again after the retry');
 
     h.runtime.jobOutcomes.delete('app-migrate');
     h.serve(app('localhost/web:v3', job('migrate', 'pre-deploy')));

@@ -369,6 +369,10 @@ export class SqlRegistry implements StateStore {
     this.run('INSERT OR REPLACE INTO job_runs VALUES (?, ?)', [run.name, JSON.stringify(run)]);
   }
 
+  forgetJobRun(name: string): void {
+    this.run('DELETE FROM job_runs WHERE name = ?', [name]);
+  }
+
   failedSpecs(): Map<string, FailedSpec> {
     const rows = this.rows('SELECT name, hash, reason, revision, at FROM failed_specs');
     return new Map(

@@ -429,7 +429,13 @@ const routesOf = (ctx: ApiContext, started: (seen: ObservedInstance) => Promise<
     handle: async (req) => {
       const retry = req.query.get('retry');
       if (retry !== null && !ctx.retry?.(retry))
-        throw new McpError('NOT_FOUND', `${retry} is not crash-looping or backing off`, { name: retry });
+        throw new McpError(
+          'NOT_FOUND',
+          `${retry} is not crash-looping, backing off or a failed pre-deploy job`,
+          {
+            name: retry,
+          },
+        );
       const override = req.query.get('override') === 'true';
       if (override) grantOverride(ctx, req);
       const reason = override ? `api override by ${req.caller?.name ?? 'unknown'}` : 'api';

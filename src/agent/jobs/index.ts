@@ -42,6 +42,18 @@ const isChange = (a: Action): boolean =>
 const withJobs = (services: readonly ServiceSpec[], node: string, when: 'pre-deploy' | 'post-deploy') =>
   services.filter((s) => s.node === node && s.active && s.components.some((c) => c.job?.when === when));
 
+/**
+ * An operator's retry of a failed pre-deploy job (`POST /v1/reconcile?retry=NAME`): its run is
+ * forgotten, so the next pass runs it again for the held change. False when `name` is no such
+ * job. A failed post-deploy job has rolled its change back: a new commit is the retry.
+ */
+export const retryJob = (store: StateStore, name: string): boolean => {
+  const last = store.jobRuns().get(name);
+  if (last?.result !== 'failed' || last.when !== 'pre-deploy') return false;
+  store.forgetJobRun(name);
+  return true;
+};
+
 /** A skip of every change of a held service: the gate the apply asks. */
 export const jobGate =
   (held: ReadonlyMap<string, string>) =>
