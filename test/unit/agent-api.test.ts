@@ -236,7 +236,10 @@ describe('agent API', () => {
     assert.equal(triggers.at(-1), 'api, retry wiki-api');
     const none = await call('/v1/reconcile?retry=dns-server', { method: 'POST', token: 'operate-token' });
     assert.equal(none.status, 404);
-    assert.match(none.body.error.message, /dns-server is not crash-looping, backing off or a failed pre-deploy job/);
+    assert.match(
+      none.body.error.message,
+      /dns-server is not crash-looping, backing off or a failed pre-deploy job/,
+    );
   });
 
   it('takes a signed push webhook for its branch, acknowledges others, and refuses a bad signature', async () => {
