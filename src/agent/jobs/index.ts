@@ -73,18 +73,21 @@ export async function preDeploy(
   plan: Plan,
   revision: string | undefined,
 ): Promise<{ held: Map<string, string>; problems: Problem[] }> {
+  const held = new Map<string, string>();
+  const problems: Problem[] = [];
+  const pres = withJobs(services, deps.node, 'pre-deploy');
+  const posts = withJobs(services, deps.node, 'post-deploy');
+  // A pass over services without jobs reads nothing.
+  if (pres.length === 0 && posts.length === 0) return { held, problems };
   const changed = new Set(
     plan.stages
       .flat()
       .filter(isChange)
       .map((a) => a.service),
   );
-  const held = new Map<string, string>();
-  const problems: Problem[] = [];
   const runs = deps.store.jobRuns();
-  for (const service of withJobs(services, deps.node, 'post-deploy').filter((s) => changed.has(s.name)))
-    notePending(deps.store, runs, service);
-  for (const service of withJobs(services, deps.node, 'pre-deploy')) {
+  for (const service of posts.filter((s) => changed.has(s.name))) notePending(deps.store, runs, service);
+  for (const service of pres) {
     if (!changed.has(service.name)) continue;
     for (const job of splitJobs(service).jobs.filter((j) => j.job?.when === 'pre-deploy')) {
       const key = jobKey(job, service);
@@ -114,8 +117,10 @@ export async function postDeploy(
   const problems: Problem[] = [];
   const waiting: string[] = [];
   let requeue = false;
+  const posts = withJobs(services, deps.node, 'post-deploy');
+  if (posts.length === 0) return { problems, requeue, waiting };
   const runs = deps.store.jobRuns();
-  for (const service of withJobs(services, deps.node, 'post-deploy')) {
+  for (const service of posts) {
     for (const job of splitJobs(service).jobs.filter((j) => j.job?.when === 'post-deploy')) {
       const key = jobKey(job, service);
       const last = runs.get(instanceName(job));
