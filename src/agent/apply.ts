@@ -259,7 +259,7 @@ class Steps {
       case 'start':
         this.phase(name, 'starting');
         // Its file secrets again, should the tmpfs have lost them (a reboot).
-        if (action.spec && action.hash) await this.deps.secrets?.deliver(action.spec, action.hash);
+        if (action.spec && action.hash) await this.deps.secrets?.restore(action.spec, action.hash);
         return call(() => runtime.start(action.id!));
       case 'stop':
         this.phase(name, 'stopping');

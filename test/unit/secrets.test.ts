@@ -178,6 +178,13 @@ describe('the keeper', () => {
     assert.equal(file?.target, '/run/secrets/tls');
     assert.equal(await readFile(file!.source, 'utf8'), 'key-1');
     assert.equal((await stat(file!.source)).mode & 0o777, 0o440);
+    // Before a start: present files are left alone (no decryption), lost ones written again.
+    const count = keeper.decryptions;
+    await keeper.restore(web, 'h1');
+    assert.equal(keeper.decryptions, count);
+    await rm(file!.source);
+    await keeper.restore(web, 'h1');
+    assert.equal(await readFile(file!.source, 'utf8'), 'key-1');
     await keeper.prune('app-web');
     await assert.rejects(stat(file!.source));
   });

@@ -8,7 +8,7 @@
  * Nothing here logs, returns or records a plain text.
  */
 import { createHash, createHmac, hkdfSync } from 'node:crypto';
-import { chmod, chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AgeError, decryptAge } from '../../adapters/age/crypt.js';
 import { McpError } from '../../domain/errors.js';
@@ -172,6 +172,27 @@ export class SecretKeeper {
     }
     await this.prune(instanceName(spec), hash);
     return delivery;
+  }
+
+  /**
+   * Before a start: the file secrets of the instance of `spec` (created with `hash`) are
+   * written again only when the tmpfs lost them (a reboot); present ones are left as they are,
+   * and an env secret is already in the container.
+   */
+  async restore(spec: ComponentSpec, hash: string): Promise<void> {
+    const files = (spec.secrets ?? []).filter((u) => u.file);
+    if (files.length === 0) return;
+    const dir = join(this.runtimeDir, instanceName(spec), hash);
+    const present = await Promise.all(
+      files.map((u) =>
+        access(join(dir, u.name)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (present.every(Boolean)) return;
+    await this.deliver(spec, hash);
   }
 
   /** Removes the files of instance `name` but those of `keep` (a hash). */
