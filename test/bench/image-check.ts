@@ -21,14 +21,7 @@ import { startLoop } from '../../src/agent/loop.js';
 import type { PassReport } from '../../src/agent/reconcile.js';
 import { silentLogger } from '../../src/log.js';
 import { defaultOptions } from '../support/agent-harness.js';
-import {
-  IMAGE_V1,
-  IMAGE_V2,
-  podman,
-  podmanSocket,
-  removeContainers,
-  requirePodman,
-} from '../support/podman.js';
+import { IMAGE_V1, IMAGE_V2, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
 import { libpod, pushImage, startRegistry, untag } from '../support/registry.js';
 import { fmtMs, median, time } from './support.js';
 
@@ -145,8 +138,6 @@ try {
   const ref = `${repo}:${tags[0]}`;
   const v2 = (await docker.getImage(IMAGE_V2).inspect()).Id;
   await pushImage(IMAGE_V2, ref);
-  await untag(ref);
-  await podman('tag', IMAGE_V1, ref);
   const v1 = (await docker.getImage(IMAGE_V1).inspect()).Id;
   await until(async () => (await runtime.observe([], [ref])).images[ref] === v1, 10_000, 'tag back on v1');
   const t0 = performance.now();

@@ -195,8 +195,6 @@ test('mcp sync (POST /v1/reconcile?wait=true) finds a new image pushed to the ta
   const v2 = await imageId(IMAGE_V2);
   await pushImage(IMAGE_V2, `${repo}:live`);
   // The push tagged v2 here too; put the local tag back on v1, as on a node that did not push.
-  await untag(`${repo}:live`);
-  await podman('tag', IMAGE_V1, `${repo}:live`);
   await until(
     'the agent sees the tag on v1',
     async () => (await runtime!.observe([], [`${repo}:live`])).images[`${repo}:live`] === `sha256:${v1}`,
@@ -284,8 +282,6 @@ test('a newer image that is not healthy is rolled back to the image id that was,
   assert.equal((await running(`${P}-roll-main`)).Image, v1);
 
   await pushImage(IMAGE_V2, `${repo}:roll`);
-  await untag(`${repo}:roll`);
-  await podman('tag', IMAGE_V1, `${repo}:roll`);
   await until(
     'the agent sees the tag on v1',
     async () => (await runtime!.observe([], [`${repo}:roll`])).images[`${repo}:roll`] === `sha256:${v1}`,
@@ -340,8 +336,6 @@ test('pull = "always" pulls at every create, and creates from the local image wh
   );
   // A new image on the tag is not looked for between creates (no digest check for always) ...
   await pushImage(IMAGE_V2, `${repo}:fresh`);
-  await untag(`${repo}:fresh`);
-  await podman('tag', IMAGE_V1, `${repo}:fresh`);
   await loop!.images.check();
   await loop!.scheduler.trigger('sync');
   assert.equal((await running(`${P}-fresh-main`)).Image, v1);

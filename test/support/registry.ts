@@ -43,18 +43,16 @@ export const libpod = (method: string, path: string): Promise<{ status: number; 
     req.end();
   });
 
-/** Tags local image `source` as `target` and pushes it to its (insecure, loopback) registry. */
+/** Pushes local image `source` to `target` in its (insecure, loopback) registry. */
 export const pushImage = async (source: string, target: string): Promise<void> => {
-  const colon = target.lastIndexOf(':');
-  const [repo, tag] = [target.slice(0, colon), target.slice(colon + 1)];
-  const tagged = await libpod(
+  // Pushed to its destination straight from `source`: the local tag `target` is never moved, so
+  // no agent watching the tag sees it change in between (a retagged image is drift to a pass).
+  const pushed = await libpod(
     'POST',
-    `/images/${encodeURIComponent(source)}/tag?repo=${encodeURIComponent(repo)}&tag=${encodeURIComponent(tag)}`,
+    `/images/${encodeURIComponent(source)}/push?destination=${encodeURIComponent(target)}&tlsVerify=false`,
   );
-  if (tagged.status !== 201) throw new Error(`tag ${source} as ${target}: ${tagged.status} ${tagged.body}`);
-  const pushed = await libpod('POST', `/images/${encodeURIComponent(target)}/push?tlsVerify=false`);
   if (pushed.status !== 200 || /"error"/.test(pushed.body))
-    throw new Error(`push ${target}: ${pushed.status} ${pushed.body}`);
+    throw new Error(`push ${source} to ${target}: ${pushed.status} ${pushed.body}`);
 };
 
 /** Removes the local tag `ref` (the image stays when another tag holds it); a missing tag is fine. */
