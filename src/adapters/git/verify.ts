@@ -8,8 +8,7 @@
 import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import git from 'isomorphic-git';
-import { readKeyring, verifyPgpSignature } from './pgp-signature.js';
-import { parseAllowedSigners, type SignatureCheck, verifySshSignature } from './ssh-signature.js';
+import type { SignatureCheck } from './ssh-signature.js';
 
 export interface VerifyOptions {
   mode: 'ssh' | 'openpgp';
@@ -38,10 +37,7 @@ export const commitVerifier = (opts: VerifyOptions) => {
     const { object } = await git.readObject({ fs, gitdir, oid, format: 'content' });
     const { signature, payload } = splitSignature(Buffer.from(object as Uint8Array).toString('utf8'));
     if (!signature) return { commit: oid, signer: 'unsigned', reason: 'the commit is not signed' };
-    const result: SignatureCheck =
-      keys.kind === 'ssh'
-        ? verifySshSignature(signature, Buffer.from(payload), keys.signers)
-        : await verifyPgpSignature(signature, Buffer.from(payload), keys.keyring);
+    const result = await keys.check(signature, Buffer.from(payload));
     if (result.ok) return undefined;
     return { commit: oid, signer: result.signer ?? 'unknown', reason: result.reason };
   };
@@ -97,9 +93,10 @@ export const splitSignature = (raw: string): { signature?: string; payload: stri
   return { signature: sig.length ? sig.join('') : undefined, payload };
 };
 
-type Keys =
-  | { kind: 'ssh'; signers: ReturnType<typeof parseAllowedSigners> }
-  | { kind: 'openpgp'; keyring: Awaited<ReturnType<typeof readKeyring>> };
+/** The allowed keys, read, as the check of one signature over its payload. */
+interface Keys {
+  check(signature: string, payload: Buffer): Promise<SignatureCheck>;
+}
 
 const loadKeys = async (opts: VerifyOptions): Promise<Keys> => {
   const file = opts.mode === 'ssh' ? opts.allowedSigners : opts.keyring;
@@ -110,12 +107,16 @@ const loadKeys = async (opts: VerifyOptions): Promise<Keys> => {
   const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot read ${file}: ${err.code ?? err.message}`);
   });
+  // Each mode's library is loaded only by an agent that verifies in that mode.
   if (opts.mode === 'ssh') {
+    const { parseAllowedSigners, verifySshSignature } = await import('./ssh-signature.js');
     const signers = parseAllowedSigners(text, file);
     if (signers.length === 0) throw new Error(`${file} lists no signer for the git namespace`);
-    return { kind: 'ssh', signers };
+    return { check: async (signature, payload) => verifySshSignature(signature, payload, signers) };
   }
-  return { kind: 'openpgp', keyring: await readKeyring(text, file) };
+  const { readKeyring, verifyPgpSignature } = await import('./pgp-signature.js');
+  const keyring = await readKeyring(text, file);
+  return { check: (signature, payload) => verifyPgpSignature(signature, payload, keyring) };
 };
 
 /**
