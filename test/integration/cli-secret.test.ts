@@ -26,12 +26,12 @@ import { openRegistry } from '../../src/adapters/sqljs/registry.js';
 import { type ApiServer, startApi } from '../../src/agent/api/server.js';
 import { reconcileOnce } from '../../src/agent/reconcile.js';
 import { openSecrets } from '../../src/agent/secrets/index.js';
-import type { CliContext } from '../../src/cli/context.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { main } from '../../src/cli/main.js';
 import { formatRecord } from '../../src/domain/secrets.js';
 import { silentLogger } from '../../src/log.js';
 import { defaultOptions } from '../support/agent-harness.js';
+import { runCli } from '../support/cli.js';
 import type { GitServer } from '../support/git-http.js';
 import { MemoryRuntime } from '../support/memory-runtime.js';
 import { git, opsToken, servicesRepo, writeOperatorConfig } from '../support/services-repo.js';
@@ -74,9 +74,7 @@ describe('mcp secret and node add --age-recipient', () => {
   const runtime = new MemoryRuntime();
 
   const mcp = async (args: string[], opts: { env?: Record<string, string>; stdin?: string } = {}) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const ctx: CliContext = {
+    const r = await runCli(main, args, {
       cwd: dir,
       env: {
         MCP_CONFIG: join(dir, 'mcp.toml'),
@@ -86,13 +84,8 @@ describe('mcp secret and node add --age-recipient', () => {
         MCP_AGE_IDENTITY: join(keys, 'op.key'),
         ...opts.env,
       },
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-      color: false,
       stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
-    };
-    const code = await main(args, ctx);
-    const r = { code, out: out.join('\n'), err: err.join('\n') };
+    });
     assert.doesNotMatch(`${r.out}\n${r.err}`, new RegExp(CANARY), 'no plain text in any output');
     return r;
   };

@@ -24,6 +24,7 @@ import { main } from '../../src/cli/main.js';
 import { silentLogger } from '../../src/log.js';
 import type { ServicesAnswer } from '../../src/wire/api.js';
 import { defaultOptions } from '../support/agent-harness.js';
+import { type CliRun, runCli } from '../support/cli.js';
 import { IMAGE_V1, IMAGE_V2, podman, removeContainers, requirePodman } from '../support/podman.js';
 import { pushImage, startRegistry, type TestRegistry, untag } from '../support/registry.js';
 
@@ -129,9 +130,7 @@ before(async () => {
 });
 
 /** The operator's CLI, in this process, against the agent's API. */
-const mcp = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
-  const out: string[] = [];
-  const err: string[] = [];
+const mcp = async (args: string[]): Promise<CliRun> => {
   const home = join(dir, 'cli');
   await mkdir(home, { recursive: true });
   await writeFile(join(home, 'token'), `${TOKEN}\n`);
@@ -139,14 +138,7 @@ const mcp = async (args: string[]): Promise<{ code: number; out: string; err: st
     join(home, 'mcp.toml'),
     `[auth]\ntoken_path = "token"\n\n[[nodes]]\nname = "${NODE}"\naddress = "${api!.url.replace('http://', '')}"\n`,
   );
-  const code = await main(args, {
-    cwd: home,
-    env: { MCP_CONFIG: join(home, 'mcp.toml') },
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    color: false,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  return runCli(main, args, { cwd: home, env: { MCP_CONFIG: join(home, 'mcp.toml') } });
 };
 
 /** A request to the agent's API with the operate token, as the CLI sends it. */

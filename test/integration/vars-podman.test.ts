@@ -14,10 +14,10 @@ import { after, before, describe, it } from 'node:test';
 import { reconcileOnce } from '../../src/agent/reconcile.js';
 import { type Agent, wireAgent } from '../../src/agent/runtime-wiring.js';
 import { run as runPlan } from '../../src/cli/commands/plan.js';
-import type { CliContext } from '../../src/cli/context.js';
 import { silentLogger } from '../../src/log.js';
 import { parseAgentConfig } from '../../src/validate/agent-config.js';
 import { defaultOptions } from '../support/agent-harness.js';
+import { runCli } from '../support/cli.js';
 import { closedPorts } from '../support/net.js';
 import { podman, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
 import { git, type ServicesRepo, servicesRepo } from '../support/services-repo.js';
@@ -130,24 +130,19 @@ describe('per-node variables on two agents sharing one podman', () => {
     // to the bare repository itself: a synchronous git cannot reach this process's server
     git(repo!.clone, 'push', '-q', repo!.bare, 'HEAD:main');
 
-    const out: string[] = [];
-    const err: string[] = [];
-    const ctx: CliContext = {
+    const planned = await runCli(runPlan, ['--base', base, '--head', 'HEAD', '--no-policy'], {
       cwd: repo!.clone,
       env: {},
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-      color: false,
-    };
-    assert.equal(await runPlan(['--base', base, '--head', 'HEAD', '--no-policy'], ctx), 2);
-    const text = out.join('\n');
+    });
+    assert.equal(planned.code, 2);
+    const text = planned.out;
     assert.match(text, new RegExp(`^${A}: 1 recreated$`, 'm'));
     assert.match(
       text,
       /image: localhost\/mcp-test\/busybox:v1 -> localhost\/mcp-test\/busybox:v2 \(var\.tag: v1 -> v2\)$/m,
     );
     assert.doesNotMatch(text, new RegExp(`^${B}:`, 'm'), `${B}'s copy needs its agent's port: not planned`);
-    assert.match(err.join('\n'), new RegExp(`not planned: services/${P}\\.toml on ${B}: .*var\\.port`));
+    assert.match(planned.err, new RegExp(`not planned: services/${P}\\.toml on ${B}: .*var\\.port`));
 
     const onA = await pass(a);
     const onB = await pass(b);

@@ -13,6 +13,7 @@ import type { CommandModule } from '../../src/cli/context.js';
 import { EXIT_CODE_TABLE, exitCodeOf } from '../../src/cli/exit-codes.js';
 import { COMMANDS, main } from '../../src/cli/main.js';
 import type { ErrorCode } from '../../src/domain/errors.js';
+import { runCli } from '../support/cli.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(root, 'dist/src/cli/main.js');
@@ -82,18 +83,10 @@ describe('mcp help', () => {
         ['help', name],
         [name, '--bogus', '--help'],
       ]) {
-        const out: string[] = [];
-        const err: string[] = [];
-        const ctx = {
-          cwd: root,
-          env: {},
-          color: false,
-          out: (t: string) => out.push(t),
-          err: (t: string) => err.push(t),
-        };
-        assert.equal(await main(args, ctx), 0, args.join(' '));
-        assert.match(out.join('\n'), new RegExp(`^usage: mcp ${name}\\b`), args.join(' '));
-        assert.deepEqual(err, []);
+        const r = await runCli(main, args, { cwd: root, env: {} });
+        assert.equal(r.code, 0, args.join(' '));
+        assert.match(r.out, new RegExp(`^usage: mcp ${name}\\b`), args.join(' '));
+        assert.equal(r.err, '');
       }
     }
   });

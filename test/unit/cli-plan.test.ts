@@ -14,6 +14,7 @@ import { McpError } from '../../src/domain/errors.js';
 import { specHash } from '../../src/domain/hash.js';
 import { simulateConverged } from '../../src/domain/simulate.js';
 import type { PlanReport } from '../../src/render/plan-report.js';
+import { runCli } from '../support/cli.js';
 
 const serviceFile = (name: string, node: string, image: string, extra = ''): string => `name = "${name}"
 node = "${node}"
@@ -78,19 +79,7 @@ before(() => {
 });
 after(() => rmSync(repo, { recursive: true, force: true }));
 
-const plan = async (...args: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CliContext = {
-    cwd: repo,
-    env: {},
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    color: false,
-  };
-  const code = await run(args, ctx);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const plan = (...args: string[]) => runCli(run, args, { cwd: repo, env: {} });
 
 describe('mcp plan', () => {
   it('lists per node the actions with field changes and exits 2 when there are changes', async () => {

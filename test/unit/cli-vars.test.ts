@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { run as runPlan } from '../../src/cli/commands/plan.js';
 import { run as runRender } from '../../src/cli/commands/render.js';
 import { run as runValidate } from '../../src/cli/commands/validate.js';
-import type { CliContext } from '../../src/cli/context.js';
+import { runCli } from '../support/cli.js';
 
 const repo = mkdtempSync(join(tmpdir(), 'mcp-vars-repo-'));
 const git = (...args: string[]): string =>
@@ -69,19 +69,7 @@ before(() => {
 });
 after(() => (process.env.KEEP ? undefined : rmSync(repo, { recursive: true, force: true })));
 
-const cli = async (run: typeof runPlan, ...args: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CliContext = {
-    cwd: repo,
-    env: {},
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    color: false,
-  };
-  const code = await run(args, ctx);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const cli = (run: typeof runPlan, ...args: string[]) => runCli(run, args, { cwd: repo, env: {} });
 
 describe('mcp plan with per-node variables', () => {
   it('recreates only where the variable changed the final spec, and names the variable', async () => {
