@@ -59,6 +59,21 @@ export const parseRecord = (text: string): string[] =>
 export const formatRecord = (recipients: readonly string[]): string =>
   `# who can read this secret (age recipients); written by mcp secret\n${[...recipients].sort().join('\n')}\n`;
 
+/** Largest secret file a source reads: a secret is a password or a key, not a data set. */
+export const SECRET_LIMIT_BYTES = 64 * 1024;
+
+/** The start of a file as text, leading white space dropped: where an age header is looked for. */
+const headOf = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.subarray(0, 64)).toString('latin1').trimStart();
+
+/** True when `bytes` start as an armored age file (`-----BEGIN AGE ENCRYPTED FILE-----`). */
+export const isArmoredAge = (bytes: Uint8Array): boolean =>
+  headOf(bytes).startsWith('-----BEGIN AGE ENCRYPTED FILE-----');
+
+/** True when `bytes` start like an age file, armored or binary (`age-encryption.org/v1`). */
+export const looksLikeAge = (bytes: Uint8Array): boolean =>
+  isArmoredAge(bytes) || headOf(bytes).startsWith('age-encryption.org/v1\n');
+
 /** An age X25519 recipient (`age1` + 58 bech32 characters). */
 export const isAgeRecipient = (s: string): boolean => /^age1[02-9ac-hj-np-z]{58}$/.test(s);
 

@@ -7,6 +7,7 @@
  */
 import {
   isAgeRecipient,
+  looksLikeAge,
   parseRecord,
   RECIPIENTS_FILE,
   type Recipients,
@@ -19,15 +20,6 @@ import { locator } from './locate.js';
 import { parseToml } from './parse.js';
 import { problem } from './problem.js';
 import type { KeyPath, LoadedFile, SpecError } from './types.js';
-
-const ARMOR = '-----BEGIN AGE ENCRYPTED FILE-----';
-const BINARY = 'age-encryption.org/v1\n';
-
-/** True when `bytes` starts like an age file, armored or binary. */
-export const looksLikeAge = (bytes: Uint8Array): boolean => {
-  const head = Buffer.from(bytes.subarray(0, 64)).toString('latin1').trimStart();
-  return head.startsWith(ARMOR) || head.startsWith(BINARY);
-};
 
 type Parsed = { ok: true; value: Recipients } | { ok: false; errors: SpecError[] };
 

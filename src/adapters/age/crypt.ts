@@ -5,8 +5,7 @@
  */
 import { armor, Decrypter, Encrypter } from 'age-encryption';
 import { McpError } from '../../domain/errors.js';
-
-const ARMOR = '-----BEGIN AGE ENCRYPTED FILE-----';
+import { isArmoredAge } from '../../domain/secrets.js';
 
 /** `plain` encrypted to every one of `recipients` (age1...), as an armored age file. */
 export const encryptArmored = async (recipients: readonly string[], plain: Uint8Array): Promise<string> => {
@@ -28,7 +27,7 @@ export class AgeError extends Error {
 /** The plain text of an age file (armored or binary) with `identities`; an AgeError says why not. */
 export const decryptAge = async (bytes: Uint8Array, identities: readonly string[]): Promise<Uint8Array> => {
   let raw = bytes;
-  if (Buffer.from(bytes.subarray(0, 64)).toString('latin1').trimStart().startsWith(ARMOR)) {
+  if (isArmoredAge(bytes)) {
     try {
       raw = armor.decode(Buffer.from(bytes).toString('utf8'));
     } catch (err) {

@@ -3,7 +3,7 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { McpError } from '../../domain/errors.js';
-import { RECIPIENTS_FILE, type RepoSecrets } from '../../domain/secrets.js';
+import { RECIPIENTS_FILE, type RepoSecrets, SECRET_LIMIT_BYTES } from '../../domain/secrets.js';
 import type { SourceFile, SpecError } from '../../domain/spec-error.js';
 import {
   FILE_LIMIT_BYTES,
@@ -148,9 +148,6 @@ export async function readServiceFiles(dir: string): Promise<DirFiles> {
     ...(prefix === '' && names.length === 0 && !error ? { missing: true } : {}),
   };
 }
-
-/** Largest secret file read: a secret is a password or a key, not a data set. */
-const SECRET_LIMIT_BYTES = 64 * 1024;
 
 /** The regular files of `dir` (links are not followed), by name; none when it cannot be listed. */
 const regularFiles = async (dir: string): Promise<Dirent[]> =>

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { join, posix } from 'node:path';
 import git from 'isomorphic-git';
 import { McpError } from '../../domain/errors.js';
-import type { RepoSecrets } from '../../domain/secrets.js';
+import { type RepoSecrets, SECRET_LIMIT_BYTES } from '../../domain/secrets.js';
 
 /** A file at a commit, as bytes (decoding and its errors are the loader's); path relative to the repository root. */
 export interface FileAtRef {
@@ -137,9 +137,6 @@ export async function readFilesAtRef(
     faults: results.filter((r): r is FileFault => 'message' in r),
   };
 }
-
-/** Largest secret file read: a secret is a password or a key, not a data set. */
-const SECRET_LIMIT_BYTES = 64 * 1024;
 
 /**
  * The secrets beside `subdir` at `commit`: `.mcp/recipients.toml` and the regular files
