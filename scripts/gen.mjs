@@ -1,9 +1,11 @@
 // Regenerates src/generated/*.ts from schema/*.schema.json; with --check, fails when they differ.
 // service.schema.json, node.schema.json and cli.schema.json also get precompiled ajv validators, so `mcp validate` and the
 // agent commands (`mcp status`) start without ajv's compiler; the CLI config's fills in defaults.
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { compile } from 'json-schema-to-typescript';
+import { references } from './gen-reference.mjs';
 
 const require = createRequire(import.meta.url);
 const { Ajv } = require('ajv');
@@ -25,7 +27,7 @@ const validator = (schema, options = {}) => {
 
 const check = process.argv.includes('--check');
 const banner = '/* Generated from schema/ by `npm run gen` (json-schema-to-typescript). Do not edit. */';
-let stale = 0;
+const outputs = [];
 for (const file of (await readdir('schema')).filter((f) => f.endsWith('.schema.json')).sort()) {
   const schema = JSON.parse(await readFile(`schema/${file}`, 'utf8'));
   const ts = await compile(schema, schema.title, {
@@ -34,18 +36,23 @@ for (const file of (await readdir('schema')).filter((f) => f.endsWith('.schema.j
     style: { singleQuote: true, printWidth: 100 },
   });
   const name = file.replace('.schema.json', '');
-  const outputs = [[`src/generated/${name}.ts`, ts]];
+  outputs.push([`src/generated/${name}.ts`, ts]);
   if (name === 'service' || name === 'node')
     outputs.push([`src/generated/${name}.validate.ts`, validator(schema)]);
   if (name === 'cli')
     outputs.push([`src/generated/${name}.validate.ts`, validator(schema, { useDefaults: true })]);
-  for (const [out, text] of outputs) {
-    const old = await readFile(out, 'utf8').catch(() => '');
-    if (old === text) continue;
-    if (check) {
-      console.error(`${out} differs from a fresh generation: run npm run gen`);
-      stale++;
-    } else await writeFile(out, text);
+}
+outputs.push(...(await references()));
+let stale = 0;
+for (const [out, text] of outputs) {
+  const old = await readFile(out, 'utf8').catch(() => '');
+  if (old === text) continue;
+  if (check) {
+    console.error(`${out} differs from a fresh generation: run npm run gen`);
+    stale++;
+  } else {
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, text);
   }
 }
 process.exit(stale ? 1 : 0);
