@@ -5,6 +5,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { compile } from 'json-schema-to-typescript';
+import { cliReference } from './gen-cli-reference.mjs';
 import { references } from './gen-reference.mjs';
 
 const require = createRequire(import.meta.url);
@@ -43,6 +44,7 @@ for (const file of (await readdir('schema')).filter((f) => f.endsWith('.schema.j
     outputs.push([`src/generated/${name}.validate.ts`, validator(schema, { useDefaults: true })]);
 }
 outputs.push(...(await references()));
+outputs.push(...(await cliReference()));
 let stale = 0;
 for (const [out, text] of outputs) {
   const old = await readFile(out, 'utf8').catch(() => '');

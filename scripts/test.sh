@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MCP_PODMAN_SOCKET="$(bash scripts/setup.sh)"
 export MCP_PODMAN_SOCKET
+# The CLI reference (docs/reference/cli.md) is made from the built commands' help.
+npm run --silent build
 npm run --silent gen:check
 npm run --silent lint
 

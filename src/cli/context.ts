@@ -24,4 +24,6 @@ export interface CommandModule {
   run: (args: string[], ctx: CliContext) => Promise<number>;
   /** True for a command with subcommands: it answers `--help` itself, for the subcommand named. */
   ownHelp?: boolean;
+  /** The subcommands of such a command, in the order of its help (for docs/reference/cli.md). */
+  subcommands?: string[];
 }

@@ -23,6 +23,7 @@ ${Object.entries(subcommands)
   return {
     help,
     ownHelp: true,
+    subcommands: Object.keys(subcommands),
     async run(args, ctx) {
       const [sub, ...rest] = args;
       const known = sub !== undefined && Object.hasOwn(subcommands, sub);

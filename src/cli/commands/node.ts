@@ -8,7 +8,7 @@ const SUBCOMMANDS = {
   remove: 'remove a node from mcp.toml (comments and layout kept)',
 };
 
-export const { help, run, ownHelp } = commandGroup(
+export const { help, run, ownHelp, subcommands } = commandGroup(
   'node',
   SUBCOMMANDS,
   async (sub) => (await import(`./node/${sub}.js`)) as CommandModule,

@@ -9,7 +9,7 @@ const SUBCOMMANDS = {
   list: 'each secret, who it is encrypted to, and whether that is current',
 };
 
-export const { help, run, ownHelp } = commandGroup(
+export const { help, run, ownHelp, subcommands } = commandGroup(
   'secret',
   SUBCOMMANDS,
   async (sub) => (await import(`./secret/${sub}.js`)) as CommandModule,

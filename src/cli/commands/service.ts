@@ -8,7 +8,7 @@ const SUBCOMMANDS = {
   edit: 'edit the clone’s file in $VISUAL / $EDITOR, validate, commit, push and wait',
 };
 
-export const { help, run, ownHelp } = commandGroup(
+export const { help, run, ownHelp, subcommands } = commandGroup(
   'service',
   SUBCOMMANDS,
   async (sub) => (await import(`./service/${sub}.js`)) as CommandModule,
