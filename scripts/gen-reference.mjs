@@ -8,7 +8,7 @@ const PAGES = [
     out: 'docs/reference/service-file.md',
     title: 'Service files',
     intro:
-      'The services repository holds `services/<name>.toml` (one service each) and, optionally, `nodes/<node>.toml` (the variables of one node). The agent’s own configuration is in [agent-config.md](agent-config.md); the operator’s `mcp` configuration in [mcp-toml.md](mcp-toml.md).',
+      'The services repository holds `services/<name>.toml` (one service each) and, optionally, `nodes/<node>.toml` (the variables of one node). The agent’s own configuration is in [agent-config.md](agent-config.md); the operator’s `mcp` configuration in [mcp-toml.md](mcp-toml.md). Examples: [examples/services](../../examples/services).',
     parts: [
       { schema: 'service', file: 'services/<name>.toml' },
       {
@@ -22,14 +22,14 @@ const PAGES = [
     out: 'docs/reference/agent-config.md',
     title: 'Agent configuration',
     intro:
-      'The file `mcp-agent run --config FILE` reads. Relative paths in it are resolved against its directory. The services it runs are described in [service-file.md](service-file.md).',
+      'The file `mcp-agent run --config FILE` reads. Relative paths in it are resolved against its directory. The services it runs are described in [service-file.md](service-file.md). A complete example: [examples/agent/mcp-agent.toml](../../examples/agent/mcp-agent.toml).',
     parts: [{ schema: 'agent', file: 'mcp-agent.toml' }],
   },
   {
     out: 'docs/reference/mcp-toml.md',
     title: 'mcp.toml (the CLI’s configuration)',
     intro:
-      'The `mcp` command reads `--config FILE`, else `$MCP_CONFIG`, else `$XDG_CONFIG_HOME/mcp/mcp.toml` (default `~/.config/mcp/mcp.toml`). Paths in it starting with `~/` are under `$HOME`, other relative ones under the file’s directory. The agents it talks to are configured by [agent-config.md](agent-config.md).',
+      'The `mcp` command reads `--config FILE`, else `$MCP_CONFIG`, else `$XDG_CONFIG_HOME/mcp/mcp.toml` (default `~/.config/mcp/mcp.toml`). Paths in it starting with `~/` are under `$HOME`, other relative ones under the file’s directory. The agents it talks to are configured by [agent-config.md](agent-config.md). An example: [examples/cli/mcp.toml](../../examples/cli/mcp.toml).',
     parts: [{ schema: 'cli', file: 'mcp.toml' }],
   },
 ];
@@ -55,10 +55,19 @@ const cell = (text) =>
     .replace(/\|/g, '\\|');
 
 const code = (text) => `\`${text}\``;
+
+/** Mentions of the agent's keys (`[admission] allowed_networks`, `source.url`) as links to agent-config.md. */
+const AGENT_KEY = /\[(admission|images|qemu|policy|api)\] ([a-z_]+)|\b(secrets|source|api)\.([a-z_]+)\b/g;
+const linkAgentKeys = (text, page, known) =>
+  text.replace(AGENT_KEY, (all, t1, k1, t2, k2) => {
+    const id = `${t1 ?? t2}.${k1 ?? k2}`;
+    return known.has(id) ? `[${code(all)}](${page}#${id})` : all;
+  });
+
 const anchor = (id) => `<a id="${id}"></a>`;
 
 /** Renders one schema file into sections; `refs` are its definitions. */
-const renderPart = (schema, file, note) => {
+const renderPart = (schema, file, note, agentPage, agentKeys = new Set()) => {
   const defs = schema.definitions ?? {};
   const formats = new Set();
   const resolve = (s) => (s.$ref ? { ...defs[s.$ref.split('/').pop()], ...s, $ref: undefined } : s);
@@ -78,20 +87,21 @@ const renderPart = (schema, file, note) => {
   };
 
   /** The type of `s` in words; a table inside it gets a section of its own at `path`. */
-  const typeOf = (s, path, array = false) => {
+  const typeOf = (s, path, array = false, about = undefined) => {
     if (s.$ref && !isTable(s)) {
       const name = s.$ref.split('/').pop();
       formats.add(name);
       return `[${code(name)}](#format-${name})`;
     }
     if (isTable(s)) {
-      sections.push([path, resolve(s), array]);
+      const table = resolve(s);
+      sections.push([path, { ...table, description: table.description ?? about }, array]);
       return `${array ? 'array of tables' : 'table'}, see [${code(header(path, array))}](#${path})`;
     }
     if (s.anyOf) return s.anyOf.map((b) => typeOf(b, path)).join(' or ');
     if (s.enum) return `one of ${s.enum.map((v) => code(toml(v))).join(', ')}`;
     if (s.type === 'array')
-      return `${isTable(s.items) ? '' : 'array of '}${typeOf(s.items, path, true)}${bounds(s)}`;
+      return `${isTable(s.items) ? '' : 'array of '}${typeOf(s.items, path, true, s.description)}${bounds(s)}`;
     if (s.type === 'object') {
       const key = s.propertyNames?.pattern
         ? ` (${code('NAME')} matching ${code(s.propertyNames.pattern)})`
@@ -106,10 +116,10 @@ const renderPart = (schema, file, note) => {
   const row = (path, key, s, required) => {
     const def = s.default === undefined || (typeof s.default === 'object' && !Array.isArray(s.default));
     const defText = required ? '**required**' : def ? '' : code(toml(s.default));
-    const examples = (s.examples ?? []).map((e) => code(`${key} = ${toml(e)}`)).join('<br>');
+    const examples = (s.examples ?? []).map((e) => cell(code(`${key} = ${toml(e)}`))).join('<br>');
     const id = path ? `${path}.${key}` : key;
     const own = isTable(s) || (s.type === 'array' && isTable(s.items)) ? '' : anchor(id);
-    return `| ${own}${code(key)} | ${cell(typeOf(s, id))} | ${defText} | ${cell(s.description ?? '')} | ${cell(examples)} |`;
+    return `| ${own}${code(key)} | ${cell(typeOf(s, id))} | ${defText} | ${linkAgentKeys(cell(s.description ?? ''), agentPage, agentKeys)} | ${examples} |`;
   };
 
   const table = (path, s, array) => {
@@ -137,7 +147,7 @@ const renderPart = (schema, file, note) => {
   if (formats.size) {
     const rows = [...formats].map((name) => {
       const s = defs[name];
-      return `| ${anchor(`format-${name}`)}${code(name)} | ${cell(`${s.type}${bounds(s)}`)} | ${cell(s.description ?? '')} | ${cell((s.examples ?? []).map((e) => code(toml(e))).join('<br>'))} |`;
+      return `| ${anchor(`format-${name}`)}${code(name)} | ${cell(`${s.type}${bounds(s)}`)} | ${cell(s.description ?? '')} | ${(s.examples ?? []).map((e) => cell(code(toml(e)))).join('<br>')} |`;
     });
     out.push(
       `## Formats of ${code(file)}`,
@@ -150,10 +160,22 @@ const renderPart = (schema, file, note) => {
 /** The reference pages, as [path, text] pairs for gen.mjs to write or compare. */
 export const references = async () => {
   const pages = [];
+  const read = async (name) =>
+    JSON.parse(await readFile(new URL(`../schema/${name}.schema.json`, import.meta.url), 'utf8'));
+  const agentIds = renderPart(await read('agent'), '', '', '').matchAll(/<a id="([^"]+)">/g);
+  const agentKeys = new Set([...agentIds].map((m) => m[1]));
   for (const page of PAGES) {
     const parts = [];
     for (const { schema, file, note } of page.parts)
-      parts.push(renderPart(JSON.parse(await readFile(`schema/${schema}.schema.json`, 'utf8')), file, note));
+      parts.push(
+        renderPart(
+          await read(schema),
+          file,
+          note,
+          page.out.endsWith('agent-config.md') ? '' : 'agent-config.md',
+          agentKeys,
+        ),
+      );
     const sources = page.parts.map(
       (p) => `[schema/${p.schema}.schema.json](../../schema/${p.schema}.schema.json)`,
     );

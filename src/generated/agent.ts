@@ -4,6 +4,9 @@
  * mcp-agent.toml: the configuration of one node's agent.
  */
 export interface AgentConfig {
+  /**
+   * This node's name: the agent runs the services whose `node` names it, resolves them with the repository's nodes/<node>.toml, and labels its instances with it.
+   */
   node: string;
   /**
    * Values of ${var.NAME} in this node's service files. The repository's nodes/<node>.toml wins over a plain value here; a variable written { value = "...", local = true } keeps this agent's value whatever the repository says (secrets of the host, addresses only the node knows). `mcp validate` and `mcp plan` cannot know these values.
@@ -12,6 +15,9 @@ export interface AgentConfig {
     [k: string]:
       | string
       | {
+          /**
+           * The variable's value.
+           */
           value: string;
           /**
            * true: this agent's value wins over the repository's (default false).
@@ -19,6 +25,9 @@ export interface AgentConfig {
           local?: boolean;
         };
   };
+  /**
+   * The agent's own state: the registry (registry.db: inventory, events, the last healthy spec of each component), the bare clone of a git source (source.git) and the VMs (vms/). Made when missing; relative to this file. One agent per state directory: a second one refuses to start.
+   */
   state_dir?: string;
   /**
    * Where desired state comes from: a git remote, or a local directory (watched).
@@ -28,6 +37,9 @@ export interface AgentConfig {
      * The services repository over HTTP(S), e.g. https://git.example/ops/services.git.
      */
     url?: string;
+    /**
+     * The branch of url the agent follows; a force push is followed too.
+     */
     branch?: string;
     /**
      * Without url: the local directory of services/, watched for changes. With url: where the agent keeps its bare clone of the remote (default <state_dir>/source.git).
@@ -37,6 +49,9 @@ export interface AgentConfig {
      * Seconds between periodic passes.
      */
     interval?: number;
+    /**
+     * HTTP basic user for url; the password or token is in token_file.
+     */
     username?: string;
     /**
      * File holding the HTTP password or access token; read on every fetch.
@@ -77,9 +92,21 @@ export interface AgentConfig {
      */
     runtime_dir?: string;
   };
+  /**
+   * The podman API the agent runs containers through.
+   */
   podman?: {
+    /**
+     * Path of podman's API socket (podman system service). No service may mount it (see [admission]).
+     */
     socket?: string;
+    /**
+     * Seconds an instance has to stop on its own before it is killed: a container after SIGTERM (podman's StopTimeout), a VM after its ACPI power-down.
+     */
     stop_timeout?: number;
+    /**
+     * Seconds between full lists of podman's containers. In between the agent follows podman's event stream; a relist catches what a lost event missed.
+     */
     relist_interval?: number;
   };
   /**
@@ -95,7 +122,13 @@ export interface AgentConfig {
      */
     insecure_registries?: string[];
   };
+  /**
+   * The agent's HTTP API (what `mcp` talks to) and its status page, served by `mcp-agent run`.
+   */
   api?: {
+    /**
+     * host:port the API listens on. The default answers only on this machine; other machines need a reachable address, best with TLS (tls_cert, tls_key).
+     */
     listen?: string;
     /**
      * File push / pull reaches only <files_root>/<service>/ of this node's services. Relative to this file.
@@ -117,21 +150,48 @@ export interface AgentConfig {
      * Hex SHA-256 of a bearer token that may read GET /metrics and nothing else (for Prometheus' authorization.credentials_file); a read or operate token may read it too.
      */
     metrics_token?: string;
+    /**
+     * Bearer tokens that may call the API, each with a name and a role ([[api.tokens]] tables); only their SHA-256 is stored. Without any, only what needs no token answers: /v1/health, the status page's static files, the webhook (its own secret) and /metrics with metrics_token.
+     */
     tokens?: {
+      /**
+       * Who the token belongs to: recorded with what it does (overrides, restarts, suspensions) and answered by /v1/whoami (`mcp login`).
+       */
       name: string;
+      /**
+       * Hex SHA-256 of the token: printf %s "$TOKEN" | sha256sum. Two tokens with one digest are a configuration error.
+       */
       sha256: string;
+      /**
+       * read: status, services, instances, events, plans, file pull, metrics; operate: all that, and passes (with override), file push, adopt, restart, suspend and resume.
+       */
       role: 'read' | 'operate';
     }[];
   };
+  /**
+   * The isolated host-only bridge of the VMs, made once per host (deploy/bridge-up.sh). When it exists, a VM's first NIC is a TAP on it as an isolated port (VMs reach only the gateway, not each other); without it a VM has only QEMU's user-mode NIC for its ports and routes.
+   */
   bridge?: {
+    /**
+     * The bridge's interface name.
+     */
     name?: string;
+    /**
+     * IPv4 subnet (CIDR) of the VMs' addresses: each VM gets the lowest free host address, kept per instance name (<state_dir>/vms/addresses.json), on its kernel command line (mcp.ip=).
+     */
     subnet?: string;
+    /**
+     * The bridge's own address: never given to a VM, passed to each guest as mcp.gw=.
+     */
     gateway?: string;
   };
   /**
    * How unikernel VMs run.
    */
   qemu?: {
+    /**
+     * The QEMU executable: a name looked up in PATH, or a path.
+     */
     binary?: string;
     /**
      * auto: at start-up, boot a tiny probe guest under KVM and use KVM only if it runs within probe_timeout, else TCG (an open /dev/kvm proves nothing). kvm or tcg: that one, no probe.
@@ -150,6 +210,9 @@ export interface AgentConfig {
      */
     boot_timeout?: number;
   };
+  /**
+   * What a pass does on its own.
+   */
   policy?: {
     /**
      * Repair drift (stopped, removed, altered containers).
@@ -159,7 +222,13 @@ export interface AgentConfig {
      * Remove containers of services no longer defined.
      */
     prune?: boolean;
+    /**
+     * How many actions (create, recreate, start, stop, remove) of one stage of a pass run at once.
+     */
     concurrency?: number;
+    /**
+     * How many more times an action that failed transiently (a socket hiccup, a busy runtime) is tried, after 0.5 s, 1 s, 2 s, ...; 0: once only.
+     */
     retries?: number;
   };
   /**
@@ -182,7 +251,13 @@ export interface AgentConfig {
      * The range of host ports a component may publish (routes' ports are the agent's own).
      */
     host_ports?: {
+      /**
+       * The lowest host port a component may publish (e.g. 53 on a DNS node).
+       */
       min?: number;
+      /**
+       * The highest host port a component may publish.
+       */
       max?: number;
     };
     /**
@@ -256,7 +331,13 @@ export interface AgentConfig {
      */
     repeat_after?: number;
   }[];
+  /**
+   * The agent's log, on stderr.
+   */
   log?: {
+    /**
+     * The lowest level logged.
+     */
     level?: 'error' | 'warn' | 'info' | 'debug';
     /**
      * json: one JSON object per line (journald, collectors); text: one readable line per event, coloured unless NO_COLOR; auto: text when stderr is a terminal, else json.

@@ -4,22 +4,28 @@
  * The operator's ~/.config/mcp/mcp.toml.
  */
 export interface CliConfig {
+  /**
+   * The services repository: its local clone (what `list`, `plan`, `deploy`, `stop`, `start`, `adopt`, `push`, `pull` and the `service` and `secret` commands use when --repo is not given) and where commits are pushed.
+   */
   services?: {
     /**
      * Local clone of the services repository.
      */
     dir?: string;
     /**
-     * Git remote URL of the services repository.
+     * Git remote URL of the services repository, where commits are pushed (default: the clone's origin).
      */
     remote?: string;
+    /**
+     * The branch commits go on and are pushed to.
+     */
     branch?: string;
     /**
      * HTTP user for pushing to the remote.
      */
     username?: string;
     /**
-     * File holding the HTTP password or access token for pushing to the remote.
+     * File holding the HTTP password or access token for pushing to the remote; without it, $MCP_GIT_TOKEN.
      */
     token_path?: string;
     /**
@@ -31,11 +37,26 @@ export interface CliConfig {
      */
     author_email?: string;
   };
+  /**
+   * The API token the commands send to the agents.
+   */
   auth?: {
+    /**
+     * File holding the API token; `mcp login` writes it (mode 0600; when unset, beside mcp.toml, and adds this key). $MCP_TOKEN wins over it.
+     */
     token_path?: string;
   };
+  /**
+   * The nodes whose agents the commands ask ([[nodes]] tables; `mcp node add` and `remove` edit them).
+   */
   nodes?: {
+    /**
+     * The node's name, as its agent's `node` and the service files' `node` say it.
+     */
     name: string;
+    /**
+     * Where the node's agent API answers: host:port (plain HTTP), or a URL such as https://host:port for an agent serving TLS (NODE_EXTRA_CA_CERTS for a private CA).
+     */
     address: string;
   }[];
 }

@@ -38,6 +38,8 @@ export interface ServiceFile {
    */
   depends_on?: DnsLabel[];
   /**
+   * The parts of the service ([[components]] tables): containers, VMs and jobs. Each runs as the instance <service>-<component>.
+   *
    * @minItems 1
    */
   components: [Component, ...Component[]];
@@ -46,8 +48,14 @@ export interface ServiceFile {
    */
   rollback?: boolean;
 }
+/**
+ * One part of a service, run as the instance <service>-<component>.
+ */
 export interface Component {
-  name: DnsLabel;
+  /**
+   * Lower-case DNS label (RFC 1123).
+   */
+  name: string;
   /**
    * container: a long-running container; unikernel: a VM under QEMU; job: a one-shot container run to completion around a change of its service (when), e.g. a database migration or a smoke test.
    */
@@ -64,12 +72,33 @@ export interface Component {
    * Container image (tag or digest pinned), or for a unikernel the bootable image path.
    */
   image: string;
-  network?: DnsLabel;
+  /**
+   * Lower-case DNS label (RFC 1123).
+   */
+  network?: string;
+  /**
+   * The user (and group) the container runs as, by name or number (podman's --user). Without it: the image's user, maybe root; a node with [admission] require_non_root wants a numeric non-zero uid here.
+   */
   user?: string;
+  /**
+   * podman's restart policy for the container. The agent also starts a dead container again itself, with back-off. Not for jobs.
+   */
   restart?: 'no' | 'always' | 'on-failure' | 'unless-stopped';
+  /**
+   * Host ports to publish. The address and host port must be allowed by the node's [admission] (allowed_host_ips, host_ports); a VM's go through QEMU's user-mode NIC.
+   */
   ports?: PortSpec[];
+  /**
+   * Bind mounts. The host path must resolve under the node's [admission] allowed_volume_roots.
+   */
   volumes?: VolumeSpec[];
+  /**
+   * The container's command (instead of the image's CMD). For a unikernel booted from a directory (vmlinuz), words added to its kernel command line after console=ttyS0 mcp.name=<instance>.
+   */
   cmd?: string[];
+  /**
+   * Environment variables of the container. For routes, the agent adds PORT and PORT_<ROUTE> after these (its values win).
+   */
   env?: EnvEntry[];
   /**
    * Secrets the component receives, decrypted on the node (containers only).
@@ -79,6 +108,9 @@ export interface Component {
    * Components of the same service that must be running first.
    */
   depends_on?: DnsLabel[];
+  /**
+   * Named ports the agent publishes on 127.0.0.1 at a host port it picks (10000-60000, kept across passes), for the host's proxy ([[components.routes]] tables).
+   */
   routes?: Route[];
   /**
    * Unikernel memory in MiB.
@@ -115,17 +147,29 @@ export interface SecretUse {
    */
   mode?: string;
 }
+/**
+ * A named port of a component, published on 127.0.0.1 at a host port the agent allocates; the container learns the port to listen on from PORT_<NAME> (and PORT, for the first route).
+ */
 export interface Route {
-  name: DnsLabel;
+  /**
+   * Lower-case DNS label (RFC 1123).
+   */
+  name: string;
   /**
    * Port inside the component.
    */
   port: number;
+  /**
+   * l4 (TCP) or l7 (HTTP): how the proxy in front of the node is to forward it. The agent publishes both alike.
+   */
   mode?: 'l4' | 'l7';
+  /**
+   * The DNS name the proxy in front of the node serves this route under; the agent itself only records it with the spec.
+   */
   hostname?: string;
 }
 /**
- * How the agent tells a serving instance from a merely running one: exactly one of cmd, http or tcp.
+ * The component's health probe. Without one, an instance counts as healthy once it has run 10 s without dying.
  */
 export interface Health {
   /**
