@@ -22,7 +22,7 @@ const PAGES = [
     out: 'docs/reference/agent-config.md',
     title: 'Agent configuration',
     intro:
-      'The file `mcp-agent run --config FILE` reads. Relative paths in it are resolved against its directory. The services it runs are described in [service-file.md](service-file.md). A complete example: [examples/agent/mcp-agent.toml](../../examples/agent/mcp-agent.toml).',
+      'The file `mcp-agent run --config FILE` reads. Relative paths of what the agent keeps or reads (`state_dir`, and the files of `[source]`, `[secrets]`, `[api]` and `[[notify]]`) are resolved against its directory. The services it runs are described in [service-file.md](service-file.md). A complete example: [examples/agent/mcp-agent.toml](../../examples/agent/mcp-agent.toml).',
     parts: [{ schema: 'agent', file: 'mcp-agent.toml' }],
   },
   {

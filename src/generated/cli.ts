@@ -9,7 +9,7 @@ export interface CliConfig {
    */
   services?: {
     /**
-     * Local clone of the services repository.
+     * Local clone of the services repository: what the commands use when --repo is not given (without it, the current directory).
      */
     dir?: string;
     /**
@@ -42,7 +42,7 @@ export interface CliConfig {
    */
   auth?: {
     /**
-     * File holding the API token; `mcp login` writes it (mode 0600; when unset, beside mcp.toml, and adds this key). $MCP_TOKEN wins over it.
+     * File holding the API token. `mcp login` writes it (mode 0600; when this key is unset, to the file token beside mcp.toml, and adds the key). $MCP_TOKEN wins over it.
      */
     token_path?: string;
   };
