@@ -30,7 +30,7 @@ export interface AgentConfig {
    */
   state_dir?: string;
   /**
-   * Where desired state comes from: a git remote, or a local directory (watched).
+   * Where desired state comes from: a git remote (url), or a local directory (path without url, watched). One of url and path is required.
    */
   source: {
     /**
@@ -66,11 +66,11 @@ export interface AgentConfig {
        */
       mode: 'ssh' | 'openpgp';
       /**
-       * For mode ssh: a file in the format of git's gpg.ssh.allowedSignersFile (principals, optional namespaces="git", key). Read again for every new commit.
+       * For mode ssh, and required by it: a file in the format of git's gpg.ssh.allowedSignersFile (principals, optional namespaces="git", key). Read again for every new commit.
        */
       allowed_signers?: string;
       /**
-       * For mode openpgp: a file of armored OpenPGP public keys (gpg --armor --export). Read again for every new commit.
+       * For mode openpgp, and required by it: a file of armored OpenPGP public keys (gpg --armor --export). Read again for every new commit.
        */
       keyring?: string;
       /**

@@ -34,7 +34,7 @@ export interface ServiceFile {
    */
   active?: boolean;
   /**
-   * Services that must be running before this one starts.
+   * Services (each must exist in the repository; no cycles) that must be running, and healthy when probed, before this one's components are created or started.
    */
   depends_on?: DnsLabel[];
   /**
@@ -61,15 +61,15 @@ export interface Component {
    */
   kind?: 'container' | 'unikernel' | 'job';
   /**
-   * For a job: pre-deploy runs before the service's other components are changed (a failure keeps the old version running); post-deploy runs once they are healthy (a failure rolls the service back). Once per change of the service's spec.
+   * For a job: pre-deploy runs before the service's other components are changed (a failure keeps the old version running); post-deploy runs once they are healthy (a failure rolls the service back). Once per change of the service's spec. Required for a job; jobs only.
    */
   when?: 'pre-deploy' | 'post-deploy';
   /**
-   * For a job: seconds it may run; past them it is stopped and counts as failed.
+   * For a job: seconds it may run; past them it is stopped and counts as failed. Jobs only.
    */
   timeout?: number;
   /**
-   * Container image (tag or digest pinned), or for a unikernel the bootable image path.
+   * Container image with a tag or digest pinned (pulled as pull says), or for a unikernel an absolute path under the node's [admission] allowed_image_roots: a directory holding vmlinuz (and optionally initrd.img), or a disk image (.qcow2, .img, .raw), opened read-only.
    */
   image: string;
   /**
@@ -77,7 +77,7 @@ export interface Component {
    */
   network?: string;
   /**
-   * The user (and group) the container runs as, by name or number (podman's --user). Without it: the image's user, maybe root; a node with [admission] require_non_root wants a numeric non-zero uid here.
+   * The user (and group) the container runs as, by name or number (podman's --user). Without it: the image's user, maybe root; a node with [admission] require_non_root wants a numeric non-zero uid here. Not for a unikernel.
    */
   user?: string;
   /**
@@ -85,11 +85,11 @@ export interface Component {
    */
   restart?: 'no' | 'always' | 'on-failure' | 'unless-stopped';
   /**
-   * Host ports to publish. The address and host port must be allowed by the node's [admission] (allowed_host_ips, host_ports); a VM's go through QEMU's user-mode NIC.
+   * Host ports to publish. The address and host port must be allowed by the node's [admission] (allowed_host_ips, host_ports); a VM's go through QEMU's user-mode NIC. Not for a job.
    */
   ports?: PortSpec[];
   /**
-   * Bind mounts. The host path must resolve under the node's [admission] allowed_volume_roots.
+   * Bind mounts. The host path must resolve under the node's [admission] allowed_volume_roots. Not for a unikernel.
    */
   volumes?: VolumeSpec[];
   /**
@@ -101,23 +101,23 @@ export interface Component {
    */
   env?: EnvEntry[];
   /**
-   * Secrets the component receives, decrypted on the node (containers only).
+   * Secrets the component receives, decrypted on the node. Not for a unikernel.
    */
   secrets?: SecretUse[];
   /**
-   * Components of the same service that must be running first.
+   * Components of the same service that must be running (and healthy, when probed) before this one is created or started. Not for a job, and no component may depend on a job.
    */
   depends_on?: DnsLabel[];
   /**
-   * Named ports the agent publishes on 127.0.0.1 at a host port it picks (10000-60000, kept across passes), for the host's proxy ([[components.routes]] tables).
+   * Named ports the agent publishes on 127.0.0.1 at a host port it picks (10000-60000, kept across passes), for the host's proxy ([[components.routes]] tables). Not for a job.
    */
   routes?: Route[];
   /**
-   * Unikernel memory in MiB.
+   * Unikernel memory in MiB. Unikernels only.
    */
   memory?: number;
   /**
-   * Unikernel virtual CPUs.
+   * Unikernel virtual CPUs. Unikernels only.
    */
   cpus?: number;
   health?: Health;
@@ -169,7 +169,7 @@ export interface Route {
   hostname?: string;
 }
 /**
- * The component's health probe. Without one, an instance counts as healthy once it has run 10 s without dying.
+ * The component's health probe. Without one, an instance counts as healthy once it has run 10 s without dying. Not for a job.
  */
 export interface Health {
   /**
