@@ -74,7 +74,7 @@ const renderPart = (schema, file, note, agentPage, agentKeys = new Set()) => {
   const isTable = (s) => s && resolve(s).type === 'object' && resolve(s).properties;
   const sections = [];
 
-  const bounds = (s) => {
+  const limits = (s) => {
     const out = [];
     if (s.minimum !== undefined && s.maximum !== undefined) out.push(`${s.minimum}–${s.maximum}`);
     else if (s.minimum !== undefined) out.push(`≥ ${s.minimum}`);
@@ -83,8 +83,9 @@ const renderPart = (schema, file, note, agentPage, agentKeys = new Set()) => {
     if (s.minItems) out.push(`at least ${s.minItems}`);
     if (s.uniqueItems) out.push('no repeats');
     if (s.pattern) out.push(`pattern ${code(s.pattern)}`);
-    return out.length ? ` (${out.join(', ')})` : '';
+    return out;
   };
+  const bounds = (s) => (limits(s).length ? ` (${limits(s).join(', ')})` : '');
 
   /** The type of `s` in words; a table inside it gets a section of its own at `path`. */
   const typeOf = (s, path, array = false, about = undefined) => {
@@ -100,8 +101,11 @@ const renderPart = (schema, file, note, agentPage, agentKeys = new Set()) => {
     }
     if (s.anyOf) return s.anyOf.map((b) => typeOf(b, path)).join(' or ');
     if (s.enum) return `one of ${s.enum.map((v) => code(toml(v))).join(', ')}`;
-    if (s.type === 'array')
-      return `${isTable(s.items) ? '' : 'array of '}${typeOf(s.items, path, true, s.description)}${bounds(s)}`;
+    if (s.type === 'array') {
+      const item = typeOf(s.items, path, true, s.description);
+      const array = isTable(s.items) ? '' : s.items.enum ? 'array, each ' : 'array of ';
+      return [`${array}${item}`, ...limits(s)].join('; ');
+    }
     if (s.type === 'object') {
       const key = s.propertyNames?.pattern
         ? ` (${code('NAME')} matching ${code(s.propertyNames.pattern)})`
