@@ -22,14 +22,14 @@ const PAGES = [
     out: 'docs/reference/agent-config.md',
     title: 'Agent configuration',
     intro:
-      'The file `mcp-agent run --config FILE` reads. Relative paths of what the agent keeps or reads (`state_dir`, and the files of `[source]`, `[secrets]`, `[api]` and `[[notify]]`) are resolved against its directory. The services it runs are described in [service-file.md](service-file.md). A complete example: [examples/agent/mcp-agent.toml](../../examples/agent/mcp-agent.toml).',
+      'The file [`mcp-agent run --config FILE`](cli.md#mcp-agent) reads. Relative paths of what the agent keeps or reads (`state_dir`, and the files of `[source]`, `[secrets]`, `[api]` and `[[notify]]`) are resolved against its directory. The services it runs are described in [service-file.md](service-file.md). A complete example: [examples/agent/mcp-agent.toml](../../examples/agent/mcp-agent.toml).',
     parts: [{ schema: 'agent', file: 'mcp-agent.toml' }],
   },
   {
     out: 'docs/reference/mcp-toml.md',
     title: 'mcp.toml (the CLI’s configuration)',
     intro:
-      'The `mcp` command reads `--config FILE`, else `$MCP_CONFIG`, else `$XDG_CONFIG_HOME/mcp/mcp.toml` (default `~/.config/mcp/mcp.toml`). Paths in it starting with `~/` are under `$HOME`, other relative ones under the file’s directory. The agents it talks to are configured by [agent-config.md](agent-config.md). An example: [examples/cli/mcp.toml](../../examples/cli/mcp.toml).',
+      'The [`mcp`](cli.md) command reads `--config FILE`, else `$MCP_CONFIG`, else `$XDG_CONFIG_HOME/mcp/mcp.toml` (default `~/.config/mcp/mcp.toml`). Paths in it starting with `~/` are under `$HOME`, other relative ones under the file’s directory. The agents it talks to are configured by [agent-config.md](agent-config.md). An example: [examples/cli/mcp.toml](../../examples/cli/mcp.toml).',
     parts: [{ schema: 'cli', file: 'mcp.toml' }],
   },
 ];

@@ -72,13 +72,20 @@ test('every key of every schema has its entry in the generated reference', async
   assert.deepEqual(absent, []);
 });
 
-test('every link between the generated reference pages lands on an anchor', async () => {
+test('every link between the generated reference pages lands on a page and an anchor', async () => {
   const script = pathToFileURL(join(root, 'scripts', 'gen-reference.mjs')).href;
   const { references } = (await import(script)) as { references: () => Promise<[string, string][]> };
-  const pages = new Map((await references()).map(([path, text]) => [path.split('/').pop() ?? path, text]));
+  const cli = pathToFileURL(join(root, 'scripts', 'gen-cli-reference.mjs')).href;
+  const { cliReference } = (await import(cli)) as { cliReference: () => Promise<[string, string][]> };
+  process.chdir(root);
+  const generated = [...(await references()), ...(await cliReference())];
+  const pages = new Map(generated.map(([path, text]) => [path.split('/').pop() ?? path, text]));
   const broken: string[] = [];
   for (const [name, text] of pages)
-    for (const [, target = name, id] of text.matchAll(/\]\(([a-z-]+\.md)?#([^)]+)\)/g))
-      if (!pages.get(target)?.includes(`<a id="${id}"></a>`)) broken.push(`${name}: ${target}#${id}`);
+    for (const [, target = name, id] of text.matchAll(/\]\(([a-z-]+\.md)?(?:#([^)]+))?\)/g)) {
+      const page = pages.get(target);
+      if (!page || (id && !page.includes(`<a id="${id}"></a>`)))
+        broken.push(`${name}: ${target}#${id ?? ''}`);
+    }
   assert.deepEqual(broken, []);
 });
