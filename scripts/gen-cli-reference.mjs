@@ -52,7 +52,7 @@ export const cliReference = async () => {
   const text = [
     '<!-- Generated from the commands’ help by `npm run gen` (scripts/gen-cli-reference.mjs). Do not edit. -->',
     '# Command line',
-    'Every section is what the command prints for `--help`. The files the commands read are described in [mcp-toml.md](mcp-toml.md) (`mcp`) and [agent-config.md](agent-config.md) (`mcp-agent`).',
+    'Every section is what the command prints for `--help`; the [exit codes](#exit-codes) are those of `mcp help exit-codes`. The files the commands read are described in [mcp-toml.md](mcp-toml.md) (`mcp`) and [agent-config.md](agent-config.md) (`mcp-agent`).',
     [
       '| Command | What it does |',
       '| --- | --- |',
