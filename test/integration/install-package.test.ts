@@ -5,7 +5,7 @@
  * repository beside them: their version, their schemas and generated validators (`mcp
  * validate` on the shipped examples), the revision loader's worker and podman (a one-shot
  * reconcile), the status page's files (a running agent serves them).
- * Dependencies come from npm's cache when it holds them (--prefer-offline), else the registry.
+ * Dependencies come from npm's cache when it holds them (--offline), else the registry.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -76,11 +76,20 @@ before(async () => {
   });
   tarball = join(dir, (JSON.parse(packed.stdout) as { filename: string }[])[0].filename);
   const packMs = Date.now() - started;
-  await run(
-    'npm',
-    ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball],
-    { cwd: join(dir, 'empty'), env: cleanEnv(), maxBuffer: 16 << 20 },
-  );
+  // Nothing of MCP needs an install script (the test below checks package.json declares none),
+  // so none runs: --ignore-scripts also skips compiling ssh2's optional native parts, which MCP
+  // never uses (docker-modem needs them for ssh:// only). npm's cache first, else the registry.
+  const install = (cache: string) =>
+    run(
+      'npm',
+      ['install', '-g', '--prefix', prefix, cache, '--ignore-scripts', '--no-audit', '--no-fund', tarball],
+      {
+        cwd: join(dir, 'empty'),
+        env: cleanEnv(),
+        maxBuffer: 16 << 20,
+      },
+    );
+  await install('--offline').catch(() => install('--prefer-offline'));
   installed = join(prefix, 'lib', 'node_modules', PKG.name);
   timing = `npm pack ${packMs} ms, npm install -g ${Date.now() - started - packMs} ms`;
 });
@@ -114,7 +123,15 @@ test('the tarball is named after package.json and holds the built program, not t
   assert.deepEqual(stray, [], 'no sources, tests or build leftovers');
 });
 
-test('the install brings the runtime dependencies only, and links both binaries', () => {
+test('the install brings the runtime dependencies only, runs no script of MCP, and links both binaries', () => {
+  const shipped = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+  const scripts = Object.keys(shipped.scripts ?? {});
+  const atInstall = ['preinstall', 'install', 'postinstall', 'prepare'];
+  assert.deepEqual(
+    scripts.filter((s) => atInstall.includes(s)),
+    [],
+    'no build step at install time',
+  );
   const deps = new Set(readdirSync(join(installed, 'node_modules')));
   assert.ok(deps.has('dockerode') && deps.has('sql.js'), 'runtime dependencies are installed');
   // @types/* come along as dependencies of dependencies (winston's), so only the rest is checked.
@@ -157,6 +174,18 @@ test('mcp validate accepts the shipped examples under their policy and reports a
   const bad = await bin('mcp', 'validate', join(examples, 'invalid', 'unknown-key'), '--no-policy');
   assert.equal(bad.code, 1);
   assert.match(bad.out + bad.err, /unknown key/);
+});
+
+test('the shipped systemd unit passes systemd-analyze verify with ExecStart at this install’s mcp-agent', async () => {
+  const unit = join(dir, 'unit', 'mcp-agent.service');
+  await mkdir(join(dir, 'unit'));
+  const shipped = readFileSync(join(installed, 'deploy', 'mcp-agent.service'), 'utf8');
+  await writeFile(
+    unit,
+    shipped.replace('ExecStart=/usr/bin/mcp-agent ', `ExecStart=${join(prefix, 'bin', 'mcp-agent')} `),
+  );
+  const { stdout, stderr } = await run('systemd-analyze', ['verify', unit]);
+  assert.equal(stdout + stderr, '');
 });
 
 /** The agent's config for this test's node: a directory source, the test podman, an API on a free port. */
