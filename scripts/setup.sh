@@ -10,11 +10,12 @@ cd "$(dirname "$0")/.."
 # docker-compose (the peer of the convergence benchmark and of the compose renderer's test),
 # iproute2 and nftables for the VM bridge (and its tests' network namespaces), procps (ps, pkill),
 # chromium for the status page's browser tests, age and gnupg for real keys in the secrets and
-# signature tests, docker-registry for a real image registry.
+# signature tests, docker-registry for a real image registry, systemd for `systemd-analyze verify`
+# and `security` of deploy/mcp-agent.service (they work offline, without systemd as PID 1).
 # shellcheck source=test/support/apt.sh
 . test/support/apt.sh
 apt_install git curl ca-certificates openssl docker-compose iproute2 nftables procps \
-  chromium fonts-dejavu-core age gnupg docker-registry
+  chromium fonts-dejavu-core age gnupg docker-registry systemd
 
 # `npm install`, not `npm ci`: the registry reachable here serves only the Linux builds of
 # biome's per-platform packages, so the lock file cannot list the others and `npm ci` calls it

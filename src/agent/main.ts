@@ -11,6 +11,7 @@ import { exitCodeOf } from '../domain/error-table.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import { createLogger } from '../log.js';
 import { loadAgentConfig } from '../validate/agent-config.js';
+import { packageVersion } from '../version.js';
 import { checkApiFiles, runDaemon } from './daemon.js';
 import { guardProcess } from './guard.js';
 import { settle } from './loop.js';
@@ -18,6 +19,7 @@ import { wireAgent } from './runtime-wiring.js';
 
 const USAGE = `usage: mcp-agent run --config FILE
        mcp-agent reconcile --once --config FILE [--override] [--json]
+       mcp-agent --version
 
   run          reconcile on an interval and whenever a managed container dies or vanishes
   reconcile    converge once, then exit: a pass, and more while probed instances start, dependents
@@ -37,6 +39,7 @@ const OPTIONS = {
   override: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
 } as const;
 
 const parse = (argv: string[]) => {
@@ -52,6 +55,10 @@ const main = async (argv: string[]): Promise<number> => {
   const [command] = positionals;
   if (values.help) {
     console.log(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    console.log(`mcp-agent ${packageVersion()}`);
     return 0;
   }
   if (

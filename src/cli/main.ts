@@ -4,9 +4,10 @@
  * owns the one catch block that turns errors into a message and an exit code.
  * Top-level imports stay tiny so `mcp status` starts fast.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { McpError } from '../domain/errors.js';
+import { packageVersion } from '../version.js';
 import type { CliContext, CommandModule } from './context.js';
 import { EXIT, exitCodeMarkdown, exitCodeOf } from './exit-codes.js';
 
@@ -87,7 +88,7 @@ async function dispatch(argv: string[], ctx: CliContext): Promise<number> {
   if (isHelpFlag(name)) return help(rest[0], ctx);
   if (name === 'help') return help(rest[0], ctx);
   if (name === '--version' || name === '-V') {
-    ctx.out(version());
+    ctx.out(`mcp ${packageVersion()}`);
     return EXIT.ok;
   }
   const command = await load(name);
@@ -113,11 +114,6 @@ async function load(name: string): Promise<CommandModule> {
     });
   }
   return (await import(`./commands/${name}.js`)) as CommandModule;
-}
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
-  return `mcp ${pkg.version}`;
 }
 
 /** The usage lines of a command's help (up to its first blank line), with a pointer to the rest. */

@@ -55,6 +55,8 @@ export interface HealthAnswer {
  */
 export interface StatusAnswer {
   node: string;
+  /** The agent's version (its package.json); agents before 0.1.0 do not say. */
+  version?: string;
   source: string;
   revision: string | null;
   applied: AppliedRevision | null;

@@ -17,6 +17,7 @@ import { instanceName, portsText } from '../../domain/spec.js';
 import { suspensionOf } from '../../domain/suspension.js';
 import type { InstanceRuntime } from '../../ports/instance-runtime.js';
 import type { StateStore } from '../../ports/state-store.js';
+import { packageVersion } from '../../version.js';
 import type { AdoptAnswer, AdoptedInstance } from '../../wire/api.js';
 import type { PlanRequest } from '../live-plan.js';
 import type { OverrideLatch } from '../override.js';
@@ -29,6 +30,8 @@ import { statusBody } from './status.js';
 /** What the API needs of a running agent. */
 export interface ApiContext {
   node: string;
+  /** The version GET /v1/status reports; default this install's (package.json). */
+  version?: string;
   /** The source's description (URL#branch or directory). */
   source: string;
   /** How the node trusts the source's commits (signed only, any, or a directory not verified). */
@@ -294,6 +297,7 @@ const routesOf = (ctx: ApiContext, started: (seen: ObservedInstance) => Promise<
     handle: async () =>
       ok({
         ...statusBody(ctx.node, ctx.source, ctx.store),
+        version: ctx.version ?? packageVersion(),
         ...(ctx.trust && { trust: ctx.trust }),
         ...(ctx.nextPass?.() && { nextPass: ctx.nextPass() }),
         ...(ctx.accelerator && { vm: ctx.accelerator() ?? { probing: true } }),

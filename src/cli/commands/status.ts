@@ -7,6 +7,7 @@ import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { ago, askFromArgs, finish, NODE_HELP, NODE_OPTIONS, printJson, table } from '../nodes.js';
 import { nodeDetail, serviceStatus } from '../status-detail.js';
+import { versionSkew } from '../version-skew.js';
 
 export const help = `usage: mcp status [NODE...|SERVICE] [--config FILE] [--json] [-v]
 
@@ -22,7 +23,8 @@ table, one line per instance that keeps a node from converging although nothing 
 not healthy yet, unhealthy, restarting, crash-looping or rolled back, and why; and one line
 per suspension (mcp suspend): since when, by which token, why. A suspension that holds
 an action (drift it does not repair, a change it does not apply) makes the pass degraded
-with the reason SUSPENDED naming what it holds.
+with the reason SUSPENDED naming what it holds. When the agents that answer run different
+versions, a warning on stderr says which node runs which.
 
   -v, --verbose  every reason of every node, and what a held revision would remove
 ${NODE_HELP}
@@ -165,6 +167,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     for (const line of unverifiedLines(answers)) ctx.out(line);
     if (flags.verbose) for (const line of details(answers)) ctx.out(line);
   }
+  const skew = versionSkew(answers);
+  if (skew) ctx.err(skew);
   const failed = finish(ctx, answers);
   if (failed !== EXIT.ok) return failed;
   if (!json) await nodeDetail(args, ctx, help, STATUS_OPTIONS);
