@@ -1,9 +1,10 @@
 // Regenerates src/generated/*.ts from schema/*.schema.json; with --check, fails when they differ.
 // service.schema.json, node.schema.json and cli.schema.json also get precompiled ajv validators, so `mcp validate` and the
 // agent commands (`mcp status`) start without ajv's compiler; the CLI config's fills in defaults.
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { compile } from 'json-schema-to-typescript';
+import { apiReference } from './gen-api-doc.mjs';
 
 const require = createRequire(import.meta.url);
 const { Ajv } = require('ajv');
@@ -47,5 +48,12 @@ for (const file of (await readdir('schema')).filter((f) => f.endsWith('.schema.j
       stale++;
     } else await writeFile(out, text);
   }
+}
+for (const [out, text] of await apiReference()) {
+  if ((await readFile(out, 'utf8').catch(() => '')) === text) continue;
+  if (check) {
+    console.error(`${out} differs from a fresh generation: run npm run gen`);
+    stale++;
+  } else await mkdir('docs/reference', { recursive: true }).then(() => writeFile(out, text));
 }
 process.exit(stale ? 1 : 0);
