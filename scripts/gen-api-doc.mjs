@@ -1,7 +1,10 @@
 // docs/reference/api.md from schema/api.openapi.json: every route with its role, parameters,
 // body and answers, then every schema with its fields, all in the document's own words.
+// Also src/generated/api.ts: the document's schemas as TypeScript types, which test/unit/openapi.test.ts
+// holds the wire types (src/wire/api.ts) to at compile time.
 // Called by gen.mjs; returns [path, text] pairs it writes (or, with --check, compares).
 import { readFile } from 'node:fs/promises';
+import { compile } from 'json-schema-to-typescript';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 const cell = (text) =>
@@ -129,6 +132,27 @@ const operation = (doc, path, method, item, op) => {
   return out;
 };
 
+/** Every schema of the document as a named TypeScript type. */
+const types = (doc) => {
+  const schemas = doc.components.schemas;
+  const root = {
+    title: 'ApiSchemas',
+    description: 'Every schema of schema/api.openapi.json, by name.',
+    type: 'object',
+    additionalProperties: false,
+    properties: Object.fromEntries(
+      Object.keys(schemas).map((n) => [n, { $ref: `#/components/schemas/${n}` }]),
+    ),
+    components: { schemas },
+  };
+  return compile(root, 'ApiSchemas', {
+    bannerComment:
+      '/* Generated from schema/api.openapi.json by `npm run gen` (json-schema-to-typescript). Do not edit. */',
+    additionalProperties: false,
+    style: { singleQuote: true, printWidth: 100 },
+  });
+};
+
 /** The reference page of the document at `file`: [[output path, text]]. */
 export const apiReference = async (file = 'schema/api.openapi.json', out = 'docs/reference/api.md') => {
   const doc = JSON.parse(await readFile(file, 'utf8'));
@@ -185,5 +209,6 @@ export const apiReference = async (file = 'schema/api.openapi.json', out = 'docs
         .replace(/\n{3,}/g, '\n\n')
         .trimEnd()}\n`,
     ],
+    ['src/generated/api.ts', await types(doc)],
   ];
 };

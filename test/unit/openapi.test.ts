@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApiContext, Route } from '../../src/agent/api/routes.js';
 import { routeTable } from '../../src/agent/api/server.js';
+import type * as Doc from '../../src/generated/api.js';
+import type * as Wire from '../../src/wire/api.js';
 import { deref, type Json, openapi, operations, validatorAt } from '../support/openapi.js';
 
 const routes: Route[] = routeTable({ node: 'n', runtimes: [] } as unknown as ApiContext);
@@ -115,3 +117,30 @@ describe('the OpenAPI document and the agent route table', () => {
           );
   });
 });
+
+/**
+ * Compile time: each answer the document describes (src/generated/api.ts, by npm run gen) is
+ * one the CLI's wire types accept, and each the agent builds as a wire type is one the document
+ * describes; `npm run build` fails when they drift apart.
+ */
+type Reads<Doc extends Wire, Wire> = [Doc, Wire];
+type Same<Doc extends Wire, Wire extends Doc2, Doc2 = Doc> = Reads<Doc, Wire>;
+export type WireTypesAreTheDocuments = [
+  Same<Doc.Error, Wire.ErrorBody>,
+  Same<Doc.HealthAnswer, Wire.HealthAnswer>,
+  Same<Doc.StatusAnswer, Wire.StatusAnswer>,
+  Same<Doc.ServicesAnswer, Wire.ServicesAnswer>,
+  Same<Doc.ServiceComponent, Wire.ServiceComponentAnswer>,
+  Same<Doc.Job, Wire.JobAnswer>,
+  Same<Doc.PsInstance, Wire.PsInstance>,
+  Same<Doc.PsAnswer, Wire.PsAnswer>,
+  Same<Doc.EventsAnswer, Wire.EventsAnswer>,
+  Same<Doc.EventRecord, Wire.EventRecord>,
+  Same<Doc.PassStatus, Wire.PassStatus>,
+  Same<Doc.SeenRevision, Wire.SeenRevision>,
+  Same<Doc.Suspension, Wire.Suspension>,
+  Same<Doc.Problem, Wire.Problem>,
+  Same<Doc.ReconcileAnswer, Wire.ReconcileAnswer>,
+  Same<Doc.AdoptAnswer, Wire.AdoptAnswer>,
+  Same<Doc.SuspendAnswer, Wire.SuspendAnswer>,
+];
