@@ -71,8 +71,9 @@ const raw = (
   send = '',
 ): Promise<Answer> =>
   new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, {
+    const req = request(base, {
       method,
+      path,
       headers: { ...headers, 'content-length': String(announce) },
     });
     req.on('response', (res) => {
@@ -369,7 +370,7 @@ describe('the API answers as its OpenAPI document says', { timeout: 300_000 }, (
     });
   });
 
-  it('answers 405 with the documented methods on every path, and 404 on a path it does not serve', async () => {
+  it('answers 405 with the documented methods on every path, 404 on a path it does not serve, and the other answers every route can give', async () => {
     const error = validatorAt('components', 'schemas', 'Error');
     for (const [template, item] of Object.entries(openapi.paths)) {
       const path = template.replace('{service}', WEB).replace('{path}', 'x');
@@ -388,6 +389,16 @@ describe('the API answers as its OpenAPI document says', { timeout: 300_000 }, (
     const body = (await res.json()) as { error: { code: string } };
     assert.equal(res.status, 404);
     assert.ok(error(body), JSON.stringify(error.errors));
+    // as the document's introduction says: a body announced over 1 MiB is refused on a route
+    // that reads none too, and a request target that is not a path is a usage error
+    for (const [path, status, announce] of [
+      ['/v1/health', 413, (1 << 20) + 1],
+      ['*', 400, 0],
+    ] as const) {
+      const answer = await raw(a!.api, 'GET', path, {}, announce);
+      assert.equal(answer.status, status, `${path}: ${answer.text}`);
+      assert.ok(error(JSON.parse(answer.text)), JSON.stringify(error.errors));
+    }
   });
 
   it('gave every answer the document lists', () => {
