@@ -193,6 +193,7 @@ describe('the API answers as its OpenAPI document says', { timeout: 300_000 }, (
     assert.equal(status.node, NODE);
     await expect(401, 'GET', '/v1/status');
     await expect(401, 'GET', '/v1/status', STRANGER);
+    await expect(401, 'GET', '/v1/status', METRICS);
     const services = await expect(200, 'GET', '/v1/services', VIEWER);
     assert.deepEqual((services.services as Json[]).map((s) => s.name).sort(), [HELD, OFF, WEB].sort());
     await expect(401, 'GET', '/v1/services');
@@ -343,6 +344,8 @@ describe('the API answers as its OpenAPI document says', { timeout: 300_000 }, (
     await expect(503, 'GET', '/v1/instances?service=bsvc', VIEWER, undefined, b);
     await expect(503, 'POST', '/v1/restart?service=bsvc', OPS, undefined, b);
     await expect(503, 'POST', '/v1/adopt?service=bsvc', OPS, undefined, b);
+    const files = [{ path: 'services/bsvc.toml', text: service('bsvc', NODE_B) }];
+    await expect(503, 'POST', '/v1/plan', VIEWER, JSON.stringify({ files }), b);
   });
 
   it('refuses bodies over a route’s limit, and bodies that stall', async () => {
