@@ -32,8 +32,7 @@ const resolve = (doc, value) => {
 
 /** A schema in a few words: its type, a link to a named schema, its values. */
 const typeOf = (schema) => {
-  if (!schema || Object.keys(schema).length === 0 || (Object.keys(schema).length === 1 && schema.description))
-    return 'any';
+  if (!schema || Object.keys(schema).every((k) => k === 'description' || k === 'tsType')) return 'any';
   if (schema.$ref) {
     const name = schema.$ref.split('/').pop();
     return `[${name}](#${anchor(name)})`;

@@ -963,15 +963,11 @@ export interface FieldChange {
   /**
    * Its running value.
    */
-  from: {
-    [k: string]: unknown;
-  };
+  from: unknown;
   /**
    * Its value in the spec.
    */
-  to: {
-    [k: string]: unknown;
-  };
+  to: unknown;
   /**
    * The variables whose change made it, e.g. `var.tag: v1 -> v2`.
    */
@@ -1028,7 +1024,7 @@ export interface Action {
   revision?: string;
 }
 /**
- * A component as the agent runs it: the service file's fields with variables and defaults resolved (see the service file reference for each field).
+ * A component as the agent runs it: the service file's fields with variables resolved and defaults filled (the service file reference says what each means).
  */
 export interface ComponentSpec {
   /**
@@ -1044,23 +1040,61 @@ export interface ComponentSpec {
    */
   kind: 'container' | 'unikernel';
   /**
-   * Its image.
+   * Its image: a container's reference, a VM's kernel image.
    */
   image: string;
   /**
-   * The restart policy.
+   * The podman network it joins, or the mode `host` / `none`.
    */
-  restart: string;
+  network?: string;
+  /**
+   * The user it runs as.
+   */
+  user?: string;
+  /**
+   * The runtime's restart policy.
+   */
+  restart: 'no' | 'always' | 'on-failure' | 'unless-stopped';
   /**
    * Published ports.
    */
-  ports: unknown[];
+  ports: {
+    /**
+     * The host address it is published on; empty: all addresses.
+     */
+    hostIp: string;
+    /**
+     * The port on the host.
+     */
+    hostPort: number;
+    /**
+     * The port inside.
+     */
+    containerPort: number;
+    /**
+     * The protocol.
+     */
+    protocol: 'tcp' | 'udp';
+  }[];
   /**
-   * Mounts.
+   * Bind mounts.
    */
-  volumes: unknown[];
+  volumes: {
+    /**
+     * The host path.
+     */
+    source: string;
+    /**
+     * The path inside.
+     */
+    target: string;
+    /**
+     * Mounted read-only.
+     */
+    readOnly: boolean;
+  }[];
   /**
-   * The command.
+   * The command; empty: the image's.
    */
   cmd: string[];
   /**
@@ -1068,13 +1102,138 @@ export interface ComponentSpec {
    */
   env: string[];
   /**
-   * The components it starts after.
+   * The secrets it is given.
+   */
+  secrets?: {
+    /**
+     * The secret's name.
+     */
+    name: string;
+    /**
+     * The environment variable it is given as.
+     */
+    env?: string;
+    /**
+     * The file it is given as.
+     */
+    file?: string;
+    /**
+     * With `file`: its permission bits.
+     */
+    mode?: number;
+    /**
+     * A keyed digest of the plain text (never the plain text), so a rotation changes the spec.
+     */
+    digest?: string;
+  }[];
+  /**
+   * The components of its service it starts after.
    */
   dependsOn: string[];
   /**
-   * Routes (VMs).
+   * Named ports the agent publishes on host ports it allocates.
    */
-  routes: unknown[];
+  routes: {
+    /**
+     * The route's name.
+     */
+    name: string;
+    /**
+     * The port inside.
+     */
+    port: number;
+    /**
+     * TCP (l4) or HTTP (l7).
+     */
+    mode: 'l4' | 'l7';
+    /**
+     * The host name an l7 route answers for.
+     */
+    hostname?: string;
+  }[];
+  /**
+   * Memory limit in bytes.
+   */
+  memory?: number;
+  /**
+   * CPU limit.
+   */
+  cpus?: number;
+  /**
+   * Its health probe; absent: none, running is as good as it gets.
+   */
+  health?: {
+    /**
+     * What the probe checks: `cmd` (a command inside), `http` (a GET of `path` on `port`) or `tcp` (a connect to `port`).
+     */
+    probe: {
+      /**
+       * The probe's kind.
+       */
+      kind: 'cmd' | 'http' | 'tcp';
+      /**
+       * For `cmd`: the command.
+       */
+      cmd?: string[];
+      /**
+       * For `http` and `tcp`: the port.
+       */
+      port?: number;
+      /**
+       * For `http`: the path.
+       */
+      path?: string;
+    };
+    /**
+     * Seconds between probes.
+     */
+    interval: number;
+    /**
+     * Seconds a probe may take.
+     */
+    timeout: number;
+    /**
+     * Failures in a row before unhealthy.
+     */
+    retries: number;
+    /**
+     * Seconds after a start when failures do not count.
+     */
+    startPeriod: number;
+    /**
+     * Seconds a new spec has to turn healthy before it is rolled back.
+     */
+    startTimeout: number;
+  };
+  /**
+   * Present for a deploy job: a container run to completion around a change of its service.
+   */
+  job?: {
+    /**
+     * Before its service's other components change, or once they are healthy.
+     */
+    when: 'pre-deploy' | 'post-deploy';
+    /**
+     * Seconds it may run.
+     */
+    timeout: number;
+  };
+  /**
+   * The variables the fields were resolved with: field, then `var.NAME`, then value.
+   */
+  vars?: {
+    [k: string]: {
+      [k: string]: string;
+    };
+  };
+  /**
+   * When the image is pulled; absent: only when missing locally.
+   */
+  pull?: 'always' | 'newer';
+  /**
+   * For `pull = "newer"`: the local image id the tag named when the pass looked.
+   */
+  imageId?: string;
 }
 /**
  * What a pass would do, in stages: each stage depends only on earlier ones.

@@ -42,6 +42,8 @@ const ajv = new Ajv2020({ strict: true, allErrors: true });
 addFormats(ajv);
 // The document's own members, so the document can be the root the schemas' `#/components` refs resolve in.
 ajv.addVocabulary(['openapi', 'jsonSchemaDialect', 'info', 'servers', 'tags', 'paths', 'components']);
+// A hint to json-schema-to-typescript (npm run gen): a value of any JSON type is `unknown`.
+ajv.addKeyword('tsType');
 ajv.addSchema(doc as object, 'api');
 const pointer = (parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 const compiled = new Map<string, ValidateFunction>();

@@ -10,6 +10,8 @@ import { describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ApiContext, Route } from '../../src/agent/api/routes.js';
 import { routeTable } from '../../src/agent/api/server.js';
+import type { Plan } from '../../src/domain/plan-types.js';
+import type { ServiceSpec } from '../../src/domain/spec.js';
 import type * as Doc from '../../src/generated/api.js';
 import type * as Wire from '../../src/wire/api.js';
 import { deref, type Json, openapi, operations, validatorAt } from '../support/openapi.js';
@@ -163,3 +165,7 @@ export type WireTypesAreTheDocuments = [
   Same<Doc.AdoptAnswer, Wire.AdoptAnswer>,
   Same<Doc.SuspendAnswer, Wire.SuspendAnswer>,
 ];
+
+/** Compile time: the agent's own types it sends as they are (GET /v1/spec, POST /v1/plan) are ones the document describes. */
+type Sends<Made extends Doc, Doc> = [Made, Doc];
+export type AnswersAreDocumented = [Sends<ServiceSpec, Doc.ServiceSpec>, Sends<Plan, Doc.Plan>];
