@@ -1143,20 +1143,20 @@ export interface ComponentSpec {
      */
     port: number;
     /**
-     * TCP (l4) or HTTP (l7).
+     * `l4` or `l7`, as the service file's route says.
      */
     mode: 'l4' | 'l7';
     /**
-     * The host name an l7 route answers for.
+     * The host name of the route, when the service file gives one.
      */
     hostname?: string;
   }[];
   /**
-   * Memory limit in bytes.
+   * A VM's memory in MiB.
    */
   memory?: number;
   /**
-   * CPU limit.
+   * A VM's virtual CPUs.
    */
   cpus?: number;
   /**
@@ -1201,7 +1201,7 @@ export interface ComponentSpec {
      */
     startPeriod: number;
     /**
-     * Seconds a new spec has to turn healthy before it is rolled back.
+     * Seconds a new instance has to turn healthy, else its rollout failed.
      */
     startTimeout: number;
   };
