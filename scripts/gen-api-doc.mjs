@@ -51,6 +51,9 @@ const typeOf = (schema) => {
 };
 
 /** The fields of an object schema as a table (nested objects and list items as `a.b`, `a[].b`). */
+/** The document being written: a field that only names a schema is described by that schema. */
+let current;
+
 const fields = (schema, prefix = '') => {
   const rows = [];
   const required = new Set(schema.required ?? []);
@@ -63,9 +66,8 @@ const fields = (schema, prefix = '') => {
       prop.pattern && `matches \`${prop.pattern}\``,
       prop.default !== undefined && `default \`${JSON.stringify(prop.default)}\``,
     ].filter(Boolean);
-    const meaning = [prop.description, limits.length ? `(${limits.join(', ')})` : '']
-      .filter(Boolean)
-      .join(' ');
+    const described = prop.description ?? (prop.$ref && resolve(current, prop).description);
+    const meaning = [described, limits.length ? `(${limits.join(', ')})` : ''].filter(Boolean).join(' ');
     rows.push(
       `| \`${path}\` | ${cell(typeOf(prop))} | ${required.has(name) ? 'yes' : 'no'} | ${cell(meaning)} |`,
     );
@@ -155,6 +157,7 @@ const types = (doc) => {
 /** The reference page of the document at `file`: [[output path, text]]. */
 export const apiReference = async (file = 'schema/api.openapi.json', out = 'docs/reference/api.md') => {
   const doc = JSON.parse(await readFile(file, 'utf8'));
+  current = doc;
   const ops = Object.entries(doc.paths).flatMap(([path, item]) =>
     METHODS.filter((m) => item[m]).map((method) => ({ path, method, item, op: item[method] })),
   );
