@@ -5,6 +5,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { compile } from 'json-schema-to-typescript';
+import { apiReference } from './gen-api-doc.mjs';
 import { cliReference } from './gen-cli-reference.mjs';
 import { references } from './gen-reference.mjs';
 
@@ -45,6 +46,7 @@ for (const file of (await readdir('schema')).filter((f) => f.endsWith('.schema.j
 }
 outputs.push(...(await references()));
 outputs.push(...(await cliReference()));
+outputs.push(...(await apiReference()));
 let stale = 0;
 for (const [out, text] of outputs) {
   const old = await readFile(out, 'utf8').catch(() => '');

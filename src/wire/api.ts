@@ -70,7 +70,7 @@ export interface StatusAnswer {
   /** The VMs' accelerator and why; `probing` while the start-up probe runs. */
   vm?: AccelChoice | { probing: true };
   /** The suspensions in force (`mcp suspend`): the node's and its services', oldest first. */
-  suspensions?: Suspension[];
+  suspensions: Suspension[];
 }
 
 /** One component of GET /v1/services, with its live state (`missing`, or `unknown` without a view). */
@@ -87,9 +87,9 @@ export interface ServiceComponentAnswer {
   /** What a pass is doing to it right now (pulling, creating, starting, stopping, removing) and since when. */
   activity: Activity | null;
   /** Its published ports (`127.0.0.1:8080->80`, `53->53/udp`) and routes (`route rest->8443`), from the spec. */
-  ports?: string[];
+  ports: string[];
   /** When it last started (running instances; null when the runtime cannot say). */
-  startedAt?: string | null;
+  startedAt: string | null;
   /** A VM's address on the isolated bridge. */
   address?: string;
   /** The pull policy when not `missing`: `always` or `newer`. */
@@ -108,9 +108,9 @@ export interface ServicesAnswer {
     dependsOn: string[];
     components: ServiceComponentAnswer[];
     /** The suspension that covers the service (the node's, else its own), or null. */
-    suspended?: Suspension | null;
+    suspended: Suspension | null;
     /** Its deploy jobs and how each last ran (null: never). */
-    jobs?: JobAnswer[];
+    jobs: JobAnswer[];
   }[];
   runtimeError: string | null;
 }
@@ -139,7 +139,7 @@ export interface PsInstance {
   /** What the agent is doing to it right now (pulling, creating, starting, stopping, removing) and since when. */
   activity: Activity | null;
   /** The suspension that covers its service (the node's, else the service's), or null. */
-  suspended?: Suspension | null;
+  suspended: Suspension | null;
 }
 
 /** GET /v1/ps */

@@ -73,6 +73,8 @@ describe('mcp deploy waits for health', () => {
           name: 'web',
           active: true,
           dependsOn: [],
+          suspended: null,
+          jobs: [],
           components: [
             {
               name: 'api',
@@ -83,6 +85,8 @@ describe('mcp deploy waits for health', () => {
               health,
               healthNote: null,
               activity: null,
+              startedAt: null,
+              ports: [],
             },
             {
               name: 'db',
@@ -93,10 +97,12 @@ describe('mcp deploy waits for health', () => {
               health: 'none',
               healthNote: null,
               activity: null,
+              startedAt: null,
+              ports: [],
             },
           ],
         },
-        { name: 'other', active: true, dependsOn: [], components: [] },
+        { name: 'other', active: true, dependsOn: [], suspended: null, jobs: [], components: [] },
       ],
     });
     const seen = new Map<string, string>();
@@ -125,6 +131,8 @@ describe('mcp deploy waits for health', () => {
           name: 'wiki',
           active: true,
           dependsOn: [],
+          suspended: null,
+          jobs: [],
           components: [
             {
               name: 'main',
@@ -135,6 +143,8 @@ describe('mcp deploy waits for health', () => {
               health,
               healthNote,
               activity: phase ? { phase, since: '2026-11-29T00:00:00Z' } : null,
+              startedAt: null,
+              ports: [],
             },
           ],
         },

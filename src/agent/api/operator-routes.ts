@@ -11,7 +11,7 @@ import { instanceName, type ServiceSpec } from '../../domain/spec.js';
 import type { InstanceRuntime } from '../../ports/instance-runtime.js';
 import { REVISION_LIMIT_BYTES } from '../../validate/limits.js';
 import { parsePlanRequest } from '../live-plan.js';
-import type { ApiContext, ApiRequest, ApiResponse, Route } from './routes.js';
+import { type ApiContext, type ApiRequest, type ApiResponse, type Route, serviceParam } from './routes.js';
 
 const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
 
@@ -54,7 +54,7 @@ const locate = async (ctx: ApiContext, name: string): Promise<{ runtime: Instanc
 
 /** Stop, then start, each named instance of the service (one component, or all in dependency order). */
 const restart = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> => {
-  const service = req.query.get('service') ?? '';
+  const service = serviceParam(req.query);
   const component = req.query.get('component');
   const spec = serviceInForce(ctx, service);
   if (!spec.active)
@@ -146,8 +146,7 @@ export const operatorRoutes = (ctx: ApiContext): Route[] => [
     method: 'GET',
     path: '/v1/instances',
     auth: 'read',
-    handle: async (req) =>
-      ok({ node: ctx.node, instances: await instancesOf(ctx, req.query.get('service') ?? '') }),
+    handle: async (req) => ok({ node: ctx.node, instances: await instancesOf(ctx, serviceParam(req.query)) }),
   },
   {
     method: 'GET',
@@ -157,7 +156,7 @@ export const operatorRoutes = (ctx: ApiContext): Route[] => [
       ok({
         node: ctx.node,
         revision: ctx.store.lastGood()?.commit ?? null,
-        spec: serviceInForce(ctx, req.query.get('service') ?? ''),
+        spec: serviceInForce(ctx, serviceParam(req.query)),
       }),
   },
 ];

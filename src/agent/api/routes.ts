@@ -131,6 +131,13 @@ const limitOf = (query: URLSearchParams): number => {
   return limit;
 };
 
+/** The `service` query parameter; USAGE when it is missing or empty (not a NOT_FOUND of a service named ""). */
+export const serviceParam = (query: URLSearchParams): string => {
+  const service = query.get('service');
+  if (!service) throw new McpError('USAGE', 'the service query parameter is required: ?service=NAME');
+  return service;
+};
+
 /** The runtime's view, or the reason there is none (the API still answers). */
 const observe = async (ctx: ApiContext, names: string[]) => {
   try {
@@ -455,7 +462,7 @@ const routesOf = (ctx: ApiContext, started: (seen: ObservedInstance) => Promise<
     method: 'POST',
     path: '/v1/adopt',
     auth: 'operate',
-    handle: async (req) => ok(await adopt(ctx, req.query.get('service') ?? '')),
+    handle: async (req) => ok(await adopt(ctx, serviceParam(req.query))),
   },
   {
     method: 'POST',

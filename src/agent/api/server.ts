@@ -25,6 +25,7 @@ import {
   verifySignature,
 } from './auth.js';
 import { boundedBody, checkLength, readBody } from './body.js';
+import { openapiRoutes } from './openapi.js';
 import { operatorRoutes } from './operator-routes.js';
 import { type ApiContext, apiRoutes, emptyBody, type Route } from './routes.js';
 import { serveEvents } from './sse.js';
@@ -85,10 +86,18 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 };
 
+/** Every route the server answers: the table the OpenAPI document is checked against. */
+export const routeTable = (ctx: ApiContext, api = apiRoutes(ctx).routes): Route[] => [
+  ...api,
+  ...operatorRoutes(ctx),
+  ...suspendRoutes(ctx),
+  ...openapiRoutes(),
+];
+
 /** Serves the API on `opts.listen`; INVALID_CONFIG when it cannot (address, TLS files, secret). */
 export const startApi = async (ctx: ApiContext, opts: ApiOptions, log: Logger): Promise<ApiServer> => {
   const api = apiRoutes(ctx);
-  const routes = [...api.routes, ...operatorRoutes(ctx), ...suspendRoutes(ctx)];
+  const routes = routeTable(ctx, api.routes);
   const limit = opts.bodyLimit ?? 1 << 20;
   const idleMs = opts.bodyTimeoutMs ?? 10_000;
   if (opts.webhookSecret !== undefined) checkWebhookSecret(opts.webhookSecret);
