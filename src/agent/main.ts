@@ -13,11 +13,13 @@ import { createLogger } from '../log.js';
 import { loadAgentConfig } from '../validate/agent-config.js';
 import { checkApiFiles, runDaemon } from './daemon.js';
 import { guardProcess } from './guard.js';
+import { INIT_USAGE, init } from './init.js';
 import { settle } from './loop.js';
 import { wireAgent } from './runtime-wiring.js';
 
 const USAGE = `usage: mcp-agent run --config FILE
        mcp-agent reconcile --once --config FILE [--override] [--json]
+       mcp-agent init --node NAME --source URL [--config FILE] [--state-dir DIR] [--socket PATH]
 
   run          reconcile on an interval and whenever a managed container dies or vanishes
   reconcile    converge once, then exit: a pass, and more while probed instances start, dependents
@@ -26,7 +28,9 @@ const USAGE = `usage: mcp-agent run --config FILE
                start_timeout, crash-looping, rolled back, rejected), 2 failed; it waits while a
                pass is progressing, so 3 (progressing) is never its answer
   --override   allow a revision that removes most of this node's services
-  --json       print the pass report as JSON`;
+  --json       print the pass report as JSON
+  init         write a starting config, tokens and state directory for a new node
+               (mcp-agent init --help)`;
 
 /** Exit codes of a pass; errors before or around it use the codes of `mcp help exit-codes`. */
 const EXIT = { converged: 0, degraded: 1, failed: 2, progressing: 3 } as const;
@@ -48,6 +52,13 @@ const parse = (argv: string[]) => {
 };
 
 const main = async (argv: string[]): Promise<number> => {
+  if (argv[0] === 'init') {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      console.log(INIT_USAGE);
+      return 0;
+    }
+    return init(argv.slice(1), (line) => console.log(line));
+  }
   const { values, positionals } = parse(argv);
   const [command] = positionals;
   if (values.help) {
