@@ -3,8 +3,6 @@
  * source, podman's socket, the API with a webhook secret file, and two tokens kept only as
  * their SHA-256. Strings are written as JSON strings, which are TOML basic strings too.
  */
-import { tokenDigest } from './api/auth.js';
-
 /** What `mcp-agent init` was told, every path absolute. */
 export interface InitSettings {
   node: string;
@@ -16,16 +14,18 @@ export interface InitSettings {
   webhookSecretFile: string;
 }
 
-/** The two tokens init makes, as given to the operator (never written down). */
-export interface InitTokens {
-  operate: string;
-  read: string;
+/** An API token of the new config: its digest, and the token itself when init made it (never written down). */
+export interface InitToken {
+  name: string;
+  role: 'operate' | 'read';
+  sha256: string;
+  token?: string;
 }
 
 const str = (value: string): string => JSON.stringify(value);
 
 /** The config file's text: valid against schema/agent.schema.json, defaults left to the schema. */
-export const initConfigText = (s: InitSettings, tokens: InitTokens): string =>
+export const initConfigText = (s: InitSettings, tokens: readonly InitToken[]): string =>
   [
     `# The agent of node ${s.node}, written by mcp-agent init. Every key: docs/reference/agent-config.md`,
     `node = ${str(s.node)}`,
@@ -44,14 +44,13 @@ export const initConfigText = (s: InitSettings, tokens: InitTokens): string =>
     `webhook_secret_file = ${str(s.webhookSecretFile)}`,
     '',
     '# Only the SHA-256 of each token is kept here: printf %s "$TOKEN" | sha256sum',
-    '[[api.tokens]]',
-    'name = "operator"',
-    `sha256 = ${str(tokenDigest(tokens.operate))}`,
-    'role = "operate"',
-    '',
-    '[[api.tokens]]',
-    'name = "reader"',
-    `sha256 = ${str(tokenDigest(tokens.read))}`,
-    'role = "read"',
-    '',
-  ].join('\n');
+    ...tokens.flatMap((t) => [
+      '[[api.tokens]]',
+      `name = ${str(t.name)}`,
+      `sha256 = ${str(t.sha256)}`,
+      `role = ${str(t.role)}`,
+      '',
+    ]),
+  ]
+    .join('\n')
+    .replace(/\n+$/, '\n');

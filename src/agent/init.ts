@@ -13,17 +13,22 @@ import { parseArgs } from 'node:util';
 import { askPodman } from '../adapters/podman/index.js';
 import { McpError } from '../domain/errors.js';
 import { parseAgentConfig } from '../validate/agent-config.js';
-import { type InitSettings, type InitTokens, initConfigText } from './init-config.js';
+import { tokenDigest } from './api/auth.js';
+import { type InitSettings, type InitToken, initConfigText } from './init-config.js';
 import { ensureDir, prepareStateDir } from './state-dir.js';
 
 export const INIT_USAGE = `usage: mcp-agent init --node NAME --source URL [--branch B] [--config FILE] [--state-dir DIR]
-                      [--socket PATH] [--listen HOST:PORT]
+                      [--socket PATH] [--listen HOST:PORT] [--operate-sha256 HEX] [--read-sha256 HEX]
 
   Writes a starting config for node NAME following the git repository URL (mode 0600; default
   /etc/mcp/mcp-agent.toml) and a webhook secret beside it, makes an operate and a read API
   token (printed once; the config keeps only their SHA-256), makes the state directory
   (default /var/lib/mcp), checks that podman's socket (default /run/podman/podman.sock)
-  answers, and prints the next steps. Refuses to overwrite an existing config.`;
+  answers, and prints the next steps. Refuses to overwrite an existing config.
+
+  --operate-sha256, --read-sha256  keep a token you already have for that role (the SHA-256
+               of it, as in another node's config: printf %s "$TOKEN" | sha256sum) instead
+               of making a new one, so one mcp login reaches every node`;
 
 const OPTIONS = {
   node: { type: 'string' },
@@ -33,6 +38,8 @@ const OPTIONS = {
   'state-dir': { type: 'string', default: '/var/lib/mcp' },
   socket: { type: 'string', default: '/run/podman/podman.sock' },
   listen: { type: 'string', default: '127.0.0.1:7410' },
+  'operate-sha256': { type: 'string' },
+  'read-sha256': { type: 'string' },
 } as const;
 
 const parse = (argv: string[]) => {
@@ -45,6 +52,22 @@ const parse = (argv: string[]) => {
 
 /** A fresh token: 32 random bytes as hex, safe to paste into any shell or header. */
 const newToken = (): string => randomBytes(32).toString('hex');
+
+/** The token of `role`: the digest given for it, else a new token. */
+const tokenFor = (role: 'operate' | 'read', name: string, digest: string | undefined): InitToken => {
+  if (digest === undefined) {
+    const token = newToken();
+    return { name, role, sha256: tokenDigest(token), token };
+  }
+  if (!/^[0-9a-f]{64}$/.test(digest))
+    throw new McpError('USAGE', `--${role}-sha256 takes the 64 lowercase hex digits of a SHA-256`);
+  return { name, role, sha256: digest };
+};
+
+const WHAT: Record<InitToken['role'], string> = {
+  operate: 'deploy, sync, restart, suspend, file push',
+  read: 'status, ps, events, the status page',
+};
 
 const exists = (path: string): Promise<boolean> =>
   lstat(path).then(
@@ -87,7 +110,10 @@ export const init = async (argv: string[], out: (line: string) => void): Promise
     webhookSecretFile: join(dirname(config), 'webhook.secret'),
   };
   await refuseExisting([config, settings.webhookSecretFile]);
-  const tokens: InitTokens = { operate: newToken(), read: newToken() };
+  const tokens = [
+    tokenFor('operate', 'operator', values['operate-sha256']),
+    tokenFor('read', 'reader', values['read-sha256']),
+  ];
   const text = initConfigText(settings, tokens);
   parseAgentConfig(config, text);
 
@@ -113,9 +139,11 @@ export const init = async (argv: string[], out: (line: string) => void): Promise
     );
   }
   out('');
-  out('API tokens, shown this once (the config keeps only their SHA-256):');
-  out(`  operate  ${tokens.operate}  (name operator: deploy, sync, restart, suspend, file push)`);
-  out(`  read     ${tokens.read}  (name reader: status, ps, events, the status page)`);
+  const made = tokens.filter((t) => t.token !== undefined);
+  if (made.length) out('API tokens, shown this once (the config keeps only their SHA-256):');
+  for (const t of made) out(`  ${t.role.padEnd(7)}  ${t.token}  (name ${t.name}: ${WHAT[t.role]})`);
+  for (const t of tokens.filter((x) => x.token === undefined))
+    out(`API token ${t.name} (${t.role}): the one whose SHA-256 you gave`);
   out('');
   out('Next steps:');
   let step = 1;

@@ -168,8 +168,9 @@ describe('mcp-agent init on a fresh node', () => {
     assert.throws(() => statSync(join(dir, 'state2')), 'no state directory made');
   });
 
-  it('reports a podman socket that does not answer, says what to do, and still succeeds', async () => {
+  it('reports a podman socket that does not answer, says what to do, and still succeeds; keeps a given operate token', async () => {
     const socket = join(dir, 'no-podman.sock');
+    const operate = tokenDigest(printed(first.out, 'operate'));
     const run = await agentCli(
       [
         'init',
@@ -183,6 +184,8 @@ describe('mcp-agent init on a fresh node', () => {
         'state3',
         '--socket',
         socket,
+        '--operate-sha256',
+        operate,
       ],
       dir,
     );
@@ -191,5 +194,9 @@ describe('mcp-agent init on a fresh node', () => {
     assert.match(run.out, /systemctl enable --now podman\.socket/);
     assert.match(run.out, new RegExp(`^  1\\. Make podman's API answer on ${socket}`, 'm'));
     assert.equal(modeOf(join(dir, 'other', 'mcp-agent.toml')), 0o600);
+    assert.doesNotMatch(run.out, /^ {2}operate /m, 'no new operate token');
+    printed(run.out, 'read');
+    const text = readFileSync(join(dir, 'other', 'mcp-agent.toml'), 'utf8');
+    assert.match(text, new RegExp(`name = "operator"\nsha256 = "${operate}"\nrole = "operate"`));
   });
 });
