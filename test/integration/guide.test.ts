@@ -124,6 +124,11 @@ describe('docs/guide.md, run as written', () => {
       forward.set(guide, real);
       backward.set(real, guide);
     }
+    // Should this process end without its after hook (killed by a runner's timeout), the
+    // agents still go with it.
+    process.once('exit', () => {
+      if (shell?.pid !== undefined && groupAlive(shell.pid)) process.kill(-shell.pid, 'SIGKILL');
+    });
     shell = spawn('bash', ['--noprofile', '--norc'], {
       cwd: home,
       env: {
