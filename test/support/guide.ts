@@ -146,3 +146,27 @@ export const matches = (shown: readonly string[], real: readonly string[]): bool
   };
   return from(0, 0);
 };
+
+const cellsOf = (line: string): string[] => line.trimEnd().split(/ {2,}/);
+
+/**
+ * `lines` with each table (an upper-case header, its cells two or more spaces apart, and the
+ * rows below it) padded again: a run's names and ports swapped for the guide's are shorter or
+ * longer, and a table the guide shows should line up as the command lines it up.
+ */
+export const realign = (lines: readonly string[]): string[] => {
+  const out = [...lines];
+  for (let i = 0; i < out.length; i++) {
+    const header = cellsOf(out[i]);
+    if (header.length < 2 || !header.every((c) => /^[A-Z][A-Z ]*$/.test(c))) continue;
+    let end = i + 1;
+    while (end < out.length && !out[end].startsWith(' ') && cellsOf(out[end]).length >= 2) end++;
+    const rows = out.slice(i, end).map(cellsOf);
+    const widths = header.map((_, k) => Math.max(...rows.map((r) => (r[k] ?? '').length)));
+    rows.forEach((r, j) => {
+      out[i + j] = r.map((cell, k) => (k < r.length - 1 ? cell.padEnd(widths[k] + 2) : cell)).join('');
+    });
+    i = end - 1;
+  }
+  return out;
+};

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { learn, matches, normalise, parseGuide, replaceWords } from '../support/guide.js';
+import { learn, matches, normalise, parseGuide, realign, replaceWords } from '../support/guide.js';
 
 const GUIDE = [
   'Some prose.',
@@ -73,6 +73,25 @@ describe('the tested guide format', () => {
     assert.equal(
       replaceWords('hello-web on rift', new Map([['hello', 'hello-1a2b']])),
       'hello-1a2b-web on rift',
+    );
+  });
+
+  it('lines a table up again after its values changed width, and leaves other lines alone', () => {
+    assert.deepEqual(
+      realign([
+        'NODE       NAME            STATE',
+        'rift  hello-web  running',
+        'vade  notes-web  running',
+        'hello-web: rolled back',
+        '  2026-12-04T09:15:01.739Z  healthy',
+      ]),
+      [
+        'NODE  NAME       STATE',
+        'rift  hello-web  running',
+        'vade  notes-web  running',
+        'hello-web: rolled back',
+        '  2026-12-04T09:15:01.739Z  healthy',
+      ],
     );
   });
 });
