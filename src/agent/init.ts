@@ -46,7 +46,7 @@ const parse = (argv: string[]) => {
   try {
     return parseArgs({ args: argv, options: OPTIONS }).values;
   } catch (err) {
-    throw new McpError('USAGE', (err as Error).message.split('\n')[0]);
+    throw new McpError('USAGE', (err as Error).message.split('\n')[0], { usage: INIT_USAGE });
   }
 };
 
@@ -60,7 +60,9 @@ const tokenFor = (role: 'operate' | 'read', name: string, digest: string | undef
     return { name, role, sha256: tokenDigest(token), token };
   }
   if (!/^[0-9a-f]{64}$/.test(digest))
-    throw new McpError('USAGE', `--${role}-sha256 takes the 64 lowercase hex digits of a SHA-256`);
+    throw new McpError('USAGE', `--${role}-sha256 takes the 64 lowercase hex digits of a SHA-256`, {
+      usage: INIT_USAGE,
+    });
   return { name, role, sha256: digest };
 };
 
@@ -98,7 +100,7 @@ const reachAt = (listen: string): string => listen.replace(/^(0\.0\.0\.0|\[::\])
 export const init = async (argv: string[], out: (line: string) => void): Promise<number> => {
   const values = parse(argv);
   if (!values.node || !values.source)
-    throw new McpError('USAGE', 'mcp-agent init needs --node NAME and --source URL');
+    throw new McpError('USAGE', 'mcp-agent init needs --node NAME and --source URL', { usage: INIT_USAGE });
   const config = resolve(values.config);
   const settings: InitSettings = {
     node: values.node,

@@ -128,7 +128,8 @@ main(process.argv.slice(2)).then(
     const error = asMcpError(err);
     console.error(`mcp-agent: ${error.code === 'INTERNAL' ? 'internal error: ' : ''}${error.message}`);
     if (typeof error.data.hint === 'string') console.error(`hint: ${error.data.hint}`);
-    if (error.code === 'USAGE') console.error(`\n${USAGE}`);
+    if (error.code === 'USAGE')
+      console.error(`\n${typeof error.data.usage === 'string' ? error.data.usage : USAGE}`);
     if (process.env.MCP_DEBUG === '1') console.error(err);
     process.exitCode = exitCodeOf(error.code);
   },
