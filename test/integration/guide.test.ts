@@ -16,7 +16,8 @@
  *
  * MCP_GUIDE_WRITE=1 writes the real outputs (names swapped back, tables lined up again) into
  * the guide instead of comparing, to remake it after a deliberate change of what a command
- * prints; an output shown with `...` that still matches is kept as it is.
+ * prints; an output shown with `...` that still matches is kept as it is. MCP_GUIDE_TIMES=1
+ * prints how long each command took.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -171,7 +172,12 @@ describe('docs/guide.md, run as written', () => {
     const written: { step: GuideStep; command: string; output: string[] }[] = [];
     for (const [n, step] of steps.entries()) {
       const command = replaceWords(replaceWords(step.command, learned), forward);
+      const started = Date.now();
       const real = replaceWords(await run(n, command), backward).replace(/\n$/, '');
+      if (process.env.MCP_GUIDE_TIMES === '1')
+        console.error(
+          `${Date.now() - started} ms  docs/guide.md:${step.line}  $ ${step.command.split('\n')[0]}`,
+        );
       const realLines = real === '' ? [] : real.split('\n').map((l) => l.trimEnd());
       learn(step.output.join('\n'), real, learned);
       const same = matches(step.output, realLines);
