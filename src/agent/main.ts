@@ -14,11 +14,13 @@ import { loadAgentConfig } from '../validate/agent-config.js';
 import { packageVersion } from '../version.js';
 import { checkApiFiles, runDaemon } from './daemon.js';
 import { guardProcess } from './guard.js';
+import { INIT_USAGE, init } from './init.js';
 import { settle } from './loop.js';
 import { wireAgent } from './runtime-wiring.js';
 
 const USAGE = `usage: mcp-agent run --config FILE
        mcp-agent reconcile --once --config FILE [--override] [--json]
+       mcp-agent init --node NAME --source URL [--config FILE] [--state-dir DIR] [--socket PATH]
        mcp-agent --version
 
   run          reconcile on an interval and whenever a managed container dies or vanishes
@@ -27,6 +29,8 @@ const USAGE = `usage: mcp-agent run --config FILE
                0 converged, 1 degraded (something is wrong: failed, unhealthy past its
                start_timeout, crash-looping, rolled back, rejected), 2 failed; it waits while a
                pass is progressing, so 3 (progressing) is never its answer
+  init         write a starting config, tokens and state directory for a new node
+               (mcp-agent init --help)
   --override   allow a revision that removes most of this node's services
   --json       print the pass report as JSON`;
 
@@ -51,6 +55,13 @@ const parse = (argv: string[]) => {
 };
 
 const main = async (argv: string[]): Promise<number> => {
+  if (argv[0] === 'init') {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      console.log(INIT_USAGE);
+      return 0;
+    }
+    return init(argv.slice(1), (line) => console.log(line));
+  }
   const { values, positionals } = parse(argv);
   const [command] = positionals;
   if (values.help) {
@@ -124,7 +135,8 @@ main(process.argv.slice(2)).then(
     const error = asMcpError(err);
     console.error(`mcp-agent: ${error.code === 'INTERNAL' ? 'internal error: ' : ''}${error.message}`);
     if (typeof error.data.hint === 'string') console.error(`hint: ${error.data.hint}`);
-    if (error.code === 'USAGE') console.error(`\n${USAGE}`);
+    if (error.code === 'USAGE')
+      console.error(`\n${typeof error.data.usage === 'string' ? error.data.usage : USAGE}`);
     if (process.env.MCP_DEBUG === '1') console.error(err);
     process.exitCode = exitCodeOf(error.code);
   },
