@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tokenDigest } from '../../src/agent/api/auth.js';
-import { type AgentProcess, startAgent } from '../support/agent-process.js';
+import { type AgentProcess, startAgent, until } from '../support/agent-process.js';
 import type { GitServer } from '../support/git-http.js';
 import { closedPort } from '../support/net.js';
 import { IMAGE_V1, podmanSocket, requirePodman } from '../support/podman.js';
@@ -133,6 +133,8 @@ describe('mcp-agent init on a fresh node', () => {
     assert.equal(await call('GET', '/v1/status'), 401, 'no token, no status');
     assert.equal(await call('GET', '/v1/status', 'f'.repeat(64)), 401, 'an unknown token is refused');
     assert.equal(await call('GET', '/v1/status', operate), 200, 'operate reads');
+    // The agent observes podman once its first list is in: /v1/ps answers 503 until then.
+    await until('podman observed', async () => (await call('GET', '/v1/ps', read)) === 200);
     const pass = await agent.pass();
     assert.equal(pass.result, 'converged', pass.summary);
     const status = JSON.parse(await agent.get('/v1/status'));
