@@ -267,6 +267,9 @@ export class QemuRuntime implements InstanceRuntime {
     if ([...this.vms.values()].some((v) => v.name === name))
       throw new McpError('CONFLICT', `name ${name} is already in use`, { name });
     const image = await bootImage(req.spec.image);
+    const { accel } = await this.accelerator();
+    if (this.closing.signal.aborted)
+      throw new McpError('RUNTIME', `VM ${name} is not created: the agent is stopping`, { name });
     const bridge = this.opts.bridge;
     const port: BridgePort | undefined =
       bridge && bridgeExists(bridge)
@@ -279,9 +282,6 @@ export class QemuRuntime implements InstanceRuntime {
     const dir = this.dirOf(name);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    const { accel } = await this.accelerator();
-    if (this.closing.signal.aborted)
-      throw new McpError('RUNTIME', `VM ${name} is not created: the agent is stopping`, { name });
     const rec: VmRecord = {
       id: randomBytes(16).toString('hex'),
       name,
