@@ -109,8 +109,9 @@ test('the first VM create probes once (concurrent creates share it) and caches t
   assert.deepEqual(now.key, key);
   const cached = JSON.parse(readFileSync(h.cacheFile, 'utf8'));
   assert.deepEqual(cached.key, key);
-  assert.equal(cached.choice.accel, 'tcg');
-  assert.equal(cached.choice.reason, now.reason);
+  assert.equal(cached.accel, 'tcg');
+  assert.equal(cached.reason, now.reason);
+  assert.equal(cached.source, 'probe');
 });
 
 test('a second runtime with the same boot id and QEMU version takes the cached decision without probing', async () => {
@@ -130,7 +131,7 @@ test('a second runtime with the same boot id and QEMU version takes the cached d
   assert.equal(now.accel, 'kvm');
   assert.equal(now.source, 'cache');
   assert.deepEqual(now.key, first.key);
-  assert.equal(now.probedAt, first.choice.probedAt, 'says when the probe behind it ran');
+  assert.equal(now.probedAt, first.probedAt, 'says when the probe behind it ran');
   assert.deepEqual(JSON.parse(readFileSync(h.cacheFile, 'utf8')), first, 'the cache is left as it was');
 });
 

@@ -30,12 +30,8 @@ export interface AccelCacheOptions {
 /** The boot id's file on Linux. */
 export const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
 
-/** What the cache file holds. */
-interface CacheFile {
-  choice: AccelChoice;
-  key: AccelKey;
-  binary: string;
-}
+/** What the cache file holds: the decision, its key, and the QEMU binary's identity. */
+type CacheFile = AccelChoice & { key: AccelKey; binary: string };
 
 /** Opens the cache; nothing is read until the first `read`. */
 export const accelCache = (opts: AccelCacheOptions): AccelCache => {
@@ -45,9 +41,9 @@ export const accelCache = (opts: AccelCacheOptions): AccelCache => {
       const file = await readCacheFile(opts.file);
       current = await keyNow(opts, file);
       // Only a probe's finding is reused: the device's state is checked anew each time.
-      if (!file || !current || file.choice.source !== 'probe' || !sameKey(file.key, current.key))
-        return undefined;
-      return { ...file.choice, source: 'cache', key: file.key };
+      if (!file || !current || file.source !== 'probe' || !sameKey(file.key, current.key)) return undefined;
+      const { binary: _, ...choice } = file;
+      return { ...choice, source: 'cache' };
     },
     async write(choice) {
       current ??= await keyNow(opts, undefined);
@@ -57,7 +53,7 @@ export const accelCache = (opts: AccelCacheOptions): AccelCache => {
         key: current.key,
         ...(choice.source === 'probe' && { probedAt: new Date().toISOString() }),
       };
-      await writeAtomic(opts.file, JSON.stringify({ choice: kept, ...current }, null, 2));
+      await writeAtomic(opts.file, JSON.stringify({ ...kept, binary: current.binary }, null, 2));
       return kept;
     },
   };
@@ -100,14 +96,14 @@ const versionOf = (qemu: string): Promise<string | undefined> =>
 const readCacheFile = async (file: string): Promise<CacheFile | undefined> => {
   try {
     const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<CacheFile>;
-    const { choice, key, binary } = parsed;
+    const { key } = parsed;
     const valid =
       typeof key?.bootId === 'string' &&
       typeof key.qemuVersion === 'string' &&
-      typeof binary === 'string' &&
-      choice?.setting === 'auto' &&
-      (choice.accel === 'kvm' || choice.accel === 'tcg') &&
-      typeof choice.reason === 'string';
+      typeof parsed.binary === 'string' &&
+      parsed.setting === 'auto' &&
+      (parsed.accel === 'kvm' || parsed.accel === 'tcg') &&
+      typeof parsed.reason === 'string';
     return valid ? (parsed as CacheFile) : undefined;
   } catch {
     return undefined;
