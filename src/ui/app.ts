@@ -71,7 +71,7 @@ const accelText = (vm: NonNullable<StatusAnswer['vm']>): string => {
   if ('undecided' in vm) return `accelerator not decided (${vm.reason})`;
   const cached =
     vm.source === 'cache' && vm.key
-      ? `; from the cache for boot ${vm.key.bootId}, ${vm.key.qemuVersion}`
+      ? `; from the cache for boot ${vm.key.bootId}, ${vm.key.qemuVersion}${vm.probedAt ? `, probed ${vm.probedAt}` : ''}`
       : '';
   return `${vm.accel} (${vm.reason}${cached})`;
 };
