@@ -122,7 +122,14 @@ test('a second runtime with the same boot id and QEMU version takes the cached d
   const versionCalls = h.versionCalls();
 
   const again = await h.open();
-  assert.ok('undecided' in again.acceleratorNow(), 'not decided before its first VM, even with a cache');
+  assert.deepEqual(
+    again.acceleratorNow(),
+    {
+      undecided: true,
+      reason: 'not probed: no VM created since the agent started; VMs started before: kvm',
+    },
+    'not decided before its first VM, even with a cache; what the VM recorded before runs under',
+  );
   await h.createVm(again);
   assert.equal(h.probes.length, 1, 'no second probe');
   assert.equal(h.versionCalls(), versionCalls, 'the same QEMU binary is not asked its version again');

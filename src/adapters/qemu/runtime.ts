@@ -160,7 +160,13 @@ export class QemuRuntime implements InstanceRuntime {
   acceleratorNow(): AccelStatus {
     if (this.chosen) return this.chosen;
     if (this.decision) return { probing: true };
-    return { undecided: true, reason: 'not probed: no VM created since the agent started' };
+    const reason = 'not probed: no VM created since the agent started';
+    // VMs re-attached from before: what their command lines say, so a reader is not left guessing.
+    const earlier = [...new Set([...this.vms.values()].map((rec) => rec.accel ?? 'unknown'))];
+    return {
+      undecided: true,
+      reason: earlier.length ? `${reason}; VMs started before: ${earlier.join(', ')}` : reason,
+    };
   }
 
   /** The accelerator in the command line of the VM named `name` (its record's), when known. */
