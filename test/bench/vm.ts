@@ -51,13 +51,14 @@ const mcpBootOnce = async (state: string, name: string, kvmDevice?: string) => {
   const s = spec(name, port);
   const t0 = performance.now();
   const id = await rt.create({ spec: s, hash: specHash(s), routePorts: {} });
+  const createMs = performance.now() - t0;
   await rt.start(id);
   await answers(port);
   const ms = performance.now() - t0;
   const choice = await rt.accelerator();
   await rt.remove(id);
   await rt.close();
-  return { ms, choice };
+  return { ms, createMs, choice };
 };
 
 /**
@@ -68,7 +69,15 @@ const mcpBootOnce = async (state: string, name: string, kvmDevice?: string) => {
 const setups = [
   { name: 'this host (/dev/kvm)', kvmDevice: undefined },
   { name: 'real probe (KVM device /dev/null)', kvmDevice: '/dev/null' },
-].map((x) => ({ ...x, first: [] as number[], warm: [] as number[], decided: new Set<string>(), accel: '' }));
+].map((x) => ({
+  ...x,
+  first: [] as number[],
+  warm: [] as number[],
+  firstCreate: [] as number[],
+  warmCreate: [] as number[],
+  decided: new Set<string>(),
+  accel: '',
+}));
 const bareBoot: number[] = [];
 for (let r = 0; r < runs; r++) {
   let accel: 'kvm' | 'tcg' = 'tcg';
@@ -76,8 +85,10 @@ for (let r = 0; r < runs; r++) {
     const state = join(dir, `mcp-${k}-${r}`);
     const first = await mcpBootOnce(state, `m${k}${r}`, setup.kvmDevice);
     setup.first.push(first.ms);
+    setup.firstCreate.push(first.createMs);
     const warm = await mcpBootOnce(state, `w${k}${r}`, setup.kvmDevice);
     setup.warm.push(warm.ms);
+    setup.warmCreate.push(warm.createMs);
     setup.decided.add(`first ${first.choice.source}, then ${warm.choice.source}`);
     setup.accel = `${warm.choice.accel} (${first.choice.reason})`;
     if (k === 0) accel = warm.choice.accel;
@@ -134,7 +145,12 @@ for (const x of setups) {
   console.log(row(`${x.name}: first VM after a boot (empty state directory)`, x.first));
   console.log(row(`${x.name}: a restarted runtime, same boot and state directory`, x.warm));
 }
-for (const x of setups) console.log(`\n${x.name}: ${x.accel}; decided: ${[...x.decided].join('; ')}`);
+for (const x of setups)
+  console.log(
+    `\n${x.name}: ${x.accel}; decided: ${[...x.decided].join('; ')}; ` +
+      `create alone (the record and the decision, before QEMU runs): first ${median(x.firstCreate).toFixed(1)} ms, ` +
+      `restarted ${median(x.warmCreate).toFixed(1)} ms`,
+  );
 console.log(
   `\nwith ${n} VMs running: observe ${median(observe).toFixed(2)} ms (median of 20, no QMP call); ` +
     `a restarted agent re-attaches to ${running} of ${n} in ${reattach.toFixed(1)} ms; ` +
