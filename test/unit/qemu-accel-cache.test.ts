@@ -6,7 +6,16 @@
  * the boot id is a file of the test's. Creating a VM here only writes its record: nothing boots.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -221,4 +230,22 @@ test('a probe cut short by the agent stopping is not cached, and the VM waiting 
   await assert.rejects(creating, { code: 'RUNTIME', message: /is not created: the agent is stopping/ });
   assert.equal(existsSync(h.cacheFile), false);
   assert.equal((await rt.observe([], [])).instances.length, 0);
+});
+
+test('on a host without a usable KVM device, a restarted runtime neither runs QEMU for its version nor rewrites the record', async () => {
+  const h = host('nokvm-restart');
+  const noKvm = join(h.dir, 'no-kvm');
+  await h.createVm(await h.open({ kvmDevice: noKvm }));
+  assert.equal(h.versionCalls(), 1, 'the first decision reads the version once, for the record');
+  const recorded = JSON.parse(readFileSync(h.cacheFile, 'utf8'));
+  assert.equal(recorded.source, 'device');
+  const written = statSync(h.cacheFile).mtimeMs;
+  const later = await h.open({ kvmDevice: noKvm });
+  await h.createVm(later);
+  assert.equal(h.versionCalls(), 1);
+  assert.equal(statSync(h.cacheFile).mtimeMs, written, 'not rewritten');
+  const now = later.acceleratorNow();
+  assert.ok('accel' in now);
+  assert.equal(now.source, 'device');
+  assert.deepEqual(h.probes, []);
 });

@@ -46,8 +46,12 @@ export const accelCache = (opts: AccelCacheOptions): AccelCache => {
       return { ...choice, source: 'cache' };
     },
     async write(choice) {
-      current ??= await keyNow(opts, undefined);
+      const file = await readCacheFile(opts.file);
+      current ??= await keyNow(opts, file);
       if (!current) return choice;
+      // A decision the file already holds for this key (the KVM device still unusable) is not rewritten.
+      if (file && sameKey(file.key, current.key) && sameDecision(file, choice))
+        return { ...choice, key: current.key };
       const kept: AccelChoice = {
         ...choice,
         key: current.key,
@@ -60,6 +64,8 @@ export const accelCache = (opts: AccelCacheOptions): AccelCache => {
 };
 
 const sameKey = (a: AccelKey, b: AccelKey) => a.bootId === b.bootId && a.qemuVersion === b.qemuVersion;
+const sameDecision = (a: AccelChoice, b: AccelChoice) =>
+  a.source === b.source && a.accel === b.accel && a.reason === b.reason;
 
 /** This boot's key; undefined when the boot id or QEMU's version cannot be read (then nothing is cached). */
 const keyNow = async (
