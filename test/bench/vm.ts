@@ -61,6 +61,41 @@ const mcpBootOnce = async (state: string, name: string, kvmDevice?: string) => {
   return { ms, createMs, choice };
 };
 
+/** QEMU by hand: the command line MCP would build, spawned directly, until HTTP answers. */
+let bareRuns = 0;
+const bareBootOnce = async (accel: 'kvm' | 'tcg'): Promise<number> => {
+  const bareDir = join(dir, `bare-${bareRuns++}`);
+  mkdirSync(bareDir);
+  const port = await closedPort();
+  const b = spec(`b${bareRuns}`, port);
+  const args = vmArgs({ spec: b, hash: 'x', routePorts: {} }, await bootImage(GUEST), bareDir, accel);
+  const t0 = performance.now();
+  const qemu = spawn('qemu-system-x86_64', args, { stdio: 'ignore' });
+  await answers(port);
+  const ms = performance.now() - t0;
+  qemu.kill('SIGKILL');
+  await new Promise((resolve) => qemu.on('exit', resolve));
+  return ms;
+};
+
+/** One case's samples: each MCP boot is followed at once by a boot by hand, so the load drifts little within a pair. */
+const pairs = () => ({
+  mcp: [] as number[],
+  bare: [] as number[],
+  ratio: [] as number[],
+  create: [] as number[],
+});
+type Pairs = ReturnType<typeof pairs>;
+const pairOnce = async (into: Pairs, state: string, name: string, kvmDevice?: string) => {
+  const boot = await mcpBootOnce(state, name, kvmDevice);
+  const bare = await bareBootOnce(boot.choice.accel);
+  into.mcp.push(boot.ms);
+  into.bare.push(bare);
+  into.ratio.push(boot.ms / bare);
+  into.create.push(boot.createMs);
+  return boot;
+};
+
 /**
  * Two set-ups: this host's KVM device as it is (where there is none, the decision needs no
  * probe and nothing is cached), and /dev/null as the KVM device: it opens read-write, so a real
@@ -69,41 +104,15 @@ const mcpBootOnce = async (state: string, name: string, kvmDevice?: string) => {
 const setups = [
   { name: 'this host (/dev/kvm)', kvmDevice: undefined },
   { name: 'real probe (KVM device /dev/null)', kvmDevice: '/dev/null' },
-].map((x) => ({
-  ...x,
-  first: [] as number[],
-  warm: [] as number[],
-  firstCreate: [] as number[],
-  warmCreate: [] as number[],
-  decided: new Set<string>(),
-  accel: '',
-}));
-const bareBoot: number[] = [];
+].map((x) => ({ ...x, first: pairs(), warm: pairs(), decided: new Set<string>(), accel: '' }));
 for (let r = 0; r < runs; r++) {
-  let accel: 'kvm' | 'tcg' = 'tcg';
   for (const [k, setup] of setups.entries()) {
     const state = join(dir, `mcp-${k}-${r}`);
-    const first = await mcpBootOnce(state, `m${k}${r}`, setup.kvmDevice);
-    setup.first.push(first.ms);
-    setup.firstCreate.push(first.createMs);
-    const warm = await mcpBootOnce(state, `w${k}${r}`, setup.kvmDevice);
-    setup.warm.push(warm.ms);
-    setup.warmCreate.push(warm.createMs);
+    const first = await pairOnce(setup.first, state, `m${k}${r}`, setup.kvmDevice);
+    const warm = await pairOnce(setup.warm, state, `w${k}${r}`, setup.kvmDevice);
     setup.decided.add(`first ${first.choice.source}, then ${warm.choice.source}`);
     setup.accel = `${warm.choice.accel} (${first.choice.reason})`;
-    if (k === 0) accel = warm.choice.accel;
   }
-  const bareDir = join(dir, `bare-${r}`);
-  mkdirSync(bareDir);
-  const port = await closedPort();
-  const b = spec(`b${r}`, port);
-  const args = vmArgs({ spec: b, hash: 'x', routePorts: {} }, await bootImage(GUEST), bareDir, accel);
-  const t0 = performance.now();
-  const qemu = spawn('qemu-system-x86_64', args, { stdio: 'ignore' });
-  await answers(port);
-  bareBoot.push(performance.now() - t0);
-  qemu.kill('SIGKILL');
-  await new Promise((resolve) => qemu.on('exit', resolve));
 }
 
 const fleet = join(dir, 'fleet');
@@ -132,25 +141,20 @@ for (const id of ids) await again.remove(id);
 await again.close();
 rmSync(dir, { recursive: true, force: true });
 
-const row = (what: string, xs: number[]) =>
-  `| ${what} | ${median(xs).toFixed(0)} ms | ${median(bareBoot).toFixed(0)} ms | ${(median(xs) / median(bareBoot)).toFixed(2)}x |`;
+const row = (what: string, p: Pairs) =>
+  `| ${what} | ${median(p.mcp).toFixed(0)} ms | ${median(p.bare).toFixed(0)} ms | ${median(p.ratio).toFixed(2)}x | ${median(p.create).toFixed(1)} ms |`;
 console.log(
-  `unikernel VMs on the stand-in guest; medians of ${runs} boots per row, the QEMU-by-hand boots interleaved:\n`,
+  `unikernel VMs on the stand-in guest; ${runs} pairs per row, each MCP boot followed at once by a boot by hand; medians (MCP/bare: the median of the pairs' ratios):\n`,
 );
 console.log(
-  '| create + start until HTTP answers | MCP QEMU runtime | QEMU by hand, same command line | MCP/bare |',
+  '| create + start until HTTP answers | MCP QEMU runtime | QEMU by hand, same command line | MCP/bare | of which create (record + accelerator decision) |',
 );
-console.log('| --- | ---: | ---: | ---: |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const x of setups) {
   console.log(row(`${x.name}: first VM after a boot (empty state directory)`, x.first));
   console.log(row(`${x.name}: a restarted runtime, same boot and state directory`, x.warm));
 }
-for (const x of setups)
-  console.log(
-    `\n${x.name}: ${x.accel}; decided: ${[...x.decided].join('; ')}; ` +
-      `create alone (the record and the decision, before QEMU runs): first ${median(x.firstCreate).toFixed(1)} ms, ` +
-      `restarted ${median(x.warmCreate).toFixed(1)} ms`,
-  );
+for (const x of setups) console.log(`\n${x.name}: ${x.accel}; decided: ${[...x.decided].join('; ')}`);
 console.log(
   `\nwith ${n} VMs running: observe ${median(observe).toFixed(2)} ms (median of 20, no QMP call); ` +
     `a restarted agent re-attaches to ${running} of ${n} in ${reattach.toFixed(1)} ms; ` +
