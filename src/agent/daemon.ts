@@ -111,7 +111,7 @@ export const runDaemon = async (
     store: agent.deps.store,
     source: agent.deps.source.description,
     runtimes: [agent.deps.runtimes.container, agent.deps.runtimes.unikernel],
-    accelerator: () => agent.deps.runtimes.unikernel.acceleratorNow(),
+    accelOf: (name) => agent.deps.runtimes.unikernel.accelOf(name),
     extra: () => ({ notifyDrops: notifier.drops() }),
   });
   const loop = startLoop({ ...agent.deps, adoptions }, options, log, {

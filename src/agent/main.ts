@@ -83,7 +83,7 @@ const main = async (argv: string[]): Promise<number> => {
   const log = createLogger(config.log.level, 'agent', config.log.format);
   if (command === 'run') await checkApiFiles(config);
   const stop = stopSignal();
-  const agent = await wireAgent(config, log);
+  const agent = await wireAgent(config, log, stop);
   const options = { ...agent.options, override: values.override === true };
   if (command === 'reconcile') {
     const report = await Promise.race([settle(agent.deps, options, log), once(stop)]).catch(async (err) => {

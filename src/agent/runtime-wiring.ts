@@ -41,9 +41,11 @@ export interface Agent {
   close(): Promise<void>;
 }
 
+/** `stop`: the agent is stopping; a running accelerator probe is cut short (the VM waiting for it is not created). */
 export const wireAgent = async (
   config: ResolvedAgentConfig,
   log: Logger = createLogger(config.log.level, 'agent', config.log.format),
+  stop?: AbortSignal,
 ): Promise<Agent> => {
   const verifier = await verifierFor(config);
   const secrets = await openSecrets(config.secrets);
@@ -74,8 +76,9 @@ export const wireAgent = async (
     probeTimeoutMs: config.qemu.probe_timeout * 1000,
     kvmDevice: config.qemu.kvm_device,
     bootTimeoutMs: config.qemu.boot_timeout * 1000,
+    signal: stop,
+    onDecided: (choice) => log.info('qemu accelerator chosen', { ...choice }),
   });
-  void unikernel.accelerator().then((choice) => log.info('qemu accelerator chosen', { ...choice }));
   // Admission protects what controls this node: the runtime's socket and the agent's own state.
   const admission = {
     policy: admissionPolicy(config),

@@ -194,7 +194,7 @@ export interface AgentConfig {
      */
     binary?: string;
     /**
-     * auto: at start-up, boot a tiny probe guest under KVM and use KVM only if it runs within probe_timeout, else TCG (an open /dev/kvm proves nothing). kvm or tcg: that one, no probe.
+     * auto: when the first VM is about to be created, boot a tiny probe guest under KVM and use KVM only if it runs within probe_timeout, else TCG (an open /dev/kvm proves nothing); what the probe finds is kept in <state_dir>/vms/accel.json for the host boot (keyed by the kernel's boot id and QEMU's version), so a restarted agent does not probe again. kvm or tcg: that one, no probe.
      */
     accel?: 'auto' | 'kvm' | 'tcg';
     /**

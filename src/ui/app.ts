@@ -65,6 +65,17 @@ const untilText = (iso: string): string =>
 const suspensionText = (x: Suspension): string =>
   `${x.scope} ${x.target} suspended since ${x.since} by ${x.by}${x.reason ? `: ${x.reason}` : ''}`;
 
+/** The VMs' accelerator, or why there is none yet, as `mcp status -v` words it. */
+const accelText = (vm: NonNullable<StatusAnswer['vm']>): string => {
+  if ('probing' in vm) return 'probing the accelerator';
+  if ('undecided' in vm) return `accelerator not decided (${vm.reason})`;
+  const cached =
+    vm.source === 'cache' && vm.key
+      ? `; from the cache for boot ${vm.key.bootId}, ${vm.key.qemuVersion}${vm.probedAt ? `, probed ${vm.probedAt}` : ''}`
+      : '';
+  return `${vm.accel} (${vm.reason}${cached})`;
+};
+
 const BAD_STATES = new Set(['missing', 'exited', 'unknown', 'created', 'paused']);
 
 /** Everything on the node that needs a person, in words. */
@@ -140,14 +151,7 @@ const renderNode = (
           : 'nothing',
       ],
       ['source', `${status.source}${status.trust ? `, ${status.trust}` : ''}`],
-      ...(status.vm
-        ? ([
-            [
-              'VMs',
-              'probing' in status.vm ? 'probing the accelerator' : `${status.vm.accel} (${status.vm.reason})`,
-            ],
-          ] as [string, string][])
-        : []),
+      ...(status.vm ? ([['VMs', accelText(status.vm)]] as [string, string][]) : []),
     ]),
   );
   for (const s of services.services) {

@@ -4,7 +4,7 @@
  * the other's modules (or the registry's port) for the shapes.
  */
 
-import type { AccelChoice } from '../domain/accel.js';
+import type { AccelStatus } from '../domain/accel.js';
 import type { Activity } from '../domain/activity.js';
 import type { ErrorCode, McpError } from '../domain/errors.js';
 import type { HealthState } from '../domain/health.js';
@@ -67,8 +67,11 @@ export interface StatusAnswer {
   trust?: string;
   /** When the next periodic pass is due (ISO time), from a running agent. */
   nextPass?: string;
-  /** The VMs' accelerator and why; `probing` while the start-up probe runs. */
-  vm?: AccelChoice | { probing: true };
+  /**
+   * The VMs' accelerator and why (`source` says whether a probe, its cache for this host boot, or
+   * the KVM device decided it); `probing` while the probe runs; `undecided` before the first VM.
+   */
+  vm?: AccelStatus;
   /** The suspensions in force (`mcp suspend`): the node's and its services', oldest first. */
   suspensions: Suspension[];
 }

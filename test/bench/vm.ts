@@ -1,8 +1,11 @@
 /**
  * Unikernel VMs: MCP's QEMU runtime against QEMU started by hand with the same command line,
  * in the same run, on the stand-in guest (test/support/guest-image.sh). Measured: create +
- * start until the guest answers HTTP on its forwarded port; a restarted agent's re-attach
- * (opening the runtime and observing); one observe of N running VMs; QEMU's RSS per guest.
+ * start until the guest answers HTTP on its forwarded port, for the first VM after a host boot
+ * (a fresh state directory: no accelerator decision cached, so it includes the decision, a
+ * probe where the KVM device opens) apart from a VM of a restarted runtime in the same state
+ * directory (the decision cached); a restarted agent's re-attach (opening the runtime and
+ * observing); one observe of N running VMs; QEMU's RSS per guest.
  * `node dist/test/bench/vm.js [runs] [N]` (defaults 3 and 4).
  */
 import { spawn } from 'node:child_process';
@@ -10,10 +13,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootImage } from '../../src/adapters/qemu/image.js';
-import { createQemuRuntime } from '../../src/adapters/qemu/runtime.js';
+import { createQemuRuntime, type QemuRuntime } from '../../src/adapters/qemu/runtime.js';
 import { vmArgs } from '../../src/adapters/qemu/vm-args.js';
 import { specHash } from '../../src/domain/hash.js';
 import type { ComponentSpec } from '../../src/domain/spec.js';
+import { closedPort } from '../support/net.js';
 import { component } from '../support/plan-builders.js';
 
 const GUEST = process.env.MCP_GUEST_DIR ?? '/var/lib/mcp-test/guest';
@@ -40,30 +44,86 @@ const answers = async (port: number): Promise<void> => {
 const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
-const mcpBoot: number[] = [];
-const bareBoot: number[] = [];
-for (let r = 0; r < runs; r++) {
-  const rt = await createQemuRuntime({ dir: join(dir, `mcp-${r}`) });
-  const s = spec(`m${r}`, 18500 + r);
-  let t0 = performance.now();
+/** Create + start on a new runtime over `state` (as a restarted agent would) until HTTP answers; ms and how the accelerator was decided. */
+const mcpBootOnce = async (state: string, name: string, kvmDevice?: string) => {
+  const rt: QemuRuntime = await createQemuRuntime({ dir: state, ...(kvmDevice && { kvmDevice }) });
+  const port = await closedPort();
+  const s = spec(name, port);
+  const t0 = performance.now();
   const id = await rt.create({ spec: s, hash: specHash(s), routePorts: {} });
+  const createMs = performance.now() - t0;
   await rt.start(id);
-  await answers(18500 + r);
-  mcpBoot.push(performance.now() - t0);
-  const { accel } = await rt.accelerator();
+  await answers(port);
+  const ms = performance.now() - t0;
+  const choice = await rt.accelerator();
   await rt.remove(id);
   await rt.close();
+  return { ms, createMs, choice };
+};
 
-  const bareDir = join(dir, `bare-${r}`);
+/** The accelerator MCP decides for `kvmDevice`, learnt from its first boot of that set-up. */
+const decidedAccel = new Map<string | undefined, 'kvm' | 'tcg'>();
+const accelFor = (kvmDevice?: string): 'kvm' | 'tcg' => decidedAccel.get(kvmDevice) ?? 'tcg';
+
+/** QEMU by hand: the command line MCP would build, spawned directly, until HTTP answers. */
+let bareRuns = 0;
+const bareBootOnce = async (accel: 'kvm' | 'tcg'): Promise<number> => {
+  const bareDir = join(dir, `bare-${bareRuns++}`);
   mkdirSync(bareDir);
-  const b = spec(`b${r}`, 18600 + r);
+  const port = await closedPort();
+  const b = spec(`b${bareRuns}`, port);
   const args = vmArgs({ spec: b, hash: 'x', routePorts: {} }, await bootImage(GUEST), bareDir, accel);
-  t0 = performance.now();
+  const t0 = performance.now();
   const qemu = spawn('qemu-system-x86_64', args, { stdio: 'ignore' });
-  await answers(18600 + r);
-  bareBoot.push(performance.now() - t0);
+  await answers(port);
+  const ms = performance.now() - t0;
   qemu.kill('SIGKILL');
   await new Promise((resolve) => qemu.on('exit', resolve));
+  return ms;
+};
+
+/**
+ * One case's samples: each MCP boot is paired at once with a boot by hand, so the load drifts
+ * little within a pair; which of the two goes first alternates, so neither always follows the other's clean-up.
+ */
+const pairs = () => ({
+  mcp: [] as number[],
+  bare: [] as number[],
+  ratio: [] as number[],
+  create: [] as number[],
+});
+type Pairs = ReturnType<typeof pairs>;
+const pairOnce = async (into: Pairs, state: string, name: string, kvmDevice?: string) => {
+  const bareFirst = into.mcp.length % 2 === 1;
+  // The accelerator by hand is the one MCP decides: known before its boot when the pair starts by hand.
+  const before = bareFirst ? await bareBootOnce(accelFor(kvmDevice)) : undefined;
+  const boot = await mcpBootOnce(state, name, kvmDevice);
+  const bare = before ?? (await bareBootOnce(boot.choice.accel));
+  decidedAccel.set(kvmDevice, boot.choice.accel);
+  into.mcp.push(boot.ms);
+  into.bare.push(bare);
+  into.ratio.push(boot.ms / bare);
+  into.create.push(boot.createMs);
+  return boot;
+};
+
+/**
+ * Two set-ups: this host's KVM device as it is (where there is none, the decision needs no
+ * probe and nothing is cached), and /dev/null as the KVM device: it opens read-write, so a real
+ * probe guest is booted under KVM and what it finds is cached (the path of a host with a KVM).
+ */
+const setups = [
+  { name: 'this host (/dev/kvm)', kvmDevice: undefined },
+  { name: 'real probe (KVM device /dev/null)', kvmDevice: '/dev/null' },
+].map((x) => ({ ...x, first: pairs(), warm: pairs(), decided: new Set<string>(), accel: '' }));
+for (let r = 0; r < runs; r++) {
+  for (const [k, setup] of setups.entries()) {
+    const state = join(dir, `mcp-${k}-${r}`);
+    const first = await pairOnce(setup.first, state, `m${k}${r}`, setup.kvmDevice);
+    const warm = await pairOnce(setup.warm, state, `w${k}${r}`, setup.kvmDevice);
+    setup.decided.add(`first ${first.choice.source}, then ${warm.choice.source}`);
+    setup.accel = `${warm.choice.accel} (${first.choice.reason})`;
+  }
 }
 
 const fleet = join(dir, 'fleet');
@@ -92,12 +152,20 @@ for (const id of ids) await again.remove(id);
 await again.close();
 rmSync(dir, { recursive: true, force: true });
 
-console.log(`unikernel VMs on the stand-in guest (TCG), medians of ${runs} boots:\n`);
-console.log('| case | MCP QEMU runtime | QEMU by hand, same command line | MCP/bare |');
-console.log('| --- | ---: | ---: | ---: |');
+const row = (what: string, p: Pairs) =>
+  `| ${what} | ${median(p.mcp).toFixed(0)} ms | ${median(p.bare).toFixed(0)} ms | ${median(p.ratio).toFixed(2)}x | ${median(p.create).toFixed(1)} ms |`;
 console.log(
-  `| create + start until HTTP answers | ${median(mcpBoot).toFixed(0)} ms | ${median(bareBoot).toFixed(0)} ms | ${(median(mcpBoot) / median(bareBoot)).toFixed(2)}x |`,
+  `unikernel VMs on the stand-in guest; ${runs} pairs per row, each MCP boot paired at once with a boot by hand, in alternating order; medians (MCP/bare: the median of the pairs' ratios):\n`,
 );
+console.log(
+  '| create + start until HTTP answers | MCP QEMU runtime | QEMU by hand, same command line | MCP/bare | of which create (record + accelerator decision) |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const x of setups) {
+  console.log(row(`${x.name}: first VM after a boot (empty state directory)`, x.first));
+  console.log(row(`${x.name}: a restarted runtime, same boot and state directory`, x.warm));
+}
+for (const x of setups) console.log(`\n${x.name}: ${x.accel}; decided: ${[...x.decided].join('; ')}`);
 console.log(
   `\nwith ${n} VMs running: observe ${median(observe).toFixed(2)} ms (median of 20, no QMP call); ` +
     `a restarted agent re-attaches to ${running} of ${n} in ${reattach.toFixed(1)} ms; ` +

@@ -1,9 +1,12 @@
 /**
- * The accelerator probe's temporary directory (`mcp-accel-probe-<pid>-*`) does not outlive the
- * agent: a real agent process stopped with SIGTERM while its probe runs removes it, and a
- * start sweeps those of dead agents (never those of a live one). The probe is made to hang
- * deterministically: the KVM device is a file of the test's, and the QEMU binary a script that
- * says it started and then waits; TMPDIR is the test's own, so only its own directories are seen.
+ * The accelerator probe of a real agent process: it runs only when a VM is about to be created
+ * (an agent without a VM service probes nothing and its status says the accelerator is not
+ * decided), and its temporary directory (`mcp-accel-probe-<pid>-*`) does not outlive the agent:
+ * an agent stopped with SIGTERM while its probe runs removes it, and a start sweeps those of
+ * dead agents (never those of a live one). The probe is made to hang deterministically: the KVM
+ * device is a file of the test's, and the QEMU binary a script that answers `--version`, else
+ * says the probe started and then waits; the VM's image is a stand-in (nothing boots); TMPDIR
+ * is the test's own, so only its own directories are seen.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -12,6 +15,8 @@ import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { tokenDigest } from '../../src/agent/api/auth.js';
+import { startAgent } from '../support/agent-process.js';
 import { podmanSocket, requirePodman } from '../support/podman.js';
 
 const AGENT = join(import.meta.dirname, '../../src/agent/main.js');
@@ -24,9 +29,15 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mcp-accel-cleanup-'));
   await mkdir(join(dir, 'tmp'));
   await mkdir(join(dir, 'repo', 'services'), { recursive: true });
+  await mkdir(join(dir, 'image'));
+  await writeFile(join(dir, 'image', 'vmlinuz'), '');
   await writeFile(join(dir, 'kvm'), '');
-  // The stand-in QEMU: marks that the probe runs, then hangs like a guest that never prints.
-  await writeFile(join(dir, 'qemu'), `#!/bin/sh\ntouch "${dir}/probe-started"\nexec sleep 600\n`);
+  // The stand-in QEMU: tells its version; else marks that the probe runs, then hangs like a guest that never prints.
+  await writeFile(
+    join(dir, 'qemu'),
+    `#!/bin/sh\nif [ "$1" = --version ]; then echo "QEMU emulator version 0.0.0-test"; exit 0; fi\n` +
+      `touch "${dir}/probe-started"\nexec sleep 600\n`,
+  );
   await chmod(join(dir, 'qemu'), 0o755);
 });
 after(async () => {
@@ -35,13 +46,25 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const config = async (name: string, accel: string): Promise<string> => {
+/** An agent's config; `vm`: its repository has a VM service for it (else no service at all). */
+const config = async (name: string, accel: string, vm = false): Promise<string> => {
   const path = join(dir, `${name}.toml`);
+  const repo = join(dir, vm ? `repo-${name}` : 'repo');
+  if (vm) {
+    await mkdir(join(repo, 'services'), { recursive: true });
+    await writeFile(
+      join(repo, 'services', `${NODE}${name}.toml`),
+      `name = "${NODE}${name}"\nnode = "${NODE}${name}"\n[[components]]\nname = "vm"\nkind = "unikernel"\n` +
+        `image = "${dir}/image"\nmemory = 64\n`,
+    );
+  }
   await writeFile(
     path,
-    `node = "${NODE}${name}"\nstate_dir = "${dir}/state-${name}"\n[source]\npath = "${dir}/repo"\ninterval = 3600\n` +
+    `node = "${NODE}${name}"\nstate_dir = "${dir}/state-${name}"\n[source]\npath = "${repo}"\ninterval = 3600\n` +
       `[podman]\nsocket = "${podmanSocket}"\n[qemu]\nbinary = "${dir}/qemu"\naccel = "${accel}"\n` +
-      `kvm_device = "${dir}/kvm"\nprobe_timeout = 300\n[api]\nlisten = "127.0.0.1:0"\n`,
+      `kvm_device = "${dir}/kvm"\nprobe_timeout = 300\n[api]\nlisten = "127.0.0.1:0"\n` +
+      `[[api.tokens]]\nname = "ops"\nsha256 = "${tokenDigest('ops-token')}"\nrole = "operate"\n` +
+      `[admission]\nallowed_image_roots = ["${dir}/image"]\n`,
   );
   return path;
 };
@@ -69,9 +92,36 @@ const until = async (what: string, check: () => boolean, ms = 30_000): Promise<v
 const probeDirs = async (): Promise<string[]> =>
   (await readdir(join(dir, 'tmp'))).filter((n) => n.startsWith('mcp-accel-probe-'));
 
+test('an agent without a VM service probes nothing; its status says the accelerator is not decided', async () => {
+  const a = await startAgent(await config('idle', 'auto'), 'ops-token', {
+    ...process.env,
+    TMPDIR: join(dir, 'tmp'),
+  });
+  try {
+    const pass = await a.pass();
+    assert.equal(pass.result, 'converged');
+    const status = JSON.parse(await a.get('/v1/status'));
+    assert.deepEqual(status.vm, {
+      undecided: true,
+      reason: 'not probed: no VM created since the agent started',
+    });
+    assert.equal(existsSync(join(dir, 'probe-started')), false, 'no probe QEMU ran');
+    assert.deepEqual(await probeDirs(), [], 'no probe directory');
+    assert.equal(
+      existsSync(join(dir, 'state-idle', 'vms', 'accel.json')),
+      false,
+      'nothing decided, nothing cached',
+    );
+  } finally {
+    a.kill();
+  }
+});
+
 test('an agent stopped with SIGTERM while its probe runs leaves no probe directory behind', async () => {
-  const child = agent(['run', '--config', await config('term', 'auto')]);
-  await until('the probe to run', () => existsSync(join(dir, 'probe-started')));
+  const child = agent(['run', '--config', await config('term', 'auto', true)]);
+  await until('the probe to run (for the VM about to be created)', () =>
+    existsSync(join(dir, 'probe-started')),
+  );
   assert.deepEqual(
     (await probeDirs()).map((n) => n.startsWith(`mcp-accel-probe-${child.pid}-`)),
     [true],
@@ -80,6 +130,11 @@ test('an agent stopped with SIGTERM while its probe runs leaves no probe directo
   child.kill('SIGTERM');
   assert.equal(await exited(child), 0);
   assert.deepEqual(await probeDirs(), [], 'removed by the stop');
+  assert.equal(
+    existsSync(join(dir, 'state-term', 'vms', 'accel.json')),
+    false,
+    'a cancelled probe is not cached',
+  );
 });
 
 test('a start sweeps the probe directories of dead agents and keeps those of live ones', async () => {

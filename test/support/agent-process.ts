@@ -21,11 +21,12 @@ export interface AgentProcess {
   kill(): void;
 }
 
-/** Starts the agent on `config` with the operate token `token`; resolves once its API answers. */
-export const startAgent = (config: string, token: string): Promise<AgentProcess> =>
+/** Starts the agent on `config` with the operate token `token` (and `env`); resolves once its API answers. */
+export const startAgent = (config: string, token: string, env?: NodeJS.ProcessEnv): Promise<AgentProcess> =>
   new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, [AGENT, 'run', '--config', config], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(env && { env }),
     });
     const logs: string[] = [];
     const timer = setTimeout(() => {

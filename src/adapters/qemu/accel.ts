@@ -1,9 +1,10 @@
 /**
- * Which accelerator QEMU runs the VMs with. `auto` finds out, once, whether KVM can really run
- * a guest: an open /dev/kvm proves nothing (some machines have one on which a guest never gets
+ * Which accelerator QEMU runs the VMs with. `auto` finds out whether KVM can really run a
+ * guest: an open /dev/kvm proves nothing (some machines have one on which a guest never gets
  * past its first instructions at any useful pace, and `accel=kvm:tcg` does not fall back then).
  * So it boots a tiny guest (probe-guest.S: long mode, ten million loop iterations, a line on
  * the serial console) under KVM with a short deadline, and uses KVM only when that line comes.
+ * What a probe finds is kept for the host boot (accel-cache.ts), so it runs once per boot.
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
@@ -11,6 +12,7 @@ import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Accel, AccelChoice, AccelSetting } from '../../domain/accel.js';
+import type { AccelCache } from './accel-cache.js';
 import { PROBE_MARKER, writeProbeGuest } from './probe-guest.js';
 import { isAlive } from './process.js';
 
@@ -26,29 +28,68 @@ export interface AccelProbeOptions {
   kvmDevice?: string;
   /** Aborts a running probe (the agent shuts down): its QEMU is killed, the choice is TCG. */
   signal?: AbortSignal;
+  /** Where a probe's outcome is kept for this host boot; without one, `auto` always probes. */
+  cache?: AccelCache;
+  /** The probe (tests count its runs); default: boot the probe guest. */
+  probe?: typeof probeGuestRuns;
 }
 
-/** Resolves the setting to an accelerator; `auto` runs the probe. Never throws. */
+/**
+ * Resolves the setting to an accelerator: `auto` checks the KVM device, then takes the cached
+ * decision of this host boot, else runs the probe and caches what it found (unless cancelled).
+ * Never throws: a cache that cannot be read or written only means probing.
+ */
 export const chooseAccel = async (opts: AccelProbeOptions): Promise<AccelChoice> => {
   const { setting } = opts;
-  if (setting !== 'auto') return { setting, accel: setting, reason: `configured: accel = "${setting}"` };
-  const device = opts.kvmDevice ?? '/dev/kvm';
+  if (setting !== 'auto') return configuredChoice(setting);
+  const choice =
+    (await unusableDevice(opts.kvmDevice ?? '/dev/kvm')) ??
+    (await opts.cache?.read().catch(() => undefined)) ??
+    (await probeKvm(opts));
+  // Written for an operator to read too; failing to write it must not stop VMs.
+  if (choice.source === 'cache' || opts.signal?.aborted || !opts.cache) return choice;
+  return opts.cache.write(choice).catch(() => choice);
+};
+
+/** TCG, without a probe, when the KVM device cannot be opened for reading and writing. */
+const unusableDevice = async (device: string): Promise<AccelChoice | undefined> => {
   try {
     await access(device, constants.R_OK | constants.W_OK);
+    return undefined;
   } catch (err) {
-    return {
-      setting,
-      accel: 'tcg',
-      reason: `${device} is not usable (${(err as NodeJS.ErrnoException).code})`,
-    };
+    const reason = `${device} is not usable (${(err as NodeJS.ErrnoException).code})`;
+    return { setting: 'auto', accel: 'tcg', reason, source: 'device' };
   }
-  const started = Date.now();
-  const probe = await probeGuestRuns(opts.qemu, 'kvm', opts.timeoutMs, opts.signal);
-  const probeMs = Date.now() - started;
-  if (probe.ok)
-    return { setting, accel: 'kvm', reason: `a probe guest ran under KVM in ${probeMs} ms`, probeMs };
-  return { setting, accel: 'tcg', reason: `KVM cannot run a guest: ${probe.why}`, probeMs };
 };
+
+/** Boots the probe guest under KVM: KVM when it prints its line in time, else TCG and why. */
+const probeKvm = async (opts: AccelProbeOptions): Promise<AccelChoice> => {
+  const started = Date.now();
+  const probe = await (opts.probe ?? probeGuestRuns)(opts.qemu, 'kvm', opts.timeoutMs, opts.signal);
+  const probeMs = Date.now() - started;
+  return probe.ok
+    ? {
+        setting: 'auto',
+        accel: 'kvm',
+        reason: `a probe guest ran under KVM in ${probeMs} ms`,
+        probeMs,
+        source: 'probe',
+      }
+    : {
+        setting: 'auto',
+        accel: 'tcg',
+        reason: `KVM cannot run a guest: ${probe.why}`,
+        probeMs,
+        source: 'probe',
+      };
+};
+
+/** A configured accelerator, used as it is. */
+export const configuredChoice = (setting: Accel): AccelChoice => ({
+  setting,
+  accel: setting,
+  reason: `configured: accel = "${setting}"`,
+});
 
 export type ProbeResult = { ok: true } | { ok: false; why: string };
 

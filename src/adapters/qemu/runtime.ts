@@ -8,14 +8,16 @@
  * from the agent, so a restarted agent finds its VMs still running (by pid file, checked
  * against the process's command line) and re-attaches instead of starting duplicates.
  * Observation reads that directory state, never QMP; QMP is used only to stop a VM.
- * The accelerator is chosen once, when the runtime opens (accel.ts); a VM counts as running
- * only once its guest has written to its console, within the boot deadline (boot.ts).
+ * The accelerator is decided once, when the first VM is about to be created (accel.ts), from the
+ * cache of this host boot where there is one (accel-cache.ts); a VM counts as running only once
+ * its guest has written to its console, within the boot deadline (boot.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { AccelStatus } from '../../domain/accel.js';
 import { McpError } from '../../domain/errors.js';
 import { managedLabels } from '../../domain/instance.js';
 import {
@@ -27,7 +29,16 @@ import {
 } from '../../domain/observed.js';
 import { instanceName } from '../../domain/spec.js';
 import type { CreateRequest, InstanceRuntime, RuntimeEvent } from '../../ports/instance-runtime.js';
-import { type AccelChoice, type AccelSetting, chooseAccel, sweepProbeDirs } from './accel.js';
+import {
+  type Accel,
+  type AccelChoice,
+  type AccelSetting,
+  chooseAccel,
+  configuredChoice,
+  type probeGuestRuns,
+  sweepProbeDirs,
+} from './accel.js';
+import { accelCache } from './accel-cache.js';
 import { awaitSignOfLife, hasSignOfLife } from './boot.js';
 import {
   addressesFile,
@@ -56,12 +67,22 @@ export interface QemuRuntimeOptions {
   startTimeoutMs?: number;
   /** The isolated bridge; used for VMs created while it exists, else user-mode networking. */
   bridge?: BridgeConfig;
-  /** `[qemu] accel`: a fixed accelerator, or `auto` (the default): probe KVM at start-up. */
+  /** `[qemu] accel`: a fixed accelerator, or `auto` (the default): probe KVM before the first VM. */
   accel?: AccelSetting;
   /** How long the KVM probe guest has to show it runs (default 5 s). */
   probeTimeoutMs?: number;
   /** The KVM device the probe checks first (default /dev/kvm). */
   kvmDevice?: string;
+  /** Where the decision of `auto` is cached for the host boot (default `<dir>/accel.json`). */
+  accelCacheFile?: string;
+  /** The file holding the kernel's boot id, the cache's key (tests point it elsewhere). */
+  bootIdFile?: string;
+  /** The KVM probe (tests count its runs); default: boot the probe guest. */
+  probe?: typeof probeGuestRuns;
+  /** Aborts a running probe when the agent stops: the VM waiting for it is then not created. */
+  signal?: AbortSignal;
+  /** Told of the decision once it is made (for the log). */
+  onDecided?: (choice: AccelChoice) => void;
   /** How long a guest has to write to its console before its start fails (default 60 s). */
   bootTimeoutMs?: number;
 }
@@ -74,8 +95,8 @@ export class QemuRuntime implements InstanceRuntime {
   private readonly children = new Map<string, ChildProcess>();
   private readonly timer: NodeJS.Timeout;
   private readonly qemu: string;
-  /** The accelerator, chosen once at open; VM creates wait for it. */
-  private readonly accelChoice: Promise<AccelChoice>;
+  /** The accelerator decision, made by the first VM create; later creates wait for the same one. */
+  private decision?: Promise<AccelChoice>;
   private chosen?: AccelChoice;
   /** QEMU pids of VMs waiting for their guest's first sign of life: killed if the runtime closes. */
   private readonly booting = new Map<string, number>();
@@ -84,19 +105,10 @@ export class QemuRuntime implements InstanceRuntime {
 
   private constructor(private readonly opts: QemuRuntimeOptions) {
     this.qemu = opts.qemu ?? 'qemu-system-x86_64';
-    this.accelChoice = chooseAccel({
-      setting: opts.accel ?? 'auto',
-      qemu: this.qemu,
-      timeoutMs: opts.probeTimeoutMs ?? 5000,
-      kvmDevice: opts.kvmDevice,
-      signal: this.closing.signal,
-    }).then(async (choice) => {
-      if (this.closing.signal.aborted) return choice;
-      this.chosen = choice;
-      // The record is for an operator to read; failing to write it must not stop VMs.
-      await this.recordAccel(choice).catch(() => undefined);
-      return choice;
-    });
+    const setting = opts.accel ?? 'auto';
+    if (setting !== 'auto') this.chosen = configuredChoice(setting);
+    if (opts.signal?.aborted) this.closing.abort();
+    opts.signal?.addEventListener('abort', () => this.closing.abort(), { once: true });
     this.timer = setInterval(() => this.poll(), opts.pollIntervalMs ?? 1000);
     this.timer.unref();
   }
@@ -117,22 +129,50 @@ export class QemuRuntime implements InstanceRuntime {
     return next;
   }
 
-  /** The accelerator VMs are created with and why; resolves once the start-up probe is done. */
+  /**
+   * The accelerator VMs are created with and why. Makes the decision when none is made yet
+   * (from the cache, else by probing): called when a VM is about to be created, not before.
+   */
   accelerator(): Promise<AccelChoice> {
-    return this.accelChoice;
+    if (this.chosen) return Promise.resolve(this.chosen);
+    this.decision ??= chooseAccel({
+      setting: this.opts.accel ?? 'auto',
+      qemu: this.qemu,
+      timeoutMs: this.opts.probeTimeoutMs ?? 5000,
+      kvmDevice: this.opts.kvmDevice,
+      signal: this.closing.signal,
+      cache: accelCache({
+        file: this.opts.accelCacheFile ?? join(this.opts.dir, 'accel.json'),
+        qemu: this.qemu,
+        bootIdFile: this.opts.bootIdFile,
+      }),
+      probe: this.opts.probe,
+    }).then((choice) => {
+      if (this.closing.signal.aborted) return choice;
+      this.chosen = choice;
+      this.opts.onDecided?.(choice);
+      return choice;
+    });
+    return this.decision;
   }
 
-  /** Writes the choice to `<dir>/accel.json`, for an operator looking at the node. */
-  private async recordAccel(choice: AccelChoice): Promise<void> {
-    const file = join(this.opts.dir, 'accel.json');
-    await mkdir(this.opts.dir, { recursive: true });
-    await writeFile(`${file}.tmp`, JSON.stringify({ ...choice, at: new Date().toISOString() }, null, 2));
-    await rename(`${file}.tmp`, file);
+  /** For status: the decision, the probe running now, or why there is none yet. */
+  acceleratorNow(): AccelStatus {
+    if (this.chosen) return this.chosen;
+    if (this.decision) return { probing: true };
+    const reason = 'not probed: no VM created since the agent started';
+    // VMs re-attached from before: what their command lines say, so a reader is not left guessing.
+    const earlier = [...new Set([...this.vms.values()].map((rec) => rec.accel ?? 'unknown'))];
+    return {
+      undecided: true,
+      reason: earlier.length ? `${reason}; VMs started before: ${earlier.join(', ')}` : reason,
+    };
   }
 
-  /** The accelerator once chosen, undefined while the probe still runs (for status). */
-  acceleratorNow(): AccelChoice | undefined {
-    return this.chosen;
+  /** The accelerator in the command line of the VM named `name` (its record's), when known. */
+  accelOf(name: string): Accel | undefined {
+    for (const rec of this.vms.values()) if (rec.name === name) return rec.accel;
+    return undefined;
   }
 
   private dirOf(name: string): string {
@@ -233,6 +273,9 @@ export class QemuRuntime implements InstanceRuntime {
     if ([...this.vms.values()].some((v) => v.name === name))
       throw new McpError('CONFLICT', `name ${name} is already in use`, { name });
     const image = await bootImage(req.spec.image);
+    const { accel } = await this.accelerator();
+    if (this.closing.signal.aborted)
+      throw new McpError('RUNTIME', `VM ${name} is not created: the agent is stopping`, { name });
     const bridge = this.opts.bridge;
     const port: BridgePort | undefined =
       bridge && bridgeExists(bridge)
@@ -245,7 +288,6 @@ export class QemuRuntime implements InstanceRuntime {
     const dir = this.dirOf(name);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    const { accel } = await this.accelChoice;
     const rec: VmRecord = {
       id: randomBytes(16).toString('hex'),
       name,
@@ -406,7 +448,7 @@ export class QemuRuntime implements InstanceRuntime {
     clearInterval(this.timer);
     this.listeners.clear();
     // A probe cut short removes its directory before the agent goes.
-    await this.accelChoice.catch(() => undefined);
+    await this.decision?.catch(() => undefined);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AccelChoice } from '../../domain/accel.js';
+import type { AccelStatus } from '../../domain/accel.js';
 import type { Activity, ActivityPhase } from '../../domain/activity.js';
 import { asMcpError, McpError } from '../../domain/errors.js';
 import type { HealthRecord, HealthState } from '../../domain/health.js';
@@ -51,8 +51,8 @@ export interface ApiContext {
   retry?(name: string): boolean;
   /** File push / pull reaches `<filesRoot>/<service>/` only. */
   filesRoot: string;
-  /** The VMs' accelerator and why it was chosen; undefined while the start-up probe runs. */
-  accelerator?: () => AccelChoice | undefined;
+  /** The VMs' accelerator and why it was chosen, or that it is being probed or not decided yet. */
+  accelerator?: () => AccelStatus;
   /** How long an imperative restart waits for an instance to stop (the runtime's stop timeout). */
   stopTimeoutSeconds?: number;
   /** Loads and plans posted service files against what the node observes now, applying nothing (POST /v1/plan). */
@@ -307,7 +307,7 @@ const routesOf = (ctx: ApiContext, started: (seen: ObservedInstance) => Promise<
         version: ctx.version ?? packageVersion(),
         ...(ctx.trust && { trust: ctx.trust }),
         ...(ctx.nextPass?.() && { nextPass: ctx.nextPass() }),
-        ...(ctx.accelerator && { vm: ctx.accelerator() ?? { probing: true } }),
+        ...(ctx.accelerator && { vm: ctx.accelerator() }),
       }),
   },
   {

@@ -5,7 +5,6 @@
  * runtime API call and the pass does no metrics work beyond a few increments.
  */
 import client from 'prom-client';
-import type { AccelChoice } from '../../domain/accel.js';
 import { OUTCOMES } from '../../domain/outcome.js';
 import type { InstanceRuntime } from '../../ports/instance-runtime.js';
 import type { PassStatus, StateStore } from '../../ports/state-store.js';
@@ -16,7 +15,8 @@ export interface MetricsSources {
   /** The source's description, for the revision's label. */
   source: string;
   runtimes: readonly InstanceRuntime[];
-  accelerator?: () => AccelChoice | undefined;
+  /** The accelerator in a VM's command line, by instance name (from its record). */
+  accelOf?: (instance: string) => string | undefined;
   /** Counts of other parts (notification drops), read at each scrape. */
   extra?: () => { notifyDrops?: Record<string, number> };
 }
@@ -112,7 +112,7 @@ export const createMetrics = (src: MetricsSources): Metrics => {
   });
   const vms = new client.Gauge({
     name: 'mcp_vms',
-    help: 'Running VMs of this node by the accelerator they run under (unknown while it is being chosen).',
+    help: 'Running VMs of this node by the accelerator in their command line (unknown for records older than it).',
     labelNames: ['accel'],
     registers: [registry],
   });
@@ -120,14 +120,14 @@ export const createMetrics = (src: MetricsSources): Metrics => {
   const observe = async () => {
     const health = src.store.health();
     const mine = new Set(src.store.inventory().map((e) => e.name));
-    const accel = src.accelerator?.()?.accel ?? 'unknown';
     const views = await Promise.all(src.runtimes.map((r) => r.observe([], []).catch(() => undefined)));
     instances.reset();
     vms.reset();
     for (const i of views.flatMap((v) => v?.instances ?? [])) {
       if (!mine.has(i.name)) continue;
       instances.inc({ kind: i.kind, state: i.state, health: health.get(i.name)?.state ?? 'none' });
-      if (i.kind === 'unikernel' && i.state === 'running') vms.inc({ accel });
+      if (i.kind === 'unikernel' && i.state === 'running')
+        vms.inc({ accel: src.accelOf?.(i.name) ?? 'unknown' });
     }
   };
   runtimeCounter(

@@ -89,9 +89,17 @@ const row = (a: NodeAnswer<StatusAnswer>, s: Style, withNewest: boolean): string
 };
 
 /** The VMs' accelerator as the agent reports it (agents before it was added say nothing). */
-const vmLine = (vm: StatusAnswer['vm']): string[] => {
-  if (!vm) return [];
-  return ['probing' in vm ? '  VMs: probing the accelerator' : `  VMs: ${vm.accel} (${vm.reason})`];
+const vmLine = (vm: StatusAnswer['vm']): string[] => (vm ? [`  VMs: ${accelText(vm)}`] : []);
+
+/** The accelerator, or why there is none yet; a cached decision names the boot and QEMU it holds for. */
+export const accelText = (vm: NonNullable<StatusAnswer['vm']>): string => {
+  if ('probing' in vm) return 'probing the accelerator';
+  if ('undecided' in vm) return `accelerator not decided (${vm.reason})`;
+  const cached =
+    vm.source === 'cache' && vm.key
+      ? `; from the cache for boot ${vm.key.bootId}, ${vm.key.qemuVersion}${vm.probedAt ? `, probed ${vm.probedAt}` : ''}`
+      : '';
+  return `${vm.accel} (${vm.reason}${cached})`;
 };
 
 /** -v: every reason of each node that has one, what a held revision would remove, the VMs' accelerator. */
