@@ -1,7 +1,7 @@
 /* Generated from schema/api.openapi.json by `npm run gen` (json-schema-to-typescript). Do not edit. */
 
 /**
- * The accelerator VMs run with and why; `{probing: true}` while the start-up probe runs.
+ * The accelerator VMs run with and why; `{probing: true}` while the KVM probe runs; `{undecided: true, reason}` before the agent's first VM create needed a decision.
  */
 export type AccelChoice =
   | {
@@ -21,12 +21,43 @@ export type AccelChoice =
        * How long the KVM probe took, when one ran.
        */
       probeMs?: number;
+      /**
+       * What decided it: the `[qemu] accel` setting, the KVM device (missing or unusable), a probe run now, or a probe's result cached for this host boot and QEMU version.
+       */
+      source?: 'configured' | 'device' | 'probe' | 'cache';
+      /**
+       * The host boot and QEMU build a probed or cached decision holds for.
+       */
+      key?: {
+        /**
+         * The kernel's boot id (/proc/sys/kernel/random/boot_id).
+         */
+        bootId: string;
+        /**
+         * The first line of `qemu-system-x86_64 --version`.
+         */
+        qemuVersion: string;
+      };
+      /**
+       * When the probe behind the decision ran.
+       */
+      probedAt?: string;
     }
   | {
       /**
        * The KVM probe still runs.
        */
       probing: true;
+    }
+  | {
+      /**
+       * No decision yet: no VM has been created since the agent started.
+       */
+      undecided: true;
+      /**
+       * Why not, e.g. `not probed: no VM created since the agent started`.
+       */
+      reason: string;
     };
 
 /**
