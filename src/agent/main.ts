@@ -11,7 +11,6 @@ import { exitCodeOf } from '../domain/error-table.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import { createLogger } from '../log.js';
 import { loadAgentConfig } from '../validate/agent-config.js';
-import { checkApiFiles, runDaemon } from './daemon.js';
 import { guardProcess } from './guard.js';
 import { settle } from './loop.js';
 import { wireAgent } from './runtime-wiring.js';
@@ -63,9 +62,12 @@ const main = async (argv: string[]): Promise<number> => {
   }
   const config = await loadAgentConfig(values.config);
   const log = createLogger(config.log.level, 'agent', config.log.format);
-  if (command === 'run') await checkApiFiles(config);
+  // The daemon's parts (API, metrics, notifications, file watcher) only for `run`: a one-shot
+  // would spend a fifth of its start-up loading them.
+  const daemon = command === 'run' ? await import('./daemon.js') : undefined;
+  if (daemon) await daemon.checkApiFiles(config);
   const stop = stopSignal();
-  const agent = await wireAgent(config, log);
+  const agent = await wireAgent(config, log, command === 'run' ? 'thread' : 'process');
   const options = { ...agent.options, override: values.override === true };
   if (command === 'reconcile') {
     const report = await Promise.race([settle(agent.deps, options, log), once(stop)]).catch(async (err) => {
@@ -82,7 +84,7 @@ const main = async (argv: string[]): Promise<number> => {
     return EXIT[report.status.result];
   }
   guardProcess(log);
-  await runDaemon(config, agent, options, log, stop);
+  await daemon!.runDaemon(config, agent, options, log, stop);
   return EXIT.converged;
 };
 
