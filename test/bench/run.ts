@@ -23,6 +23,7 @@ const benches: [string, string[]][] = [
   ['image-check.js', []],
   ['vm.js', []],
   ['converge.js', process.argv.slice(2)],
+  ['daemon-rss.js', process.argv.slice(2)],
 ];
 let failed = 0;
 for (const [file, args] of benches) {
