@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
-exec node --max-semi-space-size=1 dist/src/agent/main.js run --config examples/demo/mcp-agent.toml
+exec node --max-semi-space-size=1 --liftoff-only dist/src/agent/main.js run --config examples/demo/mcp-agent.toml

@@ -1,12 +1,14 @@
 /**
- * The agent loads revisions in a worker thread (loader-worker.ts): parsing a revision near
- * the size limits takes seconds, and the API must answer meanwhile. The worker lives as long
- * as the agent, so its parse cache spans passes; one that dies (out of memory on a hostile
- * revision) fails that load as an invalid revision and is started anew for the next.
+ * The running agent loads revisions in a worker thread (loader-worker.ts): parsing a revision
+ * near the size limits takes seconds, and the API must answer meanwhile. The thread is started
+ * for a load and ends once no load has come for `idleMs`: a second V8 isolate costs some 20 MB
+ * resident, and loads are rare (a source loads only when its files or commit changed). One that
+ * dies (out of memory on a hostile revision) fails that load as an invalid revision, and the
+ * next load gets a new thread. A one-shot `reconcile --once` has no API to keep answering and
+ * loads in process (inProcessLoader).
  */
 import { Worker } from 'node:worker_threads';
 import { loadRevisionFromDir } from '../adapters/dir/load.js';
-import { loadRevisionFromGit } from '../adapters/git/load.js';
 import type { AdmissionPolicy } from '../domain/admission.js';
 import { type ErrorCode, McpError } from '../domain/errors.js';
 import type { LoadResult } from '../domain/spec-error.js';
@@ -14,10 +16,14 @@ import type { RevisionLoader } from '../ports/revision-loader.js';
 import type { LoadOptions } from '../validate/load.js';
 import type { AgentVars } from '../validate/node-vars.js';
 
-/** The loader that works in this thread (the worker itself, the CLI, tests). */
+/**
+ * The loader that works in this thread (the worker itself, a one-shot, the CLI, tests). The git
+ * adapter (isomorphic-git) is loaded at the first load from git: a directory source never needs it.
+ */
 export const inProcessLoader = (opts: LoadOptions = {}): RevisionLoader => ({
   fromDir: (dir) => loadRevisionFromDir(dir, opts),
-  fromGit: (repoDir, ref, subdir) => loadRevisionFromGit(repoDir, ref, subdir, opts),
+  fromGit: async (repoDir, ref, subdir) =>
+    (await import('../adapters/git/load.js')).loadRevisionFromGit(repoDir, ref, subdir, opts),
 });
 
 /** What the worker needs to admit revisions as this node, and resolve its variables. */
@@ -29,6 +35,8 @@ export interface LoaderSettings {
   vars?: AgentVars;
   /** The heap one load may use before it is abandoned as too large (default 1 GiB). */
   heapLimitMb?: number;
+  /** How long the thread waits for another load before it ends (default IDLE_MS). */
+  idleMs?: number;
 }
 
 /** One request to the worker. */
@@ -46,8 +54,16 @@ interface Reply {
 
 const HEAP_LIMIT_MB = 1024;
 
-/** A RevisionLoader backed by a worker thread, and its close. */
-export const workerLoader = (settings: LoaderSettings): RevisionLoader & { close(): Promise<void> } => {
+/**
+ * Loads come in bursts (a pass's fetch, then `mcp plan` or a quick second commit): a thread
+ * kept this long serves a burst with its parse cache warm, and is gone before a long converge.
+ */
+const IDLE_MS = 2000;
+
+/** A RevisionLoader backed by a worker thread started on demand, and its close. */
+export const workerLoader = (
+  settings: LoaderSettings,
+): RevisionLoader & { close(): Promise<void>; live(): boolean } => {
   let worker: Worker | undefined;
   let next = 0;
   const pending = new Map<number, { resolve: (r: LoadResult) => void; reject: (e: Error) => void }>();
@@ -61,15 +77,29 @@ export const workerLoader = (settings: LoaderSettings): RevisionLoader & { close
     pending.clear();
   };
 
+  let idle: NodeJS.Timeout | undefined;
+
   const start = (): Worker => {
     const w = new Worker(new URL('./loader-worker.js', import.meta.url), {
       workerData: settings,
       resourceLimits: { maxOldGenerationSizeMb: settings.heapLimitMb ?? HEAP_LIMIT_MB },
     });
+    /** Ended for want of loads: its exit fails nothing (no load is pending on it). */
+    let retired = false;
+    const retire = (): void => {
+      if (pending.size > 0 || worker !== w) return;
+      worker = undefined;
+      retired = true;
+      void w.terminate();
+    };
     w.on('message', ({ id, result, error }: Reply) => {
       const call = pending.get(id);
       pending.delete(id);
-      if (pending.size === 0) w.unref();
+      if (pending.size === 0) {
+        w.unref();
+        clearTimeout(idle);
+        idle = setTimeout(retire, settings.idleMs ?? IDLE_MS).unref();
+      }
       if (!call) return;
       if (result) call.resolve(result);
       else
@@ -77,6 +107,7 @@ export const workerLoader = (settings: LoaderSettings): RevisionLoader & { close
     });
     w.on('error', (err) => failAll(err.message));
     w.on('exit', (code) => {
+      if (retired) return;
       if (worker === w) worker = undefined;
       failAll(`the loader stopped (exit code ${code})`);
     });
@@ -87,6 +118,7 @@ export const workerLoader = (settings: LoaderSettings): RevisionLoader & { close
     new Promise((resolve, reject) => {
       const id = next++;
       pending.set(id, { resolve, reject });
+      clearTimeout(idle);
       worker ??= start();
       worker.ref();
       worker.postMessage({ id, kind, args } satisfies LoaderRequest);
@@ -95,7 +127,10 @@ export const workerLoader = (settings: LoaderSettings): RevisionLoader & { close
   return {
     fromDir: (dir) => call('dir', [dir]),
     fromGit: (repoDir, ref, subdir) => call('git', [repoDir, ref, subdir]),
+    /** Whether a thread is up now (it ends when idle). */
+    live: () => worker !== undefined,
     async close() {
+      clearTimeout(idle);
       const w = worker;
       worker = undefined;
       await w?.terminate();

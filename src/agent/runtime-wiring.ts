@@ -4,8 +4,7 @@
  */
 import { join } from 'node:path';
 import { dirSource } from '../adapters/dir/source.js';
-import { gitSource } from '../adapters/git/source.js';
-import { type CommitVerifier, commitVerifier } from '../adapters/git/verify.js';
+import type { CommitVerifier } from '../adapters/git/verify.js';
 import { hostPortProbe } from '../adapters/net/port-probe.js';
 import { createPodmanRuntime } from '../adapters/podman/runtime.js';
 import { createQemuRuntime, type QemuRuntime } from '../adapters/qemu/runtime.js';
@@ -23,7 +22,7 @@ import { lockStateDir } from './lock.js';
 import { OverrideLatch } from './override.js';
 import { recheckComponent, recheckRevision } from './recheck.js';
 import type { PassDeps } from './reconcile.js';
-import { workerLoader } from './revision-loader.js';
+import { inProcessLoader, workerLoader } from './revision-loader.js';
 import { coreDumpWarning, openSecrets } from './secrets/index.js';
 import { prepareStateDir } from './state-dir.js';
 
@@ -41,10 +40,17 @@ export interface Agent {
   close(): Promise<void>;
 }
 
+/**
+ * Where revisions are loaded: `thread` for the running agent (its API answers during a long
+ * load), `process` for a one-shot (no API; a second isolate would cost 20 MB and 0.2 s).
+ */
+export type LoadIn = 'thread' | 'process';
+
 /** `stop`: the agent is stopping; a running accelerator probe is cut short (the VM waiting for it is not created). */
 export const wireAgent = async (
   config: ResolvedAgentConfig,
   log: Logger = createLogger(config.log.level, 'agent', config.log.format),
+  loadIn: LoadIn = 'thread',
   stop?: AbortSignal,
 ): Promise<Agent> => {
   const verifier = await verifierFor(config);
@@ -85,8 +91,14 @@ export const wireAgent = async (
     node: config.node,
     protectedPaths: [config.podman.socket, config.state_dir],
   };
-  const loader = workerLoader({ ...admission, vars: config.vars });
   const admit = admitter(admission.policy, admission);
+  const loader =
+    loadIn === 'thread'
+      ? workerLoader({ ...admission, vars: config.vars })
+      : {
+          ...inProcessLoader({ admit, view: { node: config.node, vars: config.vars ?? {} } }),
+          close: async () => {},
+        };
   const options: ApplyOptions = {
     concurrency: config.policy.concurrency,
     retry: { retries: config.policy.retries, delayMs: 500 },
@@ -99,7 +111,7 @@ export const wireAgent = async (
   return {
     deps: {
       node: config.node,
-      source: sourceFor(
+      source: await sourceFor(
         config,
         loader,
         verifier && { verifier, since: () => store.applied()?.commit ?? undefined },
@@ -129,14 +141,18 @@ export const wireAgent = async (
   };
 };
 
-/** A git remote (kept as a bare clone in `path`, default `<state_dir>/source.git`), or a local directory. */
-const sourceFor = (
+/**
+ * A git remote (kept as a bare clone in `path`, default `<state_dir>/source.git`), or a local
+ * directory. The git adapter (isomorphic-git) is loaded only for a remote.
+ */
+const sourceFor = async (
   config: ResolvedAgentConfig,
   loader: RevisionLoader,
   verify?: { verifier: CommitVerifier; since: () => string | undefined },
-): RevisionSource => {
+): Promise<RevisionSource> => {
   const { url, path, branch, username, token_file } = config.source;
   if (!url) return dirSource(path!, loader);
+  const { gitSource } = await import('../adapters/git/source.js');
   return gitSource({
     url,
     branch: branch ?? 'main',
@@ -152,6 +168,7 @@ const sourceFor = (
 const verifierFor = async (config: ResolvedAgentConfig): Promise<CommitVerifier | undefined> => {
   const verify = config.source.verify;
   if (!verify) return undefined;
+  const { commitVerifier } = await import('../adapters/git/verify.js');
   const verifier = commitVerifier({
     mode: verify.mode,
     allowedSigners: verify.allowed_signers,

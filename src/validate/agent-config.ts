@@ -3,12 +3,12 @@
  * in, relative paths resolved against the file's directory. Errors name file, line and field.
  */
 import { dirname, resolve } from 'node:path';
-import schema from '../../schema/agent.schema.json' with { type: 'json' };
+import type { ValidateFunction } from 'ajv';
 import type { AdmissionPolicy } from '../domain/admission.js';
 import { formatSpecError } from '../domain/spec-error.js';
 import type { AgentConfig } from '../generated/agent.js';
-import { configParser } from './config-compile.js';
-import { invalidConfig, readConfigFile } from './config-file.js';
+import compiled from '../generated/agent.validate.js';
+import { configParserOf, invalidConfig, readConfigFile } from './config-file.js';
 import { locator } from './locate.js';
 import { formatPath } from './paths.js';
 
@@ -19,7 +19,10 @@ type Filled<T> = {
 /** The agent's configuration with every default in place. */
 export type ResolvedAgentConfig = Filled<AgentConfig> & { source: AgentConfig['source'] };
 
-const parse = configParser<AgentConfig>('agent config', schema);
+const parse = configParserOf<AgentConfig>(
+  'agent config',
+  compiled as unknown as ValidateFunction<AgentConfig>,
+);
 
 /** What the schema cannot say of [api]: TLS needs both files, and a token digest names one token. */
 const apiProblems = (file: string, text: string, value: AgentConfig): string[] => {

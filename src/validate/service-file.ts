@@ -1,9 +1,9 @@
 /**
- * A normalised service spec written back as a service file (`mcp service show|export`): every
- * value explicit as the agent holds it, so exporting what a node runs gives a file that
- * `mcp validate` accepts and that normalises to the same spec.
+ * A normalised service spec written back as a service file's value (`mcp service show|export`
+ * through service-toml.ts, and the agent's re-check of admission): every value explicit as the
+ * agent holds it, so exporting what a node runs gives a file that `mcp validate` accepts and
+ * that normalises to the same spec.
  */
-import { stringify } from '@decimalturn/toml-patch';
 import type { ComponentSpec, HealthSpec, PortBinding, ServiceSpec, VolumeMount } from '../domain/spec.js';
 import type { Component, Health } from '../generated/service.js';
 import type { NodeService } from './types.js';
@@ -70,9 +70,3 @@ export const serviceFileOf = (spec: ServiceSpec): NodeService => ({
   ...(spec.dependsOn.length > 0 && { depends_on: spec.dependsOn }),
   components: spec.components.map(componentFile) as NodeService['components'],
 });
-
-/** `spec` as TOML text, with `header` lines as a leading comment. */
-export const renderServiceFile = (spec: ServiceSpec, header: string[] = []): string => {
-  const comment = header.map((l) => `# ${l}\n`).join('');
-  return `${comment}${stringify(serviceFileOf(spec))}`;
-};

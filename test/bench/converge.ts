@@ -18,7 +18,7 @@ const sizes = (process.argv[2] ?? '10,50,200').split(',').map(Number);
 const COMPOSE_TIMEOUT_MS = Number(process.env.BENCH_COMPOSE_TIMEOUT_MS ?? 360_000);
 const CONCURRENCY = 4;
 /** The agent runs with the flags of its shebang and systemd unit. */
-const AGENT_NODE_FLAGS = ['--max-semi-space-size=1'];
+const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--liftoff-only'];
 const root = join(import.meta.dirname, '../..'); // dist/
 const agentMain = join(root, 'src/agent/main.js');
 const cliMain = join(root, 'src/cli/main.js');

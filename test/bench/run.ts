@@ -24,6 +24,7 @@ const benches: [string, string[]][] = [
   ['vm.js', []],
   ['recovery.js', []],
   ['converge.js', process.argv.slice(2)],
+  ['daemon-rss.js', process.argv.slice(2)],
 ];
 let failed = 0;
 for (const [file, args] of benches) {

@@ -42,15 +42,32 @@ describe('the loader thread', () => {
   });
 
   it('fails a load that exhausts its heap as that revision, and loads the next one in a new thread', async (t) => {
-    // 12 MB: the 200 KB file needs far more; a fresh thread's small load needs about 8 (at 8 it failed now and then)
+    // 12 MB: eight 200 KB files need far more (one alone now fits); a fresh thread's small load
+    // needs about 8 (at 8 it failed now and then)
     const loader = workerLoader({ policy, node: 'rift', protectedPaths: [], heapLimitMb: 12 });
     t.after(() => loader.close());
-    let big = svc('big');
-    for (let i = 0; big.length < 200 * 1024; i++)
-      big += `\n[[components]]\nname = "c${i}"\nimage = "localhost/app:v1"\n`;
-    const result = await loader.fromDir(repo('huge', { 'big.toml': big }));
+    const big = (name: string) => {
+      let text = svc(name);
+      for (let i = 0; text.length < 200 * 1024; i++)
+        text += `\n[[components]]\nname = "c${i}"\nimage = "localhost/app:v1"\n`;
+      return text;
+    };
+    const files = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`big${i}.toml`, big(`big${i}`)]));
+    const result = await loader.fromDir(repo('huge', files));
     assert.deepEqual(result.ok ? [] : result.errors.map((e) => e.file), ['services']);
     assert.match(result.ok ? '' : result.errors[0].message, /^the revision could not be loaded: /);
     assert.equal((await loader.fromDir(repo('small', { 'a.toml': svc('a') }))).ok, true);
+  });
+
+  it('ends the thread once no load came for idleMs, and starts a new one for the next load', async (t) => {
+    const loader = workerLoader({ policy, node: 'rift', protectedPaths: [], idleMs: 50 });
+    t.after(() => loader.close());
+    const good = repo('idle', { 'a.toml': svc('a') });
+    assert.equal(loader.live(), false);
+    assert.equal((await loader.fromDir(good)).ok, true);
+    assert.equal(loader.live(), true);
+    while (loader.live()) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal((await loader.fromDir(good)).ok, true);
+    assert.equal(loader.live(), true);
   });
 });

@@ -21,7 +21,7 @@ import type { Revision } from '../../src/domain/spec.js';
 import { formatSpecError } from '../../src/domain/spec-error.js';
 import { changeText } from '../../src/render/plan-changes.js';
 import { loadRevisionFromFiles } from '../../src/validate/load.js';
-import { renderServiceFile } from '../../src/validate/service-file.js';
+import { renderServiceFile } from '../../src/validate/service-toml.js';
 import { harness } from '../support/agent-harness.js';
 
 const key = { node: '', nodeR: '', ops: '', opsR: '', other: '', otherR: '' };

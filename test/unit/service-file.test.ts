@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { specHash } from '../../src/domain/hash.js';
 import type { HealthSpec, ServiceSpec } from '../../src/domain/spec.js';
 import { loadRevisionFromFiles } from '../../src/validate/load.js';
-import { renderServiceFile } from '../../src/validate/service-file.js';
+import { renderServiceFile } from '../../src/validate/service-toml.js';
 import { component } from '../support/plan-builders.js';
 
 const timings = { interval: 2, timeout: 1, retries: 4, startPeriod: 3, startTimeout: 30 };

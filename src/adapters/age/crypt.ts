@@ -3,12 +3,18 @@
  * armored to recipients, and a file decrypted with the operator's identities. Errors say
  * which file and why, never what it holds.
  */
-import { armor, Decrypter, Encrypter } from 'age-encryption';
 import { McpError } from '../../domain/errors.js';
 import { isArmoredAge } from '../../domain/secrets.js';
 
+/**
+ * age-encryption, loaded at the first encryption or decryption: it brings post-quantum
+ * curves and hashes (some 60 modules) that an agent without secrets never runs.
+ */
+const ageLibrary = (): Promise<typeof import('age-encryption')> => import('age-encryption');
+
 /** `plain` encrypted to every one of `recipients` (age1...), as an armored age file. */
 export const encryptArmored = async (recipients: readonly string[], plain: Uint8Array): Promise<string> => {
+  const { armor, Encrypter } = await ageLibrary();
   const e = new Encrypter();
   for (const r of recipients) e.addRecipient(r);
   return armor.encode(await e.encrypt(plain));
@@ -26,6 +32,7 @@ export class AgeError extends Error {
 
 /** The plain text of an age file (armored or binary) with `identities`; an AgeError says why not. */
 export const decryptAge = async (bytes: Uint8Array, identities: readonly string[]): Promise<Uint8Array> => {
+  const { armor, Decrypter } = await ageLibrary();
   let raw = bytes;
   if (isArmoredAge(bytes)) {
     try {

@@ -1,7 +1,7 @@
 /** `mcp service export SERVICE [FILE]`: what a node runs, as a service file to commit or keep. */
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { renderServiceFile } from '../../../validate/service-file.js';
+import { renderServiceFile } from '../../../validate/service-toml.js';
 import { parseCommandArgs } from '../../args.js';
 import { loadCliConfigFor } from '../../config.js';
 import type { CliContext } from '../../context.js';

@@ -1,5 +1,5 @@
 /** `mcp service show SERVICE`: the spec in force on its node, and where the clone's file differs. */
-import { renderServiceFile } from '../../../validate/service-file.js';
+import { renderServiceFile } from '../../../validate/service-toml.js';
 import { parseCommandArgs } from '../../args.js';
 import { loadCliConfigFor } from '../../config.js';
 import type { CliContext } from '../../context.js';
