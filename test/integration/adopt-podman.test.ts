@@ -20,7 +20,8 @@ import type { RuntimeEvent } from '../../src/ports/instance-runtime.js';
 import { defaultOptions } from '../support/agent-harness.js';
 import { IMAGE_V1, podman, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
 
-const P = 'i7-adopt';
+const P = `i7a${process.pid.toString(36)}`;
+const NODE = `${P}-node`;
 const dirs: string[] = [];
 
 before(requirePodman);
@@ -29,7 +30,7 @@ after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))
 
 const SERVICE = [
   `name = "${P}-web"`,
-  'node = "i7-node"',
+  `node = "${NODE}"`,
   '[[components]]',
   'name = "main"',
   `image = "${IMAGE_V1}"`,
@@ -47,7 +48,7 @@ const agent = async () => {
   const store = await openRegistry();
   const adoptions = new Adoptions();
   const deps = {
-    node: 'i7-node',
+    node: NODE,
     source: dirSource(dir),
     runtimes: { container: runtime },
     store,
@@ -95,7 +96,7 @@ test('adopt keeps a container that runs as the spec asks, without a recreate, ev
   const event = await died;
   assert.equal(event.managed, false);
   assert.equal(
-    passReasonOf(event, () => isOwnEvent(a.store, 'i7-node', event)),
+    passReasonOf(event, () => isOwnEvent(a.store, NODE, event)),
     `runtime die ${P}-web-main`,
   );
 });

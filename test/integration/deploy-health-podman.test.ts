@@ -42,8 +42,8 @@ import {
 } from '../support/podman.js';
 import { git, opsToken, servicesRepo, writeOperatorConfig } from '../support/services-repo.js';
 
-const P = 'i10c-dh';
-const NODE = 'i10c';
+const NODE = `i10c${process.pid.toString(36)}`;
+const P = `${NODE}-dh`;
 const SERVICE = `${P}-web`;
 const INSTANCE = `${SERVICE}-main`;
 

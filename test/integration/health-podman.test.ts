@@ -24,7 +24,7 @@ import { defaultOptions } from '../support/agent-harness.js';
 import { closedPort } from '../support/net.js';
 import { IMAGE_V1, IMAGE_V2, podman, removeContainers, requirePodman } from '../support/podman.js';
 
-const P = 'i10-h';
+const P = `i10h${process.pid.toString(36)}`;
 const dirs: string[] = [];
 const loops: Loop[] = [];
 
@@ -38,7 +38,7 @@ after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))
 /** A service file of one component `main`; `extra` lines go into the component. */
 const service = (name: string, extra: string[], top: string[] = []): [string, string] => [
   `${P}-${name}`,
-  [`name = "${P}-${name}"`, 'node = "i10"', ...top, '[[components]]', 'name = "main"', ...extra].join('\n'),
+  [`name = "${P}-${name}"`, `node = "${P}n"`, ...top, '[[components]]', 'name = "main"', ...extra].join('\n'),
 ];
 
 const httpd = (port: number, listen = 8080, image = IMAGE_V1): string[] => [
@@ -67,7 +67,7 @@ const agent = async (files: [string, string][]) => {
   const reasons: string[] = [];
   const waiters = new Set<() => void>();
   const loop = startLoop(
-    { node: 'i10', source: dirSource(dir), runtimes: { container: runtime }, store, log: silentLogger },
+    { node: `${P}n`, source: dirSource(dir), runtimes: { container: runtime }, store, log: silentLogger },
     { ...defaultOptions, stopTimeoutSeconds: 1 },
     silentLogger,
     {
@@ -145,7 +145,7 @@ test('a pass waiting for a server inside its start_timeout is progressing, not d
     'a pass with slow starting',
     () => a.last()?.unhealthy?.some((u) => u.name === `${P}-slow-main`) ?? false,
   );
-  const waiting = statusBody('i10', 'test', a.store).lastPass!;
+  const waiting = statusBody(`${P}n`, 'test', a.store).lastPass!;
   assert.equal(waiting.result, 'progressing', JSON.stringify(waiting));
   assert.deepEqual(
     waiting.unhealthy?.map((u) => [u.name, u.state, u.pending]),
@@ -158,7 +158,7 @@ test('a pass waiting for a server inside its start_timeout is progressing, not d
   assert.equal(a.store.applied()?.result, 'progressing');
   await writeFile(join(ctl, 'go'), '');
   await a.until('converged', () => a.last()?.result === 'converged');
-  assert.equal(statusBody('i10', 'test', a.store).lastPass?.result, 'converged');
+  assert.equal(statusBody(`${P}n`, 'test', a.store).lastPass?.result, 'converged');
   assert.ok(
     a.passes.every((p) => p.status.result !== 'degraded'),
     `no pass was degraded: ${a.passes.map((p) => p.status.result).join(', ')}`,
@@ -193,7 +193,7 @@ test('a server that listens becomes healthy; a failing cmd probe is unhealthy in
     status.unhealthy?.map((u) => [u.name, u.state]),
     [[`${P}-bad-main`, 'unhealthy']],
   );
-  assert.match(status.summary, /not healthy: i10-h-bad-main unhealthy/);
+  assert.match(status.summary, new RegExp(`not healthy: ${P}-bad-main unhealthy`));
   assert.equal((await inspect('bad')).State.Health?.Status, 'unhealthy', 'podman agrees');
   assert.equal(a.store.health().get(`${P}-web-main`)?.state, 'healthy', 'recorded in the registry');
   assert.ok(
@@ -223,7 +223,7 @@ test('a dependent is started only after its dependency is healthy, and waiting h
   const waited = a.passes
     .flatMap((p) => p.changes?.results ?? [])
     .find((r) => r.name === `${P}-api-main` && r.outcome === 'skipped');
-  assert.match(waited?.reason ?? '', /^waiting: i10-h-db-main is starting$/);
+  assert.equal(waited?.reason, `waiting: ${P}-db-main is starting`);
   const firstPass = a.passes[0].changes!.results;
   assert.equal(
     firstPass.find((r) => r.name === `${P}-solo-main`)?.outcome,

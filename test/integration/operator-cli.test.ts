@@ -27,8 +27,8 @@ import { closedPort } from '../support/net.js';
 import { IMAGE_V1, podman, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
 import { git, servicesRepo } from '../support/services-repo.js';
 
-const P = 'i11-op';
-const NODE = 'i11node';
+const P = `i11op${process.pid.toString(36)}`;
+const NODE = `i11n${process.pid.toString(36)}`;
 const MCP = join(import.meta.dirname, '../../src/cli/main.js');
 const AGENT = join(import.meta.dirname, '../../src/agent/main.js');
 
@@ -247,7 +247,7 @@ describe('the operator CLI against a real agent, git server and podman', () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`^# in force on ${NODE} at [0-9a-f]{7} \\(services/${P}-web\\.toml\\)`));
     assert.match(r.out, /image = "localhost\/mcp-test\/busybox:v1"/);
-    assert.match(r.out, /# the clone's services\/i11-op-web\.toml means the same\n$/);
+    assert.ok(r.out.endsWith(`# the clone's services/${P}-web.toml means the same\n`), r.out);
   });
 
   it('service export -> validate -> plan against the clone shows no change', async () => {
@@ -284,7 +284,10 @@ describe('the operator CLI against a real agent, git server and podman', () => {
     assert.equal(readFileSync(calls, 'utf8').trim(), '2');
     const offered = readFileSync(join(dir, 'second-offer.toml'), 'utf8');
     assert.match(offered, /^# --- mcp: this file does not validate/);
-    assert.match(offered, /# services\/i11-op-web\.toml:7:1 components\[0\]\.imgae: unknown key 'imgae'/);
+    assert.ok(
+      offered.includes(`# services/${P}-web.toml:7:1 components[0].imgae: unknown key 'imgae'`),
+      offered,
+    );
     const committed = readFileSync(join(clone, 'services', `${P}-web.toml`), 'utf8');
     assert.equal(
       committed,
