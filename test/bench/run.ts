@@ -22,6 +22,7 @@ const benches: [string, string[]][] = [
   ['probes.js', []],
   ['image-check.js', []],
   ['vm.js', []],
+  ['event-storm.js', []],
   ['converge.js', process.argv.slice(2)],
 ];
 let failed = 0;

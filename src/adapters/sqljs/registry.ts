@@ -220,7 +220,8 @@ export class SqlRegistry implements StateStore {
 
   /** A commit applied again keeps the time it was first applied; its result is the last pass's. */
   setApplied(revision: Revision, result: PassStatus['result'], at: string): void {
-    const before = this.applied();
+    // The status alone: parsing the applied services every pass would cost more than the pass.
+    const before = this.appliedStatus();
     const commit = revision.commit ?? null;
     const status: AppliedRevision = { commit, at: before?.commit === commit ? before.at : at, result };
     if (before && before.commit === commit && before.result === result && revision === this.lastAppliedStored)
@@ -233,9 +234,14 @@ export class SqlRegistry implements StateStore {
     ]);
   }
 
+  /** Parsed from the text last read or written: each pass asks it twice. */
   seen(): SeenRevision | undefined {
-    const row = this.rows('SELECT status FROM seen WHERE id = 1')[0];
-    return row ? JSON.parse(String(row.status)) : undefined;
+    if (this.seenStored === undefined) {
+      const row = this.rows('SELECT status FROM seen WHERE id = 1')[0];
+      if (!row) return undefined;
+      this.seenStored = String(row.status);
+    }
+    return JSON.parse(this.seenStored);
   }
 
   setSeen(seen: SeenRevision): void {
