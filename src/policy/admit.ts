@@ -26,8 +26,7 @@ export const admitter =
     // Resolutions serve only the files' own paths (volumes, VM images): without any, the
     // roots and protected paths are not looked up (a create of such a component costs no I/O).
     const own = paths.length > policy.allowed_volume_roots.length + policy.allowed_image_roots.length;
-    const resolved =
-      opts.resolve === false || !own ? new Map() : await resolvePaths([...paths, ...guarded]);
+    const resolved = opts.resolve === false || !own ? new Map() : await resolvePaths([...paths, ...guarded]);
     return checkAdmission(files, policy, {
       node: opts.node,
       resolved,

@@ -96,16 +96,26 @@ try {
   await agent.close();
 
   const handled = total();
-  console.log(`\n### Event storm (${n} creates by a running agent, ${new Date().toISOString().slice(0, 10)})\n`);
+  console.log(
+    `\n### Event storm (${n} creates by a running agent, ${new Date().toISOString().slice(0, 10)})\n`,
+  );
   console.log('| figure | value |');
   console.log('| --- | ---: |');
   console.log(`| pass (creates and starts) | ${fmtMs(passMs)} |`);
-  console.log(`| podman events handled | ${handled} (${[...podmanEvents].map(([k, v]) => `${k} ${v}`).join(', ')}) |`);
+  console.log(
+    `| podman events handled | ${handled} (${[...podmanEvents].map(([k, v]) => `${k} ${v}`).join(', ')}) |`,
+  );
   console.log(`| events told to the agent | ${[...delivered].map(([k, v]) => `${k} ${v}`).join(', ')} |`);
-  console.log(`| CPU per event (handler and listeners) | ${handled ? (handlerUs / handled).toFixed(1) : '-'} µs |`);
+  console.log(
+    `| CPU per event (handler and listeners) | ${handled ? (handlerUs / handled).toFixed(1) : '-'} µs |`,
+  );
   console.log(`| CPU of the process, pass and events | ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms |`);
-  console.log(`| podman requests (creates, starts, lists) | ${requests} (${2 * n} would be creates and starts alone) |`);
-  console.log(`| passes the events triggered | ${unasked.length}${unasked.length ? ` (${unasked.slice(0, 5).join(', ')})` : ''} |`);
+  console.log(
+    `| podman requests (creates, starts, lists) | ${requests} (${2 * n} would be creates and starts alone) |`,
+  );
+  console.log(
+    `| passes the events triggered | ${unasked.length}${unasked.length ? ` (${unasked.slice(0, 5).join(', ')})` : ''} |`,
+  );
 } finally {
   await cleanup();
 }
