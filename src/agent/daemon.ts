@@ -16,9 +16,9 @@ import { loadTls } from './api/tls.js';
 import type { ApplyOptions } from './apply.js';
 import { retryJob } from './jobs/index.js';
 import { planPosted } from './live-plan.js';
-import { type Loop, startLoop } from './loop.js';
+import { type Loop, type LoopOptions, startLoop } from './loop.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
-import { createNotifier, readSinks } from './notify/index.js';
+import { createNotifier, type Notifier, readSinks } from './notify/index.js';
 import { type Agent, trustOf } from './runtime-wiring.js';
 
 const readSecret = async (path: string): Promise<string> => {
@@ -91,13 +91,28 @@ const serveApi = async (
   );
 };
 
-export const runDaemon = async (
+/** The daemon's passes and what listens to them: the loop, the notifications, the metrics. */
+export interface AgentLoop {
+  loop: Loop;
+  adoptions: Adoptions;
+  notifier: Notifier;
+  metrics: Metrics;
+  /** Stops the loop (waiting for a running pass) and the listeners. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything the daemon runs per pass, without its API and file watch: the loop (health
+ * board, prober, runtime events) and the store's listeners (notifications, metrics). The
+ * converge benchmark starts the same, so what it times is what the daemon does.
+ */
+export const startAgentLoop = async (
   config: ResolvedAgentConfig,
   agent: Agent,
   options: ApplyOptions,
   log: Logger,
-  stop: AbortSignal,
-): Promise<void> => {
+  opts: Pick<LoopOptions, 'onPass' | 'debounceMs'> = {},
+): Promise<AgentLoop> => {
   const interval = config.source.interval ?? 60;
   const adoptions = new Adoptions();
   // Before the loop: the metrics count its first pass too, and the notifications hear of it.
@@ -118,13 +133,37 @@ export const runDaemon = async (
     interval,
     imageCheckInterval: config.images.check_interval,
     imageRegistry: registryClient({ insecure: config.images.insecure_registries }),
+    ...opts,
   });
+  return {
+    loop,
+    adoptions,
+    notifier,
+    metrics,
+    async stop() {
+      metrics.close();
+      notifier.close();
+      await loop.stop();
+    },
+  };
+};
+
+export const runDaemon = async (
+  config: ResolvedAgentConfig,
+  agent: Agent,
+  options: ApplyOptions,
+  log: Logger,
+  stop: AbortSignal,
+): Promise<void> => {
+  const interval = config.source.interval ?? 60;
+  const running = await startAgentLoop(config, agent, options, log);
+  const { loop, adoptions, metrics } = running;
   const { scheduler } = loop;
   let api: ApiServer;
   try {
     api = await serveApi(config, agent, loop, adoptions, metrics, log);
   } catch (err) {
-    await loop.stop();
+    await running.stop();
     await agent.close();
     throw err;
   }
@@ -147,8 +186,6 @@ export const runDaemon = async (
   log.info('agent stopping', { node: config.node });
   await watcher?.close();
   await api.close();
-  metrics.close();
-  notifier.close();
-  await loop.stop();
+  await running.stop();
   await agent.close();
 };

@@ -22,10 +22,11 @@ export const admitter =
   (policy: AdmissionPolicy, opts: AdmitOptions = {}): Admit =>
   async (files) => {
     const guarded = opts.protectedPaths ?? [];
-    const resolved =
-      opts.resolve === false
-        ? new Map()
-        : await resolvePaths([...pathsToResolve(files, policy, opts.node), ...guarded]);
+    const paths = pathsToResolve(files, policy, opts.node);
+    // Resolutions serve only the files' own paths (volumes, VM images): without any, the
+    // roots and protected paths are not looked up (a create of such a component costs no I/O).
+    const own = paths.length > policy.allowed_volume_roots.length + policy.allowed_image_roots.length;
+    const resolved = opts.resolve === false || !own ? new Map() : await resolvePaths([...paths, ...guarded]);
     return checkAdmission(files, policy, {
       node: opts.node,
       resolved,

@@ -1,49 +1,84 @@
 /**
  * The running-agent side of the converge benchmark, in a process of its own so its peak RSS
- * is the agent's: one runtime, one registry, one source, then timed passes.
- * Usage: node agent-child.js REPO_DIR SOCKET STATE_FILE; prints one JSON line.
+ * is the agent's. It runs what `mcp-agent run` runs per pass: the agent wired from its
+ * configuration (worker loader, admission, activity record), the loop with its health board,
+ * prober and runtime-event listener, and the store's listeners (notifications, metrics); only
+ * the API server and the file watch are left out, and passes are asked for by the benchmark
+ * (no debounce) instead of the watch. A pass is timed from the trigger to its end.
+ * Usage: node agent-child.js CONFIG FIRST_SERVICE_FILE; prints one JSON line.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { dirSource } from '../../src/adapters/dir/source.js';
-import { createPodmanRuntime } from '../../src/adapters/podman/runtime.js';
-import { openRegistry } from '../../src/adapters/sqljs/registry.js';
-import { type PassReport, reconcileOnce } from '../../src/agent/reconcile.js';
-import { silentLogger } from '../../src/log.js';
-import { defaultOptions } from '../support/agent-harness.js';
+import type { PodmanRuntime } from '../../src/adapters/podman/runtime.js';
+import { startAgentLoop } from '../../src/agent/daemon.js';
+import type { PassReport } from '../../src/agent/reconcile.js';
+import { wireAgent } from '../../src/agent/runtime-wiring.js';
+import { createLogger } from '../../src/log.js';
+import { loadAgentConfig } from '../../src/validate/agent-config.js';
 import { IMAGE_V1, IMAGE_V2 } from '../support/podman.js';
 import { median } from './support.js';
 
-const [repo, socketPath, stateFile, firstService] = process.argv.slice(2);
-const runtime = await createPodmanRuntime({ socketPath, stopTimeoutSeconds: 2 });
-const store = await openRegistry(stateFile);
-const deps = {
-  node: 'bench',
-  source: dirSource(repo),
-  runtimes: { container: runtime },
-  store,
-  log: silentLogger,
-};
-const options = { ...defaultOptions, retry: { retries: 2, delayMs: 200 } };
+const [configFile, firstFile] = process.argv.slice(2);
+const config = await loadAgentConfig(configFile);
+const log = createLogger(config.log.level, 'agent', config.log.format);
+const agent = await wireAgent(config, log);
+const runtime = agent.deps.runtimes.container as PodmanRuntime;
 
-const pass = async (): Promise<{ ms: number; report: PassReport; calls: number }> => {
-  const calls = runtime.apiCalls();
+/** Passes the benchmark did not ask for (an event or a timer asked), by reason. */
+const unasked: string[] = [];
+let last: PassReport | undefined;
+const running = await startAgentLoop(config, agent, agent.options, log, {
+  debounceMs: 0,
+  onPass: (report, reasons) => {
+    last = report;
+    unasked.push(...reasons.filter((r) => r !== 'bench'));
+  },
+});
+
+/** podman requests by method and path kind, so the report says what the agent asked besides the floor's. */
+const calls = new Map<string, number>();
+const modem = (
+  runtime as unknown as { client: { api: { modem: { dial: (o: unknown, cb: unknown) => unknown } } } }
+).client.api.modem;
+const dial = modem.dial.bind(modem);
+modem.dial = (options, callback) => {
+  const o = options as { method?: string; path?: string };
+  const path = (o.path ?? '').replace(/\?.*$/, '').replace(/[0-9a-f]{64}/g, 'ID');
+  const key = `${o.method} ${path}`;
+  calls.set(key, (calls.get(key) ?? 0) + 1);
+  return dial(options, callback);
+};
+
+const pass = async (): Promise<{ ms: number; report: PassReport; calls: number; cpuMs: number }> => {
+  const before = runtime.apiCalls();
+  const cpu = process.cpuUsage();
   const t0 = performance.now();
-  const report = await reconcileOnce(deps, options);
+  await running.loop.scheduler.trigger('bench');
   const ms = performance.now() - t0;
+  const used = process.cpuUsage(cpu);
+  const report = last!;
   if (report.status.result !== 'converged')
     throw new Error(`pass not converged: ${JSON.stringify(report.status)}`);
-  return { ms, report, calls: runtime.apiCalls() - calls };
+  return { ms, report, calls: runtime.apiCalls() - before, cpuMs: (used.user + used.system) / 1000 };
 };
 
+/** Waits until podman's events about what the pass did have been handled (no request for a while). */
+const quiet = async (): Promise<void> => {
+  let seen = -1;
+  while (seen !== runtime.apiCalls()) {
+    seen = runtime.apiCalls();
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+};
+
+await runtime.whenSynced(30_000);
 const fresh = await pass();
-await new Promise((r) => setTimeout(r, 1500)); // let the event stream deliver the creations
+const freshCalls = Object.fromEntries([...calls].sort((a, b) => b[1] - a[1]));
+await quiet();
 const noops = [];
-for (let i = 0; i < 7; i++) noops.push(await pass());
-const file = join(repo, 'services', `${firstService}.toml`);
-await writeFile(file, (await readFile(file, 'utf8')).replace(IMAGE_V1, IMAGE_V2));
+for (let i = 0; i < Number(process.env.BENCH_NOOP_PASSES ?? 7); i++) noops.push(await pass());
+await writeFile(firstFile, (await readFile(firstFile, 'utf8')).replace(IMAGE_V1, IMAGE_V2));
 const change = await pass();
-await new Promise((r) => setTimeout(r, 1500));
+await quiet();
 const resyncs: number[] = [];
 for (let i = 0; i < 3; i++) {
   const t0 = performance.now();
@@ -51,16 +86,22 @@ for (let i = 0; i < 3; i++) {
   await pass();
   resyncs.push(performance.now() - t0);
 }
-await runtime.close();
+await running.stop();
+await agent.close();
 console.log(
   JSON.stringify({
     freshMs: fresh.ms,
+    freshCpuMs: fresh.cpuMs,
+    freshApiCalls: fresh.calls,
+    freshCalls,
     created: fresh.report.changes?.counts.created,
     noopMs: median(noops.map((n) => n.ms)),
+    noopCpuMs: median(noops.map((n) => n.cpuMs)),
     noopApiCalls: Math.max(...noops.map((n) => n.calls)),
     changeMs: change.ms,
     recreated: change.report.changes?.counts.recreated,
     resyncMs: median(resyncs),
+    unaskedPasses: unasked,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   }),
 );

@@ -25,7 +25,14 @@ const cliMain = join(root, 'src/cli/main.js');
 const docker = new Docker({ socketPath: podmanSocket });
 const dockerEnv = { ...process.env, DOCKER_HOST: `unix://${podmanSocket}`, COMPOSE_HTTP_TIMEOUT: '600' };
 
-const names = (n: number) => Array.from({ length: n }, (_, i) => `b${n}-s${String(i).padStart(3, '0')}`);
+/** Names and host ports of this run's own: another run of the benchmark on the same podman does not collide. */
+const RUN = (process.pid % 1000).toString(36);
+const PORT_BASE = 20_000 + (process.pid % 40) * 500;
+const prefix = (n: number) => `b${n}${RUN}-`;
+const names = (n: number) =>
+  Array.from({ length: n }, (_, i) => `${prefix(n)}s${String(i).padStart(3, '0')}`);
+/** BENCH_COMPOSE=0 leaves docker-compose out (its columns then read '-'). */
+const withCompose = process.env.BENCH_COMPOSE !== '0';
 
 const writeRepo = async (dir: string, n: number): Promise<void> => {
   await mkdir(join(dir, 'services'), { recursive: true });
@@ -34,13 +41,13 @@ const writeRepo = async (dir: string, n: number): Promise<void> => {
       writeFile(
         join(dir, 'services', `${name}.toml`),
         `name = "${name}"\nnode = "bench"\n[[components]]\nname = "web"\nimage = "${IMAGE_V1}"\n` +
-          `cmd = ["httpd", "-f", "-p", "8080"]\nports = ["127.0.0.1:${30000 + i}:8080"]\n`,
+          `cmd = ["httpd", "-f", "-p", "8080"]\nports = ["127.0.0.1:${PORT_BASE + i}:8080"]\n`,
       ),
     ),
   );
 };
 
-const cleanup = (n: number) => removeContainers(`b${n}-`);
+const cleanup = (n: number) => removeContainers(prefix(n));
 
 /** podman's own API, no MCP: create+start with the very options MCP sends, same concurrency. */
 const floor = async (dir: string): Promise<number> => {
@@ -55,22 +62,65 @@ const floor = async (dir: string): Promise<number> => {
   );
 };
 
-const agentConfig = async (dir: string): Promise<string> => {
-  const path = join(dir, 'mcp-agent.toml');
+const agentConfig = async (dir: string, name = 'mcp-agent', state = 'state'): Promise<string> => {
+  const path = join(dir, `${name}.toml`);
   await writeFile(
     path,
-    `node = "bench"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}"\n[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 2\n[qemu]\naccel = "tcg"\n[log]\nlevel = "error"\n`,
+    `node = "bench"\nstate_dir = "${dir}/${state}"\n[source]\npath = "${dir}"\n[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 2\n[qemu]\naccel = "tcg"\n[log]\nlevel = "error"\n`,
   );
   return path;
 };
 
+const firstFile = (dir: string, n: number) => join(dir, 'services', `${names(n)[0]}.toml`);
+
 const changeFirst = async (dir: string, n: number, to: string, from: string): Promise<void> => {
-  const file = join(dir, 'services', `${names(n)[0]}.toml`);
+  const file = firstFile(dir, n);
   await writeFile(file, (await readFile(file, 'utf8')).replace(from, to));
 };
 
 const runningCount = async (n: number): Promise<number> =>
-  (await docker.listContainers({ filters: { name: [`^b${n}-`] } })).length;
+  (await docker.listContainers({ filters: { name: [`^${prefix(n)}`] } })).length;
+
+/** docker-compose on the rendered equivalent: fresh, no-op, one change. */
+const composeRuns = async (dir: string, n: number, r: Record<string, number | string>): Promise<void> => {
+  const composeFile = join(dir, 'compose.yml');
+  const project = prefix(n).slice(0, -1);
+  const render = async () => {
+    const out = await runChild(process.execPath, [
+      cliMain,
+      'render',
+      '--all',
+      '--node',
+      'bench',
+      '--repo',
+      dir,
+      '--format',
+      'compose',
+    ]);
+    await writeFile(composeFile, out.stdout);
+  };
+  const up = () =>
+    runChild('docker-compose', ['-p', project, '-f', composeFile, 'up', '-d'], {
+      env: dockerEnv,
+      timeoutMs: COMPOSE_TIMEOUT_MS,
+    });
+  await render();
+  const composeFresh = await up();
+  if (composeFresh.code === 0) {
+    r.composeFreshMs = composeFresh.ms;
+    r.composeNoopMs = (await up()).ms;
+    await changeFirst(dir, n, IMAGE_V2, IMAGE_V1);
+    await render();
+    r.composeChangeMs = (await up()).ms;
+  } else {
+    r.composeFreshMs = `stalled: ${await runningCount(n)} of ${n} running after ${fmtMs(composeFresh.ms)}`;
+  }
+  await runChild('docker-compose', ['-p', project, '-f', composeFile, 'down', '-t', '1'], {
+    env: dockerEnv,
+    timeoutMs: 600_000,
+  });
+  await cleanup(n);
+};
 
 const benchOne = async (n: number) => {
   const dir = await mkdtemp(join(tmpdir(), `mcp-bench-${n}-`));
@@ -88,19 +138,23 @@ const benchOne = async (n: number) => {
   ]);
   await cleanup(n);
 
-  // MCP, passes inside one running agent
+  // MCP, passes inside one running agent (a state directory of its own)
   const child = await runChild(process.execPath, [
     ...AGENT_NODE_FLAGS,
     join(import.meta.dirname, 'agent-child.js'),
-    dir,
-    podmanSocket,
-    join(dir, 'agent.db'),
-    names(n)[0],
+    await agentConfig(dir, 'running-agent', 'state-running'),
+    firstFile(dir, n),
   ]);
   if (child.code !== 0) throw new Error(`running-agent bench failed at N=${n}`);
   const inproc = JSON.parse(child.stdout.trim().split('\n').pop()!);
   Object.assign(r, {
     runFreshMs: inproc.freshMs,
+    runFreshCpuMs: inproc.freshCpuMs,
+    runFreshCalls: inproc.freshApiCalls,
+    runNoopCpuMs: inproc.noopCpuMs,
+    // The interval's passes are the daemon's own timer, not something an event asked for.
+    runUnasked: inproc.unaskedPasses.filter((r: string) => r !== 'interval').length,
+    runUnaskedReasons: [...new Set(inproc.unaskedPasses)].join(', '),
     runNoopMs: inproc.noopMs,
     runNoopCalls: inproc.noopApiCalls,
     runChangeMs: inproc.changeMs,
@@ -134,43 +188,7 @@ const benchOne = async (n: number) => {
   await cleanup(n);
   await rm(join(dir, 'state'), { recursive: true, force: true });
 
-  // docker-compose on the rendered equivalent
-  const composeFile = join(dir, 'compose.yml');
-  const render = async () => {
-    const out = await runChild(process.execPath, [
-      cliMain,
-      'render',
-      '--all',
-      '--node',
-      'bench',
-      '--repo',
-      dir,
-      '--format',
-      'compose',
-    ]);
-    await writeFile(composeFile, out.stdout);
-  };
-  const up = () =>
-    runChild('docker-compose', ['-p', `b${n}`, '-f', composeFile, 'up', '-d'], {
-      env: dockerEnv,
-      timeoutMs: COMPOSE_TIMEOUT_MS,
-    });
-  await render();
-  const composeFresh = await up();
-  if (composeFresh.code === 0) {
-    r.composeFreshMs = composeFresh.ms;
-    r.composeNoopMs = (await up()).ms;
-    await changeFirst(dir, n, IMAGE_V2, IMAGE_V1);
-    await render();
-    r.composeChangeMs = (await up()).ms;
-  } else {
-    r.composeFreshMs = `stalled: ${await runningCount(n)} of ${n} running after ${fmtMs(composeFresh.ms)}`;
-  }
-  await runChild('docker-compose', ['-p', `b${n}`, '-f', composeFile, 'down', '-t', '1'], {
-    env: dockerEnv,
-    timeoutMs: 600_000,
-  });
-  await cleanup(n);
+  if (withCompose) await composeRuns(dir, n, r);
   await rm(dir, { recursive: true, force: true });
   return r;
 };
@@ -209,6 +227,12 @@ for (const r of rows) {
     `| ${r.n} | resync | ${cell(r.runResyncMs)} | - | - | ${cell(r.listMs)} (one list) | - | ${ratio(r.runResyncMs, r.listMs)} |`,
   );
 }
+console.log(
+  `\nrunning agent, fresh: ${rows.map((r) => `N=${r.n}: ${Number(r.runFreshCpuMs).toFixed(0)} ms CPU, ${r.runFreshCalls} podman requests (the floor: ${2 * Number(r.n)}), cold process/floor ${ratio(r.coldFreshMs, r.floorMs)}`).join('; ')}`,
+);
+console.log(
+  `no-op pass CPU: ${rows.map((r) => `N=${r.n}: ${Number(r.runNoopCpuMs).toFixed(2)} ms`).join('; ')}; passes events asked for: ${rows.map((r) => `N=${r.n}: ${r.runUnasked}`).join('; ')}`,
+);
 console.log(
   `\npeak RSS: ${rows.map((r) => `N=${r.n}: running agent ${Number(r.runPeakRssMb).toFixed(0)} MB, cold process ${Number(r.coldPeakRssMb).toFixed(0)} MB`).join('; ')}`,
 );

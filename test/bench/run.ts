@@ -23,6 +23,7 @@ const benches: [string, string[]][] = [
   ['image-check.js', []],
   ['vm.js', []],
   ['recovery.js', []],
+  ['event-storm.js', []],
   ['converge.js', process.argv.slice(2)],
   ['daemon-rss.js', process.argv.slice(2)],
 ];

@@ -2,7 +2,6 @@
  * The informer's store: containers by id and the local image index, with the bookkeeping
  * that keeps a relist from overwriting what an event told us after the relist began.
  */
-import { canonicalJson } from '../../domain/hash.js';
 import { LABEL, type Observed, type ObservedInstance } from '../../domain/observed.js';
 import { lookupImage } from './translate.js';
 
@@ -131,7 +130,29 @@ const sameContainers = (a: Map<string, ObservedInstance>, b: Map<string, Observe
   if (a.size !== b.size) return false;
   for (const [id, c] of b) {
     const old = a.get(id);
-    if (!old || canonicalJson(old) !== canonicalJson(c)) return false;
+    if (!old || !sameInstance(old, c)) return false;
   }
   return true;
+};
+
+/** Every field but the labels: the type makes a field added to ObservedInstance compared too. */
+const FIELDS: Record<Exclude<keyof ObservedInstance, 'labels'>, true> = {
+  id: true,
+  name: true,
+  kind: true,
+  state: true,
+  image: true,
+  imageId: true,
+  address: true,
+};
+const SCALARS = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
+
+/** Field by field: a relist compares every container, and serialising each twice cost more than the list. */
+const sameInstance = (a: ObservedInstance, b: ObservedInstance): boolean =>
+  SCALARS.every((k) => a[k] === b[k]) && sameLabels(a.labels, b.labels);
+
+const sameLabels = (a: Record<string, string>, b: Record<string, string>): boolean => {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => a[k] === b[k]);
 };

@@ -10,6 +10,9 @@ import { podmanMessage } from './errors.js';
 import type { PodmanEvent } from './event-stream.js';
 import type { Log } from './log.js';
 
+/** How long the mark of an own stop or remove is kept (late events of a removed container). */
+const OWN_KEPT_MS = 10 * 60_000;
+
 export class EventRelay {
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private readonly pending = new Map<string, RuntimeEvent[]>();
@@ -26,7 +29,10 @@ export class EventRelay {
    * stop and remove events are then the agent's own. A start by this runtime clears the mark.
    */
   ownStop(id: string, stopping: boolean): void {
-    if (stopping) this.own.set(id, Date.now());
+    const now = Date.now();
+    // A removed container's id never comes back: its mark stays while late events may still come.
+    for (const [known, at] of this.own) if (now - at > OWN_KEPT_MS) this.own.delete(known);
+    if (stopping) this.own.set(id, now);
     else this.own.delete(id);
   }
 
@@ -37,8 +43,8 @@ export class EventRelay {
     // A start after the agent asked for the stop (podman's restart policy may restart what the
     // stop found already dead) ends the mark: the next death is not the agent's doing.
     const asked = this.own.get(event.id);
-    if (type === 'remove' || (type === 'start' && asked !== undefined && event.timeMs > asked))
-      this.own.delete(event.id);
+    // The mark outlives the remove: under load podman's `died` can come after the `remove`.
+    if (type === 'start' && asked !== undefined && event.timeMs > asked) this.own.delete(event.id);
     const queued = this.pending.get(event.id) ?? [];
     const hash = event.attributes[LABEL.specHash];
     const node = event.attributes[LABEL.node];

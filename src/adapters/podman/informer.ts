@@ -42,6 +42,11 @@ export class Informer {
   private reconnectTimer?: NodeJS.Timeout;
   private relistTimer?: NodeJS.Timeout;
   private waiters: (() => void)[] = [];
+  /**
+   * Names this runtime is creating now, and the events podman reported meanwhile for ids it
+   * did not know yet, by id: podman tells of a create before its answer names the id.
+   */
+  private readonly inCreation = new Map<string, Map<string, string[]>>();
   /** Full relists done and event-stream reconnects scheduled since start, for the metrics. */
   readonly counts = { relists: 0, reconnects: 0 };
 
@@ -126,6 +131,49 @@ export class Informer {
     const current = this.cache.containers.get(id);
     if (current && this.cache.touchedSince(id, since) && next(current)?.state === current.state) return;
     if (this.cache.local(id, since, next)) this.refreshes.add(id);
+  }
+
+  /**
+   * Call before asking podman to create a container named `name`: the events about an unknown
+   * container of that name are held until the create's answer (`created`) or its failure
+   * (`createFailed`), instead of costing a targeted list each (one per container of a converge,
+   * each taking the lock of every container).
+   */
+  creating(name: string): void {
+    this.inCreation.set(name, new Map());
+  }
+
+  /**
+   * The create of `name` answered `id`: the cache learns `entry` (the write's known effect)
+   * with the states the held events of `id` tell applied in order, and those events are
+   * delivered. An event that says more than a state (a rename) gets the targeted list it
+   * would have had; so do held events of another id of that name.
+   */
+  created(name: string, id: string, since: number, entry: ObservedInstance): void {
+    const held = this.inCreation.get(name) ?? new Map<string, string[]>();
+    this.inCreation.delete(name);
+    for (const other of held.keys()) if (other !== id) this.refreshes.add(other);
+    const actions = held.get(id) ?? [];
+    // A list already found it (a relist meanwhile), or an event said more than a state.
+    if (this.cache.containers.has(id) || !actions.every((a) => PATCH[a] !== undefined)) {
+      this.local(id, since, () => entry);
+      return;
+    }
+    let value = entry;
+    for (const action of actions) {
+      const state = PATCH[action];
+      if (state) value = { ...value, state };
+    }
+    this.cache.touch(id);
+    this.cache.containers.set(id, value);
+    this.events.flush(id);
+  }
+
+  /** The create of `name` failed: what podman's events told meanwhile is listed as before. */
+  createFailed(name: string): void {
+    const held = this.inCreation.get(name);
+    this.inCreation.delete(name);
+    for (const id of held?.keys() ?? []) this.refreshes.add(id);
   }
 
   /** A full relist now; reconnects first when the stream is down. */
@@ -280,14 +328,21 @@ export class Informer {
       return;
     }
     if (event.type !== 'container' || !event.id || !REFRESH.has(event.action)) return;
-    this.cache.touch(event.id);
-    const type = EMIT[event.action];
-    if (type) this.events.queue(event, type);
     const cached = this.cache.containers.get(event.id);
     const patch = PATCH[event.action];
+    // An event that changes no observed field of a known container (init, kill, stop) makes
+    // neither a write's guess nor a relist's answer older: only the others count as touches.
+    if (!(cached && patch === null)) this.cache.touch(event.id);
+    const type = EMIT[event.action];
+    if (type) this.events.queue(event, type);
     if (type !== 'remove' && cached && patch !== undefined) {
       if (patch) this.cache.containers.set(event.id, { ...cached, state: patch });
       if (!this.refreshes.has(event.id)) this.events.flush(event.id);
+      return;
+    }
+    const held = cached ? undefined : this.inCreation.get(event.name);
+    if (held && !this.refreshes.has(event.id)) {
+      held.set(event.id, [...(held.get(event.id) ?? []), event.action]);
       return;
     }
     if (type !== 'remove') {

@@ -139,18 +139,20 @@ export class PodmanRuntime implements InstanceRuntime {
     const pinned = req.spec.imageId;
     const index = this.informer.imageIndex();
     if (pinned && index && lookupImage(index, req.spec.image) !== pinned) body.Image = pinned;
+    const name = body.name ?? '';
     const since = this.informer.mark();
+    this.informer.creating(name);
     let id: string;
     try {
       const signal = deadline(TIMEOUT_MS.mutate);
       id = (await this.client.api.createContainer({ ...body, abortSignal: signal })).id;
     } catch (err) {
-      throw this.createError(err, req, body.name ?? '');
+      this.informer.createFailed(name);
+      throw this.createError(err, req, name);
     }
     const images = this.informer.imageIndex();
     const imageId = pinned ?? (images && lookupImage(images, req.spec.image));
     const labels = { ...body.Labels };
-    const name = body.name ?? '';
     const created = {
       id,
       name,
@@ -158,7 +160,7 @@ export class PodmanRuntime implements InstanceRuntime {
       state: 'created' as const,
       image: req.spec.image,
     };
-    this.informer.local(id, since, () => ({ ...created, imageId, labels }));
+    this.informer.created(name, id, since, { ...created, imageId, labels });
     return id;
   }
 

@@ -4,7 +4,7 @@
  */
 
 import { readFile, rename } from 'node:fs/promises';
-import initSqlJs, { type Database, type SqlValue } from 'sql.js';
+import initSqlJs, { type Database, type SqlValue, type Statement } from 'sql.js';
 import type { DeathRecord } from '../../domain/crash-loop.js';
 import { McpError } from '../../domain/errors.js';
 import type { HealthRecord, HealthState } from '../../domain/health.js';
@@ -98,6 +98,11 @@ export class SqlRegistry implements StateStore {
   /** suspensions() as last read; dropped by every write to the suspensions table (each pass reads it). */
   private suspensionsCache?: Suspension[];
   private readonly listeners = new Set<(record: StoreRecord) => void>();
+  /**
+   * Each statement compiled once, not on every call (a pass runs the same dozen). sql.js frees
+   * them all when it exports the database: the flush forgets them.
+   */
+  private readonly statements = new Map<string, Statement>();
 
   constructor(
     private readonly db: Database,
@@ -220,7 +225,8 @@ export class SqlRegistry implements StateStore {
 
   /** A commit applied again keeps the time it was first applied; its result is the last pass's. */
   setApplied(revision: Revision, result: PassStatus['result'], at: string): void {
-    const before = this.applied();
+    // The status alone: parsing the applied services every pass would cost more than the pass.
+    const before = this.appliedStatus();
     const commit = revision.commit ?? null;
     const status: AppliedRevision = { commit, at: before?.commit === commit ? before.at : at, result };
     if (before && before.commit === commit && before.result === result && revision === this.lastAppliedStored)
@@ -233,9 +239,14 @@ export class SqlRegistry implements StateStore {
     ]);
   }
 
+  /** Parsed from the text last read or written: each pass asks it twice. */
   seen(): SeenRevision | undefined {
-    const row = this.rows('SELECT status FROM seen WHERE id = 1')[0];
-    return row ? JSON.parse(String(row.status)) : undefined;
+    if (this.seenStored === undefined) {
+      const row = this.rows('SELECT status FROM seen WHERE id = 1')[0];
+      if (!row) return undefined;
+      this.seenStored = String(row.status);
+    }
+    return JSON.parse(this.seenStored);
   }
 
   setSeen(seen: SeenRevision): void {
@@ -261,8 +272,8 @@ export class SqlRegistry implements StateStore {
 
   /** Pass records alone do not make the database dirty: a crash may lose the last status, never state. */
   recordPass(status: PassStatus): void {
-    this.db.run('INSERT INTO passes (status) VALUES (?)', [JSON.stringify(status)]);
-    this.db.run('DELETE FROM passes WHERE id <= (SELECT MAX(id) FROM passes) - ?', [PASSES_KEPT]);
+    this.statement('INSERT INTO passes (status) VALUES (?)').run([JSON.stringify(status)]);
+    this.statement('DELETE FROM passes WHERE id <= (SELECT MAX(id) FROM passes) - ?').run([PASSES_KEPT]);
     this.tell({ kind: 'pass', pass: status });
   }
 
@@ -466,6 +477,7 @@ export class SqlRegistry implements StateStore {
     if (!this.dirty || !this.path) return;
     this.dirty = false;
     try {
+      this.statements.clear();
       await writeFileAtomic(this.path, this.db.export());
     } catch (err) {
       this.dirty = true;
@@ -474,19 +486,33 @@ export class SqlRegistry implements StateStore {
   }
 
   close(): void {
+    this.statements.clear();
     this.db.close();
   }
 
+  private statement(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
   private run(sql: string, params: SqlValue[]): void {
-    this.db.run(sql, params);
+    this.statement(sql).run(params);
     this.dirty = true;
   }
 
   private rows(sql: string, params: SqlValue[] = []): Record<string, SqlValue>[] {
-    const stmt = this.db.prepare(sql, params);
+    const stmt = this.statement(sql);
     const out: Record<string, SqlValue>[] = [];
-    while (stmt.step()) out.push(stmt.getAsObject());
-    stmt.free();
+    try {
+      stmt.bind(params);
+      while (stmt.step()) out.push(stmt.getAsObject());
+    } finally {
+      stmt.reset();
+    }
     return out;
   }
 }
