@@ -236,3 +236,49 @@ console.log(
 console.log(
   `\npeak RSS: ${rows.map((r) => `N=${r.n}: running agent ${Number(r.runPeakRssMb).toFixed(0)} MB, cold process ${Number(r.coldPeakRssMb).toFixed(0)} MB`).join('; ')}`,
 );
+
+/**
+ * Issue 18's table: the figures it was filed with (one run of this benchmark on 2026-12-03, as
+ * the issue gives them, not measured again here) beside this run's, and its targets.
+ */
+const BEFORE: Record<
+  number,
+  { fresh: number; cold: number; floor: number; coldNoop: number; noop?: number; resync?: string }
+> = {
+  10: { fresh: 1066, cold: 2285, floor: 910, coldNoop: 1038 },
+  50: { fresh: 4447, cold: 6236, floor: 4979, coldNoop: 1126 },
+  200: { fresh: 31_300, cold: 25_700, floor: 23_100, coldNoop: 1467, noop: 18, resync: '1.19x' },
+};
+console.log('\n### Footprint and speed: 2026-12-03 (issue 18) and this run\n');
+console.log('| N | measure | 2026-12-03 | this run | target |');
+console.log('| ---: | --- | ---: | ---: | --- |');
+for (const r of rows) {
+  const b = BEFORE[Number(r.n)];
+  if (!b) continue;
+  const line = (what: string, before: string, now: string, target: string) =>
+    console.log(`| ${r.n} | ${what} | ${before} | ${now} | ${target} |`);
+  line('fresh, running agent / floor', ratio(b.fresh, b.floor), ratio(r.runFreshMs, r.floorMs), '<= 1.05x');
+  line(
+    'fresh, running agent / cold process',
+    ratio(b.fresh, b.cold),
+    ratio(r.runFreshMs, r.coldFreshMs),
+    '<= 1x',
+  );
+  line(
+    'one-shot no-op (cold process)',
+    fmtMs(b.coldNoop),
+    cell(r.coldNoopMs),
+    r.n === 200 ? '<= 400 ms' : '-',
+  );
+  if (b.noop !== undefined) {
+    line(
+      'no-op pass, running agent',
+      `${fmtMs(b.noop)}, 0 API calls`,
+      `${cell(r.runNoopMs)}, ${r.runNoopCalls} API calls`,
+      '<= 5 ms, 0 calls',
+    );
+    line('resync / one list', b.resync ?? '-', ratio(r.runResyncMs, r.listMs), '<= 1.05x');
+    line('peak RSS, running agent', '107-109 MB', `${Number(r.runPeakRssMb).toFixed(0)} MB`, '<= 64 MB');
+    line('peak RSS, cold process', '122-128 MB', `${Number(r.coldPeakRssMb).toFixed(0)} MB`, '<= 80 MB');
+  }
+}
