@@ -41,8 +41,15 @@ export const errorLines = (node: string, pass: PassStatus, max = 5): string[] =>
     : [...lines.slice(0, max), `${node}: ... and ${lines.length - max} more`];
 };
 
-/** "rolled back: rift wiki-main: rolled back: main ..." for each rolled-back instance of the pass. */
+/**
+ * "rift: wiki-main rolled back: main ... unhealthy after 120 s; running ..." for each rolled-back
+ * instance of the pass. The reason may itself start "rolled back: " (the pass that recreated the
+ * old spec says so); it is not said twice.
+ */
 export const rollbackLines = (node: string, pass: PassStatus): string[] =>
   (pass.unhealthy ?? [])
     .filter((u) => u.state === 'rolled-back')
-    .map((u) => `${node}: ${u.name} rolled back${u.reason ? `: ${u.reason}` : ''}`);
+    .map((u) => {
+      const reason = u.reason?.replace(/^rolled back: /, '');
+      return `${node}: ${u.name} rolled back${reason ? `: ${reason}` : ''}`;
+    });

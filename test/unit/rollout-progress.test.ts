@@ -46,7 +46,7 @@ describe('mcp deploy waits for health', () => {
       { name: 'web-db', state: 'unhealthy' },
     ]);
     assert.deepEqual(rollbackLines('rift', p), [
-      'rift: web-api rolled back: rolled back: api 1234567 unhealthy after 3 s; running 89abcde',
+      'rift: web-api rolled back: api 1234567 unhealthy after 3 s; running 89abcde',
     ]);
   });
 
