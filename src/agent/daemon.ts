@@ -4,6 +4,7 @@
  * a time. Returns once `stop` aborts (SIGTERM or SIGINT), after the running pass has finished.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { watch } from 'chokidar';
 import { registryClient } from '../adapters/registry/digest.js';
 import { McpError } from '../domain/errors.js';
@@ -148,6 +149,16 @@ export const startAgentLoop = async (
   };
 };
 
+/**
+ * What the directory watch ignores: git's own files, and the agent's state directory when it
+ * lies inside the source (its registry writes would otherwise ask for a pass after every pass).
+ */
+const notSource = (stateDir: string) => {
+  const state = resolve(stateDir);
+  return (path: string) =>
+    /(^|\/)\.git(\/|$)/.test(path) || resolve(path) === state || resolve(path).startsWith(`${state}/`);
+};
+
 export const runDaemon = async (
   config: ResolvedAgentConfig,
   agent: Agent,
@@ -169,7 +180,7 @@ export const runDaemon = async (
   }
   const watcher =
     !config.source.url && config.source.path
-      ? watch(config.source.path, { ignoreInitial: true, ignored: (p) => /(^|\/)\.git(\/|$)/.test(p) }).on(
+      ? watch(config.source.path, { ignoreInitial: true, ignored: notSource(config.state_dir) }).on(
           'all',
           (_event, path) => void scheduler.trigger(`source changed ${path}`),
         )

@@ -52,6 +52,11 @@ export interface RuntimeEvent {
    * asked for it already accounts for it, so it triggers no pass.
    */
   own: boolean;
+  /**
+   * A death of an instance whose name another instance holds by now (the event came late, after
+   * it was removed and made again): it tells nothing about the instance that runs.
+   */
+  replaced?: true;
 }
 
 /** What one run of a runtime's own health check says (podman counts retries and start period itself). */

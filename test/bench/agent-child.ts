@@ -56,8 +56,14 @@ const pass = async (): Promise<{ ms: number; report: PassReport; calls: number; 
   const ms = performance.now() - t0;
   const used = process.cpuUsage(cpu);
   const report = last!;
-  if (report.status.result !== 'converged')
-    throw new Error(`pass not converged: ${JSON.stringify(report.status)}`);
+  if (report.status.result !== 'converged') {
+    const why = new Set(
+      report.changes?.results.filter((r) => r.reason).map((r) => `${r.outcome}: ${r.reason}`),
+    );
+    throw new Error(
+      `pass not converged: ${JSON.stringify(report.status)}; ${[...why].slice(0, 5).join('; ')}`,
+    );
+  }
   return { ms, report, calls: runtime.apiCalls() - before, cpuMs: (used.user + used.system) / 1000 };
 };
 

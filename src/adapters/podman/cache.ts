@@ -111,6 +111,12 @@ export class ContainerCache {
     return { stale, imagesStale, changed };
   }
 
+  /** Whether a container other than `id` is known under `name` (a scan: asked only on a death). */
+  heldByOther(name: string, id: string): boolean {
+    for (const [other, c] of this.containers) if (c.name === name && other !== id) return true;
+    return false;
+  }
+
   /** Every managed container and every container named in `names`, plus the ids of `refs`. */
   snapshot(names: readonly string[], refs: readonly string[]): Observed {
     const wanted = new Set(names);

@@ -22,7 +22,15 @@ export class EventRelay {
    */
   private readonly own = new Map<string, number>();
 
-  constructor(private readonly log: Log) {}
+  /**
+   * `replaced(name, id)`: whether a container other than `id` is known under `name`. A death
+   * delivered after another container took the name (podman's late `died` of a container
+   * removed and made again) is marked `replaced`: it says nothing of the instance that runs now.
+   */
+  constructor(
+    private readonly log: Log,
+    private readonly replaced: (name: string, id: string) => boolean = () => false,
+  ) {}
 
   /**
    * Marks `id` as stopped or removed by this runtime (call before asking podman): its die,
@@ -64,7 +72,10 @@ export class EventRelay {
   flush(id: string): void {
     const events = this.pending.get(id) ?? [];
     this.pending.delete(id);
-    for (const event of events) this.emit(event);
+    for (const event of events)
+      this.emit(
+        event.type === 'die' && this.replaced(event.name, event.id) ? { ...event, replaced: true } : event,
+      );
   }
 
   emit(event: RuntimeEvent): void {

@@ -1,0 +1,96 @@
+/**
+ * A death podman tells late, after the container was removed and another made under its name
+ * (a removal of many containers lags behind; the benchmark's floor ran just before the agent):
+ * the relay marks it `replaced`, and the agent counts it towards no back-off and asks no pass.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ContainerCache } from '../../src/adapters/podman/cache.js';
+import { EventRelay } from '../../src/adapters/podman/event-relay.js';
+import type { PodmanEvent } from '../../src/adapters/podman/event-stream.js';
+import { healthSignalOf, passReasonOf } from '../../src/agent/runtime-trigger.js';
+import type { ObservedInstance } from '../../src/domain/observed.js';
+import type { RuntimeEvent } from '../../src/ports/instance-runtime.js';
+
+const container = (id: string, name: string): ObservedInstance => ({
+  id,
+  kind: 'container',
+  name,
+  state: 'running',
+  image: 'app:v1',
+  imageId: 'sha256:1',
+  labels: { 'mcp.managed': 'true', 'mcp.spec-hash': 'h1' },
+});
+
+const died = (id: string, name: string): PodmanEvent => ({
+  type: 'container',
+  action: 'died',
+  id,
+  name,
+  attributes: { 'mcp.managed': 'true', 'mcp.spec-hash': 'h1' },
+  timeMs: 1,
+});
+
+/** A relay over a real cache, and what it delivers. */
+const relayOver = (cache: ContainerCache) => {
+  const relay = new EventRelay(
+    () => {},
+    (name, id) => cache.heldByOther(name, id),
+  );
+  const seen: RuntimeEvent[] = [];
+  relay.onEvent((e) => seen.push(e));
+  return { relay, seen };
+};
+
+describe('a late death of a replaced container', () => {
+  it('is marked replaced once another container holds the name', () => {
+    const cache = new ContainerCache();
+    cache.containers.set('new', container('new', 'web-main'));
+    const { relay, seen } = relayOver(cache);
+    relay.queue(died('old', 'web-main'), 'die');
+    relay.flush('old');
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0].replaced, true);
+    assert.equal(healthSignalOf(seen[0]), undefined, 'no death counted against the new one');
+    assert.equal(
+      passReasonOf(seen[0], () => true),
+      undefined,
+      'no pass asked',
+    );
+  });
+
+  it('is marked replaced while the old one is still cached beside the new one', () => {
+    const cache = new ContainerCache();
+    cache.containers.set('old', container('old', 'web-main'));
+    cache.containers.set('new', container('new', 'web-main'));
+    const { relay, seen } = relayOver(cache);
+    relay.queue(died('old', 'web-main'), 'die');
+    relay.flush('old');
+    assert.equal(seen[0].replaced, true);
+  });
+
+  it('is a death like any other when no other container holds the name', () => {
+    for (const holders of [[], ['old']]) {
+      const cache = new ContainerCache();
+      for (const id of holders) cache.containers.set(id, container(id, 'web-main'));
+      const { relay, seen } = relayOver(cache);
+      relay.queue(died('old', 'web-main'), 'die');
+      relay.flush('old');
+      assert.equal(seen[0].replaced, undefined, `cached: ${holders.join(',') || 'none'}`);
+      assert.equal(healthSignalOf(seen[0]), 'died');
+      assert.equal(
+        passReasonOf(seen[0], () => true),
+        'runtime die web-main',
+      );
+    }
+  });
+
+  it('marks only deaths: a start or removal of the old one is delivered as it is', () => {
+    const cache = new ContainerCache();
+    cache.containers.set('new', container('new', 'web-main'));
+    const { relay, seen } = relayOver(cache);
+    relay.queue({ ...died('old', 'web-main'), action: 'remove' }, 'remove');
+    relay.flush('old');
+    assert.equal(seen[0].replaced, undefined);
+  });
+});
