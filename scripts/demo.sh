@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
-exec node --max-semi-space-size=1 --liftoff-only dist/src/agent/main.js run --config examples/demo/mcp-agent.toml
+exec env MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 --liftoff-only dist/src/agent/main.js run --config examples/demo/mcp-agent.toml

@@ -12,15 +12,14 @@ import { toCreateOptions } from '../../src/adapters/podman/create-options.js';
 import { forEachLimited } from '../../src/agent/retry.js';
 import { specHash } from '../../src/domain/hash.js';
 import { IMAGE_V1, IMAGE_V2, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
-import { fmtMs, median, runChild, time } from './support.js';
+import { agentLaunch, agentMain, fmtMs, median, runChild, time } from './support.js';
 
 const sizes = (process.argv[2] ?? '10,50,200').split(',').map(Number);
 const COMPOSE_TIMEOUT_MS = Number(process.env.BENCH_COMPOSE_TIMEOUT_MS ?? 360_000);
 const CONCURRENCY = 4;
-/** The agent runs with the flags of its shebang and systemd unit. */
-const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--liftoff-only'];
+/** The agent runs as its shebang (and so the systemd unit) runs it. */
+const launch = agentLaunch();
 const root = join(import.meta.dirname, '../..'); // dist/
-const agentMain = join(root, 'src/agent/main.js');
 const cliMain = join(root, 'src/cli/main.js');
 const docker = new Docker({ socketPath: podmanSocket });
 const dockerEnv = { ...process.env, DOCKER_HOST: `unix://${podmanSocket}`, COMPOSE_HTTP_TIMEOUT: '600' };
@@ -139,12 +138,16 @@ const benchOne = async (n: number) => {
   await cleanup(n);
 
   // MCP, passes inside one running agent (a state directory of its own)
-  const child = await runChild(process.execPath, [
-    ...AGENT_NODE_FLAGS,
-    join(import.meta.dirname, 'agent-child.js'),
-    await agentConfig(dir, 'running-agent', 'state-running'),
-    firstFile(dir, n),
-  ]);
+  const child = await runChild(
+    process.execPath,
+    [
+      ...launch.flags,
+      join(import.meta.dirname, 'agent-child.js'),
+      await agentConfig(dir, 'running-agent', 'state-running'),
+      firstFile(dir, n),
+    ],
+    { env: launch.env },
+  );
   if (child.code !== 0) throw new Error(`running-agent bench failed at N=${n}`);
   const inproc = JSON.parse(child.stdout.trim().split('\n').pop()!);
   Object.assign(r, {
@@ -171,7 +174,9 @@ const benchOne = async (n: number) => {
   // MCP, whole cold process per pass
   const config = await agentConfig(dir);
   const once = () =>
-    runChild(process.execPath, [...AGENT_NODE_FLAGS, agentMain, 'reconcile', '--once', '--config', config]);
+    runChild(process.execPath, [...launch.flags, agentMain, 'reconcile', '--once', '--config', config], {
+      env: launch.env,
+    });
   const coldFresh = await once();
   const coldNoop = await once();
   await changeFirst(dir, n, IMAGE_V2, IMAGE_V1);

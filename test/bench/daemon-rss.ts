@@ -12,18 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { IMAGE_V1, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
-import { fmtMs } from './support.js';
+import { agentLaunch, agentMain, fmtMs } from './support.js';
 
 const sizes = (process.argv[2] ?? '200').split(',').map(Number);
-const agentMain = join(import.meta.dirname, '../../src/agent/main.js');
 /** How long the agent is left idle after converging before its RSS is read. */
 const IDLE_MS = 5000;
-
-/** The node flags of the agent's shebang (`#!/usr/bin/env -S node FLAGS`). */
-const shebangFlags = async (): Promise<string[]> => {
-  const first = (await readFile(agentMain, 'utf8')).split('\n', 1)[0];
-  return first.split(/\s+/).filter((w) => w.startsWith('--'));
-};
 
 const status = async (pid: number): Promise<{ rssMb: number; hwmMb: number }> => {
   const text = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
@@ -31,7 +24,7 @@ const status = async (pid: number): Promise<{ rssMb: number; hwmMb: number }> =>
   return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
 };
 
-const benchOne = async (n: number, flags: string[]) => {
+const benchOne = async (n: number, launch: ReturnType<typeof agentLaunch>) => {
   const prefix = `drss${n}-`;
   const dir = await mkdtemp(join(tmpdir(), `mcp-daemon-rss-${n}-`));
   await mkdir(join(dir, 'services'), { recursive: true });
@@ -50,7 +43,8 @@ const benchOne = async (n: number, flags: string[]) => {
   );
   await removeContainers(prefix);
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...flags, agentMain, 'run', '--config', config], {
+  const child = spawn(process.execPath, [...launch.flags, agentMain, 'run', '--config', config], {
+    env: launch.env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise((resolve) => child.on('exit', resolve));
@@ -84,10 +78,10 @@ const benchOne = async (n: number, flags: string[]) => {
 };
 
 await requirePodman();
-const flags = await shebangFlags();
+const launch = agentLaunch();
 const rows = [];
-for (const n of sizes) rows.push(await benchOne(n, flags));
-console.log(`\n### The running agent's memory (mcp-agent run, node ${flags.join(' ')})\n`);
+for (const n of sizes) rows.push(await benchOne(n, launch));
+console.log(`\n### The running agent's memory (mcp-agent run, ${launch.text})\n`);
 console.log('| N | first converge | RSS peak during it | RSS idle after it | RSS peak |');
 console.log('| ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows)

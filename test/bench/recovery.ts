@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { IMAGE_V1, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
-import { fmtMs } from './support.js';
+import { agentLaunch, agentMain, fmtMs } from './support.js';
 
 const n = Number(process.argv[2] ?? 20);
 const node = `rec${process.pid}`;
-const agentMain = join(import.meta.dirname, '../../src/agent/main.js');
+const launch = agentLaunch();
 const dir = await mkdtemp(join(tmpdir(), 'mcp-bench-recovery-'));
 const state = join(dir, 'state');
 const backup = join(dir, 'registry.backup.db');
@@ -31,8 +31,8 @@ const runAgent = (during?: () => Promise<void>): Promise<Outcome> =>
     const t0 = performance.now();
     const child: ChildProcess = spawn(
       process.execPath,
-      ['--max-semi-space-size=1', agentMain, 'run', '--config', join(dir, 'mcp-agent.toml')],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      [...launch.flags, agentMain, 'run', '--config', join(dir, 'mcp-agent.toml')],
+      { env: launch.env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const counts: Record<string, number> = {};
     let passes = 0;

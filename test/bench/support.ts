@@ -1,6 +1,8 @@
 /** Shared pieces of the benchmarks: timing, medians, child processes with their peak RSS. */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -53,3 +55,21 @@ export const runChild = (
 
 export const fmtMs = (ms: number): string =>
   ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
+
+/** The built agent's entry point. */
+export const agentMain = join(import.meta.dirname, '../../src/agent/main.js');
+
+/**
+ * How the agent's executable runs node, read from its shebang (`#!/usr/bin/env -S NAME=VALUE
+ * node FLAGS`): the benchmarks start it as the systemd unit and a shell do, not with other flags.
+ */
+export const agentLaunch = (): { env: NodeJS.ProcessEnv; flags: string[]; text: string } => {
+  const words = readFileSync(agentMain, 'utf8').split('\n', 1)[0].split(/\s+/);
+  const vars = words.filter((w) => /^[A-Z_]+=/.test(w));
+  const flags = words.filter((w) => w.startsWith('--'));
+  return {
+    env: { ...process.env, ...Object.fromEntries(vars.map((v) => v.split('=', 2))) },
+    flags,
+    text: [...vars, 'node', ...flags].join(' '),
+  };
+};
