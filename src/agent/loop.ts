@@ -121,6 +121,8 @@ export const settle = (deps: PassDeps, options: ApplyOptions, log: Logger): Prom
     const finish = (end: () => void) => void loop.stop().then(end, reject);
     const loop = startLoop(deps, options, log, {
       interval: 24 * 3600,
+      // Nothing to gather: the first pass starts at once (a debounce cost the one-shot 100 ms).
+      debounceMs: 0,
       onPass: (report) => {
         if (!report.requeue && !loop.board.pending() && settled(report.status)) finish(() => resolve(report));
       },

@@ -59,20 +59,26 @@ export const wireAgent = async (
   if (core) log.warn(core);
   await prepareStateDir(config.state_dir);
   const unlock = await lockStateDir(config.state_dir);
+  // Not waiting for podman's first list: the registry opens and the first pass loads its
+  // revision meanwhile.
+  const container = await createPodmanRuntime(
+    {
+      socketPath: config.podman.socket,
+      relistIntervalMs: config.podman.relist_interval * 1000,
+      stopTimeoutSeconds: config.podman.stop_timeout,
+      insecureRegistries: config.images.insecure_registries,
+      onLog: (level, message, meta) => log[level](message, meta),
+    },
+    { wait: false },
+  );
   const store = await openRegistry(join(config.state_dir, 'registry.db'), (origin) => {
     if (origin.kind === 'new') log.info('registry created', { stateDir: config.state_dir });
     if (origin.kind === 'reset')
       log.warn('registry file was empty: starting from nothing', { keptAs: origin.keptAs });
   }).catch(async (err) => {
+    await container.close();
     await unlock();
     throw err;
-  });
-  const container = await createPodmanRuntime({
-    socketPath: config.podman.socket,
-    relistIntervalMs: config.podman.relist_interval * 1000,
-    stopTimeoutSeconds: config.podman.stop_timeout,
-    insecureRegistries: config.images.insecure_registries,
-    onLog: (level, message, meta) => log[level](message, meta),
   });
   const unikernel = await createQemuRuntime({
     dir: join(config.state_dir, 'vms'),

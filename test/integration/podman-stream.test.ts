@@ -104,8 +104,8 @@ const listen = async (server: Server, path: string) => {
 
 /** Request targets (after any /vX.Y prefix) the fault proxy is told to act on. */
 const EVENTS = /^(\/v[\d.]+)?\/events\b/;
-const RELIST = /^(\/v[\d.]+)?\/containers\/json\?all=true$/;
-const TARGETED = /^(\/v[\d.]+)?\/containers\/json\?.*filters=/;
+const RELIST = /^(\/v[\d.]+)?(\/libpod)?\/containers\/json\?all=true$/;
+const TARGETED = /^(\/v[\d.]+)?(\/libpod)?\/containers\/json\?.*filters=/;
 
 /** A held answer: `answered` resolves once podman has replied, `release` passes the reply on. */
 interface Held {

@@ -4,6 +4,7 @@
  */
 import type { ContainerCache } from './cache.js';
 import { deadline, type PodmanClient, TIMEOUT_MS } from './client.js';
+import { listContainers } from './list.js';
 import { toInstance } from './translate.js';
 
 /** How long changed ids gather before one targeted list refreshes them all. */
@@ -57,11 +58,7 @@ export class RefreshQueue {
         ids = [...this.dirty];
         this.dirty.clear();
         const issued = cache.mark();
-        const found = await client.api.listContainers({
-          all: true,
-          filters: { id: ids },
-          abortSignal: deadline(TIMEOUT_MS.list),
-        });
+        const found = await listContainers(client, deadline(TIMEOUT_MS.list), ids);
         if (this.hooks.isClosed()) return;
         const byId = new Map(found.map((c) => [c.Id, c]));
         for (const id of ids) {

@@ -5,6 +5,7 @@
  */
 import type { ObservedInstance } from '../../domain/observed.js';
 import { deadline, type PodmanClient, TIMEOUT_MS } from './client.js';
+import { listContainers } from './list.js';
 import { indexImages, toInstance } from './translate.js';
 
 /** Everything podman lists, translated. */
@@ -17,7 +18,7 @@ export interface FullList {
 export const listAll = async (client: PodmanClient): Promise<FullList> => {
   const signal = deadline(TIMEOUT_MS.list);
   const [containers, images] = await Promise.all([
-    client.api.listContainers({ all: true, abortSignal: signal }),
+    listContainers(client, signal),
     client.api.listImages({ abortSignal: signal }),
   ]);
   return { containers: containers.map(toInstance), images: indexImages(images), imageCount: images.length };

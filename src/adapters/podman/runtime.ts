@@ -40,10 +40,18 @@ export interface PodmanRuntimeOptions {
   insecureRegistries?: readonly string[];
 }
 
-/** Connects, lists once and starts watching; resolves even when podman is not up yet (observe then refuses). */
-export const createPodmanRuntime = async (opts: PodmanRuntimeOptions): Promise<PodmanRuntime> => {
+/**
+ * Connects, lists once and starts watching; resolves even when podman is not up yet (observe
+ * then refuses). `wait: false` resolves at once: the first observe waits for the first
+ * connection instead, so what a pass does before it (loading the revision) overlaps podman's list.
+ */
+export const createPodmanRuntime = async (
+  opts: PodmanRuntimeOptions,
+  { wait = true }: { wait?: boolean } = {},
+): Promise<PodmanRuntime> => {
   const runtime = new PodmanRuntime(opts);
-  await runtime.open();
+  const opened = runtime.open();
+  if (wait) await opened;
   return runtime;
 };
 
@@ -69,9 +77,13 @@ export class PodmanRuntime implements InstanceRuntime {
     return { ...this.informer.counts };
   }
 
+  /** The first connection attempt (an observe waits for it). */
+  private opened: Promise<void> = Promise.resolve();
+
   /** Starts the informer; called once by createPodmanRuntime. */
   open(): Promise<void> {
-    return this.informer.start();
+    this.opened = this.informer.start();
+    return this.opened;
   }
 
   /** HTTP requests made to podman so far, the event stream's included. */
@@ -90,6 +102,7 @@ export class PodmanRuntime implements InstanceRuntime {
   }
 
   async observe(names: readonly string[], imageRefs: readonly string[]): Promise<Observed> {
+    await this.opened;
     return this.informer.snapshot(names, imageRefs);
   }
 

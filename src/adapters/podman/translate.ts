@@ -4,6 +4,7 @@
  */
 import type Docker from 'dockerode';
 import type { InstanceState, ObservedInstance } from '../../domain/observed.js';
+import type { ListedContainer } from './list.js';
 
 const STATES: Record<string, InstanceState> = {
   running: 'running',
@@ -23,14 +24,14 @@ const STATES: Record<string, InstanceState> = {
 export const toState = (state: string | undefined): InstanceState =>
   STATES[(state ?? '').toLowerCase()] ?? 'unknown';
 
-/** One entry of `GET /containers/json` as observed state. */
-export const toInstance = (c: Docker.ContainerInfo): ObservedInstance => ({
+/** One entry of podman's container list as observed state (image ids as the image list spells them). */
+export const toInstance = (c: ListedContainer): ObservedInstance => ({
   id: c.Id,
   name: (c.Names?.[0] ?? '').replace(/^\//, ''),
   kind: 'container',
   state: toState(c.State),
-  image: c.Image,
-  imageId: c.ImageID || undefined,
+  image: c.Image ?? '',
+  imageId: c.ImageID ? (c.ImageID.startsWith('sha256:') ? c.ImageID : `sha256:${c.ImageID}`) : undefined,
   labels: { ...(c.Labels ?? {}) },
 });
 
