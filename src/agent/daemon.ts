@@ -153,7 +153,7 @@ export const startAgentLoop = async (
  * What the directory watch ignores: git's own files, and the agent's state directory when it
  * lies inside the source (its registry writes would otherwise ask for a pass after every pass).
  */
-const notSource = (stateDir: string) => {
+export const ignoredBySourceWatch = (stateDir: string) => {
   const state = resolve(stateDir);
   return (path: string) =>
     /(^|\/)\.git(\/|$)/.test(path) || resolve(path) === state || resolve(path).startsWith(`${state}/`);
@@ -180,10 +180,10 @@ export const runDaemon = async (
   }
   const watcher =
     !config.source.url && config.source.path
-      ? watch(config.source.path, { ignoreInitial: true, ignored: notSource(config.state_dir) }).on(
-          'all',
-          (_event, path) => void scheduler.trigger(`source changed ${path}`),
-        )
+      ? watch(config.source.path, {
+          ignoreInitial: true,
+          ignored: ignoredBySourceWatch(config.state_dir),
+        }).on('all', (_event, path) => void scheduler.trigger(`source changed ${path}`))
       : undefined;
   log.info('agent started', {
     node: config.node,
