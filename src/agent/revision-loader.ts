@@ -63,7 +63,7 @@ const IDLE_MS = 2000;
 /** A RevisionLoader backed by a worker thread started on demand, and its close. */
 export const workerLoader = (
   settings: LoaderSettings,
-): RevisionLoader & { close(): Promise<void>; live(): boolean } => {
+): RevisionLoader & { close(): Promise<void>; live(): boolean; warm(): void } => {
   let worker: Worker | undefined;
   let next = 0;
   const pending = new Map<number, { resolve: (r: LoadResult) => void; reject: (e: Error) => void }>();
@@ -78,28 +78,30 @@ export const workerLoader = (
   };
 
   let idle: NodeJS.Timeout | undefined;
+  /** Threads ended for want of loads: their exit fails nothing (no load is pending on them). */
+  const retired = new WeakSet<Worker>();
+  const retire = (w: Worker): void => {
+    if (pending.size > 0 || worker !== w) return;
+    worker = undefined;
+    retired.add(w);
+    void w.terminate();
+  };
+  /** The thread ends unless a load comes within the idle time. */
+  const idleFrom = (w: Worker): void => {
+    w.unref();
+    clearTimeout(idle);
+    idle = setTimeout(() => retire(w), settings.idleMs ?? IDLE_MS).unref();
+  };
 
   const start = (): Worker => {
     const w = new Worker(new URL('./loader-worker.js', import.meta.url), {
       workerData: settings,
       resourceLimits: { maxOldGenerationSizeMb: settings.heapLimitMb ?? HEAP_LIMIT_MB },
     });
-    /** Ended for want of loads: its exit fails nothing (no load is pending on it). */
-    let retired = false;
-    const retire = (): void => {
-      if (pending.size > 0 || worker !== w) return;
-      worker = undefined;
-      retired = true;
-      void w.terminate();
-    };
     w.on('message', ({ id, result, error }: Reply) => {
       const call = pending.get(id);
       pending.delete(id);
-      if (pending.size === 0) {
-        w.unref();
-        clearTimeout(idle);
-        idle = setTimeout(retire, settings.idleMs ?? IDLE_MS).unref();
-      }
+      if (pending.size === 0) idleFrom(w);
       if (!call) return;
       if (result) call.resolve(result);
       else
@@ -107,7 +109,7 @@ export const workerLoader = (
     });
     w.on('error', (err) => failAll(err.message));
     w.on('exit', (code) => {
-      if (retired) return;
+      if (retired.has(w)) return;
       if (worker === w) worker = undefined;
       failAll(`the loader stopped (exit code ${code})`);
     });
@@ -129,6 +131,15 @@ export const workerLoader = (
     fromGit: (repoDir, ref, subdir) => call('git', [repoDir, ref, subdir]),
     /** Whether a thread is up now (it ends when idle). */
     live: () => worker !== undefined,
+    /**
+     * Starts the thread now, ahead of the first load (the agent's start: it boots while podman
+     * lists, instead of in the first pass); it ends after the idle time if no load comes.
+     */
+    warm() {
+      if (worker) return;
+      worker = start();
+      idleFrom(worker);
+    },
     async close() {
       clearTimeout(idle);
       const w = worker;

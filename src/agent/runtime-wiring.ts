@@ -26,6 +26,12 @@ import { inProcessLoader, workerLoader } from './revision-loader.js';
 import { coreDumpWarning, openSecrets } from './secrets/index.js';
 import { prepareStateDir } from './state-dir.js';
 
+/** The loader thread boots now, while podman lists and the registry opens, not in the first pass. */
+const warmed = <L extends { warm(): void }>(loader: L): L => {
+  loader.warm();
+  return loader;
+};
+
 export interface Agent {
   deps: PassDeps & {
     store: SqlRegistry;
@@ -59,6 +65,20 @@ export const wireAgent = async (
   if (core) log.warn(core);
   await prepareStateDir(config.state_dir);
   const unlock = await lockStateDir(config.state_dir);
+  // Admission protects what controls this node: the runtime's socket and the agent's own state.
+  const admission = {
+    policy: admissionPolicy(config),
+    node: config.node,
+    protectedPaths: [config.podman.socket, config.state_dir],
+  };
+  const admit = admitter(admission.policy, admission);
+  const loader =
+    loadIn === 'thread'
+      ? warmed(workerLoader({ ...admission, vars: config.vars }))
+      : {
+          ...inProcessLoader({ admit, view: { node: config.node, vars: config.vars ?? {} } }),
+          close: async () => {},
+        };
   // Not waiting for podman's first list: the registry opens and the first pass loads its
   // revision meanwhile.
   const container = await createPodmanRuntime(
@@ -76,6 +96,7 @@ export const wireAgent = async (
     if (origin.kind === 'reset')
       log.warn('registry file was empty: starting from nothing', { keptAs: origin.keptAs });
   }).catch(async (err) => {
+    await loader.close();
     await container.close();
     await unlock();
     throw err;
@@ -91,20 +112,6 @@ export const wireAgent = async (
     signal: stop,
     onDecided: (choice) => log.info('qemu accelerator chosen', { ...choice }),
   });
-  // Admission protects what controls this node: the runtime's socket and the agent's own state.
-  const admission = {
-    policy: admissionPolicy(config),
-    node: config.node,
-    protectedPaths: [config.podman.socket, config.state_dir],
-  };
-  const admit = admitter(admission.policy, admission);
-  const loader =
-    loadIn === 'thread'
-      ? workerLoader({ ...admission, vars: config.vars })
-      : {
-          ...inProcessLoader({ admit, view: { node: config.node, vars: config.vars ?? {} } }),
-          close: async () => {},
-        };
   const options: ApplyOptions = {
     concurrency: config.policy.concurrency,
     retry: { retries: config.policy.retries, delayMs: 500 },

@@ -70,4 +70,15 @@ describe('the loader thread', () => {
     assert.equal((await loader.fromDir(good)).ok, true);
     assert.equal(loader.live(), true);
   });
+
+  it('warms a thread ahead of the first load, which then uses it; a warmed thread no load comes for ends', async (t) => {
+    const loader = workerLoader({ policy, node: 'rift', protectedPaths: [], idleMs: 50 });
+    t.after(() => loader.close());
+    loader.warm();
+    assert.equal(loader.live(), true, 'started by warm, before any load');
+    while (loader.live()) await new Promise((resolve) => setTimeout(resolve, 10));
+    loader.warm();
+    assert.equal((await loader.fromDir(repo('warm', { 'a.toml': svc('a') }))).ok, true);
+    assert.equal(loader.live(), true);
+  });
 });
