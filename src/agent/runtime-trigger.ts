@@ -9,7 +9,7 @@ import type { RuntimeEvent } from '../ports/instance-runtime.js';
  */
 export const passReasonOf = (event: RuntimeEvent, mine: (name: string) => boolean): string | undefined => {
   if (event.type === 'resync') return `runtime resync ${event.name}`;
-  if (event.own || event.replaced) return undefined;
+  if (event.own || event.stale) return undefined;
   if (event.type !== 'die' && event.type !== 'remove') return undefined;
   // Unlabelled is asked too: an adopted container keeps the labels it was made with (none).
   return mine(event.name) ? `runtime ${event.type} ${event.name}` : undefined;
@@ -26,10 +26,10 @@ export const ofNode = (event: RuntimeEvent, node: string, known: (name: string) 
  * What `event` tells the health board: a managed instance died on its own (counted towards a
  * crash loop; the board then wakes a pass when the back-off ends, instead of a pass per death),
  * or started again (its health starts afresh). Undefined for the agent's own stops and removes,
- * and for a late death of an instance already replaced under its name.
+ * and for a death told after its instance was gone (removed, maybe made again under its name).
  */
 export const healthSignalOf = (event: RuntimeEvent): 'died' | 'started' | undefined => {
-  if (!event.managed || event.own || event.replaced) return undefined;
+  if (!event.managed || event.own || event.stale) return undefined;
   if (event.type === 'die' && event.hash) return 'died';
   if (event.type === 'start') return 'started';
   return undefined;

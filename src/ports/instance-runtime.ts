@@ -53,10 +53,10 @@ export interface RuntimeEvent {
    */
   own: boolean;
   /**
-   * A death of an instance whose name another instance holds by now (the event came late, after
-   * it was removed and made again): it tells nothing about the instance that runs.
+   * A death told late, of an instance already gone or whose name another instance holds by now
+   * (it was removed, maybe made again): it tells nothing about an instance that runs.
    */
-  replaced?: true;
+  stale?: true;
 }
 
 /** What one run of a runtime's own health check says (podman counts retries and start period itself). */

@@ -148,7 +148,10 @@ const benchOne = async (n: number) => {
     ],
     { env: launch.env },
   );
-  if (child.code !== 0) throw new Error(`running-agent bench failed at N=${n}`);
+  if (child.code !== 0)
+    throw new Error(
+      `running-agent bench failed at N=${n}: ${child.stderr.trim().split('\n').slice(-6).join('\n')}`,
+    );
   const inproc = JSON.parse(child.stdout.trim().split('\n').pop()!);
   Object.assign(r, {
     runFreshMs: inproc.freshMs,
@@ -182,8 +185,11 @@ const benchOne = async (n: number) => {
   await changeFirst(dir, n, IMAGE_V2, IMAGE_V1);
   const coldChange = await once();
   await changeFirst(dir, n, IMAGE_V1, IMAGE_V2);
-  if ([coldFresh, coldNoop, coldChange].some((x) => x.code !== 0))
-    throw new Error(`cold agent pass failed at N=${n}`);
+  const coldFailed = [coldFresh, coldNoop, coldChange].find((x) => x.code !== 0);
+  if (coldFailed)
+    throw new Error(
+      `cold agent pass failed at N=${n}: ${coldFailed.stderr.trim().split('\n').slice(-6).join('\n')}`,
+    );
   Object.assign(r, {
     coldFreshMs: coldFresh.ms,
     coldNoopMs: coldNoop.ms,

@@ -22,6 +22,8 @@ export interface ChildRun {
   /** Peak resident set of the child in MB (VmHWM, sampled until it exits). */
   peakRssMb: number;
   stdout: string;
+  /** What it wrote to stderr (its last lines say why it failed). */
+  stderr: string;
 }
 
 /** Runs a command, timing it and sampling its peak RSS from /proc. */
@@ -49,7 +51,7 @@ export const runChild = (
       clearInterval(sample);
       clearTimeout(timer);
       if (code !== 0 && process.env.BENCH_VERBOSE) process.stderr.write(stderr);
-      resolve({ code, ms: performance.now() - t0, peakRssMb: peakKb / 1024, stdout });
+      resolve({ code, ms: performance.now() - t0, peakRssMb: peakKb / 1024, stdout, stderr });
     });
   });
 

@@ -23,13 +23,13 @@ export class EventRelay {
   private readonly own = new Map<string, number>();
 
   /**
-   * `replaced(name, id)`: whether a container other than `id` is known under `name`. A death
-   * delivered after another container took the name (podman's late `died` of a container
-   * removed and made again) is marked `replaced`: it says nothing of the instance that runs now.
+   * `stale(name, id)`: whether container `id` is gone or another holds `name` by the time its
+   * events are delivered. Such a death (podman's late `died` of a container removed, maybe made
+   * again under its name) is marked `stale`: it says nothing of an instance that runs now.
    */
   constructor(
     private readonly log: Log,
-    private readonly replaced: (name: string, id: string) => boolean = () => false,
+    private readonly stale: (name: string, id: string) => boolean = () => false,
   ) {}
 
   /**
@@ -73,9 +73,7 @@ export class EventRelay {
     const events = this.pending.get(id) ?? [];
     this.pending.delete(id);
     for (const event of events)
-      this.emit(
-        event.type === 'die' && this.replaced(event.name, event.id) ? { ...event, replaced: true } : event,
-      );
+      this.emit(event.type === 'die' && this.stale(event.name, event.id) ? { ...event, stale: true } : event);
   }
 
   emit(event: RuntimeEvent): void {
