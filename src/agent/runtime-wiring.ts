@@ -79,8 +79,17 @@ export const wireAgent = async (
           ...inProcessLoader({ admit, view: { node: config.node, vars: config.vars ?? {} } }),
           close: async () => {},
         };
-  // Not waiting for podman's first list: the registry opens and the first pass loads its
-  // revision meanwhile.
+  const store = await openRegistry(join(config.state_dir, 'registry.db'), (origin) => {
+    if (origin.kind === 'new') log.info('registry created', { stateDir: config.state_dir });
+    if (origin.kind === 'reset')
+      log.warn('registry file was empty: starting from nothing', { keptAs: origin.keptAs });
+  }).catch(async (err) => {
+    await loader.close();
+    await unlock();
+    throw err;
+  });
+  // After the registry: a registry that cannot be opened is the one error of a failed start.
+  // Not waiting for podman's first list: the first pass loads its revision meanwhile.
   const container = await createPodmanRuntime(
     {
       socketPath: config.podman.socket,
@@ -91,16 +100,6 @@ export const wireAgent = async (
     },
     { wait: false },
   );
-  const store = await openRegistry(join(config.state_dir, 'registry.db'), (origin) => {
-    if (origin.kind === 'new') log.info('registry created', { stateDir: config.state_dir });
-    if (origin.kind === 'reset')
-      log.warn('registry file was empty: starting from nothing', { keptAs: origin.keptAs });
-  }).catch(async (err) => {
-    await loader.close();
-    await container.close();
-    await unlock();
-    throw err;
-  });
   const unikernel = await createQemuRuntime({
     dir: join(config.state_dir, 'vms'),
     bridge: config.bridge,
