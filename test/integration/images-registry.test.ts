@@ -286,16 +286,19 @@ test('a newer image that is not healthy is rolled back to the image id that was,
   await until('roll rolled back', () =>
     store.events(200).some((e) => e.kind === 'rolled-back' && e.name === `${P}-roll-main`),
   );
-  await until(
-    'roll back on v1',
-    async () => (await running(`${P}-roll-main`).catch(() => undefined))?.Image === v1,
+  const kindsOf = () =>
+    store
+      .events(200)
+      .filter((e) => e.name === `${P}-roll-main`)
+      .map((e) => e.kind)
+      .reverse();
+  // The pass that recreates it on v1 records that when it ends, after podman already runs it.
+  await until('roll recreated on v1, and the pass that did it ended', () =>
+    kindsOf().slice(kindsOf().indexOf('rolled-back')).includes('recreated'),
   );
+  assert.equal((await running(`${P}-roll-main`)).Image, v1);
   assert.equal(await imageId(`${repo}:roll`), v2, 'the tag still names the new image');
-  const kinds = store
-    .events(200)
-    .filter((e) => e.name === `${P}-roll-main`)
-    .map((e) => e.kind)
-    .reverse();
+  const kinds = kindsOf();
   assert.deepEqual(
     kinds
       .slice(kinds.indexOf('image-updated'))
