@@ -184,10 +184,21 @@ export class QemuRuntime implements InstanceRuntime {
     return qemuPidOf(this.dirOf(rec.name));
   }
 
-  /** Running only once the guest has written to its console: a silent QEMU is merely created. */
+  /**
+   * Running only once the guest has written to its console: a silent QEMU is merely created,
+   * and so is one this runtime started that has not written its pid file yet.
+   */
   private stateOf(rec: VmRecord): InstanceState {
     if (this.pidOf(rec) !== undefined) return this.consoleHasOutput(rec) ? 'running' : 'created';
-    return this.children.has(rec.id) || hasRun(this.dirOf(rec.name)) ? 'exited' : 'created';
+    const child = this.children.get(rec.id);
+    if (
+      child?.pid !== undefined &&
+      child.exitCode === null &&
+      child.signalCode === null &&
+      isAlive(child.pid)
+    )
+      return 'created';
+    return child || hasRun(this.dirOf(rec.name)) ? 'exited' : 'created';
   }
 
   private consoleHasOutput(rec: VmRecord): boolean {
