@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { watch } from 'chokidar';
 import { registryClient } from '../adapters/registry/digest.js';
 import { McpError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
@@ -103,9 +102,9 @@ export interface AgentLoop {
 }
 
 /**
- * Everything the daemon runs per pass, without its API and file watch: the loop (health
- * board, prober, runtime events) and the store's listeners (notifications, metrics). The
- * converge benchmark starts the same, so what it times is what the daemon does.
+ * Everything the daemon runs per pass, without its API: the loop (health board, prober,
+ * runtime events), the store's listeners (notifications, metrics) and a directory source's
+ * watch. The converge benchmark starts the same, so what it times is what the daemon does.
  */
 export const startAgentLoop = async (
   config: ResolvedAgentConfig,
@@ -136,12 +135,19 @@ export const startAgentLoop = async (
     imageRegistry: registryClient({ insecure: config.images.insecure_registries }),
     ...opts,
   });
+  // Every interval pass looks at the files again, in case the watch missed a change.
+  const watch = await agent.deps.source.watch?.({
+    onChange: (path) => void loop.scheduler.trigger(`source changed ${path}`),
+    ignored: ignoredBySourceWatch(config.state_dir),
+    recheckMs: (interval * 1000) / 2,
+  });
   return {
     loop,
     adoptions,
     notifier,
     metrics,
     async stop() {
+      await watch?.close();
       metrics.close();
       notifier.close();
       await loop.stop();
@@ -178,13 +184,6 @@ export const runDaemon = async (
     await agent.close();
     throw err;
   }
-  const watcher =
-    !config.source.url && config.source.path
-      ? watch(config.source.path, {
-          ignoreInitial: true,
-          ignored: ignoredBySourceWatch(config.state_dir),
-        }).on('all', (_event, path) => void scheduler.trigger(`source changed ${path}`))
-      : undefined;
   log.info('agent started', {
     node: config.node,
     source: agent.deps.source.description,
@@ -195,7 +194,6 @@ export const runDaemon = async (
   void scheduler.trigger('start');
   if (!stop.aborted) await new Promise((resolve) => stop.addEventListener('abort', resolve, { once: true }));
   log.info('agent stopping', { node: config.node });
-  await watcher?.close();
   await api.close();
   await running.stop();
   await agent.close();

@@ -1,14 +1,16 @@
 /**
  * A local directory of service files as the desired state (development, or a checkout kept
  * current by other means). The parsed revision is reused while no file's size or mtime
- * changed, so a steady-state pass does not re-parse hundreds of files.
+ * changed, so a steady-state pass does not re-parse hundreds of files. A running agent
+ * watches the directory: while the watch is live and has seen nothing, a pass does not even
+ * look at the files (a stat each), except once per `recheckMs` in case the watch missed one.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { McpError } from '../../domain/errors.js';
 import { RECIPIENTS_FILE } from '../../domain/secrets.js';
 import type { RevisionLoader } from '../../ports/revision-loader.js';
-import type { FetchResult, RevisionSource } from '../../ports/revision-source.js';
+import type { FetchResult, RevisionSource, SourceWatch } from '../../ports/revision-source.js';
 import { loadRevisionFromDir } from './load.js';
 
 /** `loader`: how a changed directory is loaded (the agent's works off the main thread, with admission). */
@@ -16,15 +18,44 @@ export const dirSource = (
   dir: string,
   loader: Pick<RevisionLoader, 'fromDir'> = { fromDir: (d) => loadRevisionFromDir(d) },
 ): RevisionSource => {
-  let cached: { signature: string; result: FetchResult } | undefined;
+  let cached: { signature: string; result: FetchResult; at: number; changes: number } | undefined;
+  /** The live watch and the changes it has reported; none before it is ready or once it failed. */
+  let live: { opts: SourceWatch; changes: number } | undefined;
   return {
     description: dir,
     async fetch() {
+      if (cached && live?.changes === cached.changes && Date.now() - cached.at < live.opts.recheckMs)
+        return cached.result;
+      // Taken before the files are looked at: a change reported meanwhile makes the next fetch look again.
+      const seen = { changes: live?.changes ?? -1, at: Date.now() };
       const signature = signatureOf(dir);
-      if (cached?.signature === signature) return cached.result;
+      if (cached?.signature === signature) {
+        cached = { ...cached, ...seen };
+        return cached.result;
+      }
       const result = await loader.fromDir(dir);
-      cached = { signature, result };
+      cached = { signature, result, ...seen };
       return result;
+    },
+    async watch(opts: SourceWatch) {
+      const { watch } = await import('chokidar');
+      const watcher = watch(dir, { ignoreInitial: true, ignored: opts.ignored });
+      watcher
+        .on('all', (_event, path) => {
+          if (live) live.changes++;
+          opts.onChange(path);
+        })
+        .on('error', () => {
+          live = undefined;
+        });
+      await new Promise<void>((resolve) => watcher.once('ready', resolve));
+      live = { opts, changes: 0 };
+      return {
+        async close() {
+          live = undefined;
+          await watcher.close();
+        },
+      };
     },
   };
 };
