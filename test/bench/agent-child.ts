@@ -2,9 +2,9 @@
  * The running-agent side of the converge benchmark, in a process of its own so its peak RSS
  * is the agent's. It runs what `mcp-agent run` runs per pass: the agent wired from its
  * configuration (worker loader, admission, activity record), the loop with its health board,
- * prober and runtime-event listener, and the store's listeners (notifications, metrics); only
- * the API server and the file watch are left out, and passes are asked for by the benchmark
- * (no debounce) instead of the watch. A pass is timed from the trigger to its end.
+ * prober and runtime-event listener, the store's listeners (notifications, metrics) and the
+ * directory watch; only the API server is left out, and passes are asked for by the benchmark
+ * (no debounce). A pass is timed from the trigger to its end.
  * Usage: node agent-child.js CONFIG FIRST_SERVICE_FILE; prints one JSON line.
  */
 import { readFile, writeFile } from 'node:fs/promises';
