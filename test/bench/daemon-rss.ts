@@ -4,7 +4,10 @@
  * (which the systemd unit repeats). The converge benchmark's running agent is the pass alone
  * (test/bench/agent-child.ts); this is the whole daemon. For N single-container services
  * (busybox httpd, no published port): peak RSS during the first, fresh converge; RSS once idle
- * after it (the loader thread has ended); peak RSS over both. Usage: node daemon-rss.js [N,...]
+ * after it (the loader thread has ended); peak RSS over both. RSS is also split into what is
+ * the agent's own (anonymous memory: heaps, sql.js, buffers; its peak sampled every 100 ms) and
+ * the pages of the node binary and libraries (file-backed, shared with every node process), and
+ * a bare node under the same flags is measured beside it. Usage: node daemon-rss.js [N,...]
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,10 +21,36 @@ const sizes = (process.argv[2] ?? '200').split(',').map(Number);
 /** How long the agent is left idle after converging before its RSS is read. */
 const IDLE_MS = 5000;
 
-const status = async (pid: number): Promise<{ rssMb: number; hwmMb: number }> => {
+interface Status {
+  rssMb: number;
+  hwmMb: number;
+  anonMb: number;
+  fileMb: number;
+}
+
+const status = async (pid: number): Promise<Status> => {
   const text = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
-  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+  return {
+    rssMb: kb('VmRSS') / 1024,
+    hwmMb: kb('VmHWM') / 1024,
+    anonMb: kb('RssAnon') / 1024,
+    fileMb: kb('RssFile') / 1024,
+  };
+};
+
+/** A bare node under the agent's launch line, idle: what every node process is resident with. */
+const bareNode = async (launch: ReturnType<typeof agentLaunch>): Promise<Status> => {
+  const child = spawn(process.execPath, [...launch.flags, '-e', 'setTimeout(() => {}, 60_000)'], {
+    env: launch.env,
+    stdio: 'ignore',
+  });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    return await status(child.pid!);
+  } finally {
+    child.kill('SIGKILL');
+  }
 };
 
 const benchOne = async (n: number, launch: ReturnType<typeof agentLaunch>) => {
@@ -62,14 +91,21 @@ const benchOne = async (n: number, launch: ReturnType<typeof agentLaunch>) => {
       } catch {}
     });
   });
+  let anonPeakMb = 0;
+  const sampler = setInterval(() => {
+    void status(child.pid!).then((s) => {
+      anonPeakMb = Math.max(anonPeakMb, s.anonMb);
+    });
+  }, 100);
   try {
     const fresh = await converged;
     if (fresh.line.result !== 'converged') throw new Error(`first pass: ${JSON.stringify(fresh.line)}`);
     const freshPeak = (await status(child.pid!)).hwmMb;
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
     const idle = await status(child.pid!);
-    return { n, freshMs: fresh.ms, freshPeakMb: freshPeak, idleMb: idle.rssMb, peakMb: idle.hwmMb };
+    return { n, freshMs: fresh.ms, freshPeakMb: freshPeak, peakMb: idle.hwmMb, idle, anonPeakMb };
   } finally {
+    clearInterval(sampler);
     child.kill('SIGTERM');
     await exited;
     await removeContainers(prefix);
@@ -79,12 +115,19 @@ const benchOne = async (n: number, launch: ReturnType<typeof agentLaunch>) => {
 
 await requirePodman();
 const launch = agentLaunch();
+const bare = await bareNode(launch);
 const rows = [];
 for (const n of sizes) rows.push(await benchOne(n, launch));
+const mb = (x: number) => `${x.toFixed(0)} MB`;
 console.log(`\n### The running agent's memory (mcp-agent run, ${launch.text})\n`);
-console.log('| N | first converge | RSS peak during it | RSS idle after it | RSS peak |');
-console.log('| ---: | ---: | ---: | ---: | ---: |');
+console.log(
+  '| N | first converge | RSS peak during it | RSS idle after it | RSS peak | own (anonymous) peak / idle | node binary and libraries (file) idle |',
+);
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log(
+  `| bare node, idle | - | - | ${mb(bare.rssMb)} | ${mb(bare.hwmMb)} | - / ${mb(bare.anonMb)} | ${mb(bare.fileMb)} |`,
+);
 for (const r of rows)
   console.log(
-    `| ${r.n} | ${fmtMs(r.freshMs)} | ${r.freshPeakMb.toFixed(0)} MB | ${r.idleMb.toFixed(0)} MB | ${r.peakMb.toFixed(0)} MB |`,
+    `| ${r.n} | ${fmtMs(r.freshMs)} | ${mb(r.freshPeakMb)} | ${mb(r.idle.rssMb)} | ${mb(r.peakMb)} | ${mb(r.anonPeakMb)} / ${mb(r.idle.anonMb)} | ${mb(r.idle.fileMb)} |`,
   );
