@@ -7,8 +7,9 @@
  * version in the file is taken as it is, without running QEMU.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
+import { writeFileAtomic } from '../../atomic-file.js';
 import type { AccelChoice, AccelKey } from '../../domain/accel.js';
 
 export interface AccelCache {
@@ -57,7 +58,8 @@ export const accelCache = (opts: AccelCacheOptions): AccelCache => {
         key: current.key,
         ...(choice.source === 'probe' && { probedAt: new Date().toISOString() }),
       };
-      await writeAtomic(opts.file, JSON.stringify({ ...kept, binary: current.binary }, null, 2));
+      await mkdir(dirname(opts.file), { recursive: true });
+      await writeFileAtomic(opts.file, JSON.stringify({ ...kept, binary: current.binary }, null, 2), 0o644);
       return kept;
     },
   };
@@ -113,25 +115,5 @@ const readCacheFile = async (file: string): Promise<CacheFile | undefined> => {
     return valid ? (parsed as CacheFile) : undefined;
   } catch {
     return undefined;
-  }
-};
-
-/** Temporary sibling, fsync, rename over, fsync the directory: the old file or the new one, never a torn one. */
-const writeAtomic = async (path: string, text: string): Promise<void> => {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
   }
 };

@@ -8,9 +8,10 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { writeFileAtomic } from '../../atomic-file.js';
 import { McpError } from '../../domain/errors.js';
 
 const run = promisify(execFile);
@@ -59,8 +60,7 @@ export const allocateAddress = async (
   for (let n = first; n <= last; n++) {
     if (taken.has(toIp(n))) continue;
     known[instance] = toIp(n);
-    await writeFile(`${file}.tmp`, JSON.stringify(known, null, 2));
-    await rename(`${file}.tmp`, file);
+    await writeFileAtomic(file, JSON.stringify(known, null, 2), 0o644);
     return `${known[instance]}/${prefix}`;
   }
   throw new McpError('RUNTIME', `no free address left in ${bridge.subnet}`);

@@ -4,8 +4,9 @@
  * restarted agent, so VMs outlive the process that started them.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../atomic-file.js';
 import type { Accel } from './accel.js';
 import type { BridgePort } from './bridge.js';
 import { isAlive } from './process.js';
@@ -25,10 +26,8 @@ export interface VmRecord {
 }
 
 /** Writes `rec` into its directory `vmDir` atomically. */
-export const writeRecord = async (vmDir: string, rec: VmRecord): Promise<void> => {
-  await writeFile(join(vmDir, 'vm.json.tmp'), JSON.stringify(rec, null, 2));
-  await rename(join(vmDir, 'vm.json.tmp'), join(vmDir, 'vm.json'));
-};
+export const writeRecord = (vmDir: string, rec: VmRecord): Promise<void> =>
+  writeFileAtomic(join(vmDir, 'vm.json'), JSON.stringify(rec, null, 2), 0o644);
 
 /** Every VM recorded under `dir` (directories without a vm.json are skipped). */
 export const readRecords = async (dir: string): Promise<VmRecord[]> => {

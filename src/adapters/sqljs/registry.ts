@@ -5,6 +5,7 @@
 
 import { readFile, rename } from 'node:fs/promises';
 import initSqlJs, { type Database, type SqlValue, type Statement } from 'sql.js';
+import { writeFileAtomic } from '../../atomic-file.js';
 import type { DeathRecord } from '../../domain/crash-loop.js';
 import { McpError } from '../../domain/errors.js';
 import type { HealthRecord, HealthState } from '../../domain/health.js';
@@ -22,7 +23,6 @@ import type {
   StateStore,
   StoreRecord,
 } from '../../ports/state-store.js';
-import { writeFileAtomic } from './file.js';
 import { migrations } from './migrations.js';
 
 const PORT_MIN = 10000;
