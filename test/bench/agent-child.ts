@@ -81,7 +81,7 @@ const fresh = await pass();
 const freshCalls = Object.fromEntries([...calls].sort((a, b) => b[1] - a[1]));
 await quiet();
 const noops = [];
-for (let i = 0; i < Number(process.env.BENCH_NOOP_PASSES ?? 7); i++) noops.push(await pass());
+for (let i = 0; i < Number(process.env.BENCH_NOOP_PASSES ?? 25); i++) noops.push(await pass());
 await writeFile(firstFile, (await readFile(firstFile, 'utf8')).replace(IMAGE_V1, IMAGE_V2));
 const change = await pass();
 await quiet();
