@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { dirSource } from '../adapters/dir/source.js';
 import type { CommitVerifier } from '../adapters/git/verify.js';
 import { hostPortProbe } from '../adapters/net/port-probe.js';
+import type { Log as PodmanLog } from '../adapters/podman/log.js';
 import { createPodmanRuntime } from '../adapters/podman/runtime.js';
 import { createQemuRuntime, type QemuRuntime } from '../adapters/qemu/runtime.js';
 import { openRegistry, type SqlRegistry } from '../adapters/sqljs/registry.js';
@@ -79,27 +80,33 @@ export const wireAgent = async (
           ...inProcessLoader({ admit, view: { node: config.node, vars: config.vars ?? {} } }),
           close: async () => {},
         };
-  const store = await openRegistry(join(config.state_dir, 'registry.db'), (origin) => {
-    if (origin.kind === 'new') log.info('registry created', { stateDir: config.state_dir });
-    if (origin.kind === 'reset')
-      log.warn('registry file was empty: starting from nothing', { keptAs: origin.keptAs });
-  }).catch(async (err) => {
-    await loader.close();
-    await unlock();
-    throw err;
-  });
-  // After the registry: a registry that cannot be opened is the one error of a failed start.
-  // Not waiting for podman's first list: the first pass loads its revision meanwhile.
+  // Podman's runtime first, so its first list overlaps the registry open and the first pass's
+  // revision load (that pass's observe waits for it). What it says is held until the registry
+  // opened: a registry that cannot be opened stays the one line of a failed start.
+  const held: Parameters<PodmanLog>[] = [];
+  let podmanSays: PodmanLog = (...line) => held.push(line);
   const container = await createPodmanRuntime(
     {
       socketPath: config.podman.socket,
       relistIntervalMs: config.podman.relist_interval * 1000,
       stopTimeoutSeconds: config.podman.stop_timeout,
       insecureRegistries: config.images.insecure_registries,
-      onLog: (level, message, meta) => log[level](message, meta),
+      onLog: (...line) => podmanSays(...line),
     },
     { wait: false },
   );
+  const store = await openRegistry(join(config.state_dir, 'registry.db'), (origin) => {
+    if (origin.kind === 'new') log.info('registry created', { stateDir: config.state_dir });
+    if (origin.kind === 'reset')
+      log.warn('registry file was empty: starting from nothing', { keptAs: origin.keptAs });
+  }).catch(async (err) => {
+    await container.close();
+    await loader.close();
+    await unlock();
+    throw err;
+  });
+  podmanSays = (level, message, meta) => log[level](message, meta);
+  for (const line of held.splice(0)) podmanSays(...line);
   const unikernel = await createQemuRuntime({
     dir: join(config.state_dir, 'vms'),
     bridge: config.bridge,
