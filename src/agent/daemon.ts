@@ -161,8 +161,11 @@ export const startAgentLoop = async (
  */
 export const ignoredBySourceWatch = (stateDir: string) => {
   const state = resolve(stateDir);
-  return (path: string) =>
-    /(^|\/)\.git(\/|$)/.test(path) || resolve(path) === state || resolve(path).startsWith(`${state}/`);
+  return (path: string) => {
+    if (/(^|\/)\.git(\/|$)/.test(path)) return true;
+    const at = resolve(path);
+    return at === state || at.startsWith(`${state}/`);
+  };
 };
 
 export const runDaemon = async (
