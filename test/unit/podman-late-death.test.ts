@@ -35,7 +35,7 @@ const died = (id: string, name: string): PodmanEvent => ({
 const relayOver = (cache: ContainerCache) => {
   const relay = new EventRelay(
     () => {},
-    (name, id) => !cache.containers.has(id) || cache.heldByOther(name, id),
+    (name, id) => cache.outlived(name, id),
   );
   const seen: RuntimeEvent[] = [];
   relay.onEvent((e) => seen.push(e));

@@ -111,8 +111,12 @@ export class ContainerCache {
     return { stale, imagesStale, changed };
   }
 
-  /** Whether a container other than `id` is known under `name` (a scan: asked only on a death). */
-  heldByOther(name: string, id: string): boolean {
+  /**
+   * Whether container `id` is no longer the one known as `name`: it is gone, or another holds
+   * the name (a scan: asked only on a death).
+   */
+  outlived(name: string, id: string): boolean {
+    if (!this.containers.has(id)) return true;
     for (const [other, c] of this.containers) if (c.name === name && other !== id) return true;
     return false;
   }
