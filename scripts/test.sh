@@ -18,5 +18,5 @@ pkill -KILL -f 'qemu-system.*/mcp-(qemu|agent)-' || true
 for ns in $(ip netns list 2>/dev/null | awk '/^mcp-test-br-/ {print $1}'); do ip netns del "$ns"; done
 
 # A hung test must fail the run, not outlast CI's limit: each test gets 5 minutes, the suite 25.
-# On a quiet machine the suite takes about 10; with both cores busy, about half as long again.
+# On a quiet machine the suite takes about 10; with both cores busy, about 15 (883 s once).
 timeout --kill-after=30 25m npm test
