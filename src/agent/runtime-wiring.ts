@@ -81,8 +81,8 @@ export const wireAgent = async (
           close: async () => {},
         };
   // Podman's runtime first, so its first list overlaps the registry open and the first pass's
-  // revision load (that pass's observe waits for it). What it says is held until the registry
-  // opened: a registry that cannot be opened stays the one line of a failed start.
+  // revision load (that pass's observe waits for it). What it says is held until the wiring
+  // succeeded: a registry that cannot be opened stays the one line of a failed start.
   const held: Parameters<PodmanLog>[] = [];
   let podmanSays: PodmanLog = (...line) => held.push(line);
   const container = await createPodmanRuntime(
@@ -95,29 +95,42 @@ export const wireAgent = async (
     },
     { wait: false },
   );
-  const store = await openRegistry(join(config.state_dir, 'registry.db'), (origin) => {
-    if (origin.kind === 'new') log.info('registry created', { stateDir: config.state_dir });
-    if (origin.kind === 'reset')
-      log.warn('registry file was empty: starting from nothing', { keptAs: origin.keptAs });
-  }).catch(async (err) => {
+  // A step that fails closes what is open before it, or the process would not exit.
+  let store: SqlRegistry | undefined;
+  let unikernel: QemuRuntime | undefined;
+  let source: RevisionSource;
+  try {
+    store = await openRegistry(join(config.state_dir, 'registry.db'), (origin) => {
+      if (origin.kind === 'new') log.info('registry created', { stateDir: config.state_dir });
+      if (origin.kind === 'reset')
+        log.warn('registry file was empty: starting from nothing', { keptAs: origin.keptAs });
+    });
+    unikernel = await createQemuRuntime({
+      dir: join(config.state_dir, 'vms'),
+      bridge: config.bridge,
+      qemu: config.qemu.binary,
+      accel: config.qemu.accel,
+      probeTimeoutMs: config.qemu.probe_timeout * 1000,
+      kvmDevice: config.qemu.kvm_device,
+      bootTimeoutMs: config.qemu.boot_timeout * 1000,
+      signal: stop,
+      onDecided: (choice) => log.info('qemu accelerator chosen', { ...choice }),
+    });
+    source = await sourceFor(
+      config,
+      loader,
+      verifier && { verifier, since: () => store?.applied()?.commit ?? undefined },
+    );
+  } catch (err) {
+    await unikernel?.close();
     await container.close();
     await loader.close();
+    store?.close();
     await unlock();
     throw err;
-  });
+  }
   podmanSays = (level, message, meta) => log[level](message, meta);
   for (const line of held.splice(0)) podmanSays(...line);
-  const unikernel = await createQemuRuntime({
-    dir: join(config.state_dir, 'vms'),
-    bridge: config.bridge,
-    qemu: config.qemu.binary,
-    accel: config.qemu.accel,
-    probeTimeoutMs: config.qemu.probe_timeout * 1000,
-    kvmDevice: config.qemu.kvm_device,
-    bootTimeoutMs: config.qemu.boot_timeout * 1000,
-    signal: stop,
-    onDecided: (choice) => log.info('qemu accelerator chosen', { ...choice }),
-  });
   const options: ApplyOptions = {
     concurrency: config.policy.concurrency,
     retry: { retries: config.policy.retries, delayMs: 500 },
@@ -130,11 +143,7 @@ export const wireAgent = async (
   return {
     deps: {
       node: config.node,
-      source: await sourceFor(
-        config,
-        loader,
-        verifier && { verifier, since: () => store.applied()?.commit ?? undefined },
-      ),
+      source,
       runtimes: { container, unikernel },
       store,
       log,

@@ -3,7 +3,8 @@
  * fix, exit 78, at once; and an empty registry is never silently taken for a new one.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +18,13 @@ describe('mcp-agent start-up errors', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'services'));
 
-  /** Runs the agent on a config with `extra` lines; the podman socket is a path nothing listens on. */
-  const start = (name: string, lines: string[], command = ['reconcile', '--once']) => {
+  /** Runs the agent on a config with `extra` lines; the podman socket is a path nothing listens on, by default. */
+  const start = (
+    name: string,
+    lines: string[],
+    command = ['reconcile', '--once'],
+    socket = join(dir, 'no-podman.sock'),
+  ) => {
     const config = join(dir, `${name}.toml`);
     writeFileSync(
       config,
@@ -31,7 +37,7 @@ describe('mcp-agent start-up errors', () => {
         '[source]',
         `path = "${join(dir, 'services')}"`,
         '[podman]',
-        `socket = "${join(dir, 'no-podman.sock')}"`,
+        `socket = "${socket}"`,
         '[api]',
         'listen = "127.0.0.1:0"',
         ...lines.filter((l) => l.includes('tls_')),
@@ -40,6 +46,8 @@ describe('mcp-agent start-up errors', () => {
     const r = spawnSync(process.execPath, [AGENT, ...command, '--config', config], {
       encoding: 'utf8',
       timeout: 20_000,
+      // The agent stops gracefully on SIGTERM: a hung one must be killed.
+      killSignal: 'SIGKILL',
     });
     return { status: r.status, stderr: r.stderr };
   };
@@ -79,6 +87,40 @@ describe('mcp-agent start-up errors', () => {
   it('state_dir = "/proc/x" fails at once instead of spinning', () => {
     const r = start('proc', ['state_dir = "/proc/x"']);
     assertConfigError(r, /state_dir \/proc\/x is not a usable directory \(it cannot be created there\)/);
+  });
+
+  it('a VM record that is not JSON: one line naming it, and the agent exits instead of hanging', async () => {
+    const vm = join(dir, 'broken-vm-state', 'vms', 'web-main');
+    mkdirSync(vm, { recursive: true });
+    writeFileSync(join(vm, 'vm.json'), '{"id": "x", torn');
+    // A registry there already: a new one would be announced on a line of its own.
+    const registry = await openRegistry(join(dir, 'broken-vm-state', 'registry.db'));
+    await registry.flush();
+    registry.close();
+    // A podman whose event stream opens and stays open: an agent that left it open would never exit.
+    const socket = join(dir, 'stream-podman.sock');
+    const podman = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('node:http').createServer((req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          if (req.url.includes('/events')) res.flushHeaders(); else res.end(req.url.includes('/json') ? '[]' : '{}');
+        }).listen(process.argv[1], () => console.log('listening'));`,
+        socket,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await once(podman.stdout!, 'data');
+      for (const command of [['reconcile', '--once'], ['run']]) {
+        const r = start('broken-vm', [`state_dir = "${join(dir, 'broken-vm-state')}"`], command, socket);
+        assertConfigError(r, /vms\/web-main\/vm\.json is not a VM record \(.*\): stop that VM's QEMU/);
+      }
+    } finally {
+      podman.kill('SIGKILL');
+    }
+    assert.equal(readFileSync(join(vm, 'vm.json'), 'utf8'), '{"id": "x", torn');
   });
 
   it('a registry file that is not a database, which is left as it was', () => {

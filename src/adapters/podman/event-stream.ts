@@ -53,13 +53,15 @@ const parse = (line: string): PodmanEvent | undefined => {
  * Resolves once podman has answered the request (events after that are delivered), rejects
  * when it cannot be opened or has not answered within `timeoutMs`: a podman that accepts the
  * connection and then says nothing must count as down, not leave the informer waiting.
- * `onDrop` is called once when the connection ends on its own.
+ * `closing` gives up the wait at once (the runtime closes). `onDrop` is called once when the
+ * connection ends on its own.
  */
 export const openEventStream = async (
   docker: Docker,
   timeoutMs: number,
   onEvent: (event: PodmanEvent) => void,
   onDrop: (reason: string) => void,
+  closing?: AbortSignal,
 ): Promise<EventStream> => {
   // Not AbortSignal.timeout: the signal stays bound to the response, so it must never fire once open.
   const opening = new AbortController();
@@ -67,6 +69,9 @@ export const openEventStream = async (
     () => opening.abort(new Error(`podman did not open the event stream within ${timeoutMs} ms`)),
     timeoutMs,
   );
+  const closed = () => opening.abort(new Error('the runtime closed'));
+  if (closing?.aborted) closed();
+  closing?.addEventListener('abort', closed, { once: true });
   let stream: NodeJS.ReadableStream & { destroy(): void };
   try {
     stream = (await docker.getEvents({
@@ -77,12 +82,13 @@ export const openEventStream = async (
     throw opening.signal.aborted ? opening.signal.reason : err;
   } finally {
     clearTimeout(timer);
+    closing?.removeEventListener('abort', closed);
   }
-  let closed = false;
+  let ended = false;
   let buffer = '';
   const drop = (reason: string) => {
-    if (closed) return;
-    closed = true;
+    if (ended) return;
+    ended = true;
     onDrop(reason);
   };
   stream.on('data', (chunk: Buffer) => {
@@ -99,7 +105,7 @@ export const openEventStream = async (
   stream.on('close', () => drop('connection closed'));
   return {
     close: () => {
-      closed = true;
+      ended = true;
       stream.destroy();
     },
   };

@@ -37,6 +37,8 @@ export class Informer {
   /** Set by a teardown, cleared by the sync that ends it, which then emits `resync`. */
   private recovering = false;
   private closed = false;
+  /** Gives up a stream still opening when the runtime closes (a podman that never answers). */
+  private readonly closing = new AbortController();
   private lastError = 'not connected yet';
   private backoffMs = BACKOFF_MIN_MS;
   private reconnectTimer?: NodeJS.Timeout;
@@ -209,6 +211,7 @@ export class Informer {
 
   close(): void {
     this.closed = true;
+    this.closing.abort();
     this.synced = false;
     clearInterval(this.relistTimer);
     clearTimeout(this.reconnectTimer);
@@ -235,6 +238,7 @@ export class Informer {
         this.opts.streamOpenTimeoutMs,
         (event) => this.onPodmanEvent(event),
         (reason) => this.onDrop(reason),
+        this.closing.signal,
       );
       // A relist discarded here means the new stream already dropped, and the drop reconnects.
       if (!(await this.relist(true))) return false;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../atomic-file.js';
+import { McpError } from '../../domain/errors.js';
 import type { Accel } from './accel.js';
 import type { BridgePort } from './bridge.js';
 import { isAlive } from './process.js';
@@ -35,8 +36,18 @@ export const readRecords = async (dir: string): Promise<VmRecord[]> => {
   const records: VmRecord[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    const text = await readFile(join(dir, entry.name, 'vm.json'), 'utf8').catch(() => undefined);
-    if (text !== undefined) records.push(JSON.parse(text) as VmRecord);
+    const path = join(dir, entry.name, 'vm.json');
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    try {
+      records.push(JSON.parse(text) as VmRecord);
+    } catch (err) {
+      throw new McpError(
+        'INVALID_CONFIG',
+        `${path} is not a VM record (${(err as Error).message}): stop that VM's QEMU if it runs, then remove ${join(dir, entry.name)} for the agent to create the VM again`,
+        { path },
+      );
+    }
   }
   return records;
 };
