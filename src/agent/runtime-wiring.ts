@@ -99,6 +99,15 @@ export const wireAgent = async (
   let store: SqlRegistry | undefined;
   let unikernel: QemuRuntime | undefined;
   let source: RevisionSource;
+  /** Closes what the wiring opened; `flush`: the registry's pending writes first (a stop, not a failed start). */
+  const closeOpened = async (flush: boolean) => {
+    await loader.close();
+    await container.close();
+    await unikernel?.close();
+    if (flush) await store?.flush();
+    store?.close();
+    await unlock();
+  };
   try {
     store = await openRegistry(join(config.state_dir, 'registry.db'), (origin) => {
       if (origin.kind === 'new') log.info('registry created', { stateDir: config.state_dir });
@@ -122,11 +131,7 @@ export const wireAgent = async (
       verifier && { verifier, since: () => store?.applied()?.commit ?? undefined },
     );
   } catch (err) {
-    await unikernel?.close();
-    await container.close();
-    await loader.close();
-    store?.close();
-    await unlock();
+    await closeOpened(false);
     throw err;
   }
   podmanSays = (level, message, meta) => log[level](message, meta);
@@ -158,14 +163,7 @@ export const wireAgent = async (
     options,
     activity,
     loader,
-    async close() {
-      await loader.close();
-      await container.close();
-      await unikernel.close();
-      await store.flush();
-      store.close();
-      await unlock();
-    },
+    close: () => closeOpened(true),
   };
 };
 
