@@ -14,6 +14,7 @@ import type { ActivityPhase } from '../domain/activity.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import { blockerOf } from '../domain/graph.js';
 import { type InventoryEntry, inventoryEntry } from '../domain/observed.js';
+import { byName } from '../domain/order.js';
 import { type ActionResult, type ChangeSet, countOutcomes, doneOutcome } from '../domain/outcome.js';
 import type { Action, Plan } from '../domain/plan-types.js';
 import type { ComponentSpec } from '../domain/spec.js';
@@ -111,7 +112,7 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
     });
     await deps.store.flush();
   }
-  results.sort((a, b) => a.name.localeCompare(b.name));
+  results.sort(byName);
   return { results, counts: countOutcomes(results.map((r) => r.outcome)) };
 };
 

@@ -2,10 +2,11 @@
  * A plan's actions in stages by dependency level (graph.ts): what must run first comes first,
  * what is torn down goes away before its dependencies do. Pure and deterministic.
  */
+
+import { byName } from './order.js';
 import type { Action } from './plan-types.js';
 
 const isTeardown = (a: Action): boolean => a.kind === 'stop' || a.kind === 'remove';
-const byName = (a: Action, b: Action): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
  * Groups actions into stages: tear-down (stop, remove) first, dependents before their

@@ -2,6 +2,8 @@
  * The machine-readable result of `mcp plan`: per node, the actions its agent would take
  * (unchanged ones only counted). The text and markdown forms are both rendered from it.
  */
+
+import { byString } from '../domain/order.js';
 import { describeCounts, type Outcome } from '../domain/outcome.js';
 import type { Action, ActionKind, FieldChange, Plan } from '../domain/plan-types.js';
 
@@ -64,7 +66,7 @@ export function nodeReport(plan: Plan): NodeReport {
 
 /** The report of several nodes' plans, nodes in name order. */
 export function planReport(base: RevisionRef, head: RevisionRef, plans: readonly Plan[]): PlanReport {
-  const nodes = plans.map(nodeReport).sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+  const nodes = plans.map(nodeReport).sort((a, b) => byString(a.node, b.node));
   return { base, head, changed: nodes.some((n) => n.actions.length > 0), nodes };
 }
 

@@ -4,6 +4,7 @@
  */
 
 import { McpError } from '../domain/errors.js';
+import { byString } from '../domain/order.js';
 import { NO_SECRETS, type SecretUse } from '../domain/secrets.js';
 import type {
   ComponentSpec,
@@ -30,8 +31,6 @@ export const JOB_TIMEOUT = 300;
 
 /** Memory (MiB) and vCPUs a unikernel gets when its file does not say. */
 export const UNIKERNEL_DEFAULTS = { memory: 128, cpus: 1 } as const;
-
-const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Parses `[ip:]host:container[/tcp|udp]`; IPv6 brackets are stripped, no address is ''. */
 export function parsePortSpec(spec: string): PortBinding {

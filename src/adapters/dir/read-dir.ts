@@ -3,6 +3,7 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { McpError } from '../../domain/errors.js';
+import { byName } from '../../domain/order.js';
 import { RECIPIENTS_FILE, type RepoSecrets, SECRET_LIMIT_BYTES } from '../../domain/secrets.js';
 import type { SourceFile, SpecError } from '../../domain/spec-error.js';
 import {
@@ -93,7 +94,7 @@ async function withinRevisionLimit(
   prefix: string,
   names: Dirent[],
 ): Promise<{ names: Dirent[]; error?: SpecError }> {
-  const sorted = [...names].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const sorted = [...names].sort(byName);
   const sizes = await Promise.all(
     sorted.map((e) =>
       stat(join(dir, prefix, e.name)).then(

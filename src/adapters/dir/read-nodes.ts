@@ -5,6 +5,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { byName } from '../../domain/order.js';
 import type { SourceFile, SpecError } from '../../domain/spec-error.js';
 import { readEntry } from './read-dir.js';
 
@@ -25,7 +26,7 @@ export async function readNodeFiles(dir: string): Promise<{ files: SourceFile[];
   const root = await realpath(dir);
   const names = entries
     .filter((e) => !e.isDirectory() && e.name.endsWith('.toml') && !e.name.startsWith('.'))
-    .sort((a, b) => (a.name < b.name ? -1 : 1));
+    .sort(byName);
   const read = await Promise.all(
     names.map((e) => readEntry(root, join(dir, 'nodes', e.name), `nodes/${e.name}`, e)),
   );

@@ -11,6 +11,7 @@ import { asMcpError, McpError } from '../../domain/errors.js';
 import type { HealthRecord, HealthState } from '../../domain/health.js';
 import { splitJobs } from '../../domain/job.js';
 import { LABEL, type ObservedInstance } from '../../domain/observed.js';
+import { byName } from '../../domain/order.js';
 import type { ActionResult } from '../../domain/outcome.js';
 import type { Plan } from '../../domain/plan-types.js';
 import { instanceName, portsText } from '../../domain/spec.js';
@@ -408,7 +409,7 @@ const routesOf = (ctx: ApiContext, started: (seen: ObservedInstance) => Promise<
           activity: ctx.activity?.(i.name) ?? null,
           suspended: suspensionOf(suspensions, service ?? '') ?? null,
         }))
-        .sort((a, b) => (a.name < b.name ? -1 : 1));
+        .sort(byName);
       return ok({ node: ctx.node, instances });
     },
   },
