@@ -4,8 +4,9 @@ import type { RuntimeEvent } from '../ports/instance-runtime.js';
 /**
  * The reason for a pass that `event` gives, or undefined when it gives none: an instance of
  * this node (`mine`) died or vanished, or the runtime's view was rebuilt. The stops and
- * removes the agent made itself (`own`) were planned by the pass that made them, and another
- * node's instances on a shared runtime are none of this agent's business: they give none.
+ * removes the agent made itself (`own`) were planned by the pass that made them, an event told
+ * late (`stale`) is of an instance already replaced, and another node's instances on a shared
+ * runtime are none of this agent's business: they give none.
  */
 export const passReasonOf = (event: RuntimeEvent, mine: (name: string) => boolean): string | undefined => {
   if (event.type === 'resync') return `runtime resync ${event.name}`;

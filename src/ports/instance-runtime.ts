@@ -53,8 +53,9 @@ export interface RuntimeEvent {
    */
   own: boolean;
   /**
-   * A death told late, of an instance already gone or whose name another instance holds by now
-   * (it was removed, maybe made again): it tells nothing about an instance that runs.
+   * Told late: a death of an instance already gone or whose name another instance holds by
+   * now, or a removal of one whose name another managed instance holds by now (it was made
+   * again): it tells nothing about an instance that runs.
    */
   stale?: true;
 }

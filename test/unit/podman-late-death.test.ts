@@ -1,7 +1,8 @@
 /**
- * A death podman tells late, after the container was removed, maybe another made under its name
- * (a removal of many containers lags behind; the benchmark's floor ran just before the agent):
- * the relay marks it `stale`, and the agent counts it towards no back-off and asks no pass.
+ * A death or removal podman tells late, after the container was removed and maybe another made
+ * under its name (a removal of many containers lags behind; the benchmark's floor ran just
+ * before the agent): the relay marks it `stale`, and the agent counts it towards no back-off
+ * and asks no pass. A removal is late only once a managed container holds the name again.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -35,7 +36,7 @@ const died = (id: string, name: string): PodmanEvent => ({
 const relayOver = (cache: ContainerCache) => {
   const relay = new EventRelay(
     () => {},
-    (name, id) => cache.outlived(name, id),
+    (type, name, id) => cache.late(type, name, id),
   );
   const seen: RuntimeEvent[] = [];
   relay.onEvent((e) => seen.push(e));
@@ -91,12 +92,58 @@ describe('a late death of a container that is gone', () => {
     );
   });
 
-  it('marks only deaths: a start or removal of the old one is delivered as it is', () => {
+  it('marks no start: a start of the old one is delivered as it is', () => {
     const cache = new ContainerCache();
     cache.containers.set('new', container('new', 'web-main'));
     const { relay, seen } = relayOver(cache);
-    relay.queue({ ...died('old', 'web-main'), action: 'remove' }, 'remove');
+    relay.queue({ ...died('old', 'web-main'), action: 'start' }, 'start');
     relay.flush('old');
     assert.equal(seen[0].stale, undefined);
+  });
+});
+
+describe('a late removal of a container that is gone', () => {
+  /** The informer's order: the cache forgets the container, then its removal is delivered. */
+  const removeOld = (cache: ContainerCache) => {
+    const { relay, seen } = relayOver(cache);
+    relay.queue({ ...died('old', 'web-main'), action: 'remove' }, 'remove');
+    cache.gone('old');
+    relay.flush('old');
+    return seen;
+  };
+
+  it('is marked stale once a managed container holds the name again, and asks no pass', () => {
+    const cache = new ContainerCache();
+    cache.containers.set('old', container('old', 'web-main'));
+    cache.containers.set('new', container('new', 'web-main'));
+    const seen = removeOld(cache);
+    assert.equal(seen[0].stale, true);
+    assert.equal(
+      passReasonOf(seen[0], () => true),
+      undefined,
+    );
+  });
+
+  it('is drift when nothing holds the name: a pass is asked', () => {
+    const cache = new ContainerCache();
+    cache.containers.set('old', container('old', 'web-main'));
+    const seen = removeOld(cache);
+    assert.equal(seen[0].stale, undefined);
+    assert.equal(
+      passReasonOf(seen[0], () => true),
+      'runtime remove web-main',
+    );
+  });
+
+  it('is drift when a hand-made container holds the name: a pass is asked', () => {
+    const cache = new ContainerCache();
+    cache.containers.set('old', container('old', 'web-main'));
+    cache.containers.set('squatter', { ...container('squatter', 'web-main'), labels: {} });
+    const seen = removeOld(cache);
+    assert.equal(seen[0].stale, undefined);
+    assert.equal(
+      passReasonOf(seen[0], () => true),
+      'runtime remove web-main',
+    );
   });
 });

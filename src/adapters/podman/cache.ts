@@ -112,12 +112,18 @@ export class ContainerCache {
   }
 
   /**
-   * Whether container `id` is no longer the one known as `name`: it is gone, or another holds
-   * the name (a scan: asked only on a death).
+   * Whether event `type` of container `id`, delivered now, comes too late to tell of an
+   * instance that runs. A death: once the container is gone or another holds `name`. A
+   * removal: once another container the agent manages holds `name` (it was made again already);
+   * a removal that leaves the name free, or held by a hand-made container, is drift. A scan,
+   * asked only on a death or a removal.
    */
-  outlived(name: string, id: string): boolean {
-    if (!this.containers.has(id)) return true;
-    for (const [other, c] of this.containers) if (c.name === name && other !== id) return true;
+  late(type: string, name: string, id: string): boolean {
+    if (type === 'die' && !this.containers.has(id)) return true;
+    if (type !== 'die' && type !== 'remove') return false;
+    for (const [other, c] of this.containers)
+      if (c.name === name && other !== id && (type === 'die' || c.labels[LABEL.managed] === 'true'))
+        return true;
     return false;
   }
 

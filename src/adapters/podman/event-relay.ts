@@ -23,13 +23,13 @@ export class EventRelay {
   private readonly own = new Map<string, number>();
 
   /**
-   * `stale(name, id)`: whether container `id` is gone or another holds `name` by the time its
-   * events are delivered. Such a death (podman's late `died` of a container removed, maybe made
-   * again under its name) is marked `stale`: it says nothing of an instance that runs now.
+   * `late(type, name, id)`: whether the event comes too late to tell of an instance that runs
+   * (ContainerCache.late: podman's late `died` or `remove` of a container removed and maybe
+   * made again under its name). Such an event is delivered marked `stale`.
    */
   constructor(
     private readonly log: Log,
-    private readonly stale: (name: string, id: string) => boolean = () => false,
+    private readonly late: (type: string, name: string, id: string) => boolean = () => false,
   ) {}
 
   /**
@@ -73,7 +73,7 @@ export class EventRelay {
     const events = this.pending.get(id) ?? [];
     this.pending.delete(id);
     for (const event of events)
-      this.emit(event.type === 'die' && this.stale(event.name, event.id) ? { ...event, stale: true } : event);
+      this.emit(this.late(event.type, event.name, event.id) ? { ...event, stale: true } : event);
   }
 
   emit(event: RuntimeEvent): void {

@@ -56,7 +56,7 @@ export class Informer {
     private readonly client: PodmanClient,
     private readonly opts: { relistIntervalMs: number; streamOpenTimeoutMs: number; log: Log },
   ) {
-    this.events = new EventRelay(opts.log, (name, id) => this.cache.outlived(name, id));
+    this.events = new EventRelay(opts.log, (type, name, id) => this.cache.late(type, name, id));
     this.images = new ImageRefresh(client, this.cache, {
       isClosed: () => this.closed,
       failed: (err) => this.teardown(podmanMessage(err)),
