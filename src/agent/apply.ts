@@ -83,10 +83,21 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
     holdRemovals: plan.holdRemovals,
   });
 
+  const settle = (action: Action, result: ActionResult, gate?: GateDecision, blocker?: string) => {
+    if (result.outcome === 'failed' || result.outcome === 'conflict' || blocker || gate)
+      broken.add(action.name);
+    if ((gate?.kind === 'skip' && gate.waiting) || (blocker && waiting.has(blocker)))
+      waiting.add(action.name);
+    results.push(result);
+  };
+
   for (const stage of plan.stages) {
     steps.claim(stage);
     await deps.store.flush();
-    await forEachLimited(stage, opts.concurrency, async (action) => {
+    // What needs no runtime call (most of a steady-state pass) is settled at once; the rest runs
+    // with bounded concurrency. Nothing in a stage waits for another action of the same stage.
+    const calls: { action: Action; gate?: GateDecision }[] = [];
+    for (const action of stage) {
       // A suspension holds an action whatever blocks it: the result says it is held.
       const asked = deps.gate?.(action);
       const blocker = asked?.kind === 'skip' && asked.held ? undefined : blockerOf(action.dependsOn, broken);
@@ -99,16 +110,20 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
           )
         : gate?.kind === 'skip'
           ? skipped(action, gate.reason, gate.waiting, gate.held)
-          : gate?.kind === 'stop'
-            ? await steps.run({ ...action, kind: 'stop', reason: gate.reason })
-            : gate?.kind === 'restart'
-              ? await restart(steps, action, gate.reason)
-              : await steps.run(action);
-      if (result.outcome === 'failed' || result.outcome === 'conflict' || blocker || gate)
-        broken.add(action.name);
-      if ((gate?.kind === 'skip' && gate.waiting) || (blocker && waiting.has(blocker)))
-        waiting.add(action.name);
-      results.push(result);
+          : gate
+            ? undefined
+            : steps.settled(action);
+      if (result) settle(action, result, gate, blocker);
+      else calls.push({ action, gate });
+    }
+    await forEachLimited(calls, opts.concurrency, async ({ action, gate }) => {
+      const result =
+        gate?.kind === 'stop'
+          ? await steps.run({ ...action, kind: 'stop', reason: gate.reason })
+          : gate?.kind === 'restart'
+            ? await restart(steps, action, gate.reason)
+            : await steps.run(action);
+      settle(action, result, gate);
     });
     await deps.store.flush();
   }
@@ -122,6 +137,15 @@ const restart = async (steps: Steps, action: Action, reason: string): Promise<Ac
   if (stopped.outcome !== 'stopped') return stopped;
   return steps.run({ ...action, kind: 'start', reason });
 };
+
+/** What every result of `action` says about it. */
+const base = (action: Action) => ({
+  name: action.name,
+  service: action.service,
+  action: action.kind,
+  reason: action.reason,
+  drift: action.drift ?? false,
+});
 
 const skipped = (action: Action, reason: string, waiting: boolean, held?: boolean): ActionResult => ({
   name: action.name,
@@ -172,24 +196,24 @@ class Steps {
     this.deps.store.recordInstances(claims);
   }
 
-  async run(action: Action): Promise<ActionResult> {
+  /**
+   * The result of an action that needs no runtime call (held by policy, unchanged, a conflict,
+   * an adoption), its bookkeeping done; undefined for one that needs a call.
+   */
+  settled(action: Action): ActionResult | undefined {
     const policy = this.policySkip(action);
     if (policy) return skipped(action, policy, false);
-    const base = {
-      name: action.name,
-      service: action.service,
-      action: action.kind,
-      reason: action.reason,
-      drift: action.drift ?? false,
-    };
-    if (action.kind === 'unchanged' || action.kind === 'conflict') {
-      if (action.kind === 'unchanged') this.confirmUnchanged(action);
-      return { ...base, outcome: doneOutcome[action.kind], durationMs: 0 };
-    }
-    if (action.kind === 'adopt') {
+    if (action.kind !== 'unchanged' && action.kind !== 'conflict' && action.kind !== 'adopt')
+      return undefined;
+    if (action.kind === 'unchanged') this.confirmUnchanged(action);
+    if (action.kind === 'adopt')
       this.confirm({ ...inventoryEntry(action.spec!, action.hash!), adoptedId: action.id });
-      return { ...base, outcome: 'adopted', durationMs: 0 };
-    }
+    return { ...base(action), outcome: doneOutcome[action.kind], durationMs: 0 };
+  }
+
+  async run(action: Action): Promise<ActionResult> {
+    const now = this.settled(action);
+    if (now) return now;
     if (this.unreachable) return skipped(action, `runtime unreachable: ${this.unreachable}`, false);
     const kind = action.spec?.kind ?? this.pass.inventory.get(action.name)?.kind ?? 'container';
     const runtime = this.deps.runtimes[kind];
@@ -197,7 +221,7 @@ class Steps {
     const started = performance.now();
     try {
       await this.execute(action, runtime);
-      return { ...base, outcome: doneOutcome[action.kind], durationMs: performance.now() - started };
+      return { ...base(action), outcome: doneOutcome[action.kind], durationMs: performance.now() - started };
     } catch (err) {
       const error = asMcpError(err);
       const missing = error.code === 'NOT_FOUND' ? this.asMissing(action) : undefined;
@@ -205,7 +229,7 @@ class Steps {
       if (error.code === 'RUNTIME_UNAVAILABLE') this.unreachable ??= error.message;
       if (this.pass.inventory.get(action.name)?.claimed) this.forget(action.name);
       return {
-        ...base,
+        ...base(action),
         outcome: 'failed',
         durationMs: performance.now() - started,
         error: { code: error.code, message: error.message },
