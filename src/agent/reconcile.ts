@@ -457,10 +457,10 @@ export const observeAll = async (
   const views = await Promise.all(
     (['container', 'unikernel'] as const).map((kind) => {
       const runtime = deps.runtimes[kind];
-      const images = [
-        ...new Set(mine.flatMap((s) => s.components.filter((c) => c.kind === kind).map((c) => c.image))),
-      ];
-      return runtime ? runtime.observe(names, images) : { instances: [], images: {} };
+      if (!runtime) return { instances: [], images: {} };
+      const images = new Set<string>();
+      for (const s of mine) for (const c of s.components) if (c.kind === kind) images.add(c.image);
+      return runtime.observe(names, [...images]);
     }),
   );
   return {

@@ -32,6 +32,8 @@ export interface JobRun {
   before?: HealthySpec[];
 }
 
+const hasJobs = (s: ServiceSpec): boolean => s.components.some((c) => c.job);
+
 /** A service's jobs and its other components. */
 export const splitJobs = (s: ServiceSpec): { jobs: ComponentSpec[]; kept: ComponentSpec[] } => ({
   jobs: s.components.filter((c) => c.job),
@@ -40,12 +42,10 @@ export const splitJobs = (s: ServiceSpec): { jobs: ComponentSpec[]; kept: Compon
 
 /** `revision`'s services without their jobs: what is planned, observed and kept running. */
 export const withoutJobs = <R extends { services: ServiceSpec[] }>(revision: R): R =>
-  revision.services.some((s) => s.components.some((c) => c.job))
+  revision.services.some(hasJobs)
     ? {
         ...revision,
-        services: revision.services.map((s) =>
-          s.components.some((c) => c.job) ? { ...s, components: splitJobs(s).kept } : s,
-        ),
+        services: revision.services.map((s) => (hasJobs(s) ? { ...s, components: splitJobs(s).kept } : s)),
       }
     : revision;
 
@@ -71,6 +71,7 @@ export const restoreJobs = <R extends { services: ServiceSpec[] }>(
   planned: R,
   full: { services: ServiceSpec[] },
 ): R => {
+  if (!full.services.some(hasJobs)) return planned;
   const jobs = new Map(full.services.map((s) => [s.name, splitJobs(s).jobs] as const));
   return planned.services.some((s) => jobs.get(s.name)?.length)
     ? {
