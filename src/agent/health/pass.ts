@@ -72,14 +72,17 @@ export interface AfterApply {
 export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: boolean } {
   const now = a.now ?? Date.now();
   const mine = a.planned.filter((s) => s.node === a.node && s.active);
-  const done = new Map(a.results.map((r) => [r.name, r]));
-  const restarted = new Set(
-    a.results
-      .filter((r) => r.outcome === 'created' || r.outcome === 'recreated' || r.outcome === 'started')
-      .map((r) => r.name),
-  );
-  const present = new Set(a.observed.instances.map((i) => i.name));
-  const running = new Set(a.observed.instances.filter((i) => i.state === 'running').map((i) => i.name));
+  const done = new Map<string, ActionResult>();
+  const restarted = new Set<string>();
+  for (const r of a.results) {
+    done.set(r.name, r);
+    if (r.outcome === 'created' || r.outcome === 'recreated' || r.outcome === 'started')
+      restarted.add(r.name);
+  }
+  /** Observed instances by name: running when any of that name runs. */
+  const observed = new Map<string, string>();
+  for (const i of a.observed.instances)
+    if (i.state === 'running' || !observed.has(i.name)) observed.set(i.name, i.state);
   const targets: ProbeTarget[] = [];
   const steady: SteadyTarget[] = [];
   for (const spec of mine.flatMap((s) => s.components)) {
@@ -87,7 +90,7 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
     const outcome = done.get(name)?.outcome;
     // A VM whose guest never booted died at its start: its retries back off, and end crash-looping.
     if (done.get(name)?.error?.code === 'BOOT_TIMEOUT') a.board.died(name, specHash(spec));
-    if (!(present.has(name) || restarted.has(name))) continue;
+    if (!(observed.has(name) || restarted.has(name))) continue;
     if (outcome === 'skipped' || outcome === 'stopped') continue;
     const imageId = a.observed.images[spec.image];
     // A rolled-back component runs the spec of an older revision: its health is that revision's.
@@ -103,7 +106,8 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
       const routes = spec.routes.map((r) => r.name);
       const address = probeAddress(spec, routes.length > 0 ? a.store.routePorts(name, routes) : {});
       targets.push({ ...target, ...(address ? { address } : {}) });
-    } else if (outcome !== 'failed' && (running.has(name) || restarted.has(name))) steady.push(target);
+    } else if (outcome !== 'failed' && (observed.get(name) === 'running' || restarted.has(name)))
+      steady.push(target);
   }
   a.board.track(targets, restarted);
   a.board.trackSteady(steady, restarted);
@@ -144,10 +148,10 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
     const hash = specHash(spec);
     a.board.specIs(name, hash);
     const gate = a.board.gate(name, hash);
-    const target = { name, spec, hash, ...(a.revision.commit ? { revision: a.revision.commit } : {}) };
     const rb = a.rolledBack.get(name);
     if (rb) unhealthy.unshift({ name, state: 'rolled-back', reason: rb.message });
     if (gate.kind === 'looping' && !rb) {
+      const target = { name, spec, hash, ...(a.revision.commit ? { revision: a.revision.commit } : {}) };
       if (rollBack(a, services.get(spec.service)!, target, 'crash-looping', now)) {
         requeue = true;
         unhealthy.push({ name, state: 'rolled-back', reason: 'crash-looping' });
