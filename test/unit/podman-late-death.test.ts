@@ -2,7 +2,8 @@
  * A death or removal podman tells late, after the container was removed and maybe another made
  * under its name (a removal of many containers lags behind; the benchmark's floor ran just
  * before the agent): the relay marks it `stale`, and the agent counts it towards no back-off
- * and asks no pass. A removal is late only once a managed container holds the name again.
+ * and asks no pass. A removal is late when the cache never held the container, or once a
+ * managed container holds the name again.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -117,6 +118,15 @@ describe('a late removal of a container that is gone', () => {
     cache.containers.set('old', container('old', 'web-main'));
     cache.containers.set('new', container('new', 'web-main'));
     const seen = removeOld(cache);
+    assert.equal(seen[0].stale, true);
+    assert.equal(
+      passReasonOf(seen[0], () => true),
+      undefined,
+    );
+  });
+
+  it('is marked stale when the cache never held the container (a list after it was gone)', () => {
+    const seen = removeOld(new ContainerCache());
     assert.equal(seen[0].stale, true);
     assert.equal(
       passReasonOf(seen[0], () => true),

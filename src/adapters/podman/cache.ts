@@ -5,6 +5,9 @@
 import { LABEL, type Observed, type ObservedInstance } from '../../domain/observed.js';
 import { lookupImage } from './translate.js';
 
+/** How long the store remembers a container it held after it went (late removals of it are news). */
+const DEPARTED_KEPT_MS = 10 * 60_000;
+
 /** Last-known containers and images; `seq` orders events against relists. */
 export class ContainerCache {
   containers = new Map<string, ObservedInstance>();
@@ -13,6 +16,11 @@ export class ContainerCache {
   private readonly touched = new Map<string, number>();
   /** When a container was last known to be gone: a relist from before that must not bring it back. */
   private readonly removed = new Map<string, number>();
+  /**
+   * Containers the store held until they went, and when (ms since the epoch): podman's removal
+   * of any other container is no news (the store never showed it), however late it comes.
+   */
+  private readonly departed = new Map<string, number>();
   private imagesTouched = 0;
 
   /** Records that an event changed container `id` (or the images); returns the sequence point. */
@@ -75,7 +83,9 @@ export class ContainerCache {
 
   /** Container `id` no longer exists (an event, a write or a targeted list said so). */
   gone(id: string): void {
-    this.containers.delete(id);
+    const now = Date.now();
+    for (const [known, at] of this.departed) if (now - at > DEPARTED_KEPT_MS) this.departed.delete(known);
+    if (this.containers.delete(id)) this.departed.set(id, now);
     this.removed.set(id, this.seq);
   }
 
@@ -114,12 +124,13 @@ export class ContainerCache {
   /**
    * Whether event `type` of container `id`, delivered now, comes too late to tell of an
    * instance that runs. A death: once the container is gone or another holds `name`. A
-   * removal: once another container the agent manages holds `name` (it was made again already);
-   * a removal that leaves the name free, or held by a hand-made container, is drift. A scan,
-   * asked only on a death or a removal.
+   * removal: of a container the store never held (no news), or once another container the
+   * agent manages holds `name` (it was made again already); a removal that leaves the name
+   * free, or held by a hand-made container, is drift. A scan, asked only on a death or a removal.
    */
   late(type: string, name: string, id: string): boolean {
     if (type === 'die' && !this.containers.has(id)) return true;
+    if (type === 'remove' && !this.containers.has(id) && !this.departed.has(id)) return true;
     if (type !== 'die' && type !== 'remove') return false;
     for (const [other, c] of this.containers)
       if (c.name === name && other !== id && (type === 'die' || c.labels[LABEL.managed] === 'true'))
