@@ -15,7 +15,13 @@ import { asMcpError, McpError } from '../domain/errors.js';
 import { blockerOf } from '../domain/graph.js';
 import { type InventoryEntry, inventoryEntry } from '../domain/observed.js';
 import { byName } from '../domain/order.js';
-import { type ActionResult, type ChangeSet, countOutcomes, doneOutcome } from '../domain/outcome.js';
+import {
+  type ActionResult,
+  type ChangeSet,
+  countOutcomes,
+  doneOutcome,
+  type Outcome,
+} from '../domain/outcome.js';
 import type { Action, Plan } from '../domain/plan-types.js';
 import type { ComponentSpec } from '../domain/spec.js';
 import type { Logger } from '../log.js';
@@ -78,7 +84,7 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
   const steps = new Steps(deps, opts, {
     node: plan.node,
     revision: plan.revision,
-    inventory: new Map(deps.store.inventory().map((e) => [e.name, e])),
+    inventory: byNameOf(deps.store.inventory()),
     desired: actions.flatMap((a) => (a.spec ? [a.spec] : [])),
     holdRemovals: plan.holdRemovals,
   });
@@ -131,6 +137,12 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
   return { results, counts: countOutcomes(results.map((r) => r.outcome)) };
 };
 
+const byNameOf = (entries: readonly InventoryEntry[]): Map<string, InventoryEntry> => {
+  const map = new Map<string, InventoryEntry>();
+  for (const e of entries) map.set(e.name, e);
+  return map;
+};
+
 /** Stops and starts an instance that turned unhealthy; the start's outcome, or the stop's failure. */
 const restart = async (steps: Steps, action: Action, reason: string): Promise<ActionResult> => {
   const stopped = await steps.run({ ...action, kind: 'stop', reason });
@@ -138,13 +150,15 @@ const restart = async (steps: Steps, action: Action, reason: string): Promise<Ac
   return steps.run({ ...action, kind: 'start', reason });
 };
 
-/** What every result of `action` says about it. */
-const base = (action: Action) => ({
+/** The result of `action`: what it was, and how it ended. */
+const resultOf = (action: Action, outcome: Outcome, durationMs: number): ActionResult => ({
   name: action.name,
   service: action.service,
   action: action.kind,
   reason: action.reason,
   drift: action.drift ?? false,
+  outcome,
+  durationMs,
 });
 
 const skipped = (action: Action, reason: string, waiting: boolean, held?: boolean): ActionResult => ({
@@ -208,7 +222,7 @@ class Steps {
     if (action.kind === 'unchanged') this.confirmUnchanged(action);
     if (action.kind === 'adopt')
       this.confirm({ ...inventoryEntry(action.spec!, action.hash!), adoptedId: action.id });
-    return { ...base(action), outcome: doneOutcome[action.kind], durationMs: 0 };
+    return resultOf(action, doneOutcome[action.kind], 0);
   }
 
   async run(action: Action): Promise<ActionResult> {
@@ -221,7 +235,7 @@ class Steps {
     const started = performance.now();
     try {
       await this.execute(action, runtime);
-      return { ...base(action), outcome: doneOutcome[action.kind], durationMs: performance.now() - started };
+      return resultOf(action, doneOutcome[action.kind], performance.now() - started);
     } catch (err) {
       const error = asMcpError(err);
       const missing = error.code === 'NOT_FOUND' ? this.asMissing(action) : undefined;
@@ -229,9 +243,7 @@ class Steps {
       if (error.code === 'RUNTIME_UNAVAILABLE') this.unreachable ??= error.message;
       if (this.pass.inventory.get(action.name)?.claimed) this.forget(action.name);
       return {
-        ...base(action),
-        outcome: 'failed',
-        durationMs: performance.now() - started,
+        ...resultOf(action, 'failed', performance.now() - started),
         error: { code: error.code, message: error.message },
       };
     } finally {
