@@ -84,7 +84,7 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
   const steps = new Steps(deps, opts, {
     node: plan.node,
     revision: plan.revision,
-    inventory: byNameOf(deps.store.inventory()),
+    inventory: inventoryByName(deps.store.inventory()),
     desired: actions.flatMap((a) => (a.spec ? [a.spec] : [])),
     holdRemovals: plan.holdRemovals,
   });
@@ -137,7 +137,7 @@ export const applyPlan = async (plan: Plan, deps: ApplyDeps, opts: ApplyOptions)
   return { results, counts: countOutcomes(results.map((r) => r.outcome)) };
 };
 
-const byNameOf = (entries: readonly InventoryEntry[]): Map<string, InventoryEntry> => {
+const inventoryByName = (entries: readonly InventoryEntry[]): Map<string, InventoryEntry> => {
   const map = new Map<string, InventoryEntry>();
   for (const e of entries) map.set(e.name, e);
   return map;
@@ -162,13 +162,8 @@ const resultOf = (action: Action, outcome: Outcome, durationMs: number): ActionR
 });
 
 const skipped = (action: Action, reason: string, waiting: boolean, held?: boolean): ActionResult => ({
-  name: action.name,
-  service: action.service,
-  action: action.kind,
-  outcome: 'skipped',
+  ...resultOf(action, 'skipped', 0),
   reason,
-  drift: action.drift ?? false,
-  durationMs: 0,
   ...(waiting && { waiting: true as const }),
   ...(held && { held: true as const }),
 });

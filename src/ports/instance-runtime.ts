@@ -54,8 +54,8 @@ export interface RuntimeEvent {
   own: boolean;
   /**
    * Told late: a death of an instance already gone or whose name another instance holds by
-   * now, or a removal of one whose name another managed instance holds by now (it was made
-   * again): it tells nothing about an instance that runs.
+   * now, or a removal of one the runtime's view never held or whose name another managed
+   * instance holds by now (it was made again): it tells nothing about an instance that runs.
    */
   stale?: true;
 }

@@ -129,9 +129,8 @@ export class ContainerCache {
    * free, or held by a hand-made container, is drift. A scan, asked only on a death or a removal.
    */
   late(type: string, name: string, id: string): boolean {
-    if (type === 'die' && !this.containers.has(id)) return true;
-    if (type === 'remove' && !this.containers.has(id) && !this.departed.has(id)) return true;
     if (type !== 'die' && type !== 'remove') return false;
+    if (!this.containers.has(id) && (type === 'die' || !this.departed.has(id))) return true;
     for (const [other, c] of this.containers)
       if (c.name === name && other !== id && (type === 'die' || c.labels[LABEL.managed] === 'true'))
         return true;

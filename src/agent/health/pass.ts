@@ -7,7 +7,7 @@
 
 import { specHash } from '../../domain/hash.js';
 import { probeAddress } from '../../domain/health.js';
-import type { Observed } from '../../domain/observed.js';
+import type { Observed, ObservedInstance } from '../../domain/observed.js';
 import type { ActionResult } from '../../domain/outcome.js';
 import type { NotHealthy } from '../../domain/pass.js';
 import type { Plan } from '../../domain/plan-types.js';
@@ -80,7 +80,7 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
       restarted.add(r.name);
   }
   /** Observed instances by name: running when any of that name runs. */
-  const observed = new Map<string, string>();
+  const observed = new Map<string, ObservedInstance['state']>();
   for (const i of a.observed.instances)
     if (i.state === 'running' || !observed.has(i.name)) observed.set(i.name, i.state);
   const targets: ProbeTarget[] = [];
