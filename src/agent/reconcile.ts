@@ -24,7 +24,7 @@ import { plan } from '../domain/plan.js';
 import type { Plan } from '../domain/plan-types.js';
 import { type ComponentSpec, instanceName, type Revision, type ServiceSpec } from '../domain/spec.js';
 import { formatSpecError, type SpecError } from '../domain/spec-error.js';
-import { suspensionOf, suspensionProblems } from '../domain/suspension.js';
+import { type Suspension, suspensionOf, suspensionProblems } from '../domain/suspension.js';
 import type { Logger } from '../log.js';
 import type { RevisionSource } from '../ports/revision-source.js';
 import type { Problem, RevisionFate, StateStore } from '../ports/state-store.js';
@@ -91,6 +91,10 @@ export const reconcileOnce = async (deps: PassDeps, opts: ApplyOptions): Promise
 
 const pass = async (deps: PassDeps, opts: ApplyOptions, adopt: ReadonlySet<string>): Promise<PassReport> => {
   const started = performance.now();
+  // Suspensions are read once, as the pass starts (before its first await): one asked for or
+  // lifted meanwhile takes effect in the pass it triggers, which is the pass `mcp resume`
+  // reports, never in one already under way.
+  const suspensions = deps.store.suspensions();
   const errors: Problem[] = [];
   const target = await desiredRevision(deps, errors);
   if (!target) return finish(deps, started, undefined, errors, 'no valid revision yet: nothing applied');
@@ -98,20 +102,26 @@ const pass = async (deps: PassDeps, opts: ApplyOptions, adopt: ReadonlySet<strin
   if (target.fresh) noteSeen(deps.store, commit);
   deps.store.setApplying({ commit, since: new Date().toISOString() });
   try {
-    return await applyTarget(deps, opts, target.revision, started, errors, adopt);
+    return await applyTarget(deps, opts, target.revision, { started, errors, adopt, suspensions });
   } finally {
     deps.store.setApplying(undefined);
   }
 };
+
+/** What a pass knows from its start: its clock, its problems so far, what it adopts and what is suspended. */
+interface PassStart {
+  started: number;
+  errors: Problem[];
+  adopt: ReadonlySet<string>;
+  suspensions: readonly Suspension[];
+}
 
 /** Observe, plan (holding a mass removal unless released), apply, record the fates. */
 const applyTarget = async (
   deps: PassDeps,
   opts: ApplyOptions,
   fetched: Revision,
-  started: number,
-  errors: Problem[],
-  adopt: ReadonlySet<string>,
+  { started, errors, adopt, suspensions }: PassStart,
 ): Promise<PassReport> => {
   const commit = fetched.commit ?? null;
   const full = await sealSecrets(deps, fetched, errors);
@@ -138,8 +148,6 @@ const applyTarget = async (
   if (grant && thePlan.needsOverride) recordOverride(deps.store, grant, removalsOf(thePlan));
   const mine = revision.services.filter((s) => s.node === deps.node);
   const specs = new Map(mine.flatMap((s) => s.components.map((c) => [instanceName(c), c] as const)));
-  // Suspensions are read once per pass: one asked for meanwhile holds from the next pass on.
-  const suspensions = deps.store.suspensions();
   // No job runs for a suspended service, nor while a mass removal holds the revision back.
   const jobServices = (decision.fellBack ? [] : full.services).filter(
     (s) => suspensionOf(suspensions, s.name) === undefined,

@@ -204,6 +204,31 @@ describe('a pass while something is suspended', () => {
     assert.equal(report.status.errors[0]?.name, undefined);
   });
 
+  it('reads the suspensions as a pass starts: a resume during a pass is applied by the next one, which resume reports', async () => {
+    const h = await converged();
+    h.store.suspend(nodeWide);
+    h.runtime.removeByHand('wiki-web');
+    const underWay = h.pass();
+    assert.deepEqual(h.store.resume('node', 'rift'), nodeWide, 'lifted while the pass is under way');
+    const held = await underWay;
+    assert.equal(held.status.result, 'degraded', 'the pass under way still holds');
+    assert.equal(held.changes?.results.find((r) => r.name === 'wiki-web')?.outcome, 'skipped');
+    assert.deepEqual(running(h.runtime), ['dns-server', 'wiki-api']);
+
+    const next = await h.pass();
+    assert.equal(next.status.result, 'converged');
+    assert.equal(next.changes?.results.find((r) => r.name === 'wiki-web')?.outcome, 'created');
+
+    h.runtime.removeByHand('wiki-api');
+    const again = h.pass();
+    h.store.suspend(nodeWide);
+    const healed = (await again).changes?.results.find((r) => r.name === 'wiki-api');
+    assert.equal(healed?.outcome, 'created', 'a suspend during a pass holds from the next pass on');
+    h.runtime.removeByHand('wiki-api');
+    const after = await h.pass();
+    assert.equal(after.changes?.results.find((r) => r.name === 'wiki-api')?.outcome, 'skipped');
+  });
+
   it('is converged while suspended when nothing differs: the suspension holds nothing', async () => {
     const h = await converged();
     h.store.suspend(nodeWide);
