@@ -70,18 +70,32 @@ socket_answers() {
   [ -S "$SOCKET" ] && curl -fsS --max-time 3 --unix-socket "$SOCKET" http://d/_ping >/dev/null 2>&1
 }
 
+# A service whose working directory was deleted (started from a clone since removed) answers
+# /_ping but starts no container: conmon inherits that directory and fails to get it.
+cwd_gone() {
+  [ -f "$PID_FILE" ] && [[ "$(readlink "/proc/$(cat "$PID_FILE")/cwd" 2>/dev/null)" == *" (deleted)" ]]
+}
+
 start_service() {
-  socket_answers && return
+  if cwd_gone; then
+    say "podman service $(cat "$PID_FILE") runs in a deleted directory: restarting it"
+  else
+    socket_answers && return
+  fi
   mkdir -p "$RUN_DIR"
   if [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
-    say "podman service $(cat "$PID_FILE") runs but the socket does not answer: restarting it"
+    say "stopping podman service $(cat "$PID_FILE")"
     kill "$(cat "$PID_FILE")" || true
     sleep 1
   fi
   rm -f "$SOCKET"
   say "starting podman system service on $SOCKET (log: $LOG)"
+  # From /: the service and its conmons must not hold the caller's directory, which may go.
+  local here="$PWD"
+  cd /
   setsid nohup podman system service --time=0 "unix://$SOCKET" >>"$LOG" 2>&1 </dev/null &
   echo $! >"$PID_FILE"
+  cd "$here"
   local deadline=$((SECONDS + START_TIMEOUT))
   until socket_answers; do
     if ! kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
