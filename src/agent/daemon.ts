@@ -62,6 +62,7 @@ const serveApi = async (
       store: agent.deps.store,
       runtimes: [agent.deps.runtimes.container, agent.deps.runtimes.unikernel],
       trigger: (reason) => scheduler.trigger(reason),
+      warm: () => agent.loader.warm?.(),
       checkImages: () => loop.images.check(),
       nextPass: () => scheduler.nextAt(),
       adopt: (names) => {
@@ -137,7 +138,11 @@ export const startAgentLoop = async (
   });
   // Every interval pass looks at the files again, in case the watch missed a change.
   const watch = await agent.deps.source.watch?.({
-    onChange: (path) => void loop.scheduler.trigger(`source changed ${path}`),
+    onChange: (path) => {
+      // The loader thread boots during the debounce instead of after it.
+      agent.loader.warm?.();
+      void loop.scheduler.trigger(`source changed ${path}`);
+    },
     ignored: ignoredBySourceWatch(config.state_dir),
     recheckMs: (interval * 1000) / 2,
   });

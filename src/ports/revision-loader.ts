@@ -7,4 +7,9 @@ import type { LoadResult } from '../domain/spec-error.js';
 export interface RevisionLoader {
   fromDir(dir: string): Promise<LoadResult>;
   fromGit(repoDir: string, ref: string, subdir?: string): Promise<LoadResult>;
+  /**
+   * A load is likely soon (a push announced, a source file changed): get ready now, so the
+   * load does not wait for it. The agent's loader thread boots (some 100 ms here) meanwhile.
+   */
+  warm?(): void;
 }

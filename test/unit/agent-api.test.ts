@@ -74,6 +74,7 @@ describe('agent API', () => {
           triggers.push(reason);
           await h.pass();
         },
+        warm: () => triggers.push('warm'),
         adopt: (names) => {
           triggers.push(`adopt ${names.join(' ')}`);
           return h.adopt(names);
@@ -145,7 +146,7 @@ describe('agent API', () => {
     assert.equal(status, 200);
     assert.equal(body.lastPass.result, 'converged');
     assert.match(body.lastPass.summary, /1 started/, 'the stopped wiki-web was healed by that pass');
-    assert.equal(triggers.at(-1), 'api');
+    assert.deepEqual(triggers.slice(-2), ['warm', 'api'], 'the loader readied before the pass');
   });
 
   it('shows each component’s health as recorded (none without a probe) in services and ps', async () => {
@@ -253,11 +254,13 @@ describe('agent API', () => {
     const accepted = await hook(push, { 'x-hub-signature-256': sign(push), 'x-github-event': 'push' });
     assert.equal(accepted.status, 202);
     assert.equal(accepted.body.triggered, true);
-    assert.equal(triggers.at(-1), 'webhook refs/heads/main');
+    assert.deepEqual(triggers.slice(-2), ['warm', 'webhook refs/heads/main']);
     const gitea = await hook(push, { 'x-gitea-signature': sign(push).slice(7) });
     assert.equal(gitea.body.triggered, true);
     const other = JSON.stringify({ ref: 'refs/heads/feature' });
+    const asked = triggers.length;
     assert.equal((await hook(other, { 'x-hub-signature-256': sign(other) })).body.triggered, false);
+    assert.equal(triggers.length, asked, 'a push to another branch neither readies nor triggers');
     assert.equal((await hook(push, { 'x-hub-signature-256': sign(`${push} `) })).status, 401);
     assert.equal((await hook(push, {})).status, 401);
   });

@@ -44,6 +44,8 @@ export interface ApiContext {
   runtimes: readonly InstanceRuntime[];
   /** Asks for a pass; resolves when a pass that started after the call has finished. */
   trigger(reason: string): Promise<void>;
+  /** A new revision is likely (a push, mcp sync): the revision loader gets ready while the fetch runs. */
+  warm?(): void;
   /** One round of the digest check of `pull = "newer"` images, before a pass asked for by mcp sync. */
   checkImages?(): Promise<unknown>;
   /** Asks the next pass to adopt the unmanaged containers `names`; resolves with its results for them. */
@@ -229,6 +231,7 @@ const webhook = async (ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> =
       },
       202,
     );
+  ctx.warm?.();
   void ctx.trigger(`webhook ${typeof ref === 'string' ? ref : String(event ?? 'push')}`);
   return ok({ triggered: true }, 202);
 };
@@ -450,6 +453,7 @@ const routesOf = (ctx: ApiContext, started: (seen: ObservedInstance) => Promise<
         );
       const override = req.query.get('override') === 'true';
       if (override) grantOverride(ctx, req);
+      ctx.warm?.();
       const reason = override ? `api override by ${req.caller?.name ?? 'unknown'}` : 'api';
       // mcp sync asks the registry too: a tag that moved is pulled before the pass plans.
       await ctx.checkImages?.();
