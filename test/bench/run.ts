@@ -24,6 +24,7 @@ const benches: [string, string[]][] = [
   ['vm.js', []],
   ['recovery.js', []],
   ['event-storm.js', []],
+  ['source-edit.js', []],
   ['converge.js', process.argv.slice(2)],
   ['daemon-rss.js', process.argv.slice(2)],
 ];
