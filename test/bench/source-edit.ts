@@ -9,10 +9,11 @@
  * Usage: node source-edit.js [N]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tokenDigest } from '../../src/agent/api/auth.js';
 import { closedPort } from '../support/net.js';
 import { IMAGE_V1, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
 import { agentLaunch, agentMain, median } from './support.js';
@@ -26,8 +27,6 @@ const serviceText = (i: number, comment = '') =>
   `${comment}name = "${prefix}s${i}"\nnode = "sedit"\n[[components]]\nname = "web"\nimage = "${IMAGE_V1}"\n` +
   `cmd = ["httpd", "-f", "-p", "8080"]\n`;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 await requirePodman();
 const dir = await mkdtemp(join(tmpdir(), 'mcp-source-edit-'));
 const address = `127.0.0.1:${await closedPort()}`;
@@ -39,7 +38,7 @@ await writeFile(
   `node = "sedit"\nstate_dir = "${dir}/state"\n[source]\npath = "${dir}"\ninterval = 3600\n` +
     `[podman]\nsocket = "${podmanSocket}"\nstop_timeout = 1\n[qemu]\naccel = "tcg"\n[log]\nlevel = "error"\n` +
     `[api]\nlisten = "${address}"\n[[api.tokens]]\nname = "bench"\n` +
-    `sha256 = "${createHash('sha256').update(TOKEN).digest('hex')}"\nrole = "read"\n`,
+    `sha256 = "${tokenDigest(TOKEN)}"\nrole = "read"\n`,
 );
 
 const lastPass = async (): Promise<{ at: string; result: string } | undefined> => {

@@ -77,14 +77,15 @@ cwd_gone() {
 }
 
 start_service() {
+  local why="runs but the socket does not answer"
   if cwd_gone; then
-    say "podman service $(cat "$PID_FILE") runs in a deleted directory: restarting it"
+    why="runs in a deleted directory"
   else
     socket_answers && return
   fi
   mkdir -p "$RUN_DIR"
   if [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
-    say "stopping podman service $(cat "$PID_FILE")"
+    say "podman service $(cat "$PID_FILE") $why: restarting it"
     kill "$(cat "$PID_FILE")" || true
     sleep 1
   fi
