@@ -5,7 +5,8 @@
  * prober and runtime-event listener, the store's listeners (notifications, metrics) and the
  * directory watch; only the API server is left out, and passes are asked for by the benchmark
  * (no debounce). A pass is timed from the trigger to its end.
- * Usage: node agent-child.js CONFIG FIRST_SERVICE_FILE; prints one JSON line.
+ * Usage: node agent-child.js CONFIG FIRST_SERVICE_FILE [--fresh-only]; prints one JSON line.
+ * With --fresh-only it stops after the fresh converge (the benchmark's further rounds).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { PodmanRuntime } from '../../src/adapters/podman/runtime.js';
@@ -17,7 +18,7 @@ import { loadAgentConfig } from '../../src/validate/agent-config.js';
 import { IMAGE_V1, IMAGE_V2 } from '../support/podman.js';
 import { median } from './support.js';
 
-const [configFile, firstFile] = process.argv.slice(2);
+const [configFile, firstFile, only] = process.argv.slice(2);
 const config = await loadAgentConfig(configFile);
 const log = createLogger(config.log.level, 'agent', config.log.format);
 const agent = await wireAgent(config, log);
@@ -37,7 +38,9 @@ const running = await startAgentLoop(config, agent, agent.options, log, {
 /** podman requests by method and path kind, so the report says what the agent asked besides the floor's. */
 const calls = new Map<string, number>();
 const modem = (
-  runtime as unknown as { client: { api: { modem: { dial: (o: unknown, cb: unknown) => unknown } } } }
+  runtime as unknown as {
+    client: { api: { modem: { dial: (o: unknown, cb: unknown) => unknown } } };
+  }
 ).client.api.modem;
 const dial = modem.dial.bind(modem);
 modem.dial = (options, callback) => {
@@ -48,7 +51,12 @@ modem.dial = (options, callback) => {
   return dial(options, callback);
 };
 
-const pass = async (): Promise<{ ms: number; report: PassReport; calls: number; cpuMs: number }> => {
+const pass = async (): Promise<{
+  ms: number;
+  report: PassReport;
+  calls: number;
+  cpuMs: number;
+}> => {
   const before = runtime.apiCalls();
   const cpu = process.cpuUsage();
   const t0 = performance.now();
@@ -64,7 +72,12 @@ const pass = async (): Promise<{ ms: number; report: PassReport; calls: number; 
       `pass not converged: ${JSON.stringify(report.status)}; ${[...why].slice(0, 5).join('; ')}`,
     );
   }
-  return { ms, report, calls: runtime.apiCalls() - before, cpuMs: (used.user + used.system) / 1000 };
+  return {
+    ms,
+    report,
+    calls: runtime.apiCalls() - before,
+    cpuMs: (used.user + used.system) / 1000,
+  };
 };
 
 /** Waits until podman's events about what the pass did have been handled (no request for a while). */
@@ -79,27 +92,27 @@ const quiet = async (): Promise<void> => {
 await runtime.whenSynced(30_000);
 const fresh = await pass();
 const freshCalls = Object.fromEntries([...calls].sort((a, b) => b[1] - a[1]));
-await quiet();
-const noops = [];
-// 100 in a row: the first 25 right after the fresh converge (code the converge did not run is
-// not optimised yet, and its garbage is still being collected), the last 25 a steady state.
-for (let i = 0; i < 100; i++) noops.push(await pass());
-const first = noops.slice(0, 25);
-const steady = noops.slice(-25);
-await writeFile(firstFile, (await readFile(firstFile, 'utf8')).replace(IMAGE_V1, IMAGE_V2));
-const change = await pass();
-await quiet();
-const resyncs: number[] = [];
-for (let i = 0; i < 3; i++) {
-  const t0 = performance.now();
-  await runtime.resync();
-  await pass();
-  resyncs.push(performance.now() - t0);
-}
-await running.stop();
-await agent.close();
-console.log(
-  JSON.stringify({
+
+/** Everything after the fresh converge: no-ops, one change, resyncs. */
+const afterFresh = async (): Promise<Record<string, unknown>> => {
+  await quiet();
+  const noops = [];
+  // 100 in a row: the first 25 right after the fresh converge (code the converge did not run is
+  // not optimised yet, and its garbage is still being collected), the last 25 a steady state.
+  for (let i = 0; i < 100; i++) noops.push(await pass());
+  const first = noops.slice(0, 25);
+  const steady = noops.slice(-25);
+  await writeFile(firstFile, (await readFile(firstFile, 'utf8')).replace(IMAGE_V1, IMAGE_V2));
+  const change = await pass();
+  await quiet();
+  const resyncs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await runtime.resync();
+    await pass();
+    resyncs.push(performance.now() - t0);
+  }
+  return {
     freshMs: fresh.ms,
     freshCpuMs: fresh.cpuMs,
     freshApiCalls: fresh.calls,
@@ -115,5 +128,11 @@ console.log(
     resyncMs: median(resyncs),
     unaskedPasses: unasked,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
-  }),
-);
+  };
+};
+
+const report =
+  only === '--fresh-only' ? { freshMs: fresh.ms, freshApiCalls: fresh.calls } : await afterFresh();
+await running.stop();
+await agent.close();
+console.log(JSON.stringify(report));
