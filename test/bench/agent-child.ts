@@ -38,9 +38,7 @@ const running = await startAgentLoop(config, agent, agent.options, log, {
 /** podman requests by method and path kind, so the report says what the agent asked besides the floor's. */
 const calls = new Map<string, number>();
 const modem = (
-  runtime as unknown as {
-    client: { api: { modem: { dial: (o: unknown, cb: unknown) => unknown } } };
-  }
+  runtime as unknown as { client: { api: { modem: { dial: (o: unknown, cb: unknown) => unknown } } } }
 ).client.api.modem;
 const dial = modem.dial.bind(modem);
 modem.dial = (options, callback) => {
@@ -51,12 +49,7 @@ modem.dial = (options, callback) => {
   return dial(options, callback);
 };
 
-const pass = async (): Promise<{
-  ms: number;
-  report: PassReport;
-  calls: number;
-  cpuMs: number;
-}> => {
+const pass = async (): Promise<{ ms: number; report: PassReport; calls: number; cpuMs: number }> => {
   const before = runtime.apiCalls();
   const cpu = process.cpuUsage();
   const t0 = performance.now();
@@ -72,12 +65,7 @@ const pass = async (): Promise<{
       `pass not converged: ${JSON.stringify(report.status)}; ${[...why].slice(0, 5).join('; ')}`,
     );
   }
-  return {
-    ms,
-    report,
-    calls: runtime.apiCalls() - before,
-    cpuMs: (used.user + used.system) / 1000,
-  };
+  return { ms, report, calls: runtime.apiCalls() - before, cpuMs: (used.user + used.system) / 1000 };
 };
 
 /** Waits until podman's events about what the pass did have been handled (no request for a while). */

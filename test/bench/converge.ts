@@ -76,9 +76,12 @@ const agentConfig = async (dir: string, name = 'mcp-agent', state = 'state'): Pr
   return path;
 };
 
-/** `agent-child.js` on a state directory of its own, as the agent's shebang starts it. */
-const runningAgent = async (dir: string, n: number, name: string, ...more: string[]) =>
-  runChild(
+/**
+ * `agent-child.js` on a state directory of its own, as the agent's shebang starts it: its JSON
+ * report and the child's peak RSS. A child that failed fails the benchmark with its last lines.
+ */
+const runningAgent = async (dir: string, n: number, name: string, ...more: string[]) => {
+  const child = await runChild(
     process.execPath,
     [
       ...launch.flags,
@@ -89,6 +92,10 @@ const runningAgent = async (dir: string, n: number, name: string, ...more: strin
     ],
     { env: launch.env },
   );
+  if (child.code !== 0)
+    throw new Error(`${name} failed at N=${n}: ${child.stderr.trim().split('\n').slice(-6).join('\n')}`);
+  return { report: JSON.parse(child.stdout.trim().split('\n').pop()!), peakRssMb: child.peakRssMb };
+};
 
 const firstFile = (dir: string, n: number) => join(dir, 'services', `${names(n)[0]}.toml`);
 
@@ -158,12 +165,7 @@ const benchOne = async (n: number) => {
   await cleanup(n);
 
   // MCP, passes inside one running agent (a state directory of its own)
-  const child = await runningAgent(dir, n, 'running-agent');
-  if (child.code !== 0)
-    throw new Error(
-      `running-agent bench failed at N=${n}: ${child.stderr.trim().split('\n').slice(-6).join('\n')}`,
-    );
-  const inproc = JSON.parse(child.stdout.trim().split('\n').pop()!);
+  const { report: inproc, peakRssMb } = await runningAgent(dir, n, 'running-agent');
   Object.assign(r, {
     runFreshMs: inproc.freshMs,
     runFreshCpuMs: inproc.freshCpuMs,
@@ -178,7 +180,7 @@ const benchOne = async (n: number) => {
     runNoopCalls: inproc.noopApiCalls,
     runChangeMs: inproc.changeMs,
     runResyncMs: inproc.resyncMs,
-    runPeakRssMb: Math.max(inproc.peakRssMb, child.peakRssMb),
+    runPeakRssMb: Math.max(inproc.peakRssMb, peakRssMb),
   });
   await changeFirst(dir, n, IMAGE_V1, IMAGE_V2);
   await cleanup(n);
@@ -195,14 +197,10 @@ const benchOne = async (n: number) => {
   let before = floorB;
   for (let round = 2; round <= ROUNDS; round++) {
     const again = await runningAgent(dir, n, `running-agent-${round}`, '--fresh-only');
-    if (again.code !== 0)
-      throw new Error(
-        `running-agent round ${round} failed at N=${n}: ${again.stderr.trim().split('\n').pop()}`,
-      );
     await cleanup(n);
     const after = await floor(dir);
     await cleanup(n);
-    ratios.push(JSON.parse(again.stdout.trim().split('\n').pop()!).freshMs / ((before + after) / 2));
+    ratios.push(again.report.freshMs / ((before + after) / 2));
     before = after;
   }
   Object.assign(r, { freshRatio: median(ratios), freshRatios: ratios.map((x) => x.toFixed(2)).join(', ') });
