@@ -102,9 +102,11 @@ export const startLoop = (deps: PassDeps, options: ApplyOptions, log: Logger, op
     async stop() {
       images.close();
       for (const off of unsubscribe) off();
+      // A pass in flight still hands its instances to the board and refreshes the prober:
+      // they close after it, or its timers would outlive the stop (and the registry they write).
+      await scheduler.stop();
       prober.close();
       board.close();
-      await scheduler.stop();
     },
   };
 };
