@@ -229,7 +229,7 @@ const benchOne = async (n: number) => {
   const coldFailed = [coldFresh, ...coldNoops, coldChange, ...listFloors].find((x) => x.code !== 0);
   if (coldFailed)
     throw new Error(
-      `cold agent pass failed at N=${n}: ${coldFailed.stderr.trim().split('\n').slice(-6).join('\n')}`,
+      `cold process failed at N=${n}: ${coldFailed.stderr.trim().split('\n').slice(-6).join('\n')}`,
     );
   Object.assign(r, {
     coldFreshMs: coldFresh.ms,
