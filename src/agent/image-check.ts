@@ -85,7 +85,7 @@ export class ImageChecker {
     return this.deps.store.applied()?.services ?? this.deps.store.lastGood()?.services ?? [];
   }
 
-  private images(): string[] {
+  private images(): readonly string[] {
     return followedImages(this.services(), this.deps.node);
   }
 

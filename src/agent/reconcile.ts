@@ -10,6 +10,7 @@
 import { type AdoptCandidate, isManaged } from '../domain/decide.js';
 import { asMcpError, McpError } from '../domain/errors.js';
 import { restoreJobs, withoutJobs } from '../domain/job.js';
+import { nodeView } from '../domain/node-view.js';
 import type { Observed } from '../domain/observed.js';
 import {
   type ActionResult,
@@ -146,8 +147,7 @@ const applyTarget = async (
   const thePlan = explainRollbacks(decision.plan, rolledBack);
   if (held.length) errors.push(heldProblem(commit, held));
   if (grant && thePlan.needsOverride) recordOverride(deps.store, grant, removalsOf(thePlan));
-  const mine = revision.services.filter((s) => s.node === deps.node);
-  const specs = new Map(mine.flatMap((s) => s.components.map((c) => [instanceName(c), c] as const)));
+  const view = nodeView(revision.services, deps.node);
   // No job runs for a suspended service, nor while a mass removal holds the revision back.
   const jobServices = (decision.fellBack ? [] : full.services).filter(
     (s) => suspensionOf(suspensions, s.name) === undefined,
@@ -155,7 +155,7 @@ const applyTarget = async (
   const jobDeps = { ...deps, runtime: deps.runtimes.container };
   const pre = await preDeploy(jobDeps, jobServices, thePlan, commit ?? undefined);
   errors.push(...pre.problems);
-  const health = board ? healthGate(board, specs) : undefined;
+  const health = board ? healthGate(board, view.components) : undefined;
   const jobHold = jobGate(pre.held);
   const gate = suspensionGate(suspensions, pre.held.size ? (a) => jobHold(a) ?? health?.(a) : health);
   const changes = await applyPlan(thePlan, { ...deps, gate }, opts);
@@ -179,8 +179,7 @@ const applyTarget = async (
     commit ?? undefined,
   );
   errors.push(...post.problems);
-  const names = revisionInstances(deps.node, revision);
-  forgetVanished(deps.store, new Set(names), new Set(observed.instances.map((i) => i.name)));
+  forgetVanished(deps.store, view.components, new Set(observed.instances.map((i) => i.name)));
   recordResults(deps, changes, errors);
   errors.push(...suspensionProblems(suspensions, changes.results));
   // A post-deploy job still to run keeps the pass from being done.
@@ -363,16 +362,11 @@ const pinRevision = async (deps: PassDeps, revision: Revision): Promise<Revision
   return { ...revision, services: pinImages(revision.services, deps.node, images) };
 };
 
-const revisionInstances = (node: string, revision: Revision): string[] =>
-  revision.services.filter((s) => s.node === node).flatMap((s) => s.components.map(instanceName));
-
 /** The node's view for the services `revision` puts on it. */
-const observeRevision = (deps: PassDeps, revision: Revision): Promise<Observed> =>
-  observeAll(
-    deps,
-    revision.services.filter((s) => s.node === deps.node),
-    revisionInstances(deps.node, revision),
-  );
+const observeRevision = (deps: PassDeps, revision: Revision): Promise<Observed> => {
+  const view = nodeView(revision.services, deps.node);
+  return observeAll(deps, view.services, [...view.components.keys()]);
+};
 
 /** The plan of `revision` on `observed`, with the containers `mcp adopt` asked for inspected. */
 const planFor = async (
@@ -459,7 +453,7 @@ const settleSeen = (store: StateStore, commit: string | null, fate: RevisionFate
  */
 export const observeAll = async (
   deps: Pick<PassDeps, 'runtimes'>,
-  mine: ServiceSpec[],
+  mine: readonly ServiceSpec[],
   names: string[],
 ): Promise<Observed> => {
   const views = await Promise.all(
@@ -561,7 +555,11 @@ const noteRejected = (store: StateStore, commit: string | null, errors: Problem[
 };
 
 /** Inventory entries whose instance is neither desired nor present any more (removed by hand, then undefined). */
-const forgetVanished = (store: StateStore, desired: Set<string>, present: Set<string>): void => {
+const forgetVanished = (
+  store: StateStore,
+  desired: ReadonlyMap<string, unknown>,
+  present: Set<string>,
+): void => {
   for (const e of store.inventory())
     if (!desired.has(e.name) && !present.has(e.name)) store.forgetInstance(e.name);
 };

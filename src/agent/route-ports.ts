@@ -14,20 +14,20 @@ const MAX_MOVES = 20;
 
 /** The route ports of one pass's instances. */
 export class RoutePorts {
-  private readonly staticPorts: Set<number>;
+  /** The node's static host ports, gathered at the first allocation (a pass that creates nothing needs none). */
+  private staticPorts?: Set<number>;
   /** Ports found in use by another process during this pass. */
   private readonly busy = new Set<number>();
 
   constructor(
     private readonly store: StateStore,
-    desired: readonly ComponentSpec[],
+    private readonly desired: readonly ComponentSpec[],
     private readonly probe?: PortProbe,
-  ) {
-    this.staticPorts = new Set(desired.flatMap((c) => c.ports.map((p) => p.hostPort)));
-  }
+  ) {}
 
   /** The instance's ports from the registry, allocating the missing ones; routes not in `keep` are released. */
   allocate(name: string, spec: ComponentSpec, keep = spec.routes.map((r) => r.name)): Record<string, number> {
+    this.staticPorts ??= new Set(this.desired.flatMap((c) => c.ports.map((p) => p.hostPort)));
     return this.store.routePorts(name, keep, new Set([...this.staticPorts, ...this.busy]));
   }
 

@@ -3,6 +3,7 @@
  * an image the digest check pulled changes the spec hash and is rolled out (and rolled back)
  * like any spec change. Pure; the ids come from the runtime's observation.
  */
+import { type NodeView, nodeView } from './node-view.js';
 import type { ComponentSpec, ServiceSpec } from './spec.js';
 
 const pinned = new WeakMap<ComponentSpec, Map<string, ComponentSpec>>();
@@ -42,11 +43,16 @@ export const pinImages = (
     return { ...s, components };
   });
 
-/** The distinct images of `node`'s active `newer` components. */
-export const followedImages = (services: readonly ServiceSpec[], node: string): string[] => [
-  ...new Set(
-    services
-      .filter((s) => s.node === node && s.active)
-      .flatMap((s) => s.components.filter(followsTag).map((c) => c.image)),
-  ),
-];
+const followed = new WeakMap<NodeView, readonly string[]>();
+
+/** The distinct images of `node`'s active `newer` components (worked out once per revision). */
+export const followedImages = (services: readonly ServiceSpec[], node: string): readonly string[] => {
+  const view = nodeView(services, node);
+  let images = followed.get(view);
+  if (!images) {
+    const active = view.services.filter((s) => s.active);
+    images = [...new Set(active.flatMap((s) => s.components.filter(followsTag).map((c) => c.image)))];
+    followed.set(view, images);
+  }
+  return images;
+};

@@ -8,6 +8,8 @@ import type { Action } from './plan-types.js';
  */
 export function needsOverride(actions: readonly Action[], ctx: PlanContext): boolean {
   const removed = new Set(actions.filter((a) => a.kind === 'remove').map((a) => a.name));
+  // Nothing removed: every service present keeps its instances.
+  if (removed.size === 0) return false;
   const kept = new Set<string>();
   const present = new Set<string>();
   for (const inst of ctx.observed.values()) {

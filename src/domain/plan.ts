@@ -5,14 +5,15 @@
  * spec and dependencies, and whether removals are held.
  */
 import { type AdoptCandidate, decideActive, decideInactive, type PlanContext } from './decide.js';
-import { type DependencyGraph, dependencyLevels, serviceGraph } from './graph.js';
+import { dependencyLevels } from './graph.js';
 import { specHash } from './hash.js';
+import { type NodeView, nodeView } from './node-view.js';
 import type { InventoryEntry, Observed, ObservedInstance } from './observed.js';
 import { decideOrphan } from './orphan.js';
 import { countOutcomes, doneOutcome } from './outcome.js';
 import { needsOverride } from './plan-summary.js';
 import type { Action, Plan } from './plan-types.js';
-import { instanceName, type ServiceSpec } from './spec.js';
+import type { ServiceSpec } from './spec.js';
 import { arrangeStages } from './stages.js';
 
 /** Everything the planner looks at for one node. `services` may hold every node's services. */
@@ -30,29 +31,29 @@ export interface PlanInput {
 
 /** Plans one reconcile pass of `input.node`. Throws INVALID_SPEC on a dependency cycle. */
 export function plan(input: PlanInput): Plan {
-  const ctx = indexInput(input);
-  const local = input.services.filter((s) => s.node === input.node);
-  const graph = serviceGraph(local);
-  const names = new Map(local.map((s) => [s.name, s.components.map(instanceName)]));
+  const view = nodeView(input.services, input.node);
+  const ctx = indexInput(input, view);
   const actions: Action[] = [];
-  for (const service of local) {
-    for (const spec of service.components) {
-      const name = instanceName(spec);
+  for (const service of view.services) {
+    const names = view.names.get(service.name)!;
+    service.components.forEach((spec, i) => {
       const action = service.active
-        ? decideActive(spec, name, specHash(spec), ctx)
-        : decideInactive(spec, name, ctx);
-      actions.push(withDependencies(action, graph));
-    }
+        ? decideActive(spec, names[i], specHash(spec), ctx)
+        : decideInactive(spec, names[i], ctx);
+      actions.push(withDependencies(action, view.graph));
+    });
   }
-  const desired = new Set(graph.keys());
+  // Orphans join a copy of the revision's graph; their stale dependencies may form a cycle.
+  let graph: Map<string, readonly string[]> | undefined;
   for (const inst of ctx.observed.values()) {
-    if (desired.has(inst.name)) continue;
+    if (view.components.has(inst.name)) continue;
     const action = decideOrphan(inst, ctx);
     if (!action) continue;
-    graph.set(inst.name, orphanDeps(inst.name, ctx, names));
+    graph ??= new Map(view.graph);
+    graph.set(inst.name, orphanDeps(inst.name, ctx, view.names));
     actions.push(withDependencies(action, graph));
   }
-  const levels = dependencyLevels(graph, (name) => !desired.has(name));
+  const levels = graph ? dependencyLevels(graph, (name) => !view.components.has(name)) : view.levels();
   const override = needsOverride(actions, ctx);
   return {
     node: input.node,
@@ -65,12 +66,12 @@ export function plan(input: PlanInput): Plan {
 }
 
 /** The action with the instances it waits for on this node (a failure of one blocks it). */
-const withDependencies = (action: Action, graph: DependencyGraph): Action => {
+const withDependencies = (action: Action, graph: ReadonlyMap<string, readonly string[]>): Action => {
   const deps = graph.get(action.name);
   return deps && deps.length > 0 ? { ...action, dependsOn: [...deps] } : action;
 };
 
-function indexInput(input: PlanInput): PlanContext {
+function indexInput(input: PlanInput, view: NodeView): PlanContext {
   const observed = new Map<string, ObservedInstance>();
   for (const inst of input.observed.instances) if (!observed.has(inst.name)) observed.set(inst.name, inst);
   return {
@@ -78,13 +79,13 @@ function indexInput(input: PlanInput): PlanContext {
     observed,
     inventory: new Map(input.inventory.map((e) => [e.name, e])),
     images: input.observed.images,
-    services: new Map(input.services.map((s) => [s.name, s])),
+    services: view.byName,
     adopt: input.adopt ?? new Map(),
   };
 }
 
 /** An orphan's dependencies as its inventory spec and its (possibly moved) service still tell them. */
-function orphanDeps(name: string, ctx: PlanContext, names: ReadonlyMap<string, string[]>): string[] {
+function orphanDeps(name: string, ctx: PlanContext, names: NodeView['names']): string[] {
   const entry = ctx.inventory.get(name);
   if (!entry) return [];
   const serviceDeps = ctx.services.get(entry.service)?.dependsOn.flatMap((d) => names.get(d) ?? []) ?? [];

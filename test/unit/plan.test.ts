@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { McpError } from '../../src/domain/errors.js';
+import { nodeView } from '../../src/domain/node-view.js';
 import type { InventoryEntry, Observed } from '../../src/domain/observed.js';
 import { type PlanInput, plan } from '../../src/domain/plan.js';
 import type { Plan } from '../../src/domain/plan-types.js';
@@ -169,6 +170,40 @@ describe('plan: ordering', () => {
     );
 
     assert.equal(plan(input(chain)).stages.length, 20_000);
+  });
+});
+
+describe('plan: one revision, many passes', () => {
+  // What the planner works out per revision is kept for the next pass over the same list.
+  it('plans a list again as a fresh copy of it would be planned, after a pass that had an orphan', () => {
+    const services = [service('db', ['main']), service('app', ['api'], { dependsOn: ['db'] })];
+    const gone = component('gone', 'main');
+    const withOrphan = plan(input(services, { instances: [instanceOf(gone)] }, [entryOf(gone)]));
+
+    const again = plan(input(services));
+
+    assert.equal(withOrphan.counts.removed, 1);
+    assert.equal(nodeView(services, 'rift').graph.has('gone-main'), false);
+    assert.deepEqual(again, plan(input(structuredClone(services))));
+    assert.deepEqual(kinds(again), [['create db-main'], ['create app-api']]);
+  });
+
+  it('rejects a cycle on every pass over the same list', () => {
+    const s = service('s', [
+      component('s', 'a', { dependsOn: ['b'] }),
+      component('s', 'b', { dependsOn: ['a'] }),
+    ]);
+    const given = input([s]);
+
+    assert.throws(() => plan(given), /dependency cycle/);
+    assert.throws(() => plan(given), /dependency cycle/);
+  });
+
+  it('plans each node of one list on its own', () => {
+    const services = [service('db', ['main']), service('web', ['main'], { node: 'other' })];
+
+    assert.deepEqual(kinds(plan(input(services))), [['create db-main']]);
+    assert.deepEqual(kinds(plan({ ...input(services), node: 'other' })), [['create web-main']]);
   });
 });
 

@@ -7,22 +7,24 @@
 
 import { specHash } from '../../domain/hash.js';
 import { probeAddress } from '../../domain/health.js';
+import { nodeView } from '../../domain/node-view.js';
 import type { Observed, ObservedInstance } from '../../domain/observed.js';
 import type { ActionResult } from '../../domain/outcome.js';
 import type { NotHealthy } from '../../domain/pass.js';
 import type { Plan } from '../../domain/plan-types.js';
 import { type RolledBack, rollbackMessage, staleMarks, withRollbacks } from '../../domain/rollback.js';
-import { instanceName, type Revision, type ServiceSpec } from '../../domain/spec.js';
+import type { Revision, ServiceSpec } from '../../domain/spec.js';
 import type { StateStore } from '../../ports/state-store.js';
 import type { HealthBoard, ProbeTarget, SteadyTarget } from './board.js';
 
 /** The revision's services with failed specs replaced by their last healthy ones; stale marks cleared. */
 export function rolledBackServices(
   store: StateStore,
-  services: readonly ServiceSpec[],
+  services: ServiceSpec[],
 ): { services: ServiceSpec[]; rolledBack: Map<string, RolledBack> } {
   const failed = store.failedSpecs();
-  if (failed.size === 0) return { services: [...services], rolledBack: new Map() };
+  // The same list when nothing is rolled back: what is worked out per revision stays memoised.
+  if (failed.size === 0) return { services, rolledBack: new Map() };
   for (const name of staleMarks(services, failed)) {
     store.clearFailed(name);
     failed.delete(name);
@@ -71,7 +73,9 @@ export interface AfterApply {
  */
 export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: boolean } {
   const now = a.now ?? Date.now();
-  const mine = a.planned.filter((s) => s.node === a.node && s.active);
+  const view = nodeView(a.planned, a.node);
+  const services = view.byName;
+  const active = [...view.components].filter(([, spec]) => services.get(spec.service)?.active);
   const done = new Map<string, ActionResult>();
   const restarted = new Set<string>();
   for (const r of a.results) {
@@ -85,8 +89,7 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
     if (i.state === 'running' || !observed.has(i.name)) observed.set(i.name, i.state);
   const targets: ProbeTarget[] = [];
   const steady: SteadyTarget[] = [];
-  for (const spec of mine.flatMap((s) => s.components)) {
-    const name = instanceName(spec);
+  for (const [name, spec] of active) {
     const outcome = done.get(name)?.outcome;
     // A VM whose guest never booted died at its start: its retries back off, and end crash-looping.
     if (done.get(name)?.error?.code === 'BOOT_TIMEOUT') a.board.died(name, specHash(spec));
@@ -114,7 +117,6 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
 
   const unhealthy: NotHealthy[] = [];
   let requeue = false;
-  const services = new Map(mine.map((s) => [s.name, s]));
   for (const t of targets) {
     const state = a.board.state(t.name);
     const rb = a.rolledBack.get(t.name);
@@ -143,8 +145,7 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
         ...(pending ? { pending } : {}),
       });
   }
-  for (const spec of mine.flatMap((s) => s.components)) {
-    const name = instanceName(spec);
+  for (const [name, spec] of active) {
     const hash = specHash(spec);
     a.board.specIs(name, hash);
     const gate = a.board.gate(name, hash);
