@@ -3,7 +3,7 @@
  * record. Level-based and idempotent: a second pass over the same state changes nothing.
  * With a health board, components whose new spec failed are planned on their last healthy
  * spec, health gates the apply (dependencies healthy, crash-loop back-off), and a pass
- * converges only when every probed instance is healthy (src/agent/health-pass.ts).
+ * converges only when every probed instance is healthy (src/agent/health/).
  * A source that is down or invalid falls back to the last good revision; a runtime that
  * cannot be observed ends the pass with no action at all.
  */

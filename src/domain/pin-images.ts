@@ -21,19 +21,26 @@ const pin = (spec: ComponentSpec, id: string): ComponentSpec => {
 export const followsTag = (c: ComponentSpec): boolean =>
   c.kind === 'container' && c.pull === 'newer' && c.job === undefined;
 
+/** The last pinning of each service list, by node and ids. */
+const lastPinned = new WeakMap<readonly ServiceSpec[], { key: string; services: ServiceSpec[] }>();
+
 /**
  * The services with each `newer` component of `node` pinned to `images[its image]` (the local
  * id of the tag); a component whose image is not present locally is left unpinned (its create
  * pulls it). A component already pinned keeps its pin: it comes from the applied revision
  * (kept while a newer one is held, or while its secrets cannot be read) and runs what it ran.
- * Services untouched are returned as they are.
+ * Services untouched are returned as they are; the same services, node and ids again give the
+ * same list (what is worked out per revision stays memoised while the tags stay where they are).
  */
 export const pinImages = (
   services: readonly ServiceSpec[],
   node: string,
   images: Readonly<Record<string, string>>,
-): ServiceSpec[] =>
-  services.map((s) => {
+): ServiceSpec[] => {
+  const key = `${node}\n${JSON.stringify(images)}`;
+  const last = lastPinned.get(services);
+  if (last?.key === key) return last.services;
+  const out = services.map((s) => {
     if (s.node !== node || !s.components.some(followsTag)) return s;
     const components = s.components.map((c) => {
       if (!followsTag(c) || c.imageId !== undefined) return c;
@@ -42,6 +49,9 @@ export const pinImages = (
     });
     return { ...s, components };
   });
+  lastPinned.set(services, { key, services: out });
+  return out;
+};
 
 const followed = new WeakMap<NodeView, readonly string[]>();
 

@@ -86,6 +86,16 @@ describe('pinImages', () => {
     assert.equal(pinned[0].components[0], kept);
   });
 
+  it('gives the same list for the same ids again, and pins anew when a tag moved', () => {
+    const services = [service('web', [newer, plain])];
+    const first = pinImages(services, 'rift', { [newer.image]: 'sha256:v1' });
+    const again = pinImages(services, 'rift', { [newer.image]: 'sha256:v1' });
+    const moved = pinImages(services, 'rift', { [newer.image]: 'sha256:v2' });
+    assert.equal(again, first);
+    assert.equal(moved[0].components[0].imageId, 'sha256:v2');
+    assert.equal(pinImages(services, 'other', { [newer.image]: 'sha256:v2' })[0], services[0]);
+  });
+
   it('lists the images of active newer components of the node once each', () => {
     const twin = component('web', 'api2', { pull: 'newer', image: newer.image });
     const off = service('off', [component('off', 'x', { pull: 'newer' })], { active: false });
