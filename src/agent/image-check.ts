@@ -10,8 +10,8 @@
  * the next round retries. Nothing that runs is stopped or removed by a check.
  */
 import { asMcpError, type McpError } from '../domain/errors.js';
+import { nodeView } from '../domain/node-view.js';
 import { followedImages, followsTag } from '../domain/pin-images.js';
-import { instanceName } from '../domain/spec.js';
 import type { Logger } from '../log.js';
 import type { ImageRegistry } from '../ports/image-registry.js';
 import type { InstanceRuntime } from '../ports/instance-runtime.js';
@@ -90,9 +90,8 @@ export class ImageChecker {
   }
 
   private instancesOf(ref: string): string[] {
-    return this.services()
-      .filter((s) => s.node === this.deps.node && s.active)
-      .flatMap((s) => s.components.filter((c) => followsTag(c) && c.image === ref).map(instanceName));
+    const { active } = nodeView(this.services(), this.deps.node);
+    return [...active].filter(([, c]) => followsTag(c) && c.image === ref).map(([name]) => name);
   }
 
   private async run(): Promise<CheckRound> {

@@ -60,8 +60,7 @@ export const followedImages = (services: readonly ServiceSpec[], node: string): 
   const view = nodeView(services, node);
   let images = followed.get(view);
   if (!images) {
-    const active = view.services.filter((s) => s.active);
-    images = [...new Set(active.flatMap((s) => s.components.filter(followsTag).map((c) => c.image)))];
+    images = [...new Set([...view.active.values()].filter(followsTag).map((c) => c.image))];
     followed.set(view, images);
   }
   return images;

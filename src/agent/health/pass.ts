@@ -74,8 +74,6 @@ export interface AfterApply {
 export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: boolean } {
   const now = a.now ?? Date.now();
   const view = nodeView(a.planned, a.node);
-  const services = view.byName;
-  const active = [...view.components].filter(([, spec]) => services.get(spec.service)?.active);
   const done = new Map<string, ActionResult>();
   const restarted = new Set<string>();
   for (const r of a.results) {
@@ -89,7 +87,7 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
     if (i.state === 'running' || !observed.has(i.name)) observed.set(i.name, i.state);
   const targets: ProbeTarget[] = [];
   const steady: SteadyTarget[] = [];
-  for (const [name, spec] of active) {
+  for (const [name, spec] of view.active) {
     const outcome = done.get(name)?.outcome;
     // A VM whose guest never booted died at its start: its retries back off, and end crash-looping.
     if (done.get(name)?.error?.code === 'BOOT_TIMEOUT') a.board.died(name, specHash(spec));
@@ -130,7 +128,7 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
         : waited >= t.spec.health!.startTimeout
           ? `${state} after ${t.spec.health!.startTimeout} s`
           : undefined;
-    if (failure && !rb && rollBack(a, services.get(t.spec.service)!, t, failure, now)) {
+    if (failure && !rb && rollBack(a, view.byName.get(t.spec.service)!, t, failure, now)) {
       requeue = true;
       unhealthy.push({ name: t.name, state: 'rolled-back', reason: failure });
       continue;
@@ -145,7 +143,7 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
         ...(pending ? { pending } : {}),
       });
   }
-  for (const [name, spec] of active) {
+  for (const [name, spec] of view.active) {
     const hash = specHash(spec);
     a.board.specIs(name, hash);
     const gate = a.board.gate(name, hash);
@@ -153,7 +151,7 @@ export function afterApply(a: AfterApply): { unhealthy: NotHealthy[]; requeue: b
     if (rb) unhealthy.unshift({ name, state: 'rolled-back', reason: rb.message });
     if (gate.kind === 'looping' && !rb) {
       const target = { name, spec, hash, ...(a.revision.commit ? { revision: a.revision.commit } : {}) };
-      if (rollBack(a, services.get(spec.service)!, target, 'crash-looping', now)) {
+      if (rollBack(a, view.byName.get(spec.service)!, target, 'crash-looping', now)) {
         requeue = true;
         unhealthy.push({ name, state: 'rolled-back', reason: 'crash-looping' });
         continue;
