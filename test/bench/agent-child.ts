@@ -16,7 +16,7 @@ import { wireAgent } from '../../src/agent/runtime-wiring.js';
 import { createLogger } from '../../src/log.js';
 import { loadAgentConfig } from '../../src/validate/agent-config.js';
 import { IMAGE_V1, IMAGE_V2 } from '../support/podman.js';
-import { median } from './support.js';
+import { median, slotIdle } from './support.js';
 
 const [configFile, firstFile, only] = process.argv.slice(2);
 const config = await loadAgentConfig(configFile);
@@ -77,8 +77,12 @@ const quiet = async (): Promise<void> => {
   }
 };
 
+/** What the agent leaves podman's four request slots idle in its fresh converge (its own time). */
+const idle = slotIdle(modem, 4);
 await runtime.whenSynced(30_000);
+idle.begin();
 const fresh = await pass();
+const freshIdleMs = idle.end();
 const freshCalls = Object.fromEntries([...calls].sort((a, b) => b[1] - a[1]));
 
 /** Everything after the fresh converge: no-ops, one change, resyncs. */
@@ -104,6 +108,7 @@ const afterFresh = async (): Promise<Record<string, unknown>> => {
     freshMs: fresh.ms,
     freshCpuMs: fresh.cpuMs,
     freshApiCalls: fresh.calls,
+    freshIdleMs,
     freshCalls,
     created: fresh.report.changes?.counts.created,
     noopMs: median(first.map((n) => n.ms)),
@@ -120,7 +125,9 @@ const afterFresh = async (): Promise<Record<string, unknown>> => {
 };
 
 const report =
-  only === '--fresh-only' ? { freshMs: fresh.ms, freshApiCalls: fresh.calls } : await afterFresh();
+  only === '--fresh-only'
+    ? { freshMs: fresh.ms, freshApiCalls: fresh.calls, freshIdleMs }
+    : await afterFresh();
 await running.stop();
 await agent.close();
 console.log(JSON.stringify(report));

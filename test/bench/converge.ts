@@ -16,7 +16,7 @@ import { toCreateOptions } from '../../src/adapters/podman/create-options.js';
 import { forEachLimited } from '../../src/agent/retry.js';
 import { specHash } from '../../src/domain/hash.js';
 import { IMAGE_V1, IMAGE_V2, podmanSocket, removeContainers, requirePodman } from '../support/podman.js';
-import { agentLaunch, agentMain, fmtMs, median, runChild, time } from './support.js';
+import { agentLaunch, agentMain, fmtMs, median, runChild, slotIdle, time } from './support.js';
 
 const sizes = (process.argv[2] ?? '10,50,200').split(',').map(Number);
 const COMPOSE_TIMEOUT_MS = Number(process.env.BENCH_COMPOSE_TIMEOUT_MS ?? 360_000);
@@ -55,17 +55,24 @@ const writeRepo = async (dir: string, n: number): Promise<void> => {
 
 const cleanup = (n: number) => removeContainers(prefix(n));
 
+const floorIdle = slotIdle(docker.modem as unknown as Parameters<typeof slotIdle>[0], CONCURRENCY);
+/** The floor's idle slot-time of each run, beside the agent's. */
+const floorIdles: number[] = [];
+
 /** podman's own API, no MCP: create+start with the very options MCP sends, same concurrency. */
 const floor = async (dir: string): Promise<number> => {
   const loaded = await loadRevisionFromDir(dir);
   if (!loaded.ok) throw new Error('bench repo invalid');
   const specs = loaded.revision.services.map((s) => s.components[0]);
-  return time(() =>
+  floorIdle.begin();
+  const ms = await time(() =>
     forEachLimited(specs, CONCURRENCY, async (spec) => {
       const c = await docker.createContainer(toCreateOptions({ spec, hash: specHash(spec), routePorts: {} }));
       await c.start();
     }),
   );
+  floorIdles.push(floorIdle.end());
+  return ms;
 };
 
 const agentConfig = async (dir: string, name = 'mcp-agent', state = 'state'): Promise<string> => {
@@ -195,6 +202,7 @@ const benchOne = async (n: number) => {
   // either way. A round's ratio is its converge over the mean of the floors before and after it;
   // the benchmark reports every round's and their median (to three places: 1.054 is not 1.05).
   const ratios = [Number(r.runFreshMs) / Number(r.floorMs)];
+  const idles = [inproc.freshIdleMs];
   let before = floorB;
   for (let round = 2; round <= ROUNDS; round++) {
     const again = await runningAgent(dir, n, `running-agent-${round}`, '--fresh-only');
@@ -202,9 +210,17 @@ const benchOne = async (n: number) => {
     const after = await floor(dir);
     await cleanup(n);
     ratios.push(again.report.freshMs / ((before + after) / 2));
+    idles.push(again.report.freshIdleMs);
     before = after;
   }
-  Object.assign(r, { freshRatio: median(ratios), freshRatios: ratios.map((x) => x.toFixed(2)).join(', ') });
+  Object.assign(r, {
+    freshRatio: median(ratios),
+    freshRatios: ratios.map((x) => x.toFixed(2)).join(', '),
+    // podman's slots left idle (see slotIdle): the agent's own time, apart from podman's speed.
+    freshIdleMs: median(idles),
+    freshIdleShare: median(idles) / Number(r.floorMs),
+    floorIdleMs: median(floorIdles.splice(0)),
+  });
 
   // MCP, whole cold process per pass
   const config = await agentConfig(dir);
@@ -282,6 +298,9 @@ for (const r of rows) {
 }
 console.log(
   `\nrunning agent, fresh: ${rows.map((r) => `N=${r.n}: ${Number(r.runFreshCpuMs).toFixed(0)} ms CPU, ${r.runFreshCalls} podman requests (the floor: ${2 * Number(r.n)}), cold process/floor ${ratio(r.coldFreshMs, r.floorMs)}`).join('; ')}`,
+);
+console.log(
+  `running agent, fresh, podman's request slots left idle (its own time; median of the rounds): ${rows.map((r) => `N=${r.n}: ${cell(r.freshIdleMs)} (${(100 * Number(r.freshIdleShare)).toFixed(1)} % of the floor; the floor's own ${cell(r.floorIdleMs)})`).join('; ')}`,
 );
 console.log(
   `no-op pass (median of the 25 right after the fresh converge / of passes 76-100), CPU: ${rows.map((r) => `N=${r.n}: ${Number(r.runNoopCpuMs).toFixed(2)} / ${Number(r.runNoopSteadyCpuMs).toFixed(2)} ms`).join('; ')}; passes events asked for: ${rows.map((r) => `N=${r.n}: ${r.runUnasked}`).join('; ')}`,

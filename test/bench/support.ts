@@ -75,3 +75,47 @@ export const agentLaunch = (): { env: NodeJS.ProcessEnv; flags: string[]; text: 
     text: [...vars, 'node', ...flags].join(' '),
   };
 };
+
+/**
+ * What a client leaves podman idle: wraps a docker-modem's `dial` and, between `begin()` and
+ * `end()`, adds up the time each of `slots` request slots waited for the client's next request
+ * after it was freed (at `begin()` every slot is free), divided by `slots`, plus the time from
+ * the last answer to `end()`. Slots freed when no request follows are not counted: with no
+ * work left, a slot is idle for any client. The floor's figure is near zero by construction, so
+ * the agent's is its own time in a fresh converge, apart from podman's speed.
+ */
+export const slotIdle = (
+  modem: { dial: (o: unknown, cb: (...a: unknown[]) => void) => unknown },
+  slots: number,
+) => {
+  const dial = modem.dial.bind(modem);
+  let on = false;
+  let idle = 0;
+  let lastAnswer = 0;
+  let free: number[] = [];
+  modem.dial = (options, callback) => {
+    if (!on) return dial(options, callback);
+    const now = performance.now();
+    const freed = free.shift();
+    if (freed !== undefined) idle += now - freed;
+    return dial(options, (...args: unknown[]) => {
+      lastAnswer = performance.now();
+      if (on) free.push(lastAnswer);
+      callback(...args);
+    });
+  };
+  return {
+    begin: () => {
+      on = true;
+      idle = 0;
+      const now = performance.now();
+      free = Array.from({ length: slots }, () => now);
+      lastAnswer = now;
+    },
+    /** Idle slot-time per slot plus the tail, in ms. */
+    end: (): number => {
+      on = false;
+      return idle / slots + (performance.now() - lastAnswer);
+    },
+  };
+};
