@@ -221,7 +221,6 @@ const benchOne = async (n: number) => {
     freshRatios: ratios.map((x) => x.toFixed(2)).join(', '),
     // podman's slots left idle (see slotIdle): the agent's own time, apart from podman's speed.
     freshIdleMs: median(idles),
-    freshIdleShare: median(idles) / Number(r.floorMs),
     floorIdleMs: median(floorIdles.splice(0)),
   });
 
@@ -303,7 +302,7 @@ console.log(
   `\nrunning agent, fresh: ${rows.map((r) => `N=${r.n}: ${Number(r.runFreshCpuMs).toFixed(0)} ms CPU, ${r.runFreshCalls} podman requests (the floor: ${2 * Number(r.n)}), cold process/floor ${ratio(r.coldFreshMs, r.floorMs)}`).join('; ')}`,
 );
 console.log(
-  `running agent, fresh, podman's request slots left idle (its own time; median of the rounds): ${rows.map((r) => `N=${r.n}: ${cell(r.freshIdleMs)} (${(100 * Number(r.freshIdleShare)).toFixed(1)} % of the floor; the floor's own ${cell(r.floorIdleMs)})`).join('; ')}`,
+  `running agent, fresh, podman's request slots left idle (its own time; median of the rounds): ${rows.map((r) => `N=${r.n}: ${cell(r.freshIdleMs)} (${((100 * Number(r.freshIdleMs)) / Number(r.floorMs)).toFixed(1)} % of the floor; the floor's own ${cell(r.floorIdleMs)})`).join('; ')}`,
 );
 console.log(
   `no-op pass (median of the 25 right after the fresh converge / of passes 76-100), CPU: ${rows.map((r) => `N=${r.n}: ${Number(r.runNoopCpuMs).toFixed(2)} / ${Number(r.runNoopSteadyCpuMs).toFixed(2)} ms`).join('; ')}; passes events asked for: ${rows.map((r) => `N=${r.n}: ${r.runUnasked}`).join('; ')}`,

@@ -81,8 +81,9 @@ export const agentLaunch = (): { env: NodeJS.ProcessEnv; flags: string[]; text: 
  * `end()`, adds up the time each of `slots` request slots waited for the client's next request
  * after it was freed (at `begin()` every slot is free), divided by `slots`, plus the time from
  * the last answer to `end()`. Slots freed when no request follows are not counted: with no
- * work left, a slot is idle for any client. The floor's figure is near zero by construction, so
- * the agent's is its own time in a fresh converge, apart from podman's speed.
+ * work left, a slot is idle for any client; an answer frees a slot only when fewer than `slots`
+ * requests remain in flight. The floor's figure is its client's own scheduling (5-53 ms at
+ * N = 10-50), so the agent's is its own time in a fresh converge, apart from podman's speed.
  */
 export const slotIdle = (
   modem: { dial: (o: unknown, cb: (...a: unknown[]) => void) => unknown },
@@ -92,15 +93,18 @@ export const slotIdle = (
   let on = false;
   let idle = 0;
   let lastAnswer = 0;
+  let inFlight = 0;
+  /** When each free slot was freed (slots minus the requests in flight, while on). */
   let free: number[] = [];
   modem.dial = (options, callback) => {
     if (!on) return dial(options, callback);
     const now = performance.now();
     const freed = free.shift();
     if (freed !== undefined) idle += now - freed;
+    inFlight++;
     return dial(options, (...args: unknown[]) => {
       lastAnswer = performance.now();
-      if (on) free.push(lastAnswer);
+      if (on && --inFlight < slots) free.push(lastAnswer);
       callback(...args);
     });
   };
@@ -108,6 +112,7 @@ export const slotIdle = (
     begin: () => {
       on = true;
       idle = 0;
+      inFlight = 0;
       const now = performance.now();
       free = Array.from({ length: slots }, () => now);
       lastAnswer = now;
