@@ -4,14 +4,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { asMcpError } from '../domain/errors.js';
-import { admitter } from '../policy/admit.js';
-import { inProcessLoader, type LoaderRequest, type LoaderSettings } from './revision-loader.js';
+import { type LoaderRequest, type LoaderSettings, settledLoader } from './revision-loader.js';
 
-const settings = workerData as LoaderSettings;
-const loader = inProcessLoader({
-  admit: admitter(settings.policy, { node: settings.node, protectedPaths: settings.protectedPaths }),
-  view: { node: settings.node, vars: settings.vars ?? {} },
-});
+const loader = settledLoader(workerData as LoaderSettings);
 
 parentPort?.on('message', async ({ id, kind, args }: LoaderRequest) => {
   try {

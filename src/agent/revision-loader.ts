@@ -1,17 +1,22 @@
 /**
- * The running agent loads revisions in a worker thread (loader-worker.ts): parsing a revision
- * near the size limits takes seconds, and the API must answer meanwhile. The thread is started
- * for a load and ends once no load has come for `idleMs`: a second V8 isolate costs some 20 MB
- * resident, and loads are rare (a source loads only when its files or commit changed). One that
- * dies (out of memory on a hostile revision) fails that load as an invalid revision, and the
- * next load gets a new thread. A one-shot `reconcile --once` has no API to keep answering and
- * loads in process (inProcessLoader).
+ * The running agent loads a large revision in a worker thread (loader-worker.ts): parsing a
+ * revision near the size limits takes seconds, and the API must answer meanwhile. The thread
+ * is started for a load and ends once no load has come for `idleMs`: a second V8 isolate costs
+ * some 10-20 MB resident, and loads are rare (a source loads only when its files or commit
+ * changed). One that dies (out of memory on a hostile revision) fails that load as an invalid
+ * revision, and the next load gets a new thread. A local directory whose files are small
+ * (IN_PROCESS_BYTES) loads in this thread instead: its sizes are known before a byte is read,
+ * and parsing it costs less than booting the thread. A git commit always loads in the thread:
+ * its files' sizes are known only once inflated. A one-shot `reconcile --once` has no API to
+ * keep answering and loads everything in process (inProcessLoader).
  */
 import { Worker } from 'node:worker_threads';
 import { loadRevisionFromDir } from '../adapters/dir/load.js';
+import { revisionBytes } from '../adapters/dir/source.js';
 import type { AdmissionPolicy } from '../domain/admission.js';
 import { type ErrorCode, McpError } from '../domain/errors.js';
 import type { LoadResult } from '../domain/spec-error.js';
+import { admitter } from '../policy/admit.js';
 import type { RevisionLoader } from '../ports/revision-loader.js';
 import type { LoadOptions } from '../validate/load.js';
 import type { AgentVars } from '../validate/node-vars.js';
@@ -37,7 +42,16 @@ export interface LoaderSettings {
   heapLimitMb?: number;
   /** How long the thread waits for another load before it ends (default IDLE_MS). */
   idleMs?: number;
+  /** A directory whose files come to at most this many bytes loads in process (default IN_PROCESS_BYTES). */
+  inProcessBytes?: number;
 }
+
+/** The in-process loader that admits and resolves as `settings` say (the thread's, or a small directory's). */
+export const settledLoader = (settings: LoaderSettings): RevisionLoader =>
+  inProcessLoader({
+    admit: admitter(settings.policy, { node: settings.node, protectedPaths: settings.protectedPaths }),
+    view: { node: settings.node, vars: settings.vars ?? {} },
+  });
 
 /** One request to the worker. */
 export interface LoaderRequest {
@@ -59,6 +73,12 @@ const HEAP_LIMIT_MB = 1024;
  * kept this long serves a burst with its parse cache warm, and is gone before a long converge.
  */
 const IDLE_MS = 2000;
+
+/**
+ * 32 KiB: some 170 services of a few lines, which held this thread (and the API) 27-70 ms
+ * a load here, 110-150 ms the first time; the thread costs some 10 MB while it lives.
+ */
+const IN_PROCESS_BYTES = 32 * 1024;
 
 /** A RevisionLoader backed by a worker thread started on demand, and its close. */
 export const workerLoader = (
@@ -126,8 +146,18 @@ export const workerLoader = (
       worker.postMessage({ id, kind, args } satisfies LoaderRequest);
     });
 
+  const local = settledLoader(settings);
+  /** Whether DIR is small enough to load here (one that cannot be sized goes to the thread, which reports why). */
+  const small = (dir: string): boolean => {
+    try {
+      return revisionBytes(dir) <= (settings.inProcessBytes ?? IN_PROCESS_BYTES);
+    } catch {
+      return false;
+    }
+  };
+
   return {
-    fromDir: (dir) => call('dir', [dir]),
+    fromDir: (dir) => (small(dir) ? local.fromDir(dir) : call('dir', [dir])),
     fromGit: (repoDir, ref, subdir) => call('git', [repoDir, ref, subdir]),
     /** Whether a thread is up now (it ends when idle). */
     live: () => worker !== undefined,

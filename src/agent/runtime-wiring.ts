@@ -23,12 +23,19 @@ import { lockStateDir } from './lock.js';
 import { OverrideLatch } from './override.js';
 import { recheckComponent, recheckRevision } from './recheck.js';
 import type { PassDeps } from './reconcile.js';
-import { inProcessLoader, workerLoader } from './revision-loader.js';
+import { type LoaderSettings, settledLoader, workerLoader } from './revision-loader.js';
 import { coreDumpWarning, openSecrets } from './secrets/index.js';
 import { prepareStateDir } from './state-dir.js';
 
-/** The loader thread boots now, while podman lists and the registry opens, not in the first pass. */
-const warmed = <L extends { warm(): void }>(loader: L): L => {
+/**
+ * The running agent's loader. A git source's loads all go to the thread, which boots now, while
+ * podman lists and the registry opens, not in the first pass, and again whenever a load is
+ * likely (`warm`). A directory's revision loads in process while its files are small: its
+ * loader does not warm (a larger one boots the thread when it loads).
+ */
+const threadLoader = (settings: LoaderSettings, gitSource: boolean) => {
+  const loader = workerLoader(settings);
+  if (!gitSource) return { ...loader, warm: undefined };
   loader.warm();
   return loader;
 };
@@ -73,13 +80,11 @@ export const wireAgent = async (
     protectedPaths: [config.podman.socket, config.state_dir],
   };
   const admit = admitter(admission.policy, admission);
+  const settings = { ...admission, vars: config.vars };
   const loader =
     loadIn === 'thread'
-      ? warmed(workerLoader({ ...admission, vars: config.vars }))
-      : {
-          ...inProcessLoader({ admit, view: { node: config.node, vars: config.vars ?? {} } }),
-          close: async () => {},
-        };
+      ? threadLoader(settings, Boolean(config.source.url))
+      : { ...settledLoader(settings), close: async () => {} };
   // Podman's runtime first, so its first list overlaps the registry open and the first pass's
   // revision load (that pass's observe waits for it). What it says is held until the wiring
   // succeeded: a registry that cannot be opened stays the one line of a failed start.

@@ -1,6 +1,7 @@
 /**
  * Loads revisions from a directory or a git commit: read, validate, admit. The agent's works
- * in a worker thread (a large revision must not stall the API); the CLI's and tests' in process.
+ * in a worker thread for a git commit or a large directory (a large revision must not stall the
+ * API); the CLI's and tests' in process.
  */
 import type { LoadResult } from '../domain/spec-error.js';
 

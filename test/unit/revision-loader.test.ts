@@ -1,7 +1,8 @@
 /**
  * The agent's loader thread: it gives the same result as loading in process, admission
  * included, and a load that exhausts its heap fails as that revision's error while the next
- * load gets a fresh thread.
+ * load gets a fresh thread. A small directory loads in process, a larger one in the thread.
+ * (`inProcessBytes: 0` sends even these tests' small directories to the thread.)
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +29,7 @@ const svc = (name: string, extra = '') =>
 
 describe('the loader thread', () => {
   it('loads and admits as the in-process loader does', async (t) => {
-    const loader = workerLoader({ policy, node: 'rift', protectedPaths: [] });
+    const loader = workerLoader({ policy, node: 'rift', protectedPaths: [], inProcessBytes: 0 });
     t.after(() => loader.close());
     const good = repo('good', { 'a.toml': svc('a') });
     assert.deepEqual(await loader.fromDir(good), await inProcessLoader().fromDir(good));
@@ -44,7 +45,13 @@ describe('the loader thread', () => {
   it('fails a load that exhausts its heap as that revision, and loads the next one in a new thread', async (t) => {
     // 12 MB: eight 200 KB files need far more (one alone now fits); a fresh thread's small load
     // needs about 8 (at 8 it failed now and then)
-    const loader = workerLoader({ policy, node: 'rift', protectedPaths: [], heapLimitMb: 12 });
+    const loader = workerLoader({
+      policy,
+      node: 'rift',
+      protectedPaths: [],
+      heapLimitMb: 12,
+      inProcessBytes: 0,
+    });
     t.after(() => loader.close());
     const big = (name: string) => {
       let text = svc(name);
@@ -60,7 +67,7 @@ describe('the loader thread', () => {
   });
 
   it('ends the thread once no load came for idleMs, and starts a new one for the next load', async (t) => {
-    const loader = workerLoader({ policy, node: 'rift', protectedPaths: [], idleMs: 50 });
+    const loader = workerLoader({ policy, node: 'rift', protectedPaths: [], idleMs: 50, inProcessBytes: 0 });
     t.after(() => loader.close());
     const good = repo('idle', { 'a.toml': svc('a') });
     assert.equal(loader.live(), false);
@@ -71,8 +78,24 @@ describe('the loader thread', () => {
     assert.equal(loader.live(), true);
   });
 
+  it('loads a directory of at most inProcessBytes in process, admitted the same, and a larger one in the thread', async (t) => {
+    const good = repo('sized', { 'a.toml': svc('a'), 'b.toml': svc('b') });
+    const bytes = 2 * Buffer.byteLength(svc('a'));
+    const loader = workerLoader({ policy, node: 'rift', protectedPaths: [], inProcessBytes: bytes });
+    t.after(() => loader.close());
+    assert.deepEqual(await loader.fromDir(good), await inProcessLoader().fromDir(good));
+    assert.equal(loader.live(), false, 'no thread for a directory of inProcessBytes');
+    const bad = repo('sized-bad', { 'b.toml': svc('b', 'network = "host"\n') });
+    const refused = await loader.fromDir(bad);
+    assert.match(refused.ok ? '' : refused.errors[0].message, /network 'host' is not allowed on this node/);
+    assert.equal(loader.live(), false);
+    writeFileSync(join(good, 'services', 'c.toml'), svc('c'));
+    assert.equal((await loader.fromDir(good)).ok, true);
+    assert.equal(loader.live(), true, 'a third file takes the directory over inProcessBytes');
+  });
+
   it('warms a thread ahead of the first load, which then uses it; a warmed thread no load comes for ends', async (t) => {
-    const loader = workerLoader({ policy, node: 'rift', protectedPaths: [], idleMs: 50 });
+    const loader = workerLoader({ policy, node: 'rift', protectedPaths: [], idleMs: 50, inProcessBytes: 0 });
     t.after(() => loader.close());
     loader.warm();
     assert.equal(loader.live(), true, 'started by warm, before any load');

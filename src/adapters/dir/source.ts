@@ -65,20 +65,30 @@ export const dirSource = (
  * revision. Synchronous on purpose: a few hundred stat calls take well under a millisecond
  * this way, where the thread pool round trips of the async ones cost several.
  */
-const signatureOf = (dir: string): string => {
-  const services = join(dir, 'services');
-  const base = isDirectory(services) ? services : dir;
-  const nodes = join(dir, 'nodes');
-  const stats = (paths: string[]) =>
-    paths.map((path) => {
+const signatureOf = (dir: string): string =>
+  revisionPaths(dir)
+    .map((path) => {
       const s = statSync(path, { throwIfNoEntry: false });
       return `${path}:${s?.size}:${s?.mtimeMs}`;
-    });
+    })
+    .join('\n');
+
+/**
+ * The bytes a load of DIR would read (service and node files, secrets), from their sizes now:
+ * what the agent's loader decides by whether a load needs a thread of its own.
+ */
+export const revisionBytes = (dir: string): number =>
+  revisionPaths(dir).reduce((sum, path) => sum + (statSync(path, { throwIfNoEntry: false })?.size ?? 0), 0);
+
+/** The files a revision of DIR is read from. */
+const revisionPaths = (dir: string): string[] => {
+  const services = join(dir, 'services');
+  const nodes = join(dir, 'nodes');
   return [
-    ...stats(filesOf(base, true)),
-    ...stats(isDirectory(nodes) ? filesOf(nodes, false) : []),
-    ...stats(secretPaths(dir)),
-  ].join('\n');
+    ...filesOf(isDirectory(services) ? services : dir, true),
+    ...(isDirectory(nodes) ? filesOf(nodes, false) : []),
+    ...secretPaths(dir),
+  ];
 };
 
 /** The TOML files of `base`; `required`: an unreadable directory is SOURCE_UNAVAILABLE (else it counts as empty). */
