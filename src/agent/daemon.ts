@@ -138,7 +138,11 @@ export const startAgentLoop = async (
   });
   // Every interval pass looks at the files again, in case the watch missed a change.
   const watch = await agent.deps.source.watch?.({
-    onChange: (path) => void loop.scheduler.trigger(`source changed ${path}`),
+    onChange: (path) => {
+      // A loader thread the load needs boots during the debounce instead of after it.
+      agent.loader.warm?.();
+      void loop.scheduler.trigger(`source changed ${path}`);
+    },
     ignored: ignoredBySourceWatch(config.state_dir),
     recheckMs: (interval * 1000) / 2,
   });

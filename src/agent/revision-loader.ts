@@ -83,7 +83,7 @@ const IN_PROCESS_BYTES = 32 * 1024;
 /** A RevisionLoader backed by a worker thread started on demand, and its close. */
 export const workerLoader = (
   settings: LoaderSettings,
-): RevisionLoader & { close(): Promise<void>; live(): boolean; warm(): void } => {
+): RevisionLoader & { close(): Promise<void>; live(): boolean; warm(dir?: string): void } => {
   let worker: Worker | undefined;
   let next = 0;
   const pending = new Map<number, { resolve: (r: LoadResult) => void; reject: (e: Error) => void }>();
@@ -163,10 +163,11 @@ export const workerLoader = (
     live: () => worker !== undefined,
     /**
      * Starts the thread now, ahead of the first load (the agent's start: it boots while podman
-     * lists, instead of in the first pass); it ends after the idle time if no load comes.
+     * lists, instead of in the first pass); it ends after the idle time if no load comes. Not
+     * for a load of DIR, when given, that will load in process.
      */
-    warm() {
-      if (worker) return;
+    warm(dir?: string) {
+      if (worker || (dir !== undefined && small(dir))) return;
       worker = start();
       idleFrom(worker);
     },

@@ -28,16 +28,15 @@ import { coreDumpWarning, openSecrets } from './secrets/index.js';
 import { prepareStateDir } from './state-dir.js';
 
 /**
- * The running agent's loader. A git source's loads all go to the thread, which boots now, while
- * podman lists and the registry opens, not in the first pass, and again whenever a load is
- * likely (`warm`). A directory's revision loads in process while its files are small: its
- * loader does not warm (a larger one boots the thread when it loads).
+ * The running agent's loader. Its thread boots now, while podman lists and the registry opens,
+ * not in the first pass, and again whenever a load is likely (`warm`); for a directory source
+ * (`dir`) only while its files are too large to load in process.
  */
-const threadLoader = (settings: LoaderSettings, gitSource: boolean) => {
+const threadLoader = (settings: LoaderSettings, dir: string | undefined) => {
   const loader = workerLoader(settings);
-  if (!gitSource) return { ...loader, warm: undefined };
-  loader.warm();
-  return loader;
+  const ready = { ...loader, warm: () => loader.warm(dir) };
+  ready.warm();
+  return ready;
 };
 
 export interface Agent {
@@ -83,7 +82,7 @@ export const wireAgent = async (
   const settings = { ...admission, vars: config.vars };
   const loader =
     loadIn === 'thread'
-      ? threadLoader(settings, Boolean(config.source.url))
+      ? threadLoader(settings, config.source.url ? undefined : config.source.path)
       : { ...settledLoader(settings), close: async () => {} };
   // Podman's runtime first, so its first list overlaps the registry open and the first pass's
   // revision load (that pass's observe waits for it). What it says is held until the wiring

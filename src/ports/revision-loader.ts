@@ -9,8 +9,9 @@ export interface RevisionLoader {
   fromDir(dir: string): Promise<LoadResult>;
   fromGit(repoDir: string, ref: string, subdir?: string): Promise<LoadResult>;
   /**
-   * A load is likely soon (a push announced, `mcp sync`): get ready now, so the
-   * load does not wait for it. The agent's loader thread boots (some 100 ms here) meanwhile.
+   * A load is likely soon (a push announced, a source file changed): get ready now, so the
+   * load does not wait for it. The agent's loader thread boots (some 100 ms here) meanwhile,
+   * unless the load will not need it (a small directory).
    */
   warm?(): void;
 }

@@ -78,7 +78,7 @@ describe('the loader thread', () => {
     assert.equal(loader.live(), true);
   });
 
-  it('loads a directory of at most inProcessBytes in process, admitted the same, and a larger one in the thread', async (t) => {
+  it('loads a directory of at most inProcessBytes in process, admitted the same, and readies and uses the thread for a larger one', async (t) => {
     const good = repo('sized', { 'a.toml': svc('a'), 'b.toml': svc('b') });
     const bytes = 2 * Buffer.byteLength(svc('a'));
     const loader = workerLoader({ policy, node: 'rift', protectedPaths: [], inProcessBytes: bytes });
@@ -89,9 +89,13 @@ describe('the loader thread', () => {
     const refused = await loader.fromDir(bad);
     assert.match(refused.ok ? '' : refused.errors[0].message, /network 'host' is not allowed on this node/);
     assert.equal(loader.live(), false);
+    loader.warm(good);
+    assert.equal(loader.live(), false, 'no thread readied for a load that will not use it');
     writeFileSync(join(good, 'services', 'c.toml'), svc('c'));
+    loader.warm(good);
+    assert.equal(loader.live(), true, 'readied for the directory over inProcessBytes');
     assert.equal((await loader.fromDir(good)).ok, true);
-    assert.equal(loader.live(), true, 'a third file takes the directory over inProcessBytes');
+    assert.equal(loader.live(), true);
   });
 
   it('warms a thread ahead of the first load, which then uses it; a warmed thread no load comes for ends', async (t) => {
