@@ -7,10 +7,12 @@
  * after it (the loader thread has ended); peak RSS over both. RSS is also split into what is
  * the agent's own (anonymous memory: heaps, sql.js, buffers; its peak sampled every 100 ms) and
  * the pages of the node binary and libraries (file-backed, shared with every node process), and
- * a bare node under the same flags is measured beside it. Usage: node daemon-rss.js [N,...]
+ * a bare node under the same flags is measured beside it, and so are the agent's parts alone
+ * (parts-child.ts), the floor of what a daemon built from them can be resident with.
+ * Usage: node daemon-rss.js [N,...]
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -47,6 +49,30 @@ const bareNode = async (launch: ReturnType<typeof agentLaunch>): Promise<Status>
   });
   try {
     await new Promise((resolve) => setTimeout(resolve, 1000));
+    return await status(child.pid!);
+  } finally {
+    child.kill('SIGKILL');
+  }
+};
+
+/**
+ * The agent's parts alone under its launch line (parts-child.ts: podman client after a full
+ * list of the N containers, the registry opened from a copy of the agent's, winston,
+ * prom-client, an HTTP server), idle as long as the agent was: the memory floor of this design.
+ */
+const partsFloor = async (launch: ReturnType<typeof agentLaunch>, registry: string): Promise<Status> => {
+  const child = spawn(
+    process.execPath,
+    [...launch.flags, join(import.meta.dirname, 'parts-child.js'), podmanSocket, registry],
+    { env: launch.env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    const ready = new Promise<void>((resolve, reject) => {
+      child.on('exit', (code) => reject(new Error(`parts-child exited (${code}) before it was ready`)));
+      createInterface({ input: child.stdout! }).on('line', (line) => line === 'ready' && resolve());
+    });
+    await ready;
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
     return await status(child.pid!);
   } finally {
     child.kill('SIGKILL');
@@ -103,7 +129,10 @@ const benchOne = async (n: number, launch: ReturnType<typeof agentLaunch>) => {
     const freshPeak = (await status(child.pid!)).hwmMb;
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
     const idle = await status(child.pid!);
-    return { n, freshMs: fresh.ms, freshPeakMb: freshPeak, peakMb: idle.hwmMb, idle, anonPeakMb };
+    const copy = join(dir, 'parts-registry.db');
+    await copyFile(join(dir, 'state', 'registry.db'), copy);
+    const parts = await partsFloor(launch, copy);
+    return { n, freshMs: fresh.ms, freshPeakMb: freshPeak, peakMb: idle.hwmMb, idle, anonPeakMb, parts };
   } finally {
     clearInterval(sampler);
     child.kill('SIGTERM');
@@ -127,7 +156,11 @@ console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 console.log(
   `| bare node, idle | - | - | ${mb(bare.rssMb)} | ${mb(bare.hwmMb)} | - / ${mb(bare.anonMb)} | ${mb(bare.fileMb)} |`,
 );
-for (const r of rows)
+for (const r of rows) {
+  console.log(
+    `| ${r.n}, the agent's parts alone (parts-child.js), idle | - | - | ${mb(r.parts.rssMb)} | ${mb(r.parts.hwmMb)} | - / ${mb(r.parts.anonMb)} | ${mb(r.parts.fileMb)} |`,
+  );
   console.log(
     `| ${r.n} | ${fmtMs(r.freshMs)} | ${mb(r.freshPeakMb)} | ${mb(r.idle.rssMb)} | ${mb(r.peakMb)} | ${mb(r.anonPeakMb)} / ${mb(r.idle.anonMb)} | ${mb(r.idle.fileMb)} |`,
   );
+}
