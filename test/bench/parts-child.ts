@@ -14,19 +14,16 @@ import { openRegistry } from '../../src/adapters/sqljs/registry.js';
 import { createLogger } from '../../src/log.js';
 
 const [socket, registryFile] = process.argv.slice(2);
-const list = await listAll(createClient(socket));
+await listAll(createClient(socket));
 const store = await openRegistry(registryFile);
-const log = createLogger('info', 'parts', 'json');
+// What a pass reads of the registry: the inventory and the last good revision.
+store.inventory();
+store.lastGood();
+createLogger('info', 'parts', 'json');
 const metrics = new client.Registry();
 client.collectDefaultMetrics({ register: metrics });
 await metrics.metrics();
+// The listening server keeps the process alive until the parent kills it.
 const server = createServer((_req, res) => res.end());
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-// What a pass reads of the registry: the inventory and the last good revision.
-log.debug('parts up', {
-  containers: list.containers.length,
-  instances: store.inventory().length,
-  services: store.lastGood()?.services.length,
-});
 console.log('ready');
-setInterval(() => {}, 60_000);
